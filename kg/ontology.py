@@ -1,0 +1,207 @@
+"""The ontology: its namespace (the one place it is defined), the file, and its vocabularies.
+
+Code names terms through ``GPU``, a closed namespace: a typo raises at import
+time instead of minting an IRI nobody declared (tests check the list against
+``ontology/gpu.ttl``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, DefinedNamespace
+
+from .values import Unit
+
+ONTOLOGY_IRI = "https://w3id.org/gpu-kg/ontology"
+KGR = Namespace("https://w3id.org/gpu-kg/id/")
+
+
+class GPU(DefinedNamespace):
+    """Terms of ``ontology/gpu.ttl``."""
+
+    _NS = Namespace(ONTOLOGY_IRI + "#")
+    _fail = True
+
+    # classes
+    Sourced: URIRef
+    Entity: URIRef
+    Party: URIRef
+    Organization: URIRef
+    ChipDesigner: URIRef
+    Foundry: URIRef
+    PackagingTestHouse: URIRef
+    InvestmentFirm: URIRef
+    StockExchange: URIRef
+    ListingBoard: URIRef
+    ResearchFirm: URIRef
+    DataProvider: URIRef
+    CompanyGroup: URIRef
+    Product: URIRef
+    ProductLine: URIRef
+    ProductGeneration: URIRef
+    BusinessSegment: URIRef
+    Location: URIRef
+    Sector: URIRef
+    Fact: URIRef
+    Figure: URIRef
+    SupplyRelation: URIRef
+    FundingRound: URIRef
+    ListingEvent: URIRef
+    Milestone: URIRef
+    Statement: URIRef
+    Source: URIRef
+    Period: URIRef
+    FiscalYear: URIRef
+    HalfYear: URIRef
+    Quarter: URIRef
+    PeriodSpan: URIRef
+    PointInTime: URIRef
+    UnspecifiedPeriod: URIRef
+    Concept: URIRef
+    Metric: URIRef
+    Unit: URIRef
+    Qualifier: URIRef
+    SupplierRole: URIRef
+    ListingEventType: URIRef
+    MilestoneType: URIRef
+    Workload: URIRef
+    EcosystemStance: URIRef
+    StatementKind: URIRef
+    # object properties
+    designedBy: URIRef
+    productLine: URIRef
+    workload: URIRef
+    benchmarkedAgainst: URIRef
+    softwareEcosystem: URIRef
+    headquarteredIn: URIRef
+    locatedIn: URIRef
+    inSector: URIRef
+    servesSector: URIRef
+    managementFrom: URIRef
+    member: URIRef
+    partOf: URIRef
+    segmentOf: URIRef
+    segmentProductLine: URIRef
+    source: URIRef
+    citedSource: URIRef
+    publisher: URIRef
+    client: URIRef
+    supplier: URIRef
+    supplierRole: URIRef
+    fundedCompany: URIRef
+    investor: URIRef
+    listingCompany: URIRef
+    venue: URIRef
+    eventType: URIRef
+    milestoneOf: URIRef
+    milestoneType: URIRef
+    figureOf: URIRef
+    metric: URIRef
+    period: URIRef
+    referencePeriod: URIRef
+    segment: URIRef
+    listingEvent: URIRef
+    unit: URIRef
+    qualifier: URIRef
+    statementAbout: URIRef
+    statementKind: URIRef
+    expectedUnit: URIRef
+    # datatype properties
+    foundedIn: URIRef
+    legalName: URIRef
+    processNode: URIRef
+    roundName: URIRef
+    preMoneyValuation: URIRef
+    postMoneyValuation: URIRef
+    date: URIRef
+    statedDate: URIRef
+    value: URIRef
+    minValue: URIRef
+    maxValue: URIRef
+    statedValue: URIRef
+    quote: URIRef
+    note: URIRef
+    text: URIRef
+    startDate: URIRef
+    endDate: URIRef
+    title: URIRef
+    url: URIRef
+    language: URIRef
+    symbol: URIRef
+    # individuals used by code
+    Exact: URIRef
+    AtLeast: URIRef
+    Range: URIRef
+    CNY: URIRef
+
+
+def ontology_dir() -> Path:
+    """``ontology/`` beside the package in a checkout, or packaged inside it in a wheel."""
+    packaged = Path(__file__).parent / "ontology"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "ontology"
+
+
+@cache
+def ontology_graph() -> Graph:
+    """The parsed ontology; callers must copy it before changing it."""
+    graph = Graph(bind_namespaces="none")
+    graph.parse(ontology_dir() / "gpu.ttl", format="turtle")
+    return graph
+
+
+@cache
+def shapes_graph() -> Graph:
+    graph = Graph(bind_namespaces="none")
+    graph.parse(ontology_dir() / "shapes.ttl", format="turtle")
+    return graph
+
+
+def kebab(local_name: str) -> str:
+    """``PackagingTestHouse`` -> ``packaging-test-house``: how facts name ontology classes."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", local_name).lower()
+
+
+COUNT_UNITS = frozenset({"chip", "customer", "deployment", "project", "patent"})
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The closed word lists facts may use, read from the ontology so they cannot drift."""
+
+    concepts: dict[URIRef, dict[str, URIRef]]  # concept class -> notation -> individual
+    metric_units: dict[str, Unit]                # metric notation -> its unit
+    units: dict[URIRef, Unit]
+    organization_roles: dict[str, URIRef]       # "chip-designer" -> gpu:ChipDesigner
+
+    def codes(self, concept_class: URIRef) -> dict[str, URIRef]:
+        return self.concepts[concept_class]
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    graph = ontology_graph()
+    concepts: dict[URIRef, dict[str, URIRef]] = {}
+    for concept_class in graph.subjects(RDFS.subClassOf, GPU.Concept):
+        concepts[concept_class] = {
+            str(graph.value(individual, SKOS.notation)): individual
+            for individual in graph.subjects(RDF.type, concept_class)
+        }
+    units = {
+        individual: Unit(notation, str(graph.value(individual, GPU.symbol)), notation in COUNT_UNITS)
+        for notation, individual in concepts[GPU.Unit].items()
+    }
+    metric_units = {
+        notation: units[graph.value(individual, GPU.expectedUnit)]
+        for notation, individual in concepts[GPU.Metric].items()
+    }
+    roles = {
+        kebab(cls.removeprefix(str(GPU))): cls
+        for cls in graph.subjects(RDFS.subClassOf, GPU.Organization)
+        if (cls, RDF.type, OWL.Class) in graph
+    }
+    return Vocabulary(concepts, metric_units, units, roles)
