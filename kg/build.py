@@ -29,15 +29,20 @@ PREFIXES = {
     "time": Namespace("http://www.w3.org/2006/time#"),
 }
 
+XML_NS = Namespace("http://www.w3.org/XML/1998/namespace")
+# The graph's own name: TriG and SPARQL stores hold it as this named graph.
+GRAPH_IRI = URIRef("https://w3id.org/gpu-kg/graph")
+
 _IRI_PREFIX = {"milestones": "milestone/", "supply_chain": "supply/", "figures": "figure/"}
 _PRODUCT_CLASS = {"line": GPU.ProductLine, "generation": GPU.ProductGeneration, "product": GPU.Product}
 
 
 def new_graph() -> Graph:
     """An empty graph with exactly our prefixes bound (rdflib would otherwise add its own)."""
-    graph = Graph(bind_namespaces="none")
+    graph = Graph(identifier=GRAPH_IRI, bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
+    graph.bind("xml", XML_NS)  # RDF/XML writes xml:lang through it
     return graph
 
 

@@ -25,10 +25,11 @@ ENTITY_KINDS = ("organizations", "groups", "places", "sectors", "products", "seg
 
 
 class FieldProblem(Exception):
-    def __init__(self, location: SourceLocation, message: str):
+    def __init__(self, location: SourceLocation, message: str, field: str | None = None):
         super().__init__(message)
         self.location = location
         self.message = message
+        self.field = field
 
 
 # --- field readers -------------------------------------------------------------
@@ -457,7 +458,8 @@ def _read_record(kind: str, entry: Node, vocab: Vocabulary, problems: list[Probl
     try:
         return FINISHERS.get(kind, _finish_plain)(kind, values, locations, entry, vocab)
     except FieldProblem as problem:
-        problems.append(Problem(problem.location, f"{kind}: {problem.message}"))
+        where = f"{kind}.{problem.field}" if problem.field else kind
+        problems.append(Problem(problem.location, f"{where}: {problem.message}"))
         return []
 
 
@@ -482,7 +484,7 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
 
 def _finish_dated(kind, values, locations, entry, vocab) -> list[Record]:
     if "date" in values and "period" in values:
-        raise FieldProblem(locations["period"], "give a date or a period, not both")
+        raise FieldProblem(locations["period"], "give a date or a period, not both", "period")
     if "date" not in values and "period" not in values:
         raise FieldProblem(entry.loc, "needs a date (2025-12-19, 2025-08, 2025) or a period (2026Q1, unspecified)")
     return _finish_plain(kind, values, locations, entry, vocab)
@@ -492,15 +494,17 @@ def _finish_round(kind, values, locations, entry, vocab) -> list[Record]:
     cny = next(u for u in vocab.units.values() if u.notation == "CNY")
     for name in ("pre_money", "post_money"):
         if name in values:
-            values[name] = _amount(values[name], cny)
+            values[name] = _amount(values[name], cny, name)
     return _finish_plain(kind, values, locations, entry, vocab)
 
 
-def _amount(node: Node, unit: Unit) -> Amount:
+def _amount(node: Node, unit: Unit, field: str) -> Amount:
     try:
         return parse_amount(_scalar(node).text, unit)
+    except FieldProblem as problem:
+        raise FieldProblem(problem.location, problem.message, field) from None
     except ValueProblem as problem:
-        raise FieldProblem(node.loc, str(problem)) from None
+        raise FieldProblem(node.loc, str(problem), field) from None
 
 
 def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
@@ -513,18 +517,18 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     how = given[0]
     if how == "values":
         if "period" in values:
-            raise FieldProblem(locations["period"], "`values` already names the periods; drop `period`")
+            raise FieldProblem(locations["period"], "`values` already names the periods; drop `period`", "period")
         mapping = values.pop("values")
         if not isinstance(mapping, Mapping) or not mapping.items:
-            raise FieldProblem(mapping.loc, "`values` maps periods to amounts, e.g. {2022: 1.89亿元, 2023: 2.89亿元}")
+            raise FieldProblem(mapping.loc, "maps periods to amounts, e.g. {2022: 1.89亿元, 2023: 2.89亿元}", "values")
         records = []
         for period_text, node in mapping.items.items():
             period_loc = mapping.key_locs[period_text]
             try:
                 period = parse_period(period_text)
             except ValueProblem as problem:
-                raise FieldProblem(period_loc, str(problem)) from None
-            one = dict(values, period=period, figure=FigureValue("exact", _amount(node, unit)))
+                raise FieldProblem(period_loc, str(problem), "values") from None
+            one = dict(values, period=period, figure=FigureValue("exact", _amount(node, unit, "values")))
             one_locations = dict(locations, period=period_loc, value=node.loc)
             records.append(Record(kind, _natural_key(kind, one), one, period_loc, one_locations))
         return records
@@ -532,15 +536,15 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
         raise FieldProblem(entry.loc, "missing required key 'period' (or give `values` by period)")
     node = values.pop(how)
     if how == "value":
-        stated = FigureValue("exact", _amount(node, unit))
+        stated = FigureValue("exact", _amount(node, unit, how))
     elif how == "at_least":
-        stated = FigureValue("at-least", _amount(node, unit))
+        stated = FigureValue("at-least", _amount(node, unit, how))
     else:
         if not isinstance(node, Sequence) or len(node.items) != 2:
-            raise FieldProblem(node.loc, "`between` takes two amounts, low and high: [53%, 61%]")
-        low, high = (_amount(item, unit) for item in node.items)
+            raise FieldProblem(node.loc, "takes two amounts, low and high: [53%, 61%]", how)
+        low, high = (_amount(item, unit, how) for item in node.items)
         if low.value > high.value:
-            raise FieldProblem(node.loc, f"`between` is [low, high]; {low.stated} is above {high.stated}")
+            raise FieldProblem(node.loc, f"is [low, high], but {low.stated} is above {high.stated}", how)
         stated = FigureValue("range", low=low, high=high)
     values["figure"] = stated
     return _finish_plain(kind, values, locations, entry, vocab)
@@ -550,7 +554,7 @@ def _finish_product(kind, values, locations, entry, vocab) -> list[Record]:
     if values["type"] == "generation" and "line" not in values:
         raise FieldProblem(entry.loc, "a generation needs `line`: the id of its product line")
     if values["type"] != "generation" and "line" in values:
-        raise FieldProblem(locations["line"], f"only a generation belongs to a line; this is a {values['type']}")
+        raise FieldProblem(locations["line"], f"only a generation belongs to a line; this is a {values['type']}", "line")
     return _finish_plain(kind, values, locations, entry, vocab)
 
 

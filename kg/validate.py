@@ -11,6 +11,8 @@ from .facts import Record
 from .ontology import ontology_dir, shapes_graph
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
+# Node-level figure shapes are about the stated value: point at it.
+_VALUE_FIELDS = ("value", "at_least", "between", "values")
 
 
 def shacl_problems(graph: Graph, origins: dict[URIRef, Record]) -> list[Problem]:
@@ -34,6 +36,8 @@ def shacl_problems(graph: Graph, origins: dict[URIRef, Record]) -> list[Problem]
             problems.append(Problem(fallback, f"{focus.n3(names)}: {message}{extra}"))
             continue
         field = FIELD_OF.get(path) if isinstance(path, URIRef) else None
+        if field is None and record.kind == "figures":
+            field = next((name for name in _VALUE_FIELDS if name in record.value_locations), None)
         where = record.value_locations.get(field, record.location) if field else record.location
         what = f"{record.kind}.{field}" if field else record.kind
         problems.append(Problem(where, f"{what}: {message}{extra}"))

@@ -41,9 +41,13 @@ class Amount:
 
 
 def canonical_decimal(value: Decimal) -> str:
-    """The shortest exact decimal text: ``189000000``, ``68.8``, never ``1.89E+8``."""
+    """The canonical xsd:decimal text: ``189000000.0``, ``68.8``, never ``1.89E+8``.
+
+    XSD 1.0 (3.2.3.2) wants a digit on each side of the point; Turtle then writes the
+    bare decimal and parsers read back the very same lexical form.
+    """
     text = format(value.normalize(), "f")
-    return text
+    return text if "." in text else text + ".0"
 
 
 def parse_amount(text: str, expected: Unit) -> Amount:

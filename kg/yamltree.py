@@ -69,14 +69,11 @@ def read_yaml(path: Path, shown_as: str) -> Node:
         line = text.count("\n", 0, conflict.start()) + 1
         raise _one(shown_as, line, 1, "git merge-conflict marker; resolve the conflict and remove the markers")
     try:
+        if "&" in text:
+            _refuse_aliases(text, shown_as)
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        what = err.problem or "invalid YAML"
-        if "\t" in what or "found character '\\t'" in str(err):
-            what = "a tab character; indent with spaces"
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise _one(shown_as, line, col, f"invalid YAML: {what}") from None
+        raise _syntax_error(err, text, shown_as) from None
     except yaml.YAMLError as err:  # e.g. a reader error without a mark
         raise _one(shown_as, 0, 0, f"invalid YAML: {err}") from None
     if root is None:
@@ -86,6 +83,32 @@ def read_yaml(path: Path, shown_as: str) -> Node:
     if problems:
         raise InputError(problems)
     return tree
+
+
+def _refuse_aliases(text: str, shown_as: str) -> None:
+    """Stop at the first alias, before anything is composed: an alias bomb costs nothing."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            raise _one(
+                shown_as, mark.line + 1, mark.column + 1,
+                f"alias *{event.anchor}: anchors and aliases (&name / *name) are not supported; write the value out",
+            )
+
+
+def _syntax_error(err: yaml.MarkedYAMLError, text: str, shown_as: str) -> InputError:
+    mark = err.problem_mark or err.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    what = err.problem or "invalid YAML"
+    lines = text.splitlines()
+    if mark and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
+        what = "a tab character; indent with spaces"
+    elif "mapping values are not allowed" in what:
+        what += "; check the indentation of this line"
+    elif err.context and err.context_mark and err.context_mark is not mark:
+        context = err.context_mark
+        what = f"{err.context} (line {context.line + 1}, column {context.column + 1}): {what}"
+    return _one(shown_as, line, col, f"invalid YAML: {what}")
 
 
 def _one(path: str, line: int, col: int, message: str) -> InputError:

@@ -1,0 +1,259 @@
+"""Query results and every way of writing them: table, CSV, TSV, JSON, Markdown.
+
+The one place output formats live. CSV, TSV and JSON follow the W3C SPARQL 1.1
+results formats (https://www.w3.org/TR/sparql11-results-csv-tsv/,
+https://www.w3.org/TR/sparql11-results-json/), so any SPARQL tool reads them;
+table and Markdown are for people and show IRIs in their short prefixed form.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import XSD, BNode, Literal, URIRef
+from rdflib.term import Node
+
+from .errors import UsageError
+
+# name -> file suffixes that imply it
+FORMATS: dict[str, tuple[str, ...]] = {
+    "table": (".txt",),
+    "csv": (".csv",),
+    "tsv": (".tsv",),
+    "json": (".json", ".srj"),
+    "md": (".md", ".markdown"),
+}
+# What a pipe or a file gets when no format is named: plain W3C CSV reads anywhere.
+DEFAULT_FORMAT = "csv"
+TERMINAL_FORMAT = "table"
+# Neither W3C format defines ASK; this is the column Apache Jena writes it under.
+ASK_COLUMN = "_askResult"
+
+_NUMERIC = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.int, XSD.long, XSD.short,
+            XSD.nonNegativeInteger, XSD.positiveInteger, XSD.negativeInteger, XSD.nonPositiveInteger}
+# Turtle's abbreviated numbers: written bare only when the bare form has the same lexical form.
+_TURTLE_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_TURTLE_DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
+_TURTLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+@dataclass(frozen=True)
+class Result:
+    """The answer to a query: rows of RDF terms (None where unbound), or an ASK's yes or no."""
+
+    variables: tuple[str, ...] = ()
+    rows: tuple[tuple[Node | None, ...], ...] = ()
+    boolean: bool | None = None
+
+    @property
+    def is_boolean(self) -> bool:
+        return self.boolean is not None
+
+    def column(self, name: str) -> list[Node | None]:
+        index = self.variables.index(name)
+        return [row[index] for row in self.rows]
+
+    def records(self) -> list[dict[str, Node]]:
+        """Rows as dictionaries of the bound variables, for notebooks and tests."""
+        return [{v: term for v, term in zip(self.variables, row) if term is not None} for row in self.rows]
+
+
+def format_for(name: str | None, path: str | Path | None = None, *, terminal: bool = False) -> str:
+    """The format asked for, or the one the file's suffix implies, or the default for where output goes."""
+    if name:
+        if name not in FORMATS:
+            raise UsageError(f"unknown format '{name}'; choose one of {', '.join(FORMATS)}")
+        return name
+    if path is not None:
+        suffix = Path(path).suffix.lower()
+        for format_name, suffixes in FORMATS.items():
+            if suffix in suffixes:
+                return format_name
+        raise UsageError(
+            f"cannot tell the format of '{path}' from its suffix; give --format ({', '.join(FORMATS)})"
+        )
+    return TERMINAL_FORMAT if terminal else DEFAULT_FORMAT
+
+
+def render(result: Result, format: str, *, prefixes: Mapping[str, str] | None = None) -> str:
+    """``result`` written in ``format``; the same result always gives the same text."""
+    writer = _WRITERS.get(format)
+    if writer is None:
+        raise UsageError(f"unknown format '{format}'; choose one of {', '.join(FORMATS)}")
+    return writer(result, dict(prefixes or {}))
+
+
+# --- W3C formats -------------------------------------------------------------------
+
+
+def _csv(result: Result, _: dict[str, str]) -> str:
+    """SPARQL 1.1 CSV: plain values, RFC 4180 quoting, CRLF line ends."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if result.is_boolean:
+        writer.writerow([ASK_COLUMN])
+        writer.writerow(["true" if result.boolean else "false"])
+        return out.getvalue()
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([_plain(term) for term in row])
+    return out.getvalue()
+
+
+def _tsv(result: Result, _: dict[str, str]) -> str:
+    """SPARQL 1.1 TSV: terms in Turtle syntax, so datatypes and languages survive."""
+    if result.is_boolean:
+        return f"?{ASK_COLUMN}\n{'true' if result.boolean else 'false'}\n"
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join(turtle_term(term) for term in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _json(result: Result, _: dict[str, str]) -> str:
+    """SPARQL 1.1 Query Results JSON; unbound variables are left out of a binding."""
+    if result.is_boolean:
+        document: dict = {"head": {}, "boolean": result.boolean}
+    else:
+        bindings = [
+            {v: _json_term(term) for v, term in zip(result.variables, row) if term is not None}
+            for row in result.rows
+        ]
+        document = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _plain(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def turtle_term(term: Node | None) -> str:
+    """A term as SPARQL/Turtle writes it: ``<iri>``, ``"text"@zh``, ``68.8``, ``"5"^^<...#decimal>``."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    assert isinstance(term, Literal)
+    lexical = str(term)
+    if term.datatype == XSD.integer and _TURTLE_INTEGER.match(lexical):
+        return lexical
+    if term.datatype == XSD.decimal and _TURTLE_DECIMAL.match(lexical):
+        return lexical
+    if term.datatype == XSD.boolean and lexical in ("true", "false"):
+        return lexical
+    quoted = '"' + lexical.translate(_TURTLE_ESCAPES) + '"'
+    if term.language:
+        return f"{quoted}@{term.language}"
+    if term.datatype and term.datatype != XSD.string:
+        return f"{quoted}^^<{term.datatype}>"
+    return quoted
+
+
+def _json_term(term: Node) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    assert isinstance(term, Literal)
+    entry = {"type": "literal", "value": str(term)}
+    if term.language:
+        entry["xml:lang"] = term.language
+    elif term.datatype and term.datatype != XSD.string:
+        entry["datatype"] = str(term.datatype)
+    return entry
+
+
+# --- formats for people --------------------------------------------------------------
+
+
+def short_name(term: Node | None, prefixes: Mapping[str, str]) -> str:
+    """What a person reads in a cell: ``kgr:iluvatar`` for an IRI, the text of a literal."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        best = ""
+        for prefix, namespace in prefixes.items():
+            if term.startswith(namespace) and len(namespace) > len(best):
+                local = term[len(namespace):]
+                if local and not any(c in local for c in " <>\"{}|^`\\"):
+                    best = namespace
+                    shown = f"{prefix}:{local}"
+        return shown if best else f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return " ".join(str(term).splitlines())
+
+
+def _is_number(term: Node | None) -> bool:
+    return isinstance(term, Literal) and term.datatype in _NUMERIC
+
+
+def _numeric_columns(result: Result) -> list[bool]:
+    columns = []
+    for index in range(len(result.variables)):
+        cells = [row[index] for row in result.rows if row[index] is not None]
+        columns.append(bool(cells) and all(_is_number(cell) for cell in cells))
+    return columns
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * (width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def _table(result: Result, prefixes: dict[str, str]) -> str:
+    """Aligned columns, numbers to the right, and a count of rows."""
+    if result.is_boolean:
+        return ("true" if result.boolean else "false") + "\n"
+    header = list(result.variables)
+    cells = [[short_name(term, prefixes) for term in row] for row in result.rows]
+    numeric = _numeric_columns(result)
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(header)]
+    lines = ["  ".join(_pad(h, w, n) for h, w, n in zip(header, widths, numeric)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w, n) for c, w, n in zip(row, widths, numeric)).rstrip() for row in cells]
+    count = len(result.rows)
+    lines.append(f"({count} row{'' if count == 1 else 's'})")
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _markdown(result: Result, prefixes: dict[str, str]) -> str:
+    """A GitHub-flavoured Markdown table."""
+    if result.is_boolean:
+        return f"| {ASK_COLUMN} |\n| --- |\n| {'true' if result.boolean else 'false'} |\n"
+    numeric = _numeric_columns(result)
+    lines = ["| " + " | ".join(_md_cell(v) for v in result.variables) + " |"]
+    lines.append("| " + " | ".join("---:" if n else "---" for n in numeric) + " |")
+    for row in result.rows:
+        lines.append("| " + " | ".join(_md_cell(short_name(term, prefixes)) for term in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+_WRITERS = {"table": _table, "csv": _csv, "tsv": _tsv, "json": _json, "md": _markdown}
+
+
+def from_rows(variables: Iterable[str], rows: Iterable[Iterable[Node | None]]) -> Result:
+    """A Result built from plain Python sequences."""
+    return Result(tuple(variables), tuple(tuple(row) for row in rows))

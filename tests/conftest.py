@@ -1,0 +1,36 @@
+"""Shared fixtures: the shipped facts, the graph they build, and outside tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import kg
+
+ROOT = Path(__file__).resolve().parent.parent
+FACTS = ROOT / "facts"
+
+
+def need_tool(name: str, install: str) -> str:
+    """The path of an outside tool; skip without it on a laptop, fail without it in CI."""
+    path = shutil.which(name) or (str(ROOT / "scripts" / name) if (ROOT / "scripts" / name).exists() else None)
+    if path:
+        return path
+    message = f"{name} is not installed ({install})"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def facts() -> kg.Facts:
+    return kg.load_facts(FACTS)
+
+
+@pytest.fixture(scope="session")
+def graph(facts):
+    """The checked graph of the shipped facts; tests must not change it."""
+    return kg.check_facts(facts)
