@@ -7,6 +7,7 @@ follow hash order); they are also much faster than rdflib's.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
@@ -75,10 +76,15 @@ def serialize(graph: Graph, format: str = "turtle") -> bytes:
 
 
 def write_atomically(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
+    """Write to a temporary file beside ``path`` and rename it into place.
+
+    A reader sees the old file or the new one, never half of one. The temporary
+    name carries our process id, so a later run can sweep what a killed run left.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _sweep_orphans(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -88,3 +94,21 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _sweep_orphans(path: Path) -> None:
+    """Remove temporary files of ``path`` whose writing process is gone."""
+    for orphan in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = orphan.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            orphan.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: leave its file alone
+        return True
+    return True

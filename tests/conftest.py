@@ -7,8 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import kg
+
+# Fuzzing: a bounded run by default (and in CI); HYPOTHESIS_PROFILE=long for a long session.
+settings.register_profile("default", max_examples=40)
+settings.register_profile("long", max_examples=5000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTS = ROOT / "facts"
@@ -20,6 +26,16 @@ def need_tool(name: str, install: str) -> str:
     if path:
         return path
     message = f"{name} is not installed ({install})"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def need_jena() -> str:
+    """The riot wrapper, when Debian's Jena and a Java runtime are there."""
+    if Path("/usr/share/java/jena-cmds.jar").exists() and shutil.which("java") and shutil.which("unzip"):
+        return str(ROOT / "scripts" / "riot")
+    message = "Jena riot is not installed (apt-get install libapache-jena-java default-jre-headless unzip)"
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
