@@ -398,22 +398,26 @@ def load_facts(root: str | Path = "facts") -> Facts:
     vocab = vocabulary()
     problems: list[Problem] = []
     records: list[Record] = []
+    broken_ids: dict[str, str] = {}  # ids of entries with problems of their own: not "unknown" elsewhere
+    all_read = True
     for path in fact_files(root):
         try:
             tree = read_yaml(path, shown(path))
         except InputError as err:
             problems.extend(err.problems)
+            all_read = False
             continue
-        records.extend(_read_file(tree, vocab, problems))
+        records.extend(_read_file(tree, vocab, problems, broken_ids))
     records = _check_keys(records, problems)
-    _check_references(records, problems)
+    if all_read:  # a file we could not read may define the ids others refer to
+        _check_references(records, problems, broken_ids)
     _check_quotes(records, root, problems)
     if problems:
         raise InputError(problems)
     return Facts(tuple(sorted(records, key=lambda r: (r.kind, r.key))), root)
 
 
-def _read_file(tree: Node, vocab: Vocabulary, problems: list[Problem]) -> list[Record]:
+def _read_file(tree: Node, vocab: Vocabulary, problems: list[Problem], broken_ids: dict[str, str]) -> list[Record]:
     if not isinstance(tree, Mapping):
         problems.append(Problem(tree.loc, f"a fact file is a mapping of kinds to lists, e.g. `figures:`; kinds: {', '.join(SCHEMA)}"))
         return []
@@ -426,11 +430,13 @@ def _read_file(tree: Node, vocab: Vocabulary, problems: list[Problem]) -> list[R
             problems.append(Problem(entries.loc, f"'{kind}' must be a list of entries, each starting with '- '"))
             continue
         for entry in entries.items:
-            records.extend(_read_record(kind, entry, vocab, problems))
+            records.extend(_read_record(kind, entry, vocab, problems, broken_ids))
     return records
 
 
-def _read_record(kind: str, entry: Node, vocab: Vocabulary, problems: list[Problem]) -> list[Record]:
+def _read_record(
+    kind: str, entry: Node, vocab: Vocabulary, problems: list[Problem], broken_ids: dict[str, str]
+) -> list[Record]:
     if not isinstance(entry, Mapping):
         problems.append(Problem(entry.loc, f"each entry of '{kind}' must be a mapping of keys to values"))
         return []
@@ -453,14 +459,15 @@ def _read_record(kind: str, entry: Node, vocab: Vocabulary, problems: list[Probl
         if spec.required and key not in entry.items:
             problems.append(Problem(entry.loc, f"{kind}: missing required key '{key}'"))
             ok = False
-    if not ok:
-        return []
     try:
-        return FINISHERS.get(kind, _finish_plain)(kind, values, locations, entry, vocab)
+        if ok:
+            return FINISHERS.get(kind, _finish_plain)(kind, values, locations, entry, vocab)
     except FieldProblem as problem:
         where = f"{kind}.{problem.field}" if problem.field else kind
         problems.append(Problem(problem.location, f"{where}: {problem.message}"))
-        return []
+    if "id" in values:
+        broken_ids[values["id"]] = kind
+    return []
 
 
 def _finish_plain(kind, values, locations, entry, vocab) -> list[Record]:
@@ -585,8 +592,8 @@ def _check_keys(records: list[Record], problems: list[Problem]) -> list[Record]:
     return unique
 
 
-def _check_references(records: list[Record], problems: list[Problem]) -> None:
-    kinds = {r.key: r.kind for r in records if "id" in r.values}
+def _check_references(records: list[Record], problems: list[Problem], broken_ids: dict[str, str]) -> None:
+    kinds = broken_ids | {r.key: r.kind for r in records if "id" in r.values}
     for record in records:
         schema = SCHEMA[record.kind]
         for name, value in record.values.items():

@@ -105,7 +105,7 @@ def _syntax_error(err: yaml.MarkedYAMLError, text: str, shown_as: str) -> InputE
         what = "a tab character; indent with spaces"
     elif "mapping values are not allowed" in what:
         what += "; check the indentation of this line"
-    elif err.context and err.context_mark and err.context_mark is not mark:
+    elif err.context and err.context_mark and (err.context_mark.line, err.context_mark.column) != (mark.line, mark.column):
         context = err.context_mark
         what = f"{err.context} (line {context.line + 1}, column {context.column + 1}): {what}"
     return _one(shown_as, line, col, f"invalid YAML: {what}")
