@@ -34,7 +34,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -113,15 +113,19 @@ EDGE_COLORS = {
     SUPPLY: "#e8740c", "gpu:investor": "#228b3b", "gpu:fundedCompany": "#228b3b",
     "gpu:listingCompany": "#6a3d9a", "gpu:venue": "#6a3d9a", "gpu:partOf": "#6a3d9a",
     "gpu:member": "#0b2e6b", "gpu:designedBy": "#1f66c1", "gpu:productLine": "#d62728",
-    "gpu:milestoneOf": "#d9902b",
+    "gpu:milestoneOf": "#a08c6a",
 }
-GROUP_EDGE_COLOR = "#0b2e6b"
+GROUP_EDGE_COLOR = "#e8740c"  # the supply colour, dashed: the same relation, said of the group
 EDGE_COLOR = "#8a9bb0"
 
 # Headline metrics lead a tooltip's figures; the rest follow by name.
 _METRIC_ORDER = ("revenue", "revenue-cagr", "revenue-share", "gross-margin", "net-loss", "adjusted-net-loss",
                  "net-loss-rate", "cumulative-net-loss", "rd-expense", "rd-expense-ratio", "shipments",
                  "cumulative-deliveries", "customers", "first-day-gain", "first-day-market-cap")
+
+# Metric names short enough to draw under a node.
+_SHORT_METRIC = {"first-day-gain": {"en": "day one", "zh": "首日涨幅"},
+                 "first-day-market-cap": {"en": "market cap", "zh": "首日市值"}}
 
 # Predicates that never become edges or tooltip lines: they are shown another way.
 _NOT_FACTS = frozenset({
@@ -203,6 +207,7 @@ def _prefixes() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda item: -len(item[0])))
 
 
+@lru_cache(maxsize=1 << 16)
 def curie(term: URIRef | BNode) -> str:
     """``kgr:iluvatar`` for an IRI under a known prefix, ``<iri>`` otherwise: the node ids."""
     if isinstance(term, BNode):
@@ -225,9 +230,9 @@ def _in_lang(literals: list[Literal], lang: str) -> str | None:
     return None
 
 
-def _name(graph: Graph, term, lang: str) -> str:
+def _name(graph: Graph, term, lang: str, labels: list[Literal] | None = None) -> str:
     """The label of ``term`` in ``lang``; the other language, a plain label or its id otherwise."""
-    labels = _texts(graph, term, RDFS.label) or _texts(ontology_graph(), term, RDFS.label)
+    labels = labels or _texts(graph, term, RDFS.label) or _texts(ontology_graph(), term, RDFS.label)
     other = "zh" if lang == "en" else "en"
     found = _in_lang(labels, lang) or _in_lang(labels, other) or next((str(x) for x in labels), None)
     if found:
@@ -248,15 +253,15 @@ def _superclasses() -> dict[URIRef, frozenset[URIRef]]:
     return result
 
 
-def _style_for(types: set) -> Style:
-    ancestors: set[URIRef] = set()
-    for cls in types:
-        ancestors |= _superclasses().get(cls, {cls})
-    keys = {curie(cls).removeprefix("gpu:") for cls in ancestors}
-    for style in STYLES:
-        if style.key in keys:
-            return style
-    return STYLE["Other"]
+@lru_cache(maxsize=None)
+def _style_rank(cls: URIRef) -> int:
+    """The position in STYLES of the first style ``cls`` falls under (len(STYLES) - 1: "Other")."""
+    keys = {curie(c).removeprefix("gpu:") for c in _superclasses().get(cls, {cls})}
+    return next((i for i, style in enumerate(STYLES) if style.key in keys), len(STYLES) - 1)
+
+
+def _style_for(types) -> Style:
+    return STYLES[min((_style_rank(cls) for cls in types if isinstance(cls, URIRef)), default=len(STYLES) - 1)]
 
 
 def class_label(key: str, lang: str) -> str:
@@ -330,6 +335,9 @@ class _Describer:
 
     def __init__(self, graph: Graph):
         self.graph = graph
+        self._names: dict = {}
+        self._styles: dict = {}
+        self._props: dict = {}
         self.figures_of: dict = {}
         for figure in graph.subjects(RDF.type, GPU.Figure):
             host = (graph.value(figure, GPU.listingEvent) or graph.value(figure, GPU.segment)
@@ -337,11 +345,40 @@ class _Describer:
             if host is not None:
                 self.figures_of.setdefault(host, []).append(figure)
 
+    def props(self, node) -> dict:
+        """Every predicate of ``node`` with its objects in a stable order: one walk of the store per node."""
+        if node not in self._props:
+            found: dict = {}
+            for predicate, obj in self.graph.predicate_objects(node):
+                found.setdefault(predicate, []).append(obj)
+            self._props[node] = {p: sorted(objs, key=lambda o: (type(o).__name__, str(o), getattr(o, "language", "") or ""))
+                                 for p, objs in found.items()}
+        return self._props[node]
+
+    def one(self, node, predicate):
+        objects = self.props(node).get(predicate)
+        return objects[0] if objects else None
+
+    def literals(self, node, predicate) -> list[str]:
+        return [str(o) for o in self.props(node).get(predicate, ()) if isinstance(o, Literal)]
+
     def types(self, node) -> set:
-        return set(self.graph.objects(node, RDF.type))
+        return set(self.props(node).get(RDF.type, ()))
 
     def style(self, node, extra_types: set = frozenset()) -> Style:
-        return _style_for(self.types(node) | set(extra_types))
+        if extra_types:
+            return _style_for(self.types(node) | set(extra_types))
+        if node not in self._styles:
+            self._styles[node] = _style_for(self.types(node))
+        return self._styles[node]
+
+    def name(self, term, lang: str) -> str:
+        """``_name`` remembered: predicates, vocabulary terms and sources recur on every node."""
+        key = (term, lang)
+        if key not in self._names:
+            labels = [o for o in self.props(term).get(RDFS.label, ()) if isinstance(o, Literal)]
+            self._names[key] = _name(self.graph, term, lang, labels)
+        return self._names[key]
 
     def period_end(self, figure) -> str:
         """When a figure's period ends, as an ISO date ("" when undated: sorts first, never "latest")."""
@@ -355,14 +392,14 @@ class _Describer:
             metric = self.graph.value(figure, GPU.metric)
             notation = _notation(self.graph, metric) or ""
             rank = _METRIC_ORDER.index(notation) if notation in _METRIC_ORDER else len(_METRIC_ORDER)
-            return rank, _name(self.graph, metric, "en").casefold(), self.period_end(figure), str(figure)
+            return rank, self.name(metric, "en").casefold(), self.period_end(figure), str(figure)
         return sorted(self.figures_of.get(node, ()), key=order)
 
     def fact_lines(self, node, lang: str, extra: list[tuple[URIRef, object]] = ()) -> list[str]:
         """The key facts of ``node`` in ``lang``: its literal and vocabulary values, then its figures."""
         lines: list[tuple[str, str, str]] = []
         by_predicate: dict = {}
-        pairs = list(self.graph.predicate_objects(node)) + list(extra)
+        pairs = [(p, o) for p, objs in self.props(node).items() for o in objs] + list(extra)
         for predicate, obj in pairs:
             if predicate in _NOT_FACTS:
                 continue
@@ -378,14 +415,14 @@ class _Describer:
                 chosen = [o for o in tagged if o.language == lang] or tagged
                 literals = [o for o in literals if not o.language] + chosen
             values = sorted({_literal_text(self.graph, predicate, o, lang) for o in literals})
-            values += sorted({_name(self.graph, t, lang) for t in terms})
-            prop = _name(self.graph, predicate, lang)
+            values += sorted({self.name(t, lang) for t in terms})
+            prop = self.name(predicate, lang)
             lines.append((prop, curie(predicate), ", ".join(values)))
         out = [f"{prop}: {value}" for prop, _, value in sorted(lines)]
-        own_name = _name(self.graph, node, lang)
+        own_name = self.name(node, lang)
         for figure in self.figures(node):
-            text = _name(self.graph, figure, lang)
-            for subject in (_name(self.graph, self.graph.value(figure, GPU.figureOf), lang), own_name):
+            text = self.name(figure, lang)
+            for subject in (self.name(self.graph.value(figure, GPU.figureOf), lang), own_name):
                 if text.startswith(subject) and len(text) > len(subject):  # the tooltip already names it
                     text = text[len(subject):].lstrip(" ")
             out.append(text)
@@ -399,45 +436,46 @@ class _Describer:
         """The text drawn under a node: its name, or for a fact what it says in a few words."""
         g = self.graph
         zh = lang == "zh"
-        when = str(g.value(node, GPU.date) or "")
-        if not when and g.value(node, GPU.period) is not None:
-            when = _name(g, g.value(node, GPU.period), lang)
+        when = str(self.one(node, GPU.date) or "")
+        if not when and self.one(node, GPU.period) is not None:
+            when = self.name(self.one(node, GPU.period), lang)
         if style.key == "FundingRound":
-            round_name = g.value(node, GPU.roundName)
+            round_name = self.one(node, GPU.roundName)
             head = (f"{round_name}轮" if zh else f"{round_name} round") if round_name else ("融资" if zh else "funding round")
             lines = [head, when]
             for predicate, word_en, word_zh in ((GPU.preMoneyValuation, "pre-money", "投前估值"),
                                                 (GPU.postMoneyValuation, "post-money", "投后估值")):
-                amount = _decimal(g.value(node, predicate))
+                amount = _decimal(self.one(node, predicate))
                 if amount is not None:
                     lines.append(f"{word_zh}{money(amount, lang)}" if zh else f"{word_en} {money(amount, lang)}")
             return "\n".join(x for x in lines if x)
         if style.key in ("ListingEvent", "Milestone"):
-            kind = g.value(node, GPU.eventType if style.key == "ListingEvent" else GPU.milestoneType)
-            lines = [_name(g, kind, lang) if kind is not None else _name(g, node, lang), when]
+            kind = self.one(node, GPU.eventType if style.key == "ListingEvent" else GPU.milestoneType)
+            lines = [self.name(kind, lang) if kind is not None else self.name(node, lang), when]
             for figure in self.figures(node):
                 metric = g.value(figure, GPU.metric)
+                notation = _notation(g, metric)
                 value = _figure_value(g, figure, lang)
-                if _notation(g, metric) == "first-day-gain" and not value.startswith("-"):
+                if notation == "first-day-gain" and not value.startswith("-"):
                     value = "+" + value
-                lines.append(f"{_name(g, metric, lang)} {value}" if not zh else f"{_name(g, metric, lang)}{value}")
+                words = _SHORT_METRIC.get(notation, {}).get(lang) or self.name(metric, lang)
+                lines.append(f"{words}{value}" if zh else f"{words} {value}")
             return "\n".join(x for x in lines if x)
-        name = _name(g, node, lang)
+        name = self.name(node, lang)
         if style.key == "Statement":
             return _shorten(name, 16 if zh else 32)
         return name
 
-    def attributes(self, node, lang_default: str = "en", *, extra: list = (), extra_types: set = frozenset()) -> dict:
-        g = self.graph
+    def attributes(self, node, *, extra: list = (), extra_types: set = frozenset()) -> dict:
         style = self.style(node, extra_types)
-        aliases = sorted({str(a) for a in g.objects(node, SKOS.altLabel)})
-        quotes = [str(q) for q in _texts(g, node, GPU.quote)]
-        notes = [str(n) for n in _texts(g, node, GPU.note)]
+        aliases = sorted(set(self.literals(node, SKOS.altLabel)))
+        quotes = self.literals(node, GPU.quote)
+        notes = self.literals(node, GPU.note)
         attrs = {
             "iri": str(node),
             "cls": style.key,
-            "name_en": _name(g, node, "en"),
-            "name_zh": _name(g, node, "zh"),
+            "name_en": self.name(node, "en"),
+            "name_zh": self.name(node, "zh"),
             "label_en": self.short_label(node, style, "en"),
             "label_zh": self.short_label(node, style, "zh"),
             "aliases": "; ".join(aliases),
@@ -452,8 +490,8 @@ class _Describer:
         return attrs
 
     def sources(self, node, lang: str) -> str:
-        names = [_name(self.graph, s, lang) for s in sorted(self.graph.objects(node, GPU.source), key=str)]
-        cited = [_name(self.graph, s, lang) for s in sorted(self.graph.objects(node, GPU.citedSource), key=str)]
+        names = [self.name(s, lang) for s in self.props(node).get(GPU.source, ())]
+        cited = [self.name(s, lang) for s in self.props(node).get(GPU.citedSource, ())]
         text = "; ".join(names)
         if cited:
             text += (" (引用:" if lang == "zh" else " (citing ") + "; ".join(cited) + ")"
@@ -481,7 +519,7 @@ class _Describer:
             if client not in nodes or supplier not in nodes:
                 continue
             group = GPU.CompanyGroup in self.types(client)
-            role_en, role_zh = (_name(g, role, lang) if role is not None else "" for lang in LANGS)
+            role_en, role_zh = (self.name(role, lang) if role is not None else "" for lang in LANGS)
             edges.append((curie(supplier), curie(client), curie(fact), {
                 "relation": SUPPLY,
                 "level": "group" if group else "company",
@@ -546,10 +584,13 @@ def project(graph: Graph) -> nx.MultiDiGraph:
                 drawn[subject] = style
     nodes = {curie(s): describer.attributes(s) for s in drawn}
     edges = []
+    relations: dict = {}
     for subject in drawn:
-        for predicate, obj in graph.predicate_objects(subject):
+        for predicate, obj in ((p, o) for p, objs in describer.props(subject).items() for o in objs):
             if obj in drawn and predicate not in _NOT_EDGES:
-                edges.append((curie(subject), curie(obj), curie(predicate), _edge_attrs(graph, predicate)))
+                if predicate not in relations:
+                    relations[predicate] = _edge_attrs(graph, predicate)
+                edges.append((curie(subject), curie(obj), curie(predicate), relations[predicate]))
     edges += describer.supply_edges(set(drawn))
     return _assemble(nodes, edges)
 
@@ -649,22 +690,21 @@ def query_view(graph: Graph, query: str, *, name: str = "query") -> View:
     """
     try:
         result = graph.query(query)
-    except Exception as err:  # rdflib raises pyparsing and assorted errors for a bad query
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            triples = list(result.graph)
+        elif result.type == "SELECT":
+            names = [str(v) for v in result.vars]
+            if not {"s", "p", "o"} <= set(names):
+                raise UsageError(f"a SELECT view needs the variables ?s ?p ?o; this one selects "
+                                 f"{' '.join('?' + n for n in names)}")
+            triples = [(row["s"], row["p"], row["o"]) for row in result
+                       if row["s"] is not None and row["p"] is not None and row["o"] is not None]
+        else:
+            raise UsageError(f"a view needs a CONSTRUCT or a SELECT ?s ?p ?o query, not {result.type}")
+    except UsageError:
+        raise
+    except Exception as err:  # rdflib raises pyparsing and assorted errors, some only while evaluating
         raise UsageError(f"the query does not parse or run: {err}") from None
-    if result.type == "CONSTRUCT" or result.type == "DESCRIBE":
-        triples = list(result.graph)
-    elif result.type == "SELECT":
-        names = [str(v) for v in result.vars]
-        if not {"s", "p", "o"} <= set(names):
-            raise UsageError(f"a SELECT view needs the variables ?s ?p ?o; this one selects "
-                             f"{' '.join('?' + n for n in names)}")
-        triples = [(row["s"], row["p"], row["o"]) for row in result
-                   if row["s"] is not None and row["p"] is not None and row["o"] is not None]
-    else:
-        raise UsageError(f"a view needs a CONSTRUCT or a SELECT ?s ?p ?o query, not {result.type}")
-    described = Graph(bind_namespaces="none")
-    for triple in graph:
-        described.add(triple)
     extra_types: dict = {}
     extra_facts: dict = {}
     node_terms: set = set()
@@ -691,12 +731,16 @@ def query_view(graph: Graph, query: str, *, name: str = "query") -> View:
                 f"{len(triples)} result triples.", f"查询结果共{len(triples)}条三元组。")
 
 
+def check_request(*, name=None, focus=None, query_file=None) -> None:
+    """Exactly one of a view name, a focus entity or a query file; checked before any work is done."""
+    if sum(x is not None for x in (name, focus, query_file)) != 1:
+        raise UsageError(f"give one of a view name ({', '.join(VIEW_NAMES)}), --focus ENTITY or --query FILE")
+
+
 def select_view(graph: Graph, *, name: str | None = None, focus: str | None = None, depth: int = 1,
                 query_file: str | Path | None = None) -> View:
     """The view the command line asks for: exactly one of a name, a focus entity or a query file."""
-    chosen = [x for x in (name, focus, query_file) if x is not None]
-    if len(chosen) != 1:
-        raise UsageError(f"give one of a view name ({', '.join(VIEW_NAMES)}), --focus ENTITY or --query FILE")
+    check_request(name=name, focus=focus, query_file=query_file)
     if query_file is not None:
         return query_view(graph, read_query(query_file), name=Path(query_file).stem)
     network = project(graph)
@@ -818,7 +862,8 @@ def _vis_node(node: str, data: dict, size: float, lang: str) -> dict:
         "color": {"background": style.color, "border": _darker(style.color),
                   "highlight": {"background": style.color, "border": "#111111"},
                   "hover": {"background": style.color, "border": "#111111"}},
-        "font": {"size": 11 if style.fact else 14, "color": "#1d2733", "strokeWidth": 3, "strokeColor": "#ffffff"},
+        "font": {"size": 10 if style.key == "Statement" else 11 if style.fact else 14, "color": "#1d2733",
+                 "strokeWidth": 3, "strokeColor": "#ffffff"},
         "borderWidth": 1.5,
         "kg": {key: data.get(key, "") for key in (
             "cls", "iri", "name_en", "name_zh", "label_en", "label_zh", "aliases", "facts_en", "facts_zh",
@@ -831,7 +876,7 @@ def _darker(color: str) -> str:
     return "#{:02x}{:02x}{:02x}".format(*(int(c * 0.7) for c in (r, g, b)))
 
 
-def _vis_edge(index: int, u: str, v: str, data: dict, lang: str, few: bool) -> dict:
+def _vis_edge(index: int, u: str, v: str, data: dict, lang: str) -> dict:
     relation = data["relation"]
     group = data.get("level") == "group"
     color = GROUP_EDGE_COLOR if group else EDGE_COLORS.get(relation, EDGE_COLOR)
@@ -839,12 +884,13 @@ def _vis_edge(index: int, u: str, v: str, data: dict, lang: str, few: bool) -> d
         "id": f"e{index}",
         "from": u,
         "to": v,
-        "label": data[f"label_{lang}"] if few else "",
+        "label": data[f"label_{lang}"],
         "arrows": {"to": {"enabled": True, "scaleFactor": 0.45}},
         "color": {"color": color, "highlight": "#111111", "hover": "#111111", "opacity": 0.85},
         "width": 2.5 if relation == SUPPLY else 1.2,
-        "dashes": [8, 5] if group else False,
-        "font": {"size": 10, "color": "#44505c", "strokeWidth": 3, "strokeColor": "#ffffff", "align": "middle"},
+        "dashes": [9, 6] if group else False,
+        # Above the line, so a dashed (group-level) edge stays visibly dashed under its label.
+        "font": {"size": 10, "color": "#44505c", "strokeWidth": 3, "strokeColor": "#ffffff", "align": "top"},
         "kg": {key: data.get(key, "") for key in (
             "relation", "level", "label_en", "label_zh", "fact", "quotes", "note", "source_en", "source_zh")},
     }
@@ -860,14 +906,17 @@ def _options(node_count: int) -> dict:
         "physics": {
             "enabled": True,
             "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -60, "centralGravity": 0.008, "springLength": 110,
-                                 "springConstant": 0.06, "damping": 0.5, "avoidOverlap": 0.4},
+            # Overlap avoidance reads well on small graphs but triples the work on big ones.
+            "forceAtlas2Based": {"gravitationalConstant": -160, "centralGravity": 0.015, "springLength": 90,
+                                 "springConstant": 0.08, "damping": 0.5,
+                                 "avoidOverlap": 0.8 if node_count <= 300 else 0.0},
             "maxVelocity": 60,
             "minVelocity": 0.75,
             "stabilization": {"enabled": True, "iterations": iterations, "updateInterval": 25, "fit": True},
         },
+        # Edge labels are drawn once zoomed in far enough to read them (10px at scale >= 0.7).
         "edges": {"smooth": False if node_count > 300 else {"enabled": True, "type": "continuous", "roundness": 0.3},
-                  "selectionWidth": 2},
+                  "selectionWidth": 2, "scaling": {"label": {"drawThreshold": 7}}},
         "nodes": {"scaling": {"label": {"enabled": False}}},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": node_count > 300,
                         "navigationButtons": False, "keyboard": False, "multiselect": False},
@@ -940,15 +989,19 @@ def render_html(view: View, *, lang: str = "en", size_by: str = "degree", max_no
     """One self-contained page: pyvis's network data and vis-network, our controls, nothing fetched."""
     network, left_out = limit(view.network, max_nodes)
     sizes = _sizes(network, size_by)
-    few_edges = network.number_of_edges() <= 400
 
     net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", heading="")
     # Filled directly: add_node/add_edge check for duplicates with list scans (quadratic), and
     # the projection already guarantees unique, sorted ids.
     net.nodes = [_vis_node(n, network.nodes[n], sizes[n], lang) for n in network]
+    focus = network.graph.get("focus")
+    for node in net.nodes:
+        if node["id"] == focus:  # the entity a focus view is about: ringed
+            node["borderWidth"] = 5
+            node["color"]["border"] = "#111111"
     net.node_ids = [node["id"] for node in net.nodes]
     net.node_map = {node["id"]: node for node in net.nodes}
-    net.edges = [_vis_edge(i, u, v, d, lang, few_edges) for i, (u, v, d) in enumerate(network.edges(data=True))]
+    net.edges = [_vis_edge(i, u, v, d, lang) for i, (u, v, d) in enumerate(network.edges(data=True))]
     net.options = _options(network.number_of_nodes())
     # Our template, never pyvis's: that one links Bootstrap and a CDN. generate_html renders to a
     # string and writes nothing, unlike write_html, which copies a lib/ folder into the cwd.
@@ -988,38 +1041,34 @@ def render_html(view: View, *, lang: str = "en", size_by: str = "degree", max_no
 # --- every named view at once ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Written:
-    path: Path
-    view: View
-    nodes: int
-    edges: int
+def counts(view: View, format: str = "html", max_nodes: int = MAX_NODES) -> str:
+    """What a written view holds: ``21 nodes, 26 edges``, and how many nodes a page left out."""
+    drawn, left_out = limit(view.network, max_nodes) if format == "html" else (view.network, 0)
+    text = f"{drawn.number_of_nodes():,} nodes, {drawn.number_of_edges():,} edges"
+    return text + (f"; {left_out:,} left out of the page" if left_out else "")
 
 
-def write_views(graph: Graph, out_dir: str | Path, *, lang: str = "en") -> list[Written]:
-    """Write every named view as ``<name>.html`` in ``out_dir``, and an ``index.html`` linking them."""
+def write_views(graph: Graph, out_dir: str | Path, *, lang: str = "en") -> list[tuple[Path, View | None]]:
+    """Write every named view as ``<name>.html`` in ``out_dir``, then an ``index.html`` linking them."""
     out_dir = Path(out_dir)
     network = project(graph)
-    written = []
+    written: list[tuple[Path, View | None]] = []
     for name in VIEW_NAMES:
         view = named_view(network, name)
         target = out_dir / f"{name}.html"
         write_atomically(target, render(view, "html", lang=lang))
-        drawn, _ = limit(view.network)
-        written.append(Written(target, view, drawn.number_of_nodes(), drawn.number_of_edges()))
+        written.append((target, view))
     index = out_dir / "index.html"
-    write_atomically(index, render_index(written, lang=lang))
-    return written + [Written(index, View("index", "Views", "视图", nx.MultiDiGraph()), 0, 0)]
+    write_atomically(index, render_index([(path.name, view) for path, view in written], lang=lang))
+    return written + [(index, None)]
 
 
-def render_index(written: list[Written], *, lang: str = "en") -> bytes:
-    """A page linking the views; as self-contained and stable as they are."""
-    entries = [{"href": w.path.name, "name": w.view.name, "title_en": w.view.title_en, "title_zh": w.view.title_zh,
-                "about_en": w.view.about_en, "about_zh": w.view.about_zh, "nodes": w.nodes, "edges": w.edges}
-               for w in written]
-    css = _asset("view.css")
+def render_index(pages: list[tuple[str, View]], *, lang: str = "en") -> bytes:
+    """A page linking the views (file name, view); as self-contained and stable as they are."""
+    entries = [{"href": href, "name": view.name, "title_en": view.title_en, "title_zh": view.title_zh,
+                "about_en": view.about_en, "about_zh": view.about_zh, "counts": counts(view)}
+               for href, view in pages]
     html = _environment().get_template("index.html").render(
-        lang=lang, entries=entries, css=Markup(css),
+        lang=lang, entries=entries, css=Markup(_asset("view.css")),
         csp=Markup("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"))
     return html.encode("utf-8")
-

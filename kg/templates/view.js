@@ -13,7 +13,7 @@
   const UI = {
     en: {
       nodes: "nodes", edges: "edges", classes: "Classes", relations: "Relations", find: "Find",
-      search: "Find a node: English or 中文 name", other: "中文", notFound: "No node is named",
+      search: "Find: English or 中文 name", other: "中文", notFound: "No node is named",
       found: "Found", laying: "Laying out", facts: "Key facts", quote: "Source sentence", source: "Source",
       note: "Note", aliases: "Also", more: "more", reset: "Show all",
       leftOut: (p) => `Showing the ${fmt(p.total - p.leftOut)} best-connected of ${fmt(p.total)} nodes; ` +
@@ -86,12 +86,11 @@
   }
 
   const nodeById = new Map(rawNodes.map((n) => [n.id, n]));
-  const showEdgeLabels = rawEdges.some((e) => e.label);
 
   function nodeItem(n) {
     return Object.assign({}, n, { label: lang === "zh" ? n.kg.label_zh : n.kg.label_en, title: nodeTip(n) });
   }
-  function edgeLabel(e) { return showEdgeLabels ? (lang === "zh" ? e.kg.label_zh : e.kg.label_en) : ""; }
+  function edgeLabel(e) { return lang === "zh" ? e.kg.label_zh : e.kg.label_en; }
   function edgeItem(e) { return Object.assign({}, e, { label: edgeLabel(e), title: edgeTip(e) }); }
 
   const nodes = new vis.DataSet(rawNodes.map(nodeItem));
@@ -256,7 +255,6 @@
     view.stabilizedMs = Math.round(performance.now());
     progress.hidden = true;
     document.body.dataset.state = "ready";
-    if (page.focus) view.network.selectNodes([page.focus]);
   }
 
   drawChrome();
