@@ -13,6 +13,7 @@ demo: $(STAMP)
 	$(BIN)/kg build --out $(OUT)
 	$(BIN)/kg export -o $(OUT)/gpu-kg.nt
 	$(BIN)/kg export -o $(OUT)/gpu-kg.jsonld
+	$(BIN)/kg queries --run-all --out $(OUT)/queries
 	$(BIN)/kg views --out $(OUT)/views
 
 test: $(STAMP)

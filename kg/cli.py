@@ -11,8 +11,14 @@ import click
 from . import load_facts, load_graph, check_facts, serialize, write_atomically
 from .errors import InputError, KgError
 from .export import FORMATS, format_for
+from . import views as views_lib
+from . import queries as queries_lib
+from .build import PREFIXES
+from .errors import UsageError
+from .results import FORMATS as RESULT_FORMATS, format_for as result_format_for, render
 
 TURTLE_NAME = "gpu-kg.ttl"
+PREFIX_TEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
 
 def _reports_errors(command):
@@ -106,3 +112,173 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None) -> Non
     else:
         write_atomically(output, data)
         click.echo(f"wrote {output} ({chosen})", err=True)
+
+
+@main.command()
+@facts_option
+@click.argument("name", required=False, type=click.Choice(views_lib.VIEW_NAMES))
+@click.option("--focus", metavar="ENTITY", help="Draw what surrounds one entity, given by id or by English or Chinese name.")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(0), help="How many edges out from --focus.")
+@click.option("--query", "query_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Draw the triples of a CONSTRUCT query, or of a SELECT ?s ?p ?o, in this .rq file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write; out/views/<view>.<format> when not given.")
+@click.option("--format", "format_name", type=click.Choice(sorted(views_lib.FORMATS)),
+              help="html (interactive page), or graphml / gexf for Gephi and Cytoscape; "
+                   "guessed from the -o suffix when not given (default html).")
+@click.option("--lang", default="en", show_default=True, type=click.Choice(views_lib.LANGS),
+              help="Language of the labels (the page can switch; tooltips show both names).")
+@click.option("--size-by", default="degree", show_default=True, metavar="degree|METRIC",
+              help="Node size: the number of edges, or the latest figure of a metric such as revenue.")
+@_reports_errors
+def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query_file: Path | None,
+         output: Path | None, format_name: str | None, lang: str, size_by: str) -> None:
+    """Write one interactive network view: a single HTML file that works offline.
+
+    NAME is one of supply-chain, capital, products, all; or give --focus or --query instead.
+
+    \b
+    Examples:
+        kg view supply-chain -o supply-chain.html
+        kg view capital --lang zh
+        kg view --focus 天数智芯 --depth 2
+        kg view --query queries/my-view.rq
+        kg view all -o gpu-kg.graphml
+    """
+    views_lib.check_request(name=name, focus=focus, query_file=query_file)
+    chosen = views_lib.format_for(format_name, output)
+    graph = load_graph(facts_dir)
+    shown = views_lib.select_view(graph, name=name, focus=focus, depth=depth, query_file=query_file)
+    target = output or Path("out") / "views" / f"{shown.name}.{chosen}"
+    data = views_lib.render(shown, chosen, lang=lang, size_by=size_by)
+    write_atomically(target, data)
+    click.echo(f"wrote {target} ({views_lib.counts(shown, chosen)})")
+
+
+@main.command("views")
+@facts_option
+@click.option("--out", "out_dir", default="out/views", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the pages.")
+@click.option("--lang", default="en", show_default=True, type=click.Choice(views_lib.LANGS),
+              help="Language of the labels.")
+@_reports_errors
+def views_command(facts_dir: Path, out_dir: Path, lang: str) -> None:
+    """Write every named view and an index.html that links them.
+
+    \b
+    Example:
+        kg views --out out/views     # then open out/views/index.html
+    """
+    for path, shown in views_lib.write_views(load_graph(facts_dir), out_dir, lang=lang):
+        click.echo(f"wrote {path}" + (f" ({views_lib.counts(shown)})" if shown else ""))
+
+
+# --- saved queries ----------------------------------------------------------------------
+
+lang_option = click.option(
+    "--lang", type=click.Choice(["en", "zh"]), default=None,
+    help="Language of names and labels (default en; the other language where one is missing).",
+)
+timeout_option = click.option(
+    "--timeout", type=click.FloatRange(min=0), default=queries_lib.DEFAULT_TIMEOUT, show_default=True,
+    metavar="SECONDS", help="Stop a query that runs longer than this; 0 for no limit.",
+)
+catalog_option = click.option(
+    "--catalog", "catalog_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of saved queries (default: the queries/ that ships with gpu-kg).",
+)
+
+
+def _param_values(pairs: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--param expects KEY=VALUE (e.g. --param company=iluvatar), not '{pair}'")
+        if key in values:
+            raise UsageError(f"parameter '{key}' is given twice")
+        values[key] = value
+    return values
+
+
+@main.command("queries")
+@facts_option
+@catalog_option
+@click.argument("name", required=False)
+@click.option("--run-all", is_flag=True, help="Run every saved query with its defaults; write NAME.csv and NAME.json.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for --run-all (e.g. out/queries).")
+@click.option("--format", "format_name", type=click.Choice(list(RESULT_FORMATS)),
+              help="Format of the list (default table on a terminal, csv otherwise).")
+@lang_option
+@timeout_option
+@_reports_errors
+def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, run_all: bool,
+                    out_dir: Path | None, format_name: str | None, lang: str | None, timeout: float) -> None:
+    """List the saved queries (name, title, parameters), describe one, or run them all.
+
+    \b
+    Examples:
+        kg queries                               # the catalog
+        kg queries company-profile               # what it answers and its parameters
+        kg queries --run-all --out out/queries   # every result as CSV and JSON
+    """
+    if run_all:
+        if out_dir is None:
+            raise UsageError("--run-all needs --out DIR (e.g. --out out/queries)")
+        written = queries_lib.write_all(load_graph(facts_dir), out_dir, catalog_dir, lang=lang, timeout=timeout)
+        click.echo(f"{len(written) // 2} queries; wrote {len(written)} files to {out_dir}")
+        return
+    if name is not None:
+        click.echo(queries_lib.describe(queries_lib.find_query(name, catalog_dir)), nl=False)
+        return
+    chosen = result_format_for(format_name, None, terminal=sys.stdout.isatty())
+    listing = queries_lib.catalog_result(queries_lib.load_catalog(catalog_dir, headers_only=True))
+    click.echo(render(listing, chosen, prefixes=PREFIX_TEXT), nl=False)
+
+
+@main.command("query")
+@facts_option
+@catalog_option
+@click.argument("query")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter value: an id, a name in English or Chinese, or an IRI for an entity. Repeat for more.")
+@click.option("--format", "format_name", type=click.Choice(list(RESULT_FORMATS)),
+              help="table (default on a terminal), csv (default otherwise), tsv, json, md; "
+                   "guessed from the -o suffix when not given.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (atomically); standard output when not given.")
+@lang_option
+@click.option("--allow-update", is_flag=True, help="Let a SPARQL UPDATE change the graph in memory (never facts/).")
+@click.option("--allow-service", is_flag=True, help="Let SERVICE, LOAD, FROM and USING fetch data over the network.")
+@timeout_option
+@_reports_errors
+def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params: tuple[str, ...],
+                  format_name: str | None, output: Path | None, lang: str | None, allow_update: bool,
+                  allow_service: bool, timeout: float) -> None:
+    """Run a saved query by NAME, a .rq FILE, or inline SPARQL.
+
+    \b
+    Examples:
+        kg query listing-race
+        kg query company-profile --param company=天数智芯 --lang zh
+        kg query financial-series -p company=biren -p metric=net-loss --format md
+        kg query derived-revenue-cagr -o cagr.json
+        kg query 'SELECT ?c WHERE { ?c a gpu:ChipDesigner } ORDER BY ?c'
+    """
+    values = _param_values(params)
+    chosen = result_format_for(format_name, output, terminal=output is None and sys.stdout.isatty())
+    found = queries_lib.check_request(queries_lib.find_query(query, catalog_dir), values, lang=lang,
+                                      allow_update=allow_update, allow_service=allow_service)
+    result = queries_lib.run(load_graph(facts_dir), found, values, lang=lang, allow_update=allow_update,
+                             allow_service=allow_service, timeout=timeout)
+    text = render(result, chosen, prefixes=PREFIX_TEXT)
+    if found.form == "update":
+        click.echo("The update changed the graph in memory only; facts/ are unchanged.", err=True)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text.encode("utf-8"))
+        count = "true/false" if result.is_boolean else f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
+        click.echo(f"wrote {output} ({chosen}, {count})", err=True)

@@ -13,7 +13,7 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,17 +183,15 @@ def short_name(term: Node | None, prefixes: Mapping[str, str]) -> str:
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        best = ""
-        for prefix, namespace in prefixes.items():
-            if term.startswith(namespace) and len(namespace) > len(best):
-                local = term[len(namespace):]
-                if local and not any(c in local for c in " <>\"{}|^`\\"):
-                    best = namespace
-                    shown = f"{prefix}:{local}"
-        return shown if best else f"<{term}>"
+        matches = [(len(namespace), prefix, term[len(namespace):]) for prefix, namespace in prefixes.items()
+                   if term.startswith(namespace) and len(term) > len(namespace)]
+        if matches:
+            _, prefix, local = max(matches)  # the longest namespace gives the shortest name
+            return f"{prefix}:{local}"
+        return f"<{term}>"
     if isinstance(term, BNode):
         return f"_:{term}"
-    return " ".join(str(term).splitlines())
+    return " ".join(str(term).replace("\t", " ").splitlines())
 
 
 def _is_number(term: Node | None) -> bool:
@@ -252,8 +250,3 @@ def _markdown(result: Result, prefixes: dict[str, str]) -> str:
 
 
 _WRITERS = {"table": _table, "csv": _csv, "tsv": _tsv, "json": _json, "md": _markdown}
-
-
-def from_rows(variables: Iterable[str], rows: Iterable[Iterable[Node | None]]) -> Result:
-    """A Result built from plain Python sequences."""
-    return Result(tuple(variables), tuple(tuple(row) for row in rows))

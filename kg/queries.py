@@ -1,0 +1,968 @@
+"""The saved-query catalog: SPARQL files with a header, typed parameters bound as RDF terms.
+
+A saved query is ``queries/NAME.rq``: SPARQL 1.1 opened by grlc-style ``#+``
+decorator lines (YAML) that give its summary, description, parameters and
+defaults (https://github.com/CLARIAH/grlc/wiki/Query-decorators). Parameters
+are the variables grlc and BASIL recognise, ``?_name`` (required) and
+``?__name`` (optional), with a type suffix such as ``_iri``; so the same files
+can be served by grlc as a web API.
+
+Values are never pasted into query text: each is converted to one RDF term and
+handed to the engine as an initial binding (rdflib ``initBindings``; pyoxigraph
+calls it ``substitutions``), so no value can change the shape of a query.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import difflib
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pyparsing import ParseBaseException, ParseResults
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef, Variable
+from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from .build import PREFIXES
+from .errors import InputError, KgError, Problem, SourceLocation, UsageError
+from .export import write_atomically
+from .ontology import GPU, KGR
+from .results import Result, render
+
+QUERY_SUFFIXES = (".rq", ".sparql")
+DEFAULT_TIMEOUT = 30.0  # seconds; every saved query answers in well under one
+TYPES = ("iri", "string", "integer", "decimal", "date", "language")
+INLINE = "<inline query>"
+NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+# grlc's own decorators; ``params`` is ours (grlc ignores keys it does not know).
+_GRLC_KEYS = ("summary", "description", "tags", "defaults", "enumerate", "endpoint", "method",
+              "pagination", "transform", "endpoint_in_url", "mime")
+_HEADER_KEYS = _GRLC_KEYS + ("params",)
+_PARAM_KEYS = ("type", "class", "description", "values")
+# BASIL/grlc parameter variables: ?_name or ?__name, then an optional type suffix.
+_PARAM_VARIABLE = re.compile(r"^(?P<underscores>_{1,2})(?P<name>[A-Za-z0-9]+)(?:_(?P<suffix>[A-Za-z0-9_]+))?$")
+_AGGREGATE_VARIABLE = re.compile(r"^__agg_\d+__$")
+# Which variable suffixes grlc reads as which of our types (None: no suffix).
+_SUFFIX_TYPES = {
+    None: ("string", "language"), "iri": ("iri",), "integer": ("integer",), "xsd_integer": ("integer",),
+    "decimal": ("decimal",), "xsd_decimal": ("decimal",), "date": ("date",), "xsd_date": ("date",),
+}
+_SUFFIX_FOR_TYPE = {"iri": "_iri", "integer": "_integer", "decimal": "_xsd_decimal", "date": "_xsd_date",
+                    "string": "", "language": ""}
+_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class QueryTimeout(KgError):
+    """A query ran longer than its time limit and was stopped."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a query, as its header and its variable declare it."""
+
+    name: str
+    type: str                    # one of TYPES
+    variable: str                # the SPARQL variable without '?', e.g. "_company_iri"
+    required: bool = True        # ?_name must be bound (from the user or a default); ?__name may stay unbound
+    default: str | None = None
+    kind: URIRef | None = None   # for iri parameters: the class the entity must belong to
+    description: str = ""
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed query: a saved one with its header, a file, or inline text."""
+
+    name: str
+    text: str
+    form: str                    # select | ask | construct | describe | update
+    source: str                  # where it came from, as shown in messages
+    title: str = ""
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+    reaches_out: tuple[str, ...] = ()   # SERVICE, LOAD, FROM, USING: what would fetch data from elsewhere
+    prepared: Any = field(default=None, compare=False, repr=False)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    @property
+    def projected(self) -> tuple[str, ...]:
+        """The variables a SELECT returns, in order."""
+        if self.form != "select":
+            return ()
+        return tuple(str(v) for v in self.prepared.algebra["PV"])
+
+
+# --- where the catalog lives -----------------------------------------------------------
+
+
+def catalog_dir() -> Path:
+    """``queries/`` beside the package in a checkout, or packaged inside it in a wheel."""
+    packaged = Path(__file__).parent / "saved-queries"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "queries"
+
+
+def query_names(directory: str | Path | None = None) -> list[str]:
+    """The names of the saved queries, without reading them."""
+    folder = Path(directory) if directory is not None else catalog_dir()
+    if not folder.is_dir():
+        raise UsageError(f"query folder '{folder}' does not exist")
+    return sorted(p.stem for p in folder.iterdir() if p.suffix == ".rq" and not p.name.startswith("."))
+
+
+def load_catalog(directory: str | Path | None = None, *, headers_only: bool = False) -> dict[str, Query]:
+    """Every saved query of ``directory`` (default: the shipped catalog), by name; all problems at once.
+
+    rdflib takes a good part of a second to parse a long query, so listing the
+    catalog can read the headers alone (``headers_only``); such a query is parsed
+    in full when it is run.
+    """
+    folder = Path(directory) if directory is not None else catalog_dir()
+    problems: list[Problem] = []
+    catalog: dict[str, Query] = {}
+    for name in query_names(folder):
+        try:
+            catalog[name] = load_query(folder / f"{name}.rq", saved=True, headers_only=headers_only)
+        except InputError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise InputError(problems)
+    return catalog
+
+
+def load_query(path: str | Path, *, saved: bool = False, headers_only: bool = False) -> Query:
+    """Read one ``.rq`` file; a saved query must also have a summary, a description and a lowercase name."""
+    path = Path(path)
+    shown = _shown(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no such query file: {path}") from None
+    except UnicodeDecodeError as err:
+        raise InputError([Problem(SourceLocation(shown, 1, 1), f"not UTF-8 text ({err.reason})")]) from None
+    except (IsADirectoryError, PermissionError) as err:
+        raise UsageError(f"cannot read query file {path}: {err.strerror}") from None
+    if saved and not NAME_PATTERN.match(path.stem):
+        raise InputError([Problem(SourceLocation(shown), "a saved query's file name is lowercase words joined by '-'")])
+    return parse_query(text, name=path.stem, source=shown, saved=saved, headers_only=headers_only)
+
+
+def _shown(path: Path) -> str:
+    """``queries/x.rq`` rather than an absolute path, when the file is under the working folder."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def find_query(reference: str, directory: str | Path | None = None) -> Query:
+    """A saved query by NAME, a query file by path, or SPARQL text given inline."""
+    folder = Path(directory) if directory is not None else catalog_dir()
+    reference = reference.strip()
+    if NAME_PATTERN.match(reference) and (folder / f"{reference}.rq").is_file():
+        return load_query(folder / f"{reference}.rq", saved=True)
+    single_line = "\n" not in reference
+    if single_line and (reference.endswith(QUERY_SUFFIXES) or _is_file(reference)):
+        return load_query(reference)
+    if re.search(r"[\s{]", reference):
+        return parse_query(reference, name="query", source=INLINE)
+    names = query_names(folder)
+    close = difflib.get_close_matches(reference, names, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise UsageError(f"no saved query called '{reference}'; {hint}`kg queries` lists them")
+
+
+def _is_file(reference: str) -> bool:
+    try:
+        return Path(reference).is_file()
+    except OSError:  # a name too long for the file system is not a file
+        return False
+
+
+# --- reading a query ---------------------------------------------------------------------
+
+
+def parse_query(text: str, *, name: str = "query", source: str = INLINE, saved: bool = False,
+                headers_only: bool = False) -> Query:
+    """Parse the header and the SPARQL of ``text``; problems are raised as path:line:col."""
+    header = _read_header(text, source)
+    if headers_only:
+        form, prepared, variables, reaches_out = "", None, _scan_variables(text), ()
+    else:
+        form, prepared, variables, reaches_out = _parse_sparql(text, source)
+    problems: list[Problem] = []
+    keys = header.keys()
+    for key in keys:
+        if key not in _HEADER_KEYS:
+            problems.append(_problem(source, header.where(key), f"unknown header key '{key}'{_did_you_mean(key, _HEADER_KEYS)}"))
+    title = header.text("summary", problems)
+    description = header.text("description", problems)
+    if saved:
+        for key, value in (("summary", title), ("description", description)):
+            if not value:
+                problems.append(_problem(source, header.where(key) or (1, 1), f"a saved query needs a `#+ {key}:` line"))
+    tags = tuple(header.texts("tags", problems))
+    params = _read_params(header, _parameter_variables(variables), source, saved, problems)
+    if problems:
+        raise InputError(problems)
+    return Query(name=name, text=text, form=form, source=source, title=title, description=description,
+                 tags=tags, params=params, reaches_out=reaches_out, prepared=prepared)
+
+
+class _Header:
+    """The ``#+`` lines read as YAML, with each node's place in the file."""
+
+    def __init__(self, root: yaml.MappingNode | None, source: str):
+        self.source = source
+        self.nodes: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        if root is not None:
+            for key_node, value_node in root.value:
+                self.nodes.setdefault(str(key_node.value), (key_node, value_node))
+
+    def keys(self) -> list[str]:
+        return list(self.nodes)
+
+    def where(self, key: str) -> tuple[int, int] | None:
+        if key not in self.nodes:
+            return None
+        return _mark(self.nodes[key][0])
+
+    def value(self, key: str) -> yaml.Node | None:
+        return self.nodes[key][1] if key in self.nodes else None
+
+    def text(self, key: str, problems: list[Problem]) -> str:
+        node = self.value(key)
+        if node is None:
+            return ""
+        if not isinstance(node, yaml.ScalarNode):
+            problems.append(_problem(self.source, _mark(node), f"`{key}` is a line of text"))
+            return ""
+        return " ".join(str(node.value).split())
+
+    def texts(self, key: str, problems: list[Problem]) -> list[str]:
+        node = self.value(key)
+        if node is None:
+            return []
+        if isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.ScalarNode) for n in node.value):
+            return [str(n.value) for n in node.value]
+        problems.append(_problem(self.source, _mark(node), f"`{key}` is a list of words"))
+        return []
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _problem(source: str, where: tuple[int, int] | None, message: str) -> Problem:
+    line, col = where or (0, 0)
+    return Problem(SourceLocation(source, line, col), message)
+
+
+def _read_header(text: str, source: str) -> _Header:
+    """The ``#+`` lines as YAML. Other lines are blanked, so marks are the file's own lines and columns."""
+    lines = text.split("\n")
+    if not any(line.startswith("#+") for line in lines):
+        return _Header(None, source)
+    yaml_text = "\n".join("  " + line[2:] if line.startswith("#+") else "" for line in lines)
+    try:
+        for event in yaml.parse(yaml_text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):  # an alias bomb costs nothing this way
+                line, col = event.start_mark.line + 1, event.start_mark.column + 1
+                raise InputError([_problem(source, (line, col), "anchors and aliases are not supported in a query header")])
+        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        last_header_line = max(i for i, line in enumerate(lines) if line.startswith("#+"))
+        mark = err.problem_mark or err.context_mark
+        if mark and mark.line > last_header_line and err.context_mark:
+            mark = err.context_mark  # the header ended inside something still open: point at where it opened
+        where = (mark.line + 1, mark.column + 1) if mark else None
+        what = (err.problem or "").replace("'<stream end>'", "the end of the header")
+        if err.context:
+            what = f"{what} ({err.context})" if what else err.context
+        raise InputError([_problem(source, where, f"invalid header YAML: {what}")]) from None
+    if root is not None and not isinstance(root, yaml.MappingNode):
+        raise InputError([_problem(source, _mark(root), "the `#+` header is `key: value` lines (summary, description, params, defaults)")])
+    return _Header(root, source)
+
+
+def _parse_sparql(text: str, source: str) -> tuple[str, Any, set[str], tuple[str, ...]]:
+    """Parse as a query, else as an update; report the error that got furthest into the text.
+
+    Also returns the names of every variable written in the text and the
+    network operations it uses, read from the parse tree: rdflib's algebra keeps
+    the patterns inside FILTER EXISTS where a walk does not see them.
+    """
+    try:
+        tree = parseQuery(text)
+        found = _variables(tree), _reaches_out(tree)
+        prepared = translateQuery(tree, None, PREFIXES)
+        return _FORMS[prepared.algebra.name], prepared, *found
+    except ParseBaseException as query_error:
+        try:
+            tree = parseUpdate(text)
+            found = _variables(tree), _reaches_out(tree)
+            return "update", translateUpdate(tree, None, PREFIXES), *found
+        except ParseBaseException as update_error:
+            error = update_error if update_error.loc > query_error.loc else query_error
+            raise _syntax_problem(error, source) from None
+        except Exception as err:  # noqa: BLE001 - rdflib raises bare Exceptions for semantic errors
+            raise _semantic_problem(err, text, source) from None
+    except Exception as err:  # noqa: BLE001
+        raise _semantic_problem(err, text, source) from None
+
+
+_FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct", "DescribeQuery": "describe"}
+
+
+def _syntax_problem(error: ParseBaseException, source: str) -> InputError:
+    what = str(error.msg)
+    found = str(error.line[error.col - 1:error.col - 1 + 20]).split()[0] if error.line[error.col - 1:].strip() else ""
+    detail = f"SPARQL syntax error near '{found}' ({what})" if found else f"SPARQL syntax error at the end of the text ({what})"
+    return InputError([_problem(source, (error.lineno, error.col), detail)])
+
+
+def _semantic_problem(error: Exception, text: str, source: str) -> InputError:
+    message = str(error)
+    where = None
+    unknown = re.match(r"Unknown namespace prefix : (\S+)", message)
+    if unknown:
+        prefix = unknown.group(1)
+        found = re.search(rf"(?<![\w:<#?$-]){re.escape(prefix)}:", _without_comments(text))
+        if found:
+            line = text.count("\n", 0, found.start()) + 1
+            col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+            where = (line, col)
+        known = ", ".join(sorted(PREFIXES))
+        message = f"unknown prefix '{prefix}:'; declare it with PREFIX (known without declaring: {known})"
+    return InputError([_problem(source, where, f"cannot read the query: {message}")])
+
+
+def _without_comments(text: str) -> str:
+    """Comments blanked out (keeping offsets), so a search cannot land in one."""
+    return re.sub(r"(?m)#[^\n]*", lambda m: " " * len(m.group(0)), text)
+
+
+# --- parameters ------------------------------------------------------------------------
+
+
+def _walk(node: Any) -> Iterable[Any]:
+    """Every node of a parse tree or algebra (CompValues, pyparsing results, lists), each once."""
+    stack, seen = [node], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (str, bytes)):
+            yield item
+            continue
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        if isinstance(item, dict):
+            stack.extend(dict.values(item))
+        elif isinstance(item, (list, tuple, set, frozenset, ParseResults)):
+            stack.extend(item)
+
+
+def _scan_variables(text: str) -> set[str]:
+    """The variables of a query read from its text alone, for listing without a full parse."""
+    code = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>', '""', text)
+    code = _without_comments(code)
+    return set(re.findall(r"[?$]([A-Za-z0-9_]+)", code))
+
+
+def parsed(query: Query) -> Query:
+    """``query`` itself, or, when only its header was read, the query parsed in full."""
+    if query.prepared is not None:
+        return query
+    return parse_query(query.text, name=query.name, source=query.source, saved=query.source != INLINE)
+
+
+def _variables(tree: Any) -> set[str]:
+    return {str(item) for item in _walk(tree) if isinstance(item, Variable)}
+
+
+# Parts of SPARQL that make rdflib fetch data from elsewhere.
+_NETWORK = {"ServiceGraphPattern": "SERVICE", "Load": "LOAD", "DatasetClause": "FROM", "UsingClause": "USING"}
+
+
+def _reaches_out(tree: Any) -> tuple[str, ...]:
+    return tuple(sorted({_NETWORK[item.name] for item in _walk(tree)
+                         if isinstance(item, CompValue) and item.name in _NETWORK}))
+
+
+def _parameter_variables(variables: Iterable[str]) -> dict[str, str]:
+    """``{"_company_iri": "company"}``: every ?_name variable the query uses."""
+    found: dict[str, str] = {}
+    for name in variables:
+        if _AGGREGATE_VARIABLE.match(name):
+            continue
+        match = _PARAM_VARIABLE.match(name)
+        if match:
+            found[name] = match["name"]
+    return found
+
+
+def _read_params(header: _Header, variables: dict[str, str], source: str, saved: bool,
+                 problems: list[Problem]) -> tuple[Param, ...]:
+    declared: dict[str, yaml.Node] = {}
+    where: dict[str, tuple[int, int]] = {}
+    node = header.value("params")
+    if node is not None:
+        if not isinstance(node, yaml.MappingNode):
+            problems.append(_problem(source, _mark(node), "`params` maps each parameter name to its type and description"))
+        else:
+            for key_node, value_node in node.value:
+                declared[str(key_node.value)] = value_node
+                where[str(key_node.value)] = _mark(key_node)
+    defaults = _read_defaults(header, source, problems)
+    by_name: dict[str, list[str]] = {}
+    for variable, name in variables.items():
+        by_name.setdefault(name, []).append(variable)
+    params: list[Param] = []
+    for name in sorted(set(by_name) | set(declared)):
+        spellings = sorted(by_name.get(name, []))
+        spot = where.get(name) or header.where("params") or (1, 1)
+        if len(spellings) > 1:
+            problems.append(_problem(source, spot, f"parameter '{name}' is written as {' and '.join('?' + s for s in spellings)}; use one variable"))
+            continue
+        if not spellings:
+            problems.append(_problem(source, spot, f"parameter '{name}' is declared but the query has no ?_{name} variable"))
+            continue
+        variable = spellings[0]
+        match = _PARAM_VARIABLE.match(variable)
+        suffix = match["suffix"]
+        required = match["underscores"] == "_"
+        if name not in declared:
+            if saved:
+                problems.append(_problem(source, header.where("params") or (1, 1),
+                                         f"?{variable} is not declared under `#+ params:` (give its type and description)"))
+                continue
+            params.append(_undeclared_param(name, variable, suffix, required, defaults.get(name), source, problems))
+            continue
+        params.append(_declared_param(name, variable, suffix, required, declared[name], defaults.get(name),
+                                      source, saved, problems))
+    for name, (value, spot) in defaults.items():
+        if name not in by_name:
+            problems.append(_problem(source, spot, f"default for '{name}', which is not a parameter of this query"))
+    return tuple(params)
+
+
+def _read_defaults(header: _Header, source: str, problems: list[Problem]) -> dict[str, tuple[str, tuple[int, int]]]:
+    """grlc's ``defaults:`` list of one-key mappings: ``- company: https://...``."""
+    node = header.value("defaults")
+    found: dict[str, tuple[str, tuple[int, int]]] = {}
+    if node is None:
+        return found
+    items = node.value if isinstance(node, yaml.SequenceNode) else None
+    if items is None:
+        problems.append(_problem(source, _mark(node), "`defaults` is a list of `- name: value` lines, as grlc reads it"))
+        return found
+    for item in items:
+        if not (isinstance(item, yaml.MappingNode) and len(item.value) == 1
+                and isinstance(item.value[0][1], yaml.ScalarNode)):
+            problems.append(_problem(source, _mark(item), "each default is one `- name: value` line"))
+            continue
+        key_node, value_node = item.value[0]
+        found[str(key_node.value)] = (str(value_node.value), _mark(value_node))
+    return found
+
+
+def _undeclared_param(name: str, variable: str, suffix: str | None, required: bool,
+                      default: tuple[str, tuple[int, int]] | None, source: str, problems: list[Problem]) -> Param:
+    """A parameter of a query without a header: its type comes from the variable's suffix, as in grlc."""
+    types = _SUFFIX_TYPES.get(suffix.lower() if suffix else None)
+    if types is None:
+        kind = "string"  # grlc reads any other suffix as a string (a language tag or a datatype)
+    else:
+        kind = "language" if types == ("string", "language") and name == "lang" else types[0]
+    return Param(name=name, type=kind, variable=variable, required=required,
+                 default=default[0] if default else None)
+
+
+def _declared_param(name: str, variable: str, suffix: str | None, required: bool, node: yaml.Node,
+                    default: tuple[str, tuple[int, int]] | None, source: str, saved: bool,
+                    problems: list[Problem]) -> Param:
+    spot = _mark(node)
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(_problem(source, spot, f"parameter '{name}': give `type:` and `description:`"))
+        return Param(name=name, type="string", variable=variable, required=required)
+    fields: dict[str, yaml.Node] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key not in _PARAM_KEYS:
+            problems.append(_problem(source, _mark(key_node), f"parameter '{name}': unknown key '{key}'{_did_you_mean(key, _PARAM_KEYS)}"))
+        fields[key] = value_node
+
+    def scalar(key: str) -> str:
+        value = fields.get(key)
+        if value is None:
+            return ""
+        if not isinstance(value, yaml.ScalarNode):
+            problems.append(_problem(source, _mark(value), f"parameter '{name}': `{key}` is a single value"))
+            return ""
+        return " ".join(str(value.value).split())
+
+    kind = scalar("type")
+    if kind not in TYPES:
+        what = f"unknown type '{kind}'" if kind else "no `type:`"
+        problems.append(_problem(source, _mark(fields.get("type", node)), f"parameter '{name}': {what}; choose one of {', '.join(TYPES)}"))
+        kind = "string"
+    allowed = _SUFFIX_TYPES.get(suffix.lower() if suffix else None, ())
+    if kind not in allowed:
+        problems.append(_problem(source, spot, f"parameter '{name}' has type {kind}, so grlc needs its variable "
+                                               f"to be ?{'_' if required else '__'}{name}{_SUFFIX_FOR_TYPE[kind]}, not ?{variable}"))
+    description = scalar("description")
+    if saved and not description:
+        problems.append(_problem(source, spot, f"parameter '{name}': give a `description:`"))
+    kind_class = None
+    class_text = scalar("class")
+    if class_text:
+        if kind != "iri":
+            problems.append(_problem(source, _mark(fields["class"]), f"parameter '{name}': `class` is for iri parameters"))
+        else:
+            kind_class = expand_name(class_text)
+            if kind_class is None:
+                problems.append(_problem(source, _mark(fields["class"]), f"parameter '{name}': cannot read class '{class_text}'; write e.g. gpu:ChipDesigner"))
+    choices: tuple[str, ...] = ()
+    if "values" in fields:
+        values_node = fields["values"]
+        if isinstance(values_node, yaml.SequenceNode) and all(isinstance(n, yaml.ScalarNode) for n in values_node.value):
+            choices = tuple(str(n.value) for n in values_node.value)
+        else:
+            problems.append(_problem(source, _mark(values_node), f"parameter '{name}': `values` is a list such as [en, zh]"))
+    param = Param(name=name, type=kind, variable=variable, required=required,
+                  default=default[0] if default else None, kind=kind_class, description=description, choices=choices)
+    if default is not None:
+        try:
+            if kind == "iri":
+                if not _IRI.match(default[0]):
+                    raise UsageError("an iri default is a full IRI (grlc pastes it between < and >)")
+            else:
+                _literal(param, default[0])
+        except UsageError as err:
+            problems.append(_problem(source, default[1], f"default for '{name}': {err}"))
+    return param
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def expand_name(text: str) -> URIRef | None:
+    """``gpu:ChipDesigner`` or ``<https://...>`` or a full IRI, as an IRI; None if it is neither."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    prefix, sep, local = text.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return URIRef(str(PREFIXES[prefix]) + local)
+    if _IRI.match(text):
+        return URIRef(text)
+    return None
+
+
+# --- binding values to parameters --------------------------------------------------------
+
+
+def _literal(param: Param, text: str) -> Literal:
+    """The RDF term a typed value becomes; a wrong value is a usage error naming the parameter."""
+    value = text.strip() if param.type != "string" else text
+    if param.choices and value not in param.choices:
+        raise UsageError(f"'{text}' is not one of {', '.join(param.choices)}")
+    if param.type == "string":
+        return Literal(value)
+    if param.type == "language":
+        if not _LANGUAGE_TAG.match(value):
+            raise UsageError(f"'{text}' is not a language tag such as en or zh")
+        return Literal(value.lower())
+    if param.type == "integer":
+        if not _INTEGER.match(value):
+            raise UsageError(f"'{text}' is not a whole number")
+        return Literal(str(int(value)), datatype=XSD.integer)
+    if param.type == "decimal":
+        if not _DECIMAL.match(value):
+            raise UsageError(f"'{text}' is not a decimal number such as 2.8 or 280000000")
+        try:
+            number = Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            raise UsageError(f"'{text}' is not a decimal number") from None
+        return Literal(format(number, "f"), datatype=XSD.decimal)
+    if param.type == "date":
+        try:
+            if not _DATE.match(value):
+                raise ValueError
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise UsageError(f"'{text}' is not a date written YYYY-MM-DD") from None
+        return Literal(day.isoformat(), datatype=XSD.date)
+    raise UsageError(f"type {param.type} takes no literal")  # pragma: no cover - iri handled by the resolver
+
+
+def bind(graph: Graph | None, query: Query, values: Mapping[str, str] | None = None, *,
+         lang: str | None = None) -> dict[str, Any]:
+    """The initial bindings for ``query``: each given or default value as one RDF term.
+
+    ``lang`` is the language asked for on the command line; it fills a ``lang``
+    parameter that was not given explicitly. Without a graph, entities are not
+    resolved: everything else is checked, so usage errors come before the graph
+    is built.
+    """
+    values = dict(values or {})
+    names = [p.name for p in query.params]
+    for name in values:
+        if name not in names:
+            takes = f"it takes {', '.join(names)}" if names else "it takes no parameters"
+            raise UsageError(f"unknown parameter '{name}' for {_what(query)}{_did_you_mean(name, names)}; {takes}")
+    resolver: _Resolver | None = None
+    bindings: dict[str, Any] = {}
+    for param in query.params:
+        text = values.get(param.name)
+        if text is None and param.name == "lang" and lang is not None:
+            text = lang
+        if text is None:
+            text = param.default
+        if text is None:
+            if param.required:
+                raise UsageError(f"missing parameter '{param.name}' for {_what(query)}: give --param {param.name}=VALUE"
+                                 f" ({describe_type(param, graph)})")
+            continue
+        try:
+            if param.type == "iri":
+                if graph is None:
+                    continue
+                resolver = resolver or _Resolver(graph)
+                bindings[param.variable] = resolver.resolve(text, param.kind)
+            else:
+                bindings[param.variable] = _literal(param, text)
+        except UsageError as err:
+            raise UsageError(f"parameter '{param.name}': {err}") from None
+    return bindings
+
+
+def _what(query: Query) -> str:
+    return f"query '{query.name}'" if query.source != INLINE else "the query"
+
+
+def describe_type(param: Param, graph: Graph | None = None) -> str:
+    """``a chip designer: an id, an English or Chinese name, or an IRI``, for help and messages."""
+    if param.type == "iri":
+        what = class_label(param.kind, graph) if param.kind is not None else "resource"
+        return f"{_article(what)} {what}: an id, an English or Chinese name, or an IRI"
+    if param.choices:
+        return f"one of {', '.join(param.choices)}"
+    return {"string": "text", "integer": "a whole number", "decimal": "a decimal number",
+            "date": "a date YYYY-MM-DD", "language": "a language tag such as en or zh"}[param.type]
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def class_label(kind: URIRef, graph: Graph | None = None) -> str:
+    from .ontology import ontology_graph
+
+    for source in (graph, ontology_graph()):
+        if source is None:
+            continue
+        for label in source.objects(kind, RDFS.label):
+            if isinstance(label, Literal) and label.language == "en":
+                return str(label)
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", kind.split("#")[-1].split("/")[-1]).lower()
+
+
+def _normal(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class _Resolver:
+    """Finds the one entity a user means by an id, a name in either language, or an IRI."""
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.types: dict[Any, set[Any]] = {}
+        for subject, kind in graph.subject_objects(RDF.type):
+            if isinstance(subject, URIRef):
+                self.types.setdefault(subject, set()).add(kind)
+        self.keys: dict[URIRef, set[str]] = {}     # ids and notations
+        self.names: dict[URIRef, set[str]] = {}    # labels, aliases, legal names (normalised)
+        self.tails: dict[URIRef, set[str]] = {}    # last segment of a nested id: "2024" of period/2024
+        for node in self.types:
+            keys: set[str] = set()
+            for namespace in (str(KGR), str(GPU)):
+                if node.startswith(namespace):
+                    keys.add(_normal(node[len(namespace):]))
+            for notation in graph.objects(node, SKOS.notation):
+                keys.add(_normal(str(notation)))
+            self.keys[node] = keys
+            self.names[node] = {_normal(str(label)) for predicate in (RDFS.label, SKOS.altLabel, GPU.legalName)
+                                for label in graph.objects(node, predicate)}
+            self.tails[node] = {key.rsplit("/", 1)[-1] for key in keys if "/" in key}
+
+    def members(self, kind: URIRef | None) -> set[URIRef]:
+        if kind is None:
+            return set(self.types)
+        kinds = {kind}
+        frontier = [kind]
+        while frontier:
+            for sub in self.graph.subjects(RDFS.subClassOf, frontier.pop()):
+                if sub not in kinds:
+                    kinds.add(sub)
+                    frontier.append(sub)
+        return {node for node, types in self.types.items() if types & kinds}
+
+    def label(self, node: URIRef) -> str:
+        labels = {lbl.language: str(lbl) for lbl in self.graph.objects(node, RDFS.label) if isinstance(lbl, Literal)}
+        short = _short(node)
+        named = " / ".join(labels[lang] for lang in ("en", "zh") if lang in labels)
+        return f"{short} ({named})" if named else short
+
+    def matches(self, text: str, candidates: set[URIRef]) -> list[URIRef]:
+        """The candidates ``text`` names, from the most exact way of naming to the least."""
+        iri = expand_name(text)
+        if iri is not None and iri in candidates:
+            return [iri]
+        wanted = _normal(text)
+        for index in (self.keys, self.names, self.tails):
+            found = sorted(node for node in candidates if wanted in index.get(node, ()))
+            if found:
+                return found
+        return []
+
+    def resolve(self, text: str, kind: URIRef | None) -> URIRef:
+        if not text.strip():
+            raise UsageError("is empty")
+        candidates = self.members(kind)
+        found = self.matches(text, candidates)
+        what = class_label(kind, self.graph) if kind is not None else "resource"
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            listed = "; ".join(self.label(node) for node in found)
+            raise UsageError(f"'{text}' is ambiguous: it names {len(found)} {what}s: {listed}; give the id")
+        if kind is None:
+            iri = expand_name(text)
+            if iri is not None:
+                return iri  # any well-formed IRI will do where no class is asked for
+        elsewhere = self.matches(text, set(self.types) - candidates)
+        if len(elsewhere) == 1:
+            node = elsewhere[0]
+            kinds = sorted(class_label(k, self.graph) for k in self.types[node] if isinstance(k, URIRef) and k.startswith(str(GPU)))
+            its = f", which is {_article(kinds[0])} {kinds[0]}" if kinds else ""
+            raise UsageError(f"'{text}' is {self.label(node)}{its}, not {_article(what)} {what}")
+        choices: dict[str, URIRef] = {}
+        for node in candidates:
+            for key in self.keys[node] | self.names[node]:
+                choices.setdefault(key, node)
+        close = difflib.get_close_matches(_normal(text), list(choices), n=3, cutoff=0.6)
+        hint = ""
+        if close:
+            hint = "; did you mean " + " or ".join(sorted({self.label(choices[c]) for c in close})) + "?"
+        raise UsageError(f"no {what} is called '{text}'{hint}")
+
+
+def _short(node: URIRef) -> str:
+    for prefix in ("kgr", "gpu"):
+        namespace = str(PREFIXES[prefix])
+        if node.startswith(namespace):
+            return f"{prefix}:{node[len(namespace):]}" if prefix == "gpu" else node[len(namespace):]
+    return f"<{node}>"
+
+
+def resolve(graph: Graph, text: str, kind: URIRef | None = None) -> URIRef:
+    """The entity ``text`` names (an id, a name in either language, or an IRI), of class ``kind``."""
+    return _Resolver(graph).resolve(text, kind)
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+def check_allowed(query: Query, *, allow_update: bool = False, allow_service: bool = False) -> None:
+    """Refuse what the user did not ask for: changing the graph, or reaching out to the network."""
+    if query.form == "update" and not allow_update:
+        raise UsageError(f"{_what(query)} is a SPARQL UPDATE, which changes the graph; queries are read-only "
+                         "unless you pass --allow-update")
+    if query.reaches_out and not allow_service:
+        kinds = ", ".join(query.reaches_out)
+        raise UsageError(f"{_what(query)} uses {kinds}, which fetches data over the network; "
+                         "pass --allow-service to allow it")
+
+
+def check_request(query: Query, values: Mapping[str, str] | None = None, *, lang: str | None = None,
+                  allow_update: bool = False, allow_service: bool = False) -> Query:
+    """``query`` parsed, refused if it does what was not allowed, its values checked; no graph needed."""
+    query = parsed(query)
+    check_allowed(query, allow_update=allow_update, allow_service=allow_service)
+    bind(None, query, values, lang=lang)
+    return query
+
+
+def run(graph: Graph, query: Query, values: Mapping[str, str] | None = None, *, lang: str | None = None,
+        allow_update: bool = False, allow_service: bool = False,
+        timeout: float | None = DEFAULT_TIMEOUT) -> Result:
+    """Run ``query`` on ``graph`` with its parameters bound; stop it after ``timeout`` seconds (0: never).
+
+    An UPDATE (only with ``allow_update``) changes ``graph`` itself and returns how
+    many triples it added and removed.
+    """
+    query = parsed(query)
+    check_allowed(query, allow_update=allow_update, allow_service=allow_service)
+    bindings = bind(graph, query, values, lang=lang)
+    if query.form == "update":
+        return _with_deadline(lambda: _update(graph, query, bindings), timeout, query)
+    return _with_deadline(lambda: _select(graph, query, bindings), timeout, query)
+
+
+def _select(graph: Graph, query: Query, bindings: dict[str, Any]) -> Result:
+    answer = graph.query(query.prepared, initBindings=bindings)
+    if answer.type == "ASK":
+        return Result(boolean=bool(answer.askAnswer))
+    if answer.type == "SELECT":
+        variables = tuple(str(v) for v in answer.vars)
+        rows = tuple(tuple(row[i] for i in range(len(variables))) for row in answer)
+        return Result(variables, rows)
+    # CONSTRUCT and DESCRIBE give a graph: one row per triple, sorted so the output is stable.
+    from .results import turtle_term
+
+    triples = sorted(answer.graph, key=lambda t: tuple(turtle_term(term) for term in t))
+    return Result(("subject", "predicate", "object"), tuple(tuple(t) for t in triples))
+
+
+def _update(graph: Graph, query: Query, bindings: dict[str, Any]) -> Result:
+    before = set(graph)
+    graph.update(query.prepared, initBindings=bindings)
+    after = set(graph)
+    added, removed = len(after - before), len(before - after)
+    return Result(("added", "removed"), ((Literal(added), Literal(removed)),))
+
+
+class _Stopped(BaseException):
+    """Raised inside a query's thread when its time is up."""
+
+
+def _with_deadline(work: Callable[[], Result], timeout: float | None, query: Query) -> Result:
+    """Run ``work`` in a thread and stop it when ``timeout`` seconds have passed.
+
+    rdflib has no time limit of its own and a Python thread cannot be killed, so
+    the thread is sent an exception (CPython's PyThreadState_SetAsyncExc); the
+    engine is pure Python, so it is interrupted at its next step.
+    """
+    if not timeout or timeout <= 0:
+        return work()
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as err:  # noqa: BLE001 - handed to the calling thread
+            outcome["error"] = err
+
+    thread = threading.Thread(target=target, name=f"kg-query-{query.name}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Stopped))
+        thread.join(5)
+        raise QueryTimeout(f"{_what(query)} was stopped after {timeout:g} seconds (--timeout); "
+                           "narrow it down, or give a longer --timeout (0 for none)")
+    error = outcome.get("error")
+    if isinstance(error, KgError):
+        raise error
+    if error is not None:
+        raise KgError(f"{_what(query)} failed: {error}") from error
+    return outcome["result"]
+
+
+def run_all(graph: Graph, catalog: Mapping[str, Query], *, lang: str | None = None,
+            timeout: float | None = DEFAULT_TIMEOUT) -> dict[str, Result]:
+    """Every saved query with its default parameters, by name."""
+    return {name: run(graph, query, lang=lang, timeout=timeout) for name, query in sorted(catalog.items())}
+
+
+def write_all(graph: Graph, out_dir: str | Path, directory: str | Path | None = None, *,
+              lang: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> list[Path]:
+    """Run the whole catalog and write ``NAME.csv`` and ``NAME.json`` for each query under ``out_dir``.
+
+    Every query runs before anything is written, so a failing one leaves the
+    folder as it was; each file is replaced atomically.
+    """
+    catalog = load_catalog(directory)
+    results = run_all(graph, catalog, lang=lang, timeout=timeout)
+    out = Path(out_dir)
+    outputs = []
+    for name, result in results.items():
+        for fmt in ("csv", "json"):
+            outputs.append((out / f"{name}.{fmt}", render(result, fmt).encode("utf-8")))
+    for path, data in outputs:
+        write_atomically(path, data)
+    return [path for path, _ in outputs]
+
+
+# --- describing the catalog ----------------------------------------------------------------
+
+
+def _shown_default(param: Param) -> str:
+    if param.default is None:
+        return ""
+    if param.type == "iri":
+        return _short(URIRef(param.default))
+    return param.default if param.default != "" else '""'
+
+
+def param_summary(param: Param) -> str:
+    """``company=iluvatar`` (a default), ``[venue]`` (optional), ``company`` (must be given)."""
+    if not param.required:
+        return f"[{param.name}]"
+    if param.default is None:
+        return param.name
+    return f"{param.name}={_shown_default(param)}"
+
+
+def catalog_result(catalog: Mapping[str, Query]) -> Result:
+    """The catalog as a result (name, title, parameters), so every output format can list it."""
+    rows = []
+    for name, query in sorted(catalog.items()):
+        ordered = sorted(query.params, key=lambda p: (p.name == "lang", not p.required, p.name))
+        rows.append((Literal(name), Literal(query.title), Literal(", ".join(param_summary(p) for p in ordered))))
+    return Result(("name", "title", "parameters"), tuple(rows))
+
+
+def describe(query: Query) -> str:
+    """What a query answers and how to call it, for ``kg queries NAME``."""
+    import textwrap
+
+    lines = [f"{query.name}: {query.title}" if query.title else query.name, f"  {query.source}", ""]
+    if query.description:
+        lines += textwrap.wrap(query.description, width=88) + [""]
+    ordered = sorted(query.params, key=lambda p: (p.name == "lang", not p.required, p.name))
+    if ordered:
+        lines.append("Parameters:")
+        for param in ordered:
+            kind = describe_type(param)
+            default = _shown_default(param)
+            when = f"default {default}" if param.default is not None else ("optional" if not param.required else "required")
+            lines.append(f"  {param.name} ({kind}; {when})")
+            if param.description:
+                lines += ["      " + line for line in textwrap.wrap(param.description, width=82)]
+        lines.append("")
+    example = " ".join(f"--param {p.name}={_shown_default(p) or 'VALUE'}" for p in ordered if p.required and p.name != "lang")
+    lines.append(f"Run: kg query {query.name}" + (f" {example}" if example else ""))
+    return "\n".join(lines) + "\n"
