@@ -2,16 +2,25 @@
 
 IRIs are minted from fact ids (``kgr:iluvatar``) or, for id-less facts, from
 what they state (``kgr:figure/iluvatar/revenue/2024``); there are no blank nodes.
+
+Each record makes the triples of one subject, its own IRI, and nothing else
+(periods are made once, from every period the records use), so a record can be
+built alone given the names of the ids it refers to. The builder writes terms as
+plain strings (``kg.terms``): rdflib's term and graph objects cost more than the
+rest of the build together at a million triples.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from functools import cache, lru_cache
 
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
 
 from .facts import Facts, FigureValue, Record
 from .ontology import GPU, KGR, ontology_graph, vocabulary
+from .terms import from_rdflib, literal, to_rdflib
 from .values import Amount, Date, Period, canonical_decimal
 
 PREFIXES = {
@@ -33,7 +42,8 @@ XML_NS = Namespace("http://www.w3.org/XML/1998/namespace")
 # The graph's own name: TriG and SPARQL stores hold it as this named graph.
 GRAPH_IRI = URIRef("https://w3id.org/gpu-kg/graph")
 
-_IRI_PREFIX = {"milestones": "milestone/", "supply_chain": "supply/", "figures": "figure/"}
+# Facts without an id are named by kind and key: kgr:figure/iluvatar/revenue/2024.
+IRI_PREFIX = {"milestones": "milestone/", "supply_chain": "supply/", "figures": "figure/"}
 _PRODUCT_CLASS = {"line": GPU.ProductLine, "generation": GPU.ProductGeneration, "product": GPU.Product}
 
 
@@ -47,7 +57,7 @@ def new_graph() -> Graph:
 
 
 def record_iri(record: Record) -> URIRef:
-    return KGR[_IRI_PREFIX.get(record.kind, "") + record.key]
+    return KGR[IRI_PREFIX.get(record.kind, "") + record.key]
 
 
 def period_iri(period: Period) -> URIRef:
@@ -86,99 +96,240 @@ def origins(facts: Facts) -> dict[URIRef, Record]:
     return where
 
 
+class FactGraph:
+    """A built graph, subject by subject, in the string terms of ``kg.terms``.
+
+    Much lighter than an rdflib Graph: the shape checks read it subject by
+    subject, the exports sort and write it, and ``to_rdflib`` gives the Graph
+    that queries and views work on.
+    """
+
+    def __init__(self, subjects: Mapping[str, Sequence[tuple[str, str]]], *, unique: bool = False):
+        # A subject's pairs without repeats, in the order they were made (``unique``: they have none).
+        self.subjects: dict[str, tuple[tuple[str, str], ...]] = (
+            dict(subjects) if unique else {subject: tuple(dict.fromkeys(pairs)) for subject, pairs in subjects.items()}
+        )
+        self._length = sum(len(pairs) for pairs in self.subjects.values())
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[tuple[str, str, str]]:
+        for subject, pairs in self.subjects.items():
+            for predicate, obj in pairs:
+                yield subject, predicate, obj
+
+    @classmethod
+    def from_rdflib(cls, graph: Graph) -> FactGraph:
+        subjects: dict[str, list[tuple[str, str]]] = {}
+        for s, p, o in graph:
+            subjects.setdefault(from_rdflib(s), []).append((from_rdflib(p), from_rdflib(o)))
+        return cls(subjects)
+
+    def to_rdflib(self) -> Graph:
+        graph = new_graph()
+        graph.addN((to_rdflib(s), to_rdflib(p), to_rdflib(o), graph) for s, p, o in self)
+        return graph
+
+
 def build_graph(facts: Facts, *, with_ontology: bool = True) -> Graph:
     """The instance graph of ``facts``, with the ontology merged in unless told otherwise."""
-    graph = new_graph()
+    return fact_graph(facts, with_ontology=with_ontology).to_rdflib()
+
+
+def fact_graph(facts: Facts, *, with_ontology: bool = True) -> FactGraph:
+    """``build_graph`` without rdflib: the form the checks and exports work on."""
+    return FactGraph(graph_subjects(facts.records, names_of(facts.records), with_ontology=with_ontology))
+
+
+def graph_subjects(records: Iterable[Record], names: Mapping[str, dict[str, str]], *,
+                   with_ontology: bool = True) -> dict[str, list[tuple[str, str]]]:
+    builder = RecordBuilder(names)
+    subjects: dict[str, list[tuple[str, str]]] = {}
     if with_ontology:
-        for triple in ontology_graph():
-            graph.add(triple)
-    _Builder(facts, graph).run()
-    return graph
+        for subject, pairs in ontology_subjects().items():
+            subjects[subject] = list(pairs)
+    periods: dict[str, Period] = {}
+    for record in records:
+        subject, pairs = builder.build(record)
+        subjects.setdefault(subject, []).extend(pairs)
+        for period in periods_of(record):
+            periods.setdefault(period.code, period)
+    for period in periods.values():
+        subjects[period_term(period)] = period_pairs(period)
+    return subjects
 
 
-def _lang(text: str, lang: str) -> Literal:
-    return Literal(text, lang=lang)
+def names_of(records: Iterable[Record]) -> dict[str, dict[str, str]]:
+    """What labels are made of: the names (or a source's title) of every record with an id."""
+    return {r.key: r.get("name") or r.get("title") for r in records if "id" in r.values}
+
+
+def periods_of(record: Record) -> list[Period]:
+    return [record.values[name] for name in ("period", "reference_period") if name in record.values]
+
+
+@cache
+def ontology_subjects() -> dict[str, tuple[tuple[str, str], ...]]:
+    subjects: dict[str, list[tuple[str, str]]] = {}
+    for s, p, o in ontology_graph():
+        subjects.setdefault(from_rdflib(s), []).append((from_rdflib(p), from_rdflib(o)))
+    return {subject: tuple(pairs) for subject, pairs in subjects.items()}
 
 
 def number(value: Decimal | int) -> Literal:
     """Counts are xsd:integer, everything else an exact xsd:decimal."""
-    if isinstance(value, int):
-        return Literal(str(value), datatype=XSD.integer)
-    return Literal(canonical_decimal(value), datatype=XSD.decimal)
+    return to_rdflib(_number(value))
 
 
 def date_literal(date: Date) -> Literal:
-    return Literal(date.lexical, datatype=XSD[date.xsd_type])
+    return to_rdflib(_date(date))
 
 
-class _Builder:
-    def __init__(self, facts: Facts, graph: Graph):
-        self.facts = facts
-        self.graph = graph
+def _number(value: Decimal | int) -> str:
+    if isinstance(value, int):
+        return literal(str(value), datatype=_XSD_INTEGER)
+    return literal(canonical_decimal(value), datatype=_XSD_DECIMAL)
+
+
+def _date(date: Date) -> str:
+    return literal(date.lexical, datatype=XSD_NS + date.xsd_type)
+
+
+class _Terms:
+    """The IRIs the builder writes, as strings, looked up once (``GPU.x`` is slow)."""
+
+    def __init__(self) -> None:
+        for name in GPU.__annotations__:
+            setattr(self, name, str(GPU[name]))
+        self.type, self.label, self.alt_label = str(RDF.type), str(RDFS.label), str(SKOS.altLabel)
+        self.dcterms_type = str(DCTERMS.type)
+
+
+T = _Terms()
+XSD_NS = str(XSD)
+_XSD_INTEGER, _XSD_DECIMAL = XSD_NS + "integer", XSD_NS + "decimal"
+KGR_TEXT = str(KGR)
+_PRODUCT_TERMS = {kind: str(cls) for kind, cls in _PRODUCT_CLASS.items()}
+_QUALIFIERS = {"exact": T.Exact, "at-least": T.AtLeast, "range": T.Range}
+
+
+@lru_cache(maxsize=None)
+def kgr(key: str) -> str:
+    """The IRI of an id, as a string term; ids repeat, so each is made once."""
+    return KGR_TEXT + key
+
+
+def record_term(record: Record) -> str:
+    return KGR_TEXT + IRI_PREFIX.get(record.kind, "") + record.key
+
+
+@lru_cache(maxsize=None)
+def period_term(period: Period) -> str:
+    return KGR_TEXT + "period/" + period.slug
+
+
+def period_pairs(period: Period) -> list[tuple[str, str]]:
+    pairs = [(T.type, getattr(T, period.kind)), (T.label, literal(period.label_en, "en")),
+             (T.label, literal(period.label_zh, "zh"))]
+    if period.start is not None:
+        pairs.append((T.startDate, literal(period.start.isoformat(), datatype=XSD_NS + "date")))
+        pairs.append((T.endDate, literal(period.end.isoformat(), datatype=XSD_NS + "date")))
+    return pairs
+
+
+@cache
+def _codes() -> dict[str, dict[str, str]]:
+    """Concept class local name -> notation -> the concept's IRI."""
+    vocab = vocabulary()
+    return {str(cls).split("#")[-1]: {code: str(iri) for code, iri in codes.items()} for cls, codes in vocab.concepts.items()}
+
+
+@cache
+def _concept_labels() -> dict[str, dict[str, str]]:
+    labels: dict[str, dict[str, str]] = {}
+    for concept, label in ontology_graph().subject_objects(RDFS.label):
+        if isinstance(label, Literal) and label.language:
+            labels.setdefault(str(concept), {}).setdefault(label.language, str(label))
+    return labels
+
+
+class RecordBuilder:
+    """Turns one record into its subject and (predicate, object) pairs.
+
+    Labels of facts name the entities they are about, so the builder needs the
+    names of every id a record refers to (``names``), not only the record.
+    """
+
+    def __init__(self, names: Mapping[str, dict[str, str]]):
+        self.names = names
         self.vocab = vocabulary()
-        self.periods: dict[str, Period] = {}
-        self.names = {r.key: r.get("name") or r.get("title") for r in facts.records if "id" in r.values}
+        self.codes = _codes()
+        self.concept_labels = _concept_labels()
+        self.roles = {role: str(cls) for role, cls in self.vocab.organization_roles.items()}
+        self.pairs: list[tuple[str, str]] = []
+        self._adders: dict[str, Callable[[Record], None]] = {}
 
-    def add(self, subject: URIRef, predicate: URIRef, obj) -> None:
-        self.graph.add((subject, predicate, obj))
+    def build(self, record: Record) -> tuple[str, list[tuple[str, str]]]:
+        self.pairs = []
+        adder = self._adders.get(record.kind)
+        if adder is None:
+            adder = self._adders[record.kind] = getattr(self, "add_" + record.kind)
+        adder(record)
+        if record.kind != "sources":
+            self.add_provenance(record)
+        return record_term(record), self.pairs
 
-    def refs(self, subject: URIRef, predicate: URIRef, record: Record, name: str) -> None:
-        for ref in record.refs(name):
-            self.add(subject, predicate, KGR[ref])
+    def add(self, predicate: str, obj: str) -> None:
+        self.pairs.append((predicate, obj))
 
-    def code(self, concept_class: URIRef, code: str) -> URIRef:
-        return self.vocab.codes(concept_class)[code]
+    def refs(self, predicate: str, record: Record, name: str) -> None:
+        for ref, _ in record.values.get(name, ()):
+            self.pairs.append((predicate, kgr(ref)))
 
-    def run(self) -> None:
-        for record in self.facts.records:
-            subject = record_iri(record)
-            getattr(self, "add_" + record.kind)(subject, record)
-            if record.kind != "sources":
-                self.add_provenance(subject, record)
-        for period in self.periods.values():
-            self.add_period(period)
+    def code(self, concept_class: str, code: str) -> str:
+        return self.codes[concept_class][code]
 
     # --- shared parts ---------------------------------------------------------------
 
-    def add_names(self, subject: URIRef, record: Record) -> None:
+    def add_names(self, record: Record) -> None:
         for lang, text in record["name"].items():
-            self.add(subject, RDFS.label, _lang(text, lang))
+            self.add(T.label, literal(text, lang))
         for lang, texts in record.get("aliases", {}).items():
             for text in texts:
-                self.add(subject, SKOS.altLabel, _lang(text, lang))
+                self.add(T.alt_label, literal(text, lang))
 
-    def add_labels(self, subject: URIRef, en: str, zh: str) -> None:
-        self.add(subject, RDFS.label, _lang(en, "en"))
-        self.add(subject, RDFS.label, _lang(zh, "zh"))
+    def add_labels(self, en: str, zh: str) -> None:
+        self.add(T.label, literal(en, "en"))
+        self.add(T.label, literal(zh, "zh"))
 
-    def add_provenance(self, subject: URIRef, record: Record) -> None:
-        self.add(subject, GPU.source, KGR[record.ref("source")])
-        self.refs(subject, GPU.citedSource, record, "cites")
+    def add_provenance(self, record: Record) -> None:
+        self.add(T.source, kgr(record.ref("source")))
+        self.refs(T.citedSource, record, "cites")
         for quote in record.get("quote", ()):
-            self.add(subject, GPU.quote, _lang(quote, "zh"))
+            self.add(T.quote, literal(quote, "zh"))
         if "note" in record.values:
-            self.add(subject, GPU.note, _lang(record["note"], "en"))
+            self.add(T.note, literal(record["note"], "en"))
 
-    def add_common(self, subject: URIRef, record: Record) -> None:
-        for predicate, name in ((GPU.inSector, "in_sectors"), (GPU.servesSector, "serves_sectors"),
-                                (GPU.benchmarkedAgainst, "benchmarked_against")):
-            self.refs(subject, predicate, record, name)
+    def add_common(self, record: Record) -> None:
+        for predicate, name in ((T.inSector, "in_sectors"), (T.servesSector, "serves_sectors"),
+                                (T.benchmarkedAgainst, "benchmarked_against")):
+            self.refs(predicate, record, name)
         if "process_node" in record.values:
-            self.add(subject, GPU.processNode, Literal(record["process_node"]))
+            self.add(T.processNode, literal(record["process_node"]))
         for stance in record.get("software_ecosystem", ()):
-            self.add(subject, GPU.softwareEcosystem, self.code(GPU.EcosystemStance, stance))
+            self.add(T.softwareEcosystem, self.code("EcosystemStance", stance))
 
-    def use_period(self, subject: URIRef, predicate: URIRef, period: Period) -> None:
-        self.periods.setdefault(period.code, period)
-        self.add(subject, predicate, period_iri(period))
+    def use_period(self, predicate: str, period: Period) -> None:
+        self.add(predicate, period_term(period))
 
-    def add_when(self, subject: URIRef, record: Record) -> None:
+    def add_when(self, record: Record) -> None:
         if "date" in record.values:
-            self.add(subject, GPU.date, date_literal(record["date"]))
+            self.add(T.date, _date(record["date"]))
         if "period" in record.values:
-            self.use_period(subject, GPU.period, record["period"])
+            self.use_period(T.period, record["period"])
         if "stated_date" in record.values:
-            self.add(subject, GPU.statedDate, _lang(record["stated_date"], "zh"))
+            self.add(T.statedDate, literal(record["stated_date"], "zh"))
 
     def when_text(self, record: Record, lang: str) -> str:
         if "date" in record.values:
@@ -189,170 +340,162 @@ class _Builder:
     def name(self, ref: str, lang: str) -> str:
         return self.names[ref][lang]
 
-    def concept_label(self, concept: URIRef, lang: str) -> str:
-        for label in ontology_graph().objects(concept, RDFS.label):
-            if label.language == lang:
-                return str(label)
-        return concept.split("#")[-1]
+    def concept_label(self, concept: str, lang: str) -> str:
+        return self.concept_labels.get(concept, {}).get(lang) or concept.split("#")[-1]
 
     # --- one method per kind ---------------------------------------------------------
 
-    def add_sources(self, s: URIRef, r: Record) -> None:
-        self.add(s, RDF.type, GPU.Source)
+    def add_sources(self, r: Record) -> None:
+        self.add(T.type, T.Source)
         for lang, text in r["title"].items():
-            self.add(s, RDFS.label, _lang(text, lang))
-            self.add(s, GPU.title, _lang(text, lang))
-        self.add(s, DCTERMS.type, Literal(r["kind"]))
+            self.add(T.label, literal(text, lang))
+            self.add(T.title, literal(text, lang))
+        self.add(T.dcterms_type, literal(r["kind"]))
         if "publisher" in r.values:
-            self.add(s, GPU.publisher, KGR[r.ref("publisher")])
+            self.add(T.publisher, kgr(r.ref("publisher")))
         if "url" in r.values:
-            self.add(s, GPU.url, Literal(r["url"], datatype=XSD.anyURI))
+            self.add(T.url, literal(r["url"], datatype=XSD_NS + "anyURI"))
         if "language" in r.values:
-            self.add(s, GPU.language, Literal(r["language"], datatype=XSD.language))
+            self.add(T.language, literal(r["language"], datatype=XSD_NS + "language"))
         if "note" in r.values:
-            self.add(s, GPU.note, _lang(r["note"], "en"))
+            self.add(T.note, literal(r["note"], "en"))
 
-    def add_organizations(self, s: URIRef, r: Record) -> None:
+    def add_organizations(self, r: Record) -> None:
         for role in r["roles"]:
-            self.add(s, RDF.type, self.vocab.organization_roles[role])
-        self.add_names(s, r)
+            self.add(T.type, self.roles[role])
+        self.add_names(r)
         for lang, text in r.get("legal_name", {}).items():
-            self.add(s, GPU.legalName, _lang(text, lang))
+            self.add(T.legalName, literal(text, lang))
         if "founded" in r.values:
-            self.add(s, GPU.foundedIn, Literal(r["founded"], datatype=XSD.gYear))
+            self.add(T.foundedIn, literal(r["founded"], datatype=XSD_NS + "gYear"))
         if "headquarters" in r.values:
-            self.add(s, GPU.headquarteredIn, KGR[r.ref("headquarters")])
+            self.add(T.headquarteredIn, kgr(r.ref("headquarters")))
         if "part_of" in r.values:
-            self.add(s, GPU.partOf, KGR[r.ref("part_of")])
-        self.refs(s, GPU.managementFrom, r, "management_from")
-        self.add_common(s, r)
+            self.add(T.partOf, kgr(r.ref("part_of")))
+        self.refs(T.managementFrom, r, "management_from")
+        self.add_common(r)
 
-    def add_groups(self, s: URIRef, r: Record) -> None:
-        self.add(s, RDF.type, GPU.CompanyGroup)
-        self.add_names(s, r)
-        self.refs(s, GPU.member, r, "members")
-        self.add_common(s, r)
+    def add_groups(self, r: Record) -> None:
+        self.add(T.type, T.CompanyGroup)
+        self.add_names(r)
+        self.refs(T.member, r, "members")
+        self.add_common(r)
 
-    def add_places(self, s: URIRef, r: Record) -> None:
-        self.add(s, RDF.type, GPU.Location)
-        self.add_names(s, r)
+    def add_places(self, r: Record) -> None:
+        self.add(T.type, T.Location)
+        self.add_names(r)
         if "within" in r.values:
-            self.add(s, GPU.locatedIn, KGR[r.ref("within")])
+            self.add(T.locatedIn, kgr(r.ref("within")))
 
-    def add_sectors(self, s: URIRef, r: Record) -> None:
-        self.add(s, RDF.type, GPU.Sector)
-        self.add_names(s, r)
+    def add_sectors(self, r: Record) -> None:
+        self.add(T.type, T.Sector)
+        self.add_names(r)
 
-    def add_products(self, s: URIRef, r: Record) -> None:
-        self.add(s, RDF.type, _PRODUCT_CLASS[r["type"]])
-        self.add_names(s, r)
-        self.add(s, GPU.designedBy, KGR[r.ref("designer")])
+    def add_products(self, r: Record) -> None:
+        self.add(T.type, _PRODUCT_TERMS[r["type"]])
+        self.add_names(r)
+        self.add(T.designedBy, kgr(r.ref("designer")))
         if "line" in r.values:
-            self.add(s, GPU.productLine, KGR[r.ref("line")])
+            self.add(T.productLine, kgr(r.ref("line")))
         if "workload" in r.values:
-            self.add(s, GPU.workload, self.code(GPU.Workload, r["workload"]))
-        self.add_common(s, r)
+            self.add(T.workload, self.code("Workload", r["workload"]))
+        self.add_common(r)
 
-    def add_segments(self, s: URIRef, r: Record) -> None:
-        self.add(s, RDF.type, GPU.BusinessSegment)
-        self.add_names(s, r)
-        self.add(s, GPU.segmentOf, KGR[r.ref("company")])
+    def add_segments(self, r: Record) -> None:
+        self.add(T.type, T.BusinessSegment)
+        self.add_names(r)
+        self.add(T.segmentOf, kgr(r.ref("company")))
         if "product_line" in r.values:
-            self.add(s, GPU.segmentProductLine, KGR[r.ref("product_line")])
+            self.add(T.segmentProductLine, kgr(r.ref("product_line")))
 
-    def add_milestones(self, s: URIRef, r: Record) -> None:
-        kind = self.code(GPU.MilestoneType, r["type"])
-        self.add(s, RDF.type, GPU.Milestone)
-        self.add(s, GPU.milestoneOf, KGR[r.ref("of")])
-        self.add(s, GPU.milestoneType, kind)
-        self.add_when(s, r)
+    def add_milestones(self, r: Record) -> None:
+        kind = self.code("MilestoneType", r["type"])
+        self.add(T.type, T.Milestone)
+        self.add(T.milestoneOf, kgr(r.ref("of")))
+        self.add(T.milestoneType, kind)
+        self.add_when(r)
         of = r.ref("of")
         self.add_labels(
-            s,
             f"{self.name(of, 'en')}: {self.concept_label(kind, 'en')} ({self.when_text(r, 'en')})",
             f"{self.name(of, 'zh')}:{self.concept_label(kind, 'zh')}({self.when_text(r, 'zh')})",
         )
 
-    def add_supply_chain(self, s: URIRef, r: Record) -> None:
-        role = self.code(GPU.SupplierRole, r["role"])
+    def add_supply_chain(self, r: Record) -> None:
+        role = self.code("SupplierRole", r["role"])
         client, supplier = r.ref("client"), r.ref("supplier")
-        self.add(s, RDF.type, GPU.SupplyRelation)
-        self.add(s, GPU.client, KGR[client])
-        self.add(s, GPU.supplier, KGR[supplier])
-        self.add(s, GPU.supplierRole, role)
+        self.add(T.type, T.SupplyRelation)
+        self.add(T.client, kgr(client))
+        self.add(T.supplier, kgr(supplier))
+        self.add(T.supplierRole, role)
         self.add_labels(
-            s,
             f"{self.name(supplier, 'en')} → {self.name(client, 'en')} ({self.concept_label(role, 'en')})",
             f"{self.name(supplier, 'zh')} → {self.name(client, 'zh')}({self.concept_label(role, 'zh')})",
         )
 
-    def add_funding_rounds(self, s: URIRef, r: Record) -> None:
+    def add_funding_rounds(self, r: Record) -> None:
         company = r.ref("company")
-        self.add(s, RDF.type, GPU.FundingRound)
-        self.add(s, GPU.fundedCompany, KGR[company])
-        self.add(s, GPU.date, date_literal(r["date"]))
+        self.add(T.type, T.FundingRound)
+        self.add(T.fundedCompany, kgr(company))
+        self.add(T.date, _date(r["date"]))
         if "stated_date" in r.values:
-            self.add(s, GPU.statedDate, _lang(r["stated_date"], "zh"))
+            self.add(T.statedDate, literal(r["stated_date"], "zh"))
         if "round" in r.values:
-            self.add(s, GPU.roundName, Literal(r["round"]))
-        for name, predicate in (("pre_money", GPU.preMoneyValuation), ("post_money", GPU.postMoneyValuation)):
+            self.add(T.roundName, literal(r["round"]))
+        for name, predicate in (("pre_money", T.preMoneyValuation), ("post_money", T.postMoneyValuation)):
             if name in r.values:
                 amount: Amount = r[name]
-                self.add(s, predicate, number(amount.value))
-                self.add(s, GPU.unit, GPU.CNY)
-        self.refs(s, GPU.investor, r, "investors")
+                self.add(predicate, _number(amount.value))
+                self.add(T.unit, T.CNY)
+        self.refs(T.investor, r, "investors")
         round_en = f"{r['round']} round" if "round" in r.values else "funding round"
         round_zh = f"{r['round']}轮融资" if "round" in r.values else "融资"
         self.add_labels(
-            s,
             f"{self.name(company, 'en')} {round_en} ({r['date'].lexical})",
             f"{self.name(company, 'zh')}{round_zh}({r['date'].lexical})",
         )
 
-    def add_listing_events(self, s: URIRef, r: Record) -> None:
-        kind = self.code(GPU.ListingEventType, r["type"])
+    def add_listing_events(self, r: Record) -> None:
+        kind = self.code("ListingEventType", r["type"])
         company = r.ref("company")
-        self.add(s, RDF.type, GPU.ListingEvent)
-        self.add(s, GPU.listingCompany, KGR[company])
-        self.add(s, GPU.eventType, kind)
+        self.add(T.type, T.ListingEvent)
+        self.add(T.listingCompany, kgr(company))
+        self.add(T.eventType, kind)
         if "venue" in r.values:
-            self.add(s, GPU.venue, KGR[r.ref("venue")])
-        self.add_when(s, r)
+            self.add(T.venue, kgr(r.ref("venue")))
+        self.add_when(r)
         venue = r.ref("venue")
         at_en = f" on {self.name(venue, 'en')}" if venue else ""
         at_zh = f"({self.name(venue, 'zh')})" if venue else ""
         self.add_labels(
-            s,
             f"{self.name(company, 'en')}: {self.concept_label(kind, 'en')}{at_en} ({self.when_text(r, 'en')})",
             f"{self.name(company, 'zh')}:{self.concept_label(kind, 'zh')}{at_zh}({self.when_text(r, 'zh')})",
         )
 
-    def add_figures(self, s: URIRef, r: Record) -> None:
-        metric = self.code(GPU.Metric, r["metric"])
+    def add_figures(self, r: Record) -> None:
+        metric = self.code("Metric", r["metric"])
         unit_notation = self.vocab.metric_units[r["metric"]].notation
         stated: FigureValue = r["figure"]
         of = r.ref("of")
-        self.add(s, RDF.type, GPU.Figure)
-        self.add(s, GPU.figureOf, KGR[of])
-        self.add(s, GPU.metric, metric)
-        self.add(s, GPU.unit, self.code(GPU.Unit, unit_notation))
-        self.use_period(s, GPU.period, r["period"])
+        self.add(T.type, T.Figure)
+        self.add(T.figureOf, kgr(of))
+        self.add(T.metric, metric)
+        self.add(T.unit, self.code("Unit", unit_notation))
+        self.use_period(T.period, r["period"])
         if "reference_period" in r.values:
-            self.use_period(s, GPU.referencePeriod, r["reference_period"])
-        for name, predicate in (("segment", GPU.segment), ("event", GPU.listingEvent)):
+            self.use_period(T.referencePeriod, r["reference_period"])
+        for name, predicate in (("segment", T.segment), ("event", T.listingEvent)):
             if name in r.values:
-                self.add(s, predicate, KGR[r.ref(name)])
-        qualifier = {"exact": GPU.Exact, "at-least": GPU.AtLeast, "range": GPU.Range}[stated.qualifier]
-        self.add(s, GPU.qualifier, qualifier)
+                self.add(predicate, kgr(r.ref(name)))
+        self.add(T.qualifier, _QUALIFIERS[stated.qualifier])
         if stated.value is not None:
-            self.add(s, GPU.value, number(stated.value.value))
-            self.add(s, GPU.statedValue, _lang(stated.value.stated, "zh"))
+            self.add(T.value, _number(stated.value.value))
+            self.add(T.statedValue, literal(stated.value.stated, "zh"))
             shown_en = ("over " if stated.qualifier == "at-least" else "") + stated.value.stated
             shown_zh = ("超" if stated.qualifier == "at-least" else "") + stated.value.stated
         else:
-            self.add(s, GPU.minValue, number(stated.low.value))
-            self.add(s, GPU.maxValue, number(stated.high.value))
-            self.add(s, GPU.statedValue, _lang(f"{stated.low.stated}—{stated.high.stated}", "zh"))
+            self.add(T.minValue, _number(stated.low.value))
+            self.add(T.maxValue, _number(stated.high.value))
+            self.add(T.statedValue, literal(f"{stated.low.stated}—{stated.high.stated}", "zh"))
             shown_en = shown_zh = f"{stated.low.stated}–{stated.high.stated}"
         subject_en, subject_zh = self.name(of, "en"), self.name(of, "zh")
         if "segment" in r.values:
@@ -361,23 +504,14 @@ class _Builder:
             subject_zh += self.name(segment, "zh")
         period = r["period"]
         self.add_labels(
-            s,
             f"{subject_en} {self.concept_label(metric, 'en')} {period.label_en}: {shown_en}",
             f"{subject_zh}{period.label_zh}{self.concept_label(metric, 'zh')}:{shown_zh}",
         )
 
-    def add_statements(self, s: URIRef, r: Record) -> None:
-        self.add(s, RDF.type, GPU.Statement)
-        self.refs(s, GPU.statementAbout, r, "about")
-        self.add(s, GPU.statementKind, self.code(GPU.StatementKind, r["kind"]))
+    def add_statements(self, r: Record) -> None:
+        self.add(T.type, T.Statement)
+        self.refs(T.statementAbout, r, "about")
+        self.add(T.statementKind, self.code("StatementKind", r["kind"]))
         for lang, text in r["text"].items():
-            self.add(s, GPU.text, _lang(text, lang))
-            self.add(s, RDFS.label, _lang(text, lang))
-
-    def add_period(self, period: Period) -> None:
-        s = period_iri(period)
-        self.add(s, RDF.type, getattr(GPU, period.kind))
-        self.add_labels(s, period.label_en, period.label_zh)
-        if period.start is not None:
-            self.add(s, GPU.startDate, Literal(period.start.isoformat(), datatype=XSD.date))
-            self.add(s, GPU.endDate, Literal(period.end.isoformat(), datatype=XSD.date))
+            self.add(T.text, literal(text, lang))
+            self.add(T.label, literal(text, lang))

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import click
 
-from . import load_facts, load_graph, check_facts, serialize, write_atomically
+from . import checked_graph, load_facts, load_graph, serialize, write_atomically
+from .cache import CACHE_NAME, build_turtle
+from .export import read_turtle
+from .progress import QUIET, Progress
+from .synth import write_synthetic
 from .errors import InputError, KgError
 from .export import FORMATS, format_for
 from . import views as views_lib
@@ -16,6 +20,7 @@ from . import queries as queries_lib
 from .build import PREFIXES
 from .errors import UsageError
 from .results import FORMATS as RESULT_FORMATS, format_for as result_format_for, render
+from .stores import MEMORY, MemoryStore, Store, open_store
 
 TURTLE_NAME = "gpu-kg.ttl"
 PREFIX_TEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
@@ -41,10 +46,56 @@ def _reports_errors(command):
     return run
 
 
+class _Bar(Progress):
+    """A click progress bar for each stage of long work, on standard error."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def stage(self, label: str, total: int) -> None:
+        self.done()
+        self.bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+        self.bar.__enter__()
+
+    def advance(self, amount: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(amount)
+
+    def done(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _progress() -> Progress:
+    """Bars when a person watches standard error; nothing in pipes, logs and tests."""
+    return _Bar() if sys.stderr.isatty() else QUIET
+
+
 facts_option = click.option(
     "--facts", "facts_dir", default="facts", show_default=True,
     type=click.Path(file_okay=False, path_type=Path), help="Folder of YAML fact files.",
 )
+
+
+store_option = click.option(
+    "--store", "store_spec", metavar="STORE",
+    help="Where the graph lives: memory (built from --facts; the default unless kg.toml names one), "
+         "oxigraph:PATH (on disk), oxigraph+http://HOST:PORT, virtuoso+http://HOST:PORT, "
+         "sparql+https://HOST/PATH, or a store named in kg.toml. See docs/stores.md.",
+)
+
+
+def _graph_or_store(store_spec: str | None, facts_dir: Path):
+    """The graph in memory (built from the facts), or the store that holds it."""
+    store = open_store(store_spec, facts_dir=facts_dir)
+    return load_graph(facts_dir) if isinstance(store, MemoryStore) else store
+
+
+def _graph(store_spec: str | None, facts_dir: Path):
+    """The graph, built from the facts or read from its store."""
+    found = _graph_or_store(store_spec, facts_dir)
+    return found.graph() if isinstance(found, Store) else found
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,18 +112,33 @@ def main() -> None:
 @facts_option
 @click.option("--out", "out_dir", default="out", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the outputs.")
+@store_option
+@click.option("--no-cache", is_flag=True,
+              help=f"Read every fact file again instead of reusing what OUT/{CACHE_NAME} kept from the last build.")
 @_reports_errors
-def build(facts_dir: Path, out_dir: Path) -> None:
+def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool) -> None:
     """Read the facts, build and check the graph, write it as Turtle.
 
+    Files unchanged since the last build are not read again: what they gave is
+    kept in OUT/.kg-cache (delete it, or give --no-cache, to read everything).
+
+    With --store, also load the graph into that store, replacing what it held
+    (all at once: a failed load leaves the previous graph in place).
+
     \b
-    Example:
+    Examples:
         kg build --facts facts --out out     # writes out/gpu-kg.ttl
+        kg build --store oxigraph:out/store  # and loads the on-disk store
     """
-    graph = load_graph(facts_dir)
+    progress = _progress()
+    built = build_turtle(facts_dir, cache_dir=None if no_cache else out_dir / CACHE_NAME, progress=progress)
     target = out_dir / TURTLE_NAME
-    write_atomically(target, serialize(graph, "turtle"))
-    click.echo(f"{len(graph)} triples; wrote {target}")
+    write_atomically(target, built.turtle)
+    click.echo(f"{built.triples} triples; wrote {target}")
+    store = open_store(store_spec, facts_dir=facts_dir)
+    if store.name != MEMORY:
+        graph = read_turtle(built.turtle).to_rdflib()
+        click.echo(f"loaded {store.replace(graph, progress=progress)} triples into {store.name}")
 
 
 @main.command()
@@ -85,8 +151,8 @@ def validate(facts_dir: Path) -> None:
     Example:
         kg validate --facts facts
     """
-    facts = load_facts(facts_dir)
-    graph = check_facts(facts)
+    facts = load_facts(facts_dir, progress=_progress())
+    graph = checked_graph(facts)
     click.echo(f"{len(facts.records)} facts, {len(graph)} triples: valid")
 
 
@@ -106,7 +172,7 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None) -> Non
         kg export --format jsonld > gpu-kg.jsonld
     """
     chosen = format_for(format_name, output)
-    data = serialize(load_graph(facts_dir), chosen)
+    data = serialize(checked_graph(load_facts(facts_dir, progress=_progress())), chosen)
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
     else:
@@ -130,9 +196,10 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None) -> Non
               help="Language of the labels (the page can switch; tooltips show both names).")
 @click.option("--size-by", default="degree", show_default=True, metavar="degree|METRIC",
               help="Node size: the number of edges, or the latest figure of a metric such as revenue.")
+@store_option
 @_reports_errors
 def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query_file: Path | None,
-         output: Path | None, format_name: str | None, lang: str, size_by: str) -> None:
+         output: Path | None, format_name: str | None, lang: str, size_by: str, store_spec: str | None) -> None:
     """Write one interactive network view: a single HTML file that works offline.
 
     NAME is one of supply-chain, capital, products, all; or give --focus or --query instead.
@@ -147,7 +214,7 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
     """
     views_lib.check_request(name=name, focus=focus, query_file=query_file)
     chosen = views_lib.format_for(format_name, output)
-    graph = load_graph(facts_dir)
+    graph = _graph(store_spec, facts_dir)
     shown = views_lib.select_view(graph, name=name, focus=focus, depth=depth, query_file=query_file)
     target = output or Path("out") / "views" / f"{shown.name}.{chosen}"
     data = views_lib.render(shown, chosen, lang=lang, size_by=size_by)
@@ -161,15 +228,16 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the pages.")
 @click.option("--lang", default="en", show_default=True, type=click.Choice(views_lib.LANGS),
               help="Language of the labels.")
+@store_option
 @_reports_errors
-def views_command(facts_dir: Path, out_dir: Path, lang: str) -> None:
+def views_command(facts_dir: Path, out_dir: Path, lang: str, store_spec: str | None) -> None:
     """Write every named view and an index.html that links them.
 
     \b
     Example:
         kg views --out out/views     # then open out/views/index.html
     """
-    for path, shown in views_lib.write_views(load_graph(facts_dir), out_dir, lang=lang):
+    for path, shown in views_lib.write_views(_graph(store_spec, facts_dir), out_dir, lang=lang):
         click.echo(f"wrote {path}" + (f" ({views_lib.counts(shown)})" if shown else ""))
 
 
@@ -213,9 +281,11 @@ def _param_values(pairs: tuple[str, ...]) -> dict[str, str]:
               help="Format of the list (default table on a terminal, csv otherwise).")
 @lang_option
 @timeout_option
+@store_option
 @_reports_errors
 def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, run_all: bool,
-                    out_dir: Path | None, format_name: str | None, lang: str | None, timeout: float) -> None:
+                    out_dir: Path | None, format_name: str | None, lang: str | None, timeout: float,
+                    store_spec: str | None) -> None:
     """List the saved queries (name, title, parameters), describe one, or run them all.
 
     \b
@@ -227,7 +297,8 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
     if run_all:
         if out_dir is None:
             raise UsageError("--run-all needs --out DIR (e.g. --out out/queries)")
-        written = queries_lib.write_all(load_graph(facts_dir), out_dir, catalog_dir, lang=lang, timeout=timeout)
+        written = queries_lib.write_all(_graph_or_store(store_spec, facts_dir), out_dir, catalog_dir, lang=lang,
+                                        timeout=timeout)
         click.echo(f"{len(written) // 2} queries; wrote {len(written)} files to {out_dir}")
         return
     if name is not None:
@@ -253,10 +324,11 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @click.option("--allow-update", is_flag=True, help="Let a SPARQL UPDATE change the graph in memory (never facts/).")
 @click.option("--allow-service", is_flag=True, help="Let SERVICE, LOAD, FROM and USING fetch data over the network.")
 @timeout_option
+@store_option
 @_reports_errors
 def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params: tuple[str, ...],
                   format_name: str | None, output: Path | None, lang: str | None, allow_update: bool,
-                  allow_service: bool, timeout: float) -> None:
+                  allow_service: bool, timeout: float, store_spec: str | None) -> None:
     """Run a saved query by NAME, a .rq FILE, or inline SPARQL.
 
     \b
@@ -266,12 +338,13 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         kg query financial-series -p company=biren -p metric=net-loss --format md
         kg query derived-revenue-cagr -o cagr.json
         kg query 'SELECT ?c WHERE { ?c a gpu:ChipDesigner } ORDER BY ?c'
+        kg query listing-race --store oxigraph:out/store   # no rebuild: the store kg build filled
     """
     values = _param_values(params)
     chosen = result_format_for(format_name, output, terminal=output is None and sys.stdout.isatty())
     found = queries_lib.check_request(queries_lib.find_query(query, catalog_dir), values, lang=lang,
                                       allow_update=allow_update, allow_service=allow_service)
-    result = queries_lib.run(load_graph(facts_dir), found, values, lang=lang, allow_update=allow_update,
+    result = queries_lib.run(_graph_or_store(store_spec, facts_dir), found, values, lang=lang, allow_update=allow_update,
                              allow_service=allow_service, timeout=timeout)
     text = render(result, chosen, prefixes=PREFIX_TEXT)
     if found.form == "update":
@@ -282,3 +355,24 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         write_atomically(output, text.encode("utf-8"))
         count = "true/false" if result.is_boolean else f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
         click.echo(f"wrote {output} ({chosen}, {count})", err=True)
+
+
+@main.command()
+@click.option("--companies", required=True, type=click.IntRange(1), help="How many chip designers to invent.")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="New (or empty) folder to write the fact files into.")
+@click.option("--seed", default=0, show_default=True, type=int, help="The same seed writes the same bytes.")
+@_reports_errors
+def synth(companies: int, out_dir: Path, seed: int) -> None:
+    """Write a synthetic fact folder, for trying the tool at scale (about 77 triples a company).
+
+    Realistic but invented companies, with products, suppliers, funding rounds,
+    listings, figures and statements, quoting stored report texts; valid facts.
+
+    \b
+    Examples:
+        kg synth --companies 1000 -o /tmp/facts-1k
+        kg build --facts /tmp/facts-1k --out /tmp/out-1k
+    """
+    summary = write_synthetic(out_dir, companies, seed=seed)
+    click.echo(f"wrote {summary.entries} entries for {summary.companies} companies in {summary.files} files under {out_dir}")

@@ -8,15 +8,18 @@ explains them to analysts. All problems are collected and raised together.
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem, SourceLocation, UsageError
 from .ontology import GPU, Vocabulary, vocabulary
+from .progress import QUIET, Progress
 from .values import Amount, Unit, ValueProblem, parse_amount, parse_date, parse_period
 from .yamltree import Mapping, Node, Scalar, Sequence, read_yaml
 
@@ -55,7 +58,8 @@ def _list(node: Node) -> list[Node]:
 
 
 def read_text(node: Node, _: Vocabulary) -> str:
-    text = _scalar(node).text.strip()
+    # The most called reader: the common case (a plain value) skips _scalar's call.
+    text = node.text.strip() if node.__class__ is Scalar and not node.null else _scalar(node).text.strip()
     if not text:
         raise FieldProblem(node.loc, "is empty")
     return text
@@ -156,8 +160,10 @@ def read_raw(node: Node, _: Vocabulary) -> Node:
 
 
 def _codes(concept_class, what: str, *, many: bool) -> Reader:
+    concept = GPU[concept_class]  # looked up once: GPU.x goes through a slow __getattr__
+
     def read(node: Node, vocab: Vocabulary) -> Any:
-        known = vocab.codes(getattr(GPU, concept_class))
+        known = vocab.codes(concept)
         items = _list(node) if many else [node]
         codes = []
         for item in items:
@@ -327,6 +333,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
 }
 
 
+REQUIRED = {kind: [key for key, spec in fields.items() if spec.required] for kind, fields in SCHEMA.items()}
+
+
 # --- records -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -392,29 +401,59 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def load_facts(root: str | Path = "facts") -> Facts:
-    """Read every ``*.yaml`` under ``root``; raise InputError listing every problem."""
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a while.
+
+    Reading facts makes millions of small objects and no garbage cycles; the
+    collector, triggered by every few hundred allocations, kept walking all of
+    them and took more time than the YAML parser.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
+               contents: dict[Path, bytes] | None = None) -> Facts:
+    """Read every ``*.yaml`` under ``root``; raise InputError listing every problem.
+
+    ``contents`` holds the bytes of files already read (by path under ``root``),
+    so that what is checked is what the caller hashed.
+    """
     root = Path(root)
     vocab = vocabulary()
     problems: list[Problem] = []
     records: list[Record] = []
     broken_ids: dict[str, str] = {}  # ids of entries with problems of their own: not "unknown" elsewhere
     all_read = True
-    for path in fact_files(root):
-        try:
-            tree = read_yaml(path, shown(path))
-        except InputError as err:
-            problems.extend(err.problems)
-            all_read = False
-            continue
-        records.extend(_read_file(tree, vocab, problems, broken_ids))
-    records = _check_keys(records, problems)
-    if all_read:  # a file we could not read may define the ids others refer to
-        _check_references(records, problems, broken_ids)
-    _check_quotes(records, root, problems)
-    if problems:
-        raise InputError(problems)
-    return Facts(tuple(sorted(records, key=lambda r: (r.kind, r.key))), root)
+    paths = fact_files(root)
+    contents = contents or {}
+    progress.stage("reading facts", sum(len(contents[p]) if p in contents else p.stat().st_size for p in paths))
+    with paused_gc():
+        for path in paths:
+            data = contents[path] if path in contents else path.read_bytes()
+            try:
+                tree = read_yaml(path, shown(path), data)
+            except InputError as err:
+                problems.extend(err.problems)
+                all_read = False
+                continue
+            finally:
+                progress.advance(len(data))
+            records.extend(_read_file(tree, vocab, problems, broken_ids))
+        progress.done()
+        records = _check_keys(records, problems)
+        if all_read:  # a file we could not read may define the ids others refer to
+            _check_references(records, problems, broken_ids)
+        _check_quotes(records, root, problems)
+        if problems:
+            raise InputError(problems)
+        return Facts(tuple(sorted(records, key=lambda r: (r.kind, r.key))), root)
 
 
 def _read_file(tree: Node, vocab: Vocabulary, problems: list[Problem], broken_ids: dict[str, str]) -> list[Record]:
@@ -455,8 +494,8 @@ def _read_record(
         except FieldProblem as problem:
             problems.append(Problem(problem.location, f"{kind}.{key}: {problem.message}"))
             ok = False
-    for key, spec in schema.items():
-        if spec.required and key not in entry.items:
+    for key in REQUIRED[kind]:
+        if key not in entry.items:
             problems.append(Problem(entry.loc, f"{kind}: missing required key '{key}'"))
             ok = False
     try:
@@ -592,8 +631,11 @@ def _check_keys(records: list[Record], problems: list[Problem]) -> list[Record]:
     return unique
 
 
-def _check_references(records: list[Record], problems: list[Problem], broken_ids: dict[str, str]) -> None:
-    kinds = broken_ids | {r.key: r.kind for r in records if "id" in r.values}
+def _check_references(records: list[Record], problems: list[Problem], broken_ids: dict[str, str],
+                      kinds: dict[str, str] | None = None) -> None:
+    """References of ``records`` to ids among them, or among ``kinds`` (id -> kind) when given."""
+    if kinds is None:
+        kinds = broken_ids | {r.key: r.kind for r in records if "id" in r.values}
     for record in records:
         schema = SCHEMA[record.kind]
         for name, value in record.values.items():
@@ -610,19 +652,15 @@ def _check_references(records: list[Record], problems: list[Problem], broken_ids
                     ))
 
 
-def _check_quotes(records: list[Record], root: Path, problems: list[Problem]) -> None:
-    """A quote from a source whose text we keep must stand in it word for word."""
-    texts: dict[str, str | None] = {}
-    for source in (r for r in records if r.kind == "sources"):
-        relative = source.get("text")
-        if relative is None:
-            texts[source.key] = None
-            continue
-        path = root / relative
-        try:
-            texts[source.key] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            problems.append(Problem(source.value_locations["text"], f"sources.text: cannot read {shown(path)}: {err}"))
+def _check_quotes(records: list[Record], root: Path, problems: list[Problem],
+                  texts: dict[str, str | None] | None = None) -> None:
+    """A quote from a source whose text we keep must stand in it word for word.
+
+    ``texts`` maps every source id to its stored text (None without one); it is
+    read from the sources among ``records`` when not given.
+    """
+    if texts is None:
+        texts = _source_texts(records, root, problems)
     for record in records:
         if "source" not in record.values:
             continue
@@ -637,3 +675,18 @@ def _check_quotes(records: list[Record], root: Path, problems: list[Problem]) ->
                 problems.append(Problem(
                     record.value_locations["quote"], f"{record.kind}.quote: not found word for word in source '{record.ref('source')}': {quote[:40]}…"
                 ))
+
+
+def _source_texts(records: list[Record], root: Path, problems: list[Problem]) -> dict[str, str | None]:
+    texts: dict[str, str | None] = {}
+    for source in (r for r in records if r.kind == "sources"):
+        relative = source.get("text")
+        if relative is None:
+            texts[source.key] = None
+            continue
+        path = root / relative
+        try:
+            texts[source.key] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            problems.append(Problem(source.value_locations["text"], f"sources.text: cannot read {shown(path)}: {err}"))
+    return texts

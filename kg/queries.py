@@ -38,6 +38,7 @@ from .errors import InputError, KgError, Problem, SourceLocation, UsageError
 from .export import write_atomically
 from .ontology import GPU, KGR
 from .results import Result, render
+from .stores import Store
 
 QUERY_SUFFIXES = (".rq", ".sparql")
 DEFAULT_TIMEOUT = 30.0  # seconds; every saved query answers in well under one
@@ -815,20 +816,35 @@ def check_request(query: Query, values: Mapping[str, str] | None = None, *, lang
     return query
 
 
-def run(graph: Graph, query: Query, values: Mapping[str, str] | None = None, *, lang: str | None = None,
+def run(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = None, *, lang: str | None = None,
         allow_update: bool = False, allow_service: bool = False,
         timeout: float | None = DEFAULT_TIMEOUT) -> Result:
     """Run ``query`` on ``graph`` with its parameters bound; stop it after ``timeout`` seconds (0: never).
 
     An UPDATE (only with ``allow_update``) changes ``graph`` itself and returns how
-    many triples it added and removed.
+    many triples it added and removed. ``graph`` may also be a store
+    (kg.stores: on disk or a SPARQL server), which answers read queries.
     """
     query = parsed(query)
     check_allowed(query, allow_update=allow_update, allow_service=allow_service)
+    if isinstance(graph, Store):
+        return _run_in_store(graph, query, values, lang=lang, timeout=timeout)
     bindings = bind(graph, query, values, lang=lang)
     if query.form == "update":
         return _with_deadline(lambda: _update(graph, query, bindings), timeout, query)
     return _with_deadline(lambda: _select(graph, query, bindings), timeout, query)
+
+
+def _run_in_store(store: Store, query: Query, values: Mapping[str, str] | None, *, lang: str | None,
+                  timeout: float | None) -> Result:
+    if query.form == "update":
+        raise UsageError(f"{_what(query)} is a SPARQL UPDATE; it runs only on the graph in memory "
+                         f"(--store memory), never on {store.name}")
+    bind(None, query, values, lang=lang)  # a usage error before any request
+    # Entities are found by name in the naming triples only, not the whole stored graph.
+    names = store.naming_graph() if any(p.type == "iri" for p in query.params) else None
+    bindings = bind(names, query, values, lang=lang)
+    return _with_deadline(lambda: store.answer(query, bindings), timeout, query)
 
 
 def _select(graph: Graph, query: Query, bindings: dict[str, Any]) -> Result:

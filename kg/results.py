@@ -21,6 +21,7 @@ from rdflib import XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import UsageError
+from .formats import pick_format
 
 # name -> file suffixes that imply it
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -67,19 +68,7 @@ class Result:
 
 def format_for(name: str | None, path: str | Path | None = None, *, terminal: bool = False) -> str:
     """The format asked for, or the one the file's suffix implies, or the default for where output goes."""
-    if name:
-        if name not in FORMATS:
-            raise UsageError(f"unknown format '{name}'; choose one of {', '.join(FORMATS)}")
-        return name
-    if path is not None:
-        suffix = Path(path).suffix.lower()
-        for format_name, suffixes in FORMATS.items():
-            if suffix in suffixes:
-                return format_name
-        raise UsageError(
-            f"cannot tell the format of '{path}' from its suffix; give --format ({', '.join(FORMATS)})"
-        )
-    return TERMINAL_FORMAT if terminal else DEFAULT_FORMAT
+    return pick_format(name, path, FORMATS, TERMINAL_FORMAT if terminal else DEFAULT_FORMAT)
 
 
 def render(result: Result, format: str, *, prefixes: Mapping[str, str] | None = None) -> str:

@@ -47,6 +47,7 @@ from rdflib.namespace import OWL
 
 from .build import PREFIXES
 from .errors import UsageError
+from .formats import pick_format
 from .export import write_atomically
 from .ontology import GPU, KGR, ontology_graph
 
@@ -774,18 +775,7 @@ def limit(network: nx.MultiDiGraph, max_nodes: int = MAX_NODES) -> tuple[nx.Mult
 
 def format_for(name: str | None, path: str | Path | None) -> str:
     """The view format asked for, or the one the file's suffix implies (html by default)."""
-    if name:
-        if name not in FORMATS:
-            raise UsageError(f"unknown view format '{name}'; choose one of {', '.join(FORMATS)}")
-        return name
-    if path is not None:
-        suffix = Path(path).suffix.lower()
-        for format_name, suffixes in FORMATS.items():
-            if suffix in suffixes:
-                return format_name
-        raise UsageError(f"cannot tell the view format of '{path}' from its suffix; "
-                         f"give --format ({', '.join(FORMATS)})")
-    return "html"
+    return pick_format(name, path, FORMATS, "html", noun="view format")
 
 
 def render(view: View, format: str = "html", *, lang: str = "en", size_by: str = "degree",

@@ -67,4 +67,5 @@ def test_a_build_killed_at_random_points_never_leaves_a_partial_export(tmp_path)
 
     assert _build(tmp_path).wait() == 0
     assert export.read_bytes() == new
-    assert sorted(p.name for p in export.parent.iterdir()) == ["gpu-kg.ttl"], "temporary files were left behind"
+    assert sorted(p.name for p in export.parent.iterdir()) == [".kg-cache", "gpu-kg.ttl"], "temporary files were left behind"
+    assert not [p for p in (export.parent / ".kg-cache").rglob("*.tmp")], "temporary files were left behind"

@@ -31,7 +31,9 @@ def test_build_writes_the_turtle_export(project, graph):
     result = run("build")
     assert (result.exit_code, result.stdout) == (0, f"{len(graph)} triples; wrote out/gpu-kg.ttl\n")
     assert (project / "out" / "gpu-kg.ttl").read_bytes() == GOLDEN_TURTLE.read_bytes()
-    assert [p.name for p in (project / "out").iterdir()] == ["gpu-kg.ttl"], "no temporary file is left behind"
+    written = sorted(p.name for p in (project / "out").iterdir())
+    assert written == [".kg-cache", "gpu-kg.ttl"], "no temporary file is left behind"
+    assert not [p for p in (project / "out" / ".kg-cache").rglob("*") if p.name.endswith(".tmp")]
 
 
 def test_validate_writes_nothing(project, facts, graph):
@@ -76,7 +78,7 @@ def test_bad_facts_leave_the_previous_export_untouched(project):
     assert result.stderr.startswith("facts/figures/biren.yaml:4:13: figures.metric: unknown metric 'net-los' (did you mean 'net-loss'?)")
     assert result.stderr.endswith("1 problem; nothing was written.\n")
     assert (project / "out" / "gpu-kg.ttl").read_bytes() == before
-    assert sorted(p.name for p in (project / "out").iterdir()) == ["gpu-kg.ttl"]
+    assert sorted(p.name for p in (project / "out").iterdir()) == [".kg-cache", "gpu-kg.ttl"]  # the last good build's
 
 
 def test_every_command_has_help_with_an_example():

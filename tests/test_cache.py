@@ -1,0 +1,164 @@
+"""Builds that reuse the cache give the bytes a build from scratch gives, and read only what changed."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import kg
+from kg import cache
+from kg.build import fact_graph
+from kg.cache import CACHE_NAME, build_turtle
+from kg.cli import main
+from kg.export import serialize, turtle_blocks, turtle_from_blocks
+from kg.synth import write_synthetic
+
+ROOT = Path(__file__).parent.parent
+
+
+def from_scratch(facts: Path) -> bytes:
+    return serialize(kg.checked_graph(kg.load_facts(facts)), "turtle")
+
+
+@pytest.fixture
+def synthetic(tmp_path) -> Path:
+    write_synthetic(tmp_path / "facts", 40, seed=5)
+    return tmp_path / "facts"
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def test_a_graph_is_the_header_and_its_subjects_blocks(graph):
+    subjects = kg.FactGraph.from_rdflib(graph).subjects
+    names = sorted(subjects)
+    parts = [{s: subjects[s] for s in names[i::5]} for i in range(5)]
+    blocks = [block for part in parts for block in turtle_blocks(part)]
+    random.Random(1).shuffle(blocks)
+    assert turtle_from_blocks(blocks) == serialize(graph, "turtle")
+
+
+def test_the_first_build_is_the_export_and_the_second_reads_nothing(tmp_path):
+    facts = tmp_path / "facts"
+    shutil.copytree(ROOT / "facts", facts)
+    first = build_turtle(facts, cache_dir=tmp_path / CACHE_NAME)
+    assert first.turtle == from_scratch(facts)
+    assert (first.compiled, first.files) == (len(list(facts.rglob("*.yaml"))),) * 2
+    again = build_turtle(facts, cache_dir=tmp_path / CACHE_NAME)
+    assert (again.turtle, again.triples, again.records, again.compiled) == (first.turtle, first.triples, first.records, 0)
+
+
+def test_an_edited_figure_file_is_the_only_one_read(synthetic, tmp_path):
+    build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
+    part = synthetic / "figures" / "part-0001.yaml"
+    value = re.search(r"values: \{2024: ([0-9.]+亿元)\}", part.read_text(encoding="utf-8"))[1]
+    edit(part, value, "1234.56亿元")
+    built = build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
+    assert built.compiled == 1
+    assert built.turtle == from_scratch(synthetic)
+    assert "1234.56亿元" in built.turtle.decode()
+
+
+def test_a_renamed_company_rebuilds_the_labels_that_name_it(synthetic, tmp_path):
+    build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
+    organizations = synthetic / "organizations.yaml"
+    name = re.search(r"roles: \[chip-designer\]\n    name: \{zh: (\w+), en: ([\w ]+)\}", organizations.read_text(encoding="utf-8"))
+    edit(organizations, f"en: {name[2]}}}", "en: Renamed Computing}")
+    built = build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
+    assert 1 < built.compiled < built.files
+    assert built.turtle == from_scratch(synthetic)
+    assert "Renamed Computing revenue FY2024" in built.turtle.decode()
+
+
+def test_a_changed_source_text_checks_its_quotes_again(synthetic, tmp_path):
+    build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
+    text = synthetic / "texts" / "reports" / "report-00001.txt"
+    first_line = text.read_text(encoding="utf-8").splitlines()[1]
+    edit(text, first_line, "（删去）")
+    with pytest.raises(kg.InputError) as raised:
+        build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
+    with pytest.raises(kg.InputError) as expected:
+        kg.load_facts(synthetic)
+    assert raised.value.problems == expected.value.problems
+    assert "not found word for word" in str(raised.value)
+
+
+@pytest.mark.parametrize("seed", range(int(os.environ.get("KG_CACHE_ROUNDS", "4"))))
+def test_random_edits_give_what_a_build_from_scratch_gives(synthetic, tmp_path, seed):
+    """Good and bad edits in a row: each build equals one from scratch, or fails with its problems."""
+    rng = random.Random(seed)
+    store = tmp_path / CACHE_NAME
+    build_turtle(synthetic, cache_dir=store)
+    for _ in range(6):
+        files = sorted(p for p in synthetic.rglob("*.yaml"))
+        path = rng.choice(files)
+        text = path.read_text(encoding="utf-8")
+        entries = text.split("\n\n")
+        how = rng.choice(["drop-entry", "swap-entries", "break-reference", "duplicate-entry", "value", "remove-file"])
+        if how == "drop-entry" and len(entries) > 2:
+            entries.pop(rng.randrange(1, len(entries)))
+        elif how == "swap-entries" and len(entries) > 2:
+            rng.shuffle(entries)
+            entries.sort(key=lambda entry: not entry.lstrip().startswith("#"))
+        elif how == "break-reference":
+            text = re.sub(r"(of|client|company|designer): ([a-z-]+)", r"\1: \2-gone", text, count=1)
+            entries = text.split("\n\n")
+        elif how == "duplicate-entry" and len(entries) > 2:
+            entries.append(entries[1].split("\n", 2)[-1] if entries[1].lstrip().startswith("#") else entries[1])
+        elif how == "value":
+            text = re.sub(r"(\d+)\.(\d\d)亿元", lambda m: f"{int(m[1]) + 1}.{m[2]}亿元", text, count=1)
+            entries = text.split("\n\n")
+        elif how == "remove-file" and path.name not in ("sources.yaml", "organizations.yaml"):
+            path.unlink()
+            entries = None
+        if entries is not None:
+            path.write_text("\n\n".join(entries), encoding="utf-8")
+        try:
+            expected = from_scratch(synthetic)
+        except kg.InputError as err:
+            with pytest.raises(kg.InputError) as raised:
+                build_turtle(synthetic, cache_dir=store)
+            assert raised.value.problems == err.problems, how
+            continue
+        assert build_turtle(synthetic, cache_dir=store).turtle == expected, how
+
+
+def test_a_damaged_cache_is_ignored_and_rewritten(synthetic, tmp_path):
+    store = tmp_path / CACHE_NAME
+    expected = build_turtle(synthetic, cache_dir=store).turtle
+    unit = sorted((store / "units").glob("*.ttl"))[0]
+    unit.write_bytes(unit.read_bytes()[:-40] + b"kgr:x kgr:y kgr:z .\n" * 2)
+    damaged = build_turtle(synthetic, cache_dir=store)
+    assert (damaged.turtle, damaged.compiled) == (expected, damaged.files)
+    assert build_turtle(synthetic, cache_dir=store).compiled == 0
+    (store / "index.json").write_text("{not json", encoding="utf-8")
+    assert build_turtle(synthetic, cache_dir=store).turtle == expected
+
+
+def test_a_cache_written_by_other_code_is_ignored(synthetic, tmp_path, monkeypatch):
+    store = tmp_path / CACHE_NAME
+    build_turtle(synthetic, cache_dir=store)
+    monkeypatch.setattr(cache, "code_version", lambda: "another version")
+    assert build_turtle(synthetic, cache_dir=store).compiled == len(list(synthetic.rglob("*.yaml")))
+
+
+def test_the_build_command_uses_the_cache_unless_told_not_to(synthetic, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", "--facts", "facts", "--out", "out"])
+    assert first.exit_code == 0, first.output
+    assert (tmp_path / "out" / CACHE_NAME / "index.json").exists()
+    turtle = (tmp_path / "out" / "gpu-kg.ttl").read_bytes()
+    assert turtle == serialize(fact_graph(kg.load_facts("facts")), "turtle")
+    again = runner.invoke(main, ["build", "--facts", "facts", "--out", "out", "--no-cache"])
+    assert (again.exit_code, again.stdout) == (0, first.stdout)
+    assert (tmp_path / "out" / "gpu-kg.ttl").read_bytes() == turtle
