@@ -96,6 +96,20 @@ def origins(facts: Facts) -> dict[URIRef, Record]:
     return where
 
 
+
+def in_english(amount: Amount) -> str:
+    """An amount for an English label: ``CNY 540,000,000``, ``68.8%``, ``16,800 chips``."""
+    value = amount.value
+    number = f"{value:,}" if isinstance(value, int) else format(value.normalize(), ",f")
+    unit = amount.unit.notation
+    if unit == "CNY":
+        return f"CNY {number}"
+    if unit == "percent":
+        return f"{number}%"
+    if unit == "times":
+        return f"{number}x"
+    return f"{number} {unit}{'' if value == 1 else 's'}"
+
 class FactGraph:
     """A built graph, subject by subject, in the string terms of ``kg.terms``.
 
@@ -465,10 +479,10 @@ class RecordBuilder:
         self.add_when(r)
         venue = r.ref("venue")
         at_en = f" on {self.name(venue, 'en')}" if venue else ""
-        at_zh = f"({self.name(venue, 'zh')})" if venue else ""
+        at_zh = f"于{self.name(venue, 'zh')}" if venue else ""
         self.add_labels(
             f"{self.name(company, 'en')}: {self.concept_label(kind, 'en')}{at_en} ({self.when_text(r, 'en')})",
-            f"{self.name(company, 'zh')}:{self.concept_label(kind, 'zh')}{at_zh}({self.when_text(r, 'zh')})",
+            f"{self.name(company, 'zh')}{at_zh}{self.concept_label(kind, 'zh')}({self.when_text(r, 'zh')})",
         )
 
     def add_figures(self, r: Record) -> None:
@@ -490,19 +504,23 @@ class RecordBuilder:
         if stated.value is not None:
             self.add(T.value, _number(stated.value.value))
             self.add(T.statedValue, literal(stated.value.stated, "zh"))
-            shown_en = ("over " if stated.qualifier == "at-least" else "") + stated.value.stated
+            shown_en = ("over " if stated.qualifier == "at-least" else "") + in_english(stated.value)
             shown_zh = ("超" if stated.qualifier == "at-least" else "") + stated.value.stated
         else:
             self.add(T.minValue, _number(stated.low.value))
             self.add(T.maxValue, _number(stated.high.value))
             self.add(T.statedValue, literal(f"{stated.low.stated}—{stated.high.stated}", "zh"))
-            shown_en = shown_zh = f"{stated.low.stated}–{stated.high.stated}"
+            shown_en = f"{in_english(stated.low)}–{in_english(stated.high)}"
+            shown_zh = f"{stated.low.stated}–{stated.high.stated}"
         subject_en, subject_zh = self.name(of, "en"), self.name(of, "zh")
         if "segment" in r.values:
             segment = r.ref("segment")
             subject_en += f" {self.name(segment, 'en')}"
             subject_zh += self.name(segment, "zh")
         period = r["period"]
+        if "reference_period" in r.values:  # "60%" means nothing without "of FY2024"
+            shown_en += f" of {r['reference_period'].label_en}"
+            shown_zh = f"{r['reference_period'].label_zh}的{shown_zh}"
         self.add_labels(
             f"{subject_en} {self.concept_label(metric, 'en')} {period.label_en}: {shown_en}",
             f"{subject_zh}{period.label_zh}{self.concept_label(metric, 'zh')}:{shown_zh}",

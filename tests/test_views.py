@@ -67,7 +67,7 @@ def test_nodes_are_entities_and_facts_typed_by_class(network):
 def test_a_node_carries_both_names_its_key_facts_and_its_source_sentence(network):
     iluvatar = network.nodes["kgr:iluvatar"]
     assert (iluvatar["name_en"], iluvatar["name_zh"]) == ("Iluvatar CoreX", "天数智芯")
-    assert "revenue FY2024: 5.40亿元" in iluvatar["facts_en"].split("\n")
+    assert "revenue FY2024: CNY 540,000,000" in iluvatar["facts_en"].split("\n")
     assert "2024年营业收入:5.40亿元" in iluvatar["facts_zh"].split("\n")
     assert "扎根上海张江的地域优势,也让天数智芯形成了独特的产业协同能力。" in iluvatar["quotes"].split("\n")
     assert iluvatar["source_en"].startswith("Report on Iluvatar CoreX")

@@ -178,7 +178,7 @@ def test_a_tooltip_shows_both_names_key_facts_and_the_source_sentence(browser, s
     opened = open_page(browser, site / "supply-chain.html")
     text = hover_node(opened.page, "kgr:iluvatar")
     assert "Iluvatar CoreX" in text and "天数智芯" in text
-    assert "revenue FY2024: 5.40亿元" in text
+    assert "revenue FY2024: CNY 540,000,000" in text
     assert "“12月19日,上海天数智芯半导体股份有限公司" in text
     opened.page.close()
 
