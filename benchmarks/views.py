@@ -2,8 +2,8 @@
 
 Not a test: run it by hand and paste its output into benchmarks/VIEWS.md.
 
-    /tmp/venv/bin/python benchmarks/views.py                      # 1,000 / 5,000 / 20,000 nodes
-    /tmp/venv/bin/python benchmarks/views.py --sizes 5000 --max-nodes 5000   # no cut
+    .venv/bin/python benchmarks/views.py                      # 1,000 / 5,000 / 20,000 nodes
+    .venv/bin/python benchmarks/views.py --sizes 5000 --max-nodes 5000   # no cut
 
 For each size it builds a synthetic RDF graph shaped like ours (designers, product
 lines and generations, foundries, investors, funding rounds, milestones, supply

@@ -10,7 +10,6 @@ import click
 
 from . import checked_graph, load_facts, load_graph, serialize, write_atomically
 from .cache import CACHE_NAME, build_turtle
-from .export import read_turtle
 from .progress import QUIET, Progress
 from .synth import write_synthetic
 from .errors import InputError, KgError
@@ -20,7 +19,7 @@ from . import queries as queries_lib
 from .build import PREFIXES
 from .errors import UsageError
 from .results import FORMATS as RESULT_FORMATS, format_for as result_format_for, render
-from .stores import MEMORY, MemoryStore, Store, open_store
+from .stores import MEMORY, Document, MemoryStore, Store, open_store
 
 TURTLE_NAME = "gpu-kg.ttl"
 PREFIX_TEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
@@ -137,8 +136,8 @@ def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool
     click.echo(f"{built.triples} triples; wrote {target}")
     store = open_store(store_spec, facts_dir=facts_dir)
     if store.name != MEMORY:
-        graph = read_turtle(built.turtle).to_rdflib()
-        click.echo(f"loaded {store.replace(graph, progress=progress)} triples into {store.name}")
+        loaded = store.replace(Document(built.turtle, "turtle", built.triples), progress=progress)
+        click.echo(f"loaded {loaded} triples into {store.name}")
 
 
 @main.command()

@@ -143,6 +143,11 @@ def _term(node: ox.NamedNode | ox.Literal) -> str:
     raise ValueError(f"blank node {node} cannot be exported byte-stably")
 
 
+def turtle_to_ntriples(data: bytes) -> bytes:
+    """A Turtle document as N-Triples, one triple a line, in the same order (Oxigraph reads and writes it)."""
+    return ox.serialize(ox.parse(data, format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES)
+
+
 # --- Turtle by subject, for builds that redo only what changed ---------------------------
 
 def turtle_blocks(subjects: Subjects) -> list[tuple[str, bytes]]:
@@ -262,6 +267,7 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     _sweep_orphans(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # as open() would make it: mkstemp's files are private
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -270,6 +276,12 @@ def write_atomically(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _sweep_orphans(path: Path) -> None:

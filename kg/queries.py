@@ -19,7 +19,6 @@ import datetime as dt
 import difflib
 import re
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -36,9 +35,9 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from .build import PREFIXES
 from .errors import InputError, KgError, Problem, SourceLocation, UsageError
 from .export import write_atomically
-from .ontology import GPU, KGR
+from .ontology import GPU
 from .results import Result, render
-from .stores import Store
+from .stores import Store, entity_keys, normal_name
 
 QUERY_SUFFIXES = (".rq", ".sparql")
 DEFAULT_TIMEOUT = 30.0  # seconds; every saved query answers in well under one
@@ -690,8 +689,7 @@ def class_label(kind: URIRef, graph: Graph | None = None) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", kind.split("#")[-1].split("/")[-1]).lower()
 
 
-def _normal(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+_normal = normal_name
 
 
 class _Resolver:
@@ -707,10 +705,7 @@ class _Resolver:
         self.names: dict[URIRef, set[str]] = {}    # labels, aliases, legal names (normalised)
         self.tails: dict[URIRef, set[str]] = {}    # last segment of a nested id: "2024" of period/2024
         for node in self.types:
-            keys: set[str] = set()
-            for namespace in (str(KGR), str(GPU)):
-                if node.startswith(namespace):
-                    keys.add(_normal(node[len(namespace):]))
+            keys = entity_keys(node)
             for notation in graph.objects(node, SKOS.notation):
                 keys.add(_normal(str(notation)))
             self.keys[node] = keys
@@ -841,9 +836,17 @@ def _run_in_store(store: Store, query: Query, values: Mapping[str, str] | None, 
         raise UsageError(f"{_what(query)} is a SPARQL UPDATE; it runs only on the graph in memory "
                          f"(--store memory), never on {store.name}")
     bind(None, query, values, lang=lang)  # a usage error before any request
-    # Entities are found by name in the naming triples only, not the whole stored graph.
-    names = store.naming_graph() if any(p.type == "iri" for p in query.params) else None
-    bindings = bind(names, query, values, lang=lang)
+    # Entities are found by name in the naming triples only, not the whole stored graph;
+    # a store with an index of names gives those of the entities the values may name.
+    texts = [text for p in query.params if p.type == "iri" and (text := (values or {}).get(p.name, p.default))]
+    if not texts:
+        bindings = bind(None, query, values, lang=lang)
+    else:
+        iris = [str(iri) for text in texts if (iri := expand_name(text)) is not None]
+        try:
+            bindings = bind(store.naming_graph(texts, iris), query, values, lang=lang)
+        except UsageError:  # say what is wrong, and what may have been meant, from every name there is
+            bindings = bind(store.naming_graph(), query, values, lang=lang)
     return _with_deadline(lambda: store.answer(query, bindings), timeout, query)
 
 

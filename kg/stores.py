@@ -4,7 +4,7 @@ Every store answers the same questions with the same kinds of values, so the
 result renderers and the views need not know which one they talk to::
 
     store = open_store("oxigraph:out/store")          # or "memory", "virtuoso+https://host", a kg.toml name
-    store.replace(graph)                              # what `kg build --store` does
+    store.replace(graph)                              # `kg build --store` gives it a Document: its Turtle
     result = store.select("SELECT ?c WHERE { ?c a gpu:ChipDesigner } ORDER BY ?c")
     graph = store.graph()                             # an rdflib Graph, for views and export
 
@@ -46,11 +46,12 @@ import shutil
 import socket
 import ssl
 import time
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -66,8 +67,8 @@ from rdflib.term import Node
 from .build import GRAPH_IRI, PREFIXES, new_graph
 from .config import Config, load_config
 from .errors import KgError, UsageError
-from .export import write_atomically
-from .ontology import GPU
+from .export import turtle_to_ntriples, write_atomically
+from .ontology import GPU, KGR
 from .progress import QUIET, Progress
 from .results import Result, turtle_term
 from .values import canonical_decimal
@@ -251,6 +252,45 @@ def _graph_rows(graph: Graph) -> Result:
     return Result(("subject", "predicate", "object"), tuple(tuple(t) for t in triples))
 
 
+# --- loading ---------------------------------------------------------------------------------
+
+_OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}
+
+
+@dataclass(frozen=True)
+class Document:
+    """Triples already written out (what ``kg build`` has just written), loaded as they are.
+
+    A million triples go from the build into Oxigraph in seconds this way; made
+    into an rdflib Graph first, they would take over a minute.
+    """
+
+    data: bytes
+    format: str    # "turtle", or "nt" (N-Triples, one triple a line)
+    triples: int
+
+
+def ntriples(graph: Graph | Document) -> tuple[bytes, int]:
+    """What a load sends: the graph as N-Triples, one triple a line, and how many triples that is."""
+    if isinstance(graph, Document):
+        return (turtle_to_ntriples(graph.data) if graph.format == "turtle" else graph.data), graph.triples
+    data = ox.serialize((ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph),
+                        format=ox.RdfFormat.N_TRIPLES)
+    return data, len(graph)
+
+
+def line_chunks(data: bytes, lines: int) -> Iterator[tuple[bytes, int]]:
+    """``data`` cut after every ``lines`` lines: N-Triples in loads of a bounded size."""
+    start = 0
+    while start < len(data):
+        end, count = start, 0
+        while count < lines and end < len(data):
+            end = (data.find(b"\n", end) + 1) or len(data)
+            count += 1
+        yield data[start:end], count
+        start = end
+
+
 # --- the interface ------------------------------------------------------------------------------
 
 
@@ -260,8 +300,8 @@ class Store:
     name = "store"
     graph_iri: URIRef = GRAPH_IRI
 
-    def replace(self, graph: Graph, *, progress: Progress = QUIET) -> int:
-        """Make ``graph`` the stored graph, all at once; return its number of triples."""
+    def replace(self, graph: Graph | Document, *, progress: Progress = QUIET) -> int:
+        """Make ``graph`` (an rdflib Graph, or a Document) the stored graph, all at once; return its number of triples."""
         raise NotImplementedError
 
     def answer(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Result:
@@ -289,10 +329,12 @@ class Store:
 
     _naming: Graph | None = None
 
-    def naming_graph(self) -> Graph:
+    def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
         """Only the triples that name and type things: enough to resolve a parameter like 'iluvatar'.
 
-        Fetched once per store object; a load through it forgets it.
+        Fetched once per store object; a load through it forgets it. A store that
+        keeps an index of names (on disk) gives, for ``names`` and ``iris``, only
+        the naming triples of the entities these may name, and the class tree.
         """
         if self._naming is None:
             self._naming = self._naming_triples()
@@ -344,7 +386,9 @@ class MemoryStore(Store):
                 self._graph = self._load()
         return self._graph
 
-    def replace(self, graph: Graph, *, progress: Progress = QUIET) -> int:
+    def replace(self, graph: Graph | Document, *, progress: Progress = QUIET) -> int:
+        if isinstance(graph, Document):
+            graph = new_graph().parse(data=graph.data, format=graph.format)
         self._graph = graph
         return len(graph)
 
@@ -374,7 +418,7 @@ class MemoryStore(Store):
             built.add(triple)
         return built
 
-    def naming_graph(self) -> Graph:
+    def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
         return self.graph()
 
     def count(self) -> int:
@@ -484,6 +528,27 @@ class DiskStore(Store):
             built.add((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
         return built
 
+    def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
+        manifest = self._manifest() or {}
+        if not (names or iris) or "names" not in manifest:  # a store loaded before there was an index
+            return super().naming_graph()
+        store = self._open()
+        keys = " ".join(sparql_term(Literal(normal_name(name))) for name in names)
+        found = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{_iri(manifest['names'])}> "
+                            f"{{ VALUES ?k {{ {keys} }} ?s <{_NAMED}> ?k }} }}")
+        nodes = sorted({solution[0].value for solution in found} | {_iri(iri) for iri in iris})
+        predicates = " ".join(f"<{p}>" for p in NAMING_PREDICATES if p != RDFS.subClassOf)
+        subjects = " ".join(f"<{node}>" for node in nodes)
+        # Both VALUES first, so that Oxigraph looks each pair up rather than reading every name.
+        text = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+            {{ GRAPH <{_iri(self.graph_iri)}> {{ VALUES ?s {{ {subjects} }} VALUES ?p {{ {predicates} }} ?s ?p ?o }} }}
+            UNION {{ GRAPH <{_iri(self.graph_iri)}> {{ ?s <{RDFS.subClassOf}> ?o BIND(<{RDFS.subClassOf}> AS ?p) }} }}
+        }}"""
+        built = new_graph()
+        for triple in store.query(text):
+            built.add((from_oxigraph(triple.subject), from_oxigraph(triple.predicate), from_oxigraph(triple.object)))
+        return built
+
     def count(self) -> int:
         solutions = self._open().query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
                                        default_graph=ox.NamedNode(str(self.graph_iri)))
@@ -494,8 +559,12 @@ class DiskStore(Store):
 
     # writing
 
-    def replace(self, graph: Graph, *, progress: Progress = QUIET) -> int:
+    def replace(self, graph: Graph | Document, *, progress: Progress = QUIET) -> int:
         self._naming = None
+        if not isinstance(graph, Document):
+            data, total = ntriples(graph)
+            graph = Document(data, "nt", total)
+        total = graph.triples
         self._check_folder()
         self.path.mkdir(parents=True, exist_ok=True)
         with open(self.path / ".lock", "w") as lock:
@@ -509,10 +578,11 @@ class DiskStore(Store):
             target = self.path / version
             try:
                 written = self._write(target, graph, progress)
-                if written != len(graph):
-                    raise LoadFailed(f"{self.name}: the new version holds {written} triples, not {len(graph)}; "
+                if written != total:
+                    raise LoadFailed(f"{self.name}: the new version holds {written} triples, not {total}; "
                                      "the previous graph is still the live one")
-                manifest = {"format": 1, "current": version, "graph": str(self.graph_iri), "triples": written}
+                manifest = {"format": 1, "current": version, "graph": str(self.graph_iri), "triples": written,
+                            "names": str(NAME_INDEX)}
                 write_atomically(self.path / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
             except BaseException:
                 shutil.rmtree(target, ignore_errors=True)
@@ -538,29 +608,63 @@ class DiskStore(Store):
     def _versions(self) -> list[int]:
         return sorted(int(m[1]) for p in self.path.iterdir() if (m := _VERSION.match(p.name)))
 
-    def _write(self, target: Path, graph: Graph, progress: Progress) -> int:
+    def _write(self, target: Path, document: Document, progress: Progress) -> int:
         shutil.rmtree(target, ignore_errors=True)  # a version left by a load that was killed
         store = ox.Store(str(target))
         name = ox.NamedNode(str(self.graph_iri))
-        step = 10_000
-
-        def quads() -> Iterator[ox.Quad]:
-            for done, (s, p, o) in enumerate(graph, 1):
-                yield ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), name)
-                if done % step == 0:
-                    progress.advance(step)
-
-        progress.stage(f"loading into {self.name}", len(graph))
+        progress.stage(f"loading into {self.name}", document.triples)
         try:
-            store.bulk_extend(quads())
-            store.flush()
+            store.bulk_load(document.data, format=_OX_FORMATS[document.format], to_graph=name)
+            progress.advance(document.triples)
             written = len(store)
-        except OSError as err:
+            store.bulk_extend(_name_index(store, name))
+            store.flush()
+        except (OSError, SyntaxError) as err:
             raise LoadFailed(f"{self.name}: the load failed ({err}); the previous graph is still the live one") from None
         finally:
             del store
             progress.done()
         return written
+
+
+def normal_name(text: str) -> str:
+    """A name as parameters are matched: NFKC, case folded, white space collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def entity_keys(node: str) -> set[str]:
+    """The ids a parameter may give for ``node``: its IRI's tail after the ids' or the ontology's namespace."""
+    return {normal_name(node[len(namespace):]) for namespace in (str(KGR), str(GPU)) if node.startswith(namespace)}
+
+
+def _name_index(store: ox.Store, graph: ox.NamedNode) -> Iterator[ox.Quad]:
+    """Every typed entity of ``graph`` under each text that names it (as ``normal_name`` spells it).
+
+    ``kg query --store`` finds the entity a parameter names by looking its text
+    up here, instead of reading every name in the graph into memory: seconds at
+    a million triples. The index is a superset: the resolver in ``kg.queries``
+    still decides, on the naming triples of the entities found.
+    """
+    def pairs(predicate: URIRef) -> ox.QuerySolutions:
+        return store.query(f"SELECT ?s ?o WHERE {{ GRAPH <{graph.value}> {{ ?s <{predicate}> ?o FILTER(isIRI(?s)) }} }}")
+
+    typed = {subject.value for subject, _ in pairs(RDF.type)}
+    names: dict[str, set[str]] = {}
+    for predicate in (RDFS.label, SKOS.altLabel, SKOS.notation, GPU.legalName):
+        for subject, obj in pairs(predicate):
+            names.setdefault(subject.value, set()).add(normal_name(obj.value))
+    index = ox.NamedNode(str(NAME_INDEX))
+    named = ox.NamedNode(_NAMED)
+    for node in sorted(typed):
+        keys = entity_keys(node) | names.get(node, set())
+        keys |= {key.rsplit("/", 1)[-1] for key in keys if "/" in key}  # "2024" names period/2024
+        subject = ox.NamedNode(node)
+        for key in sorted(keys):
+            yield ox.Quad(subject, named, ox.Literal(key), index)
+
+
+NAME_INDEX = URIRef(f"{GRAPH_IRI}/names")  # a named graph beside the graph in an on-disk store
+_NAMED = "urn:x-kg:named"
 
 
 # --- remote servers ----------------------------------------------------------------------------
@@ -872,16 +976,16 @@ class RemoteStore(Store):
 
     # writing
 
-    def replace(self, graph: Graph, *, progress: Progress = QUIET) -> int:
+    def replace(self, graph: Graph | Document, *, progress: Progress = QUIET) -> int:
         """Load into a staging graph, count it, and swap it in with one MOVE; else leave the live graph alone."""
         if not (self.settings.update and self.settings.graph_store):
             raise UsageError(f"{self.name} is read-only here: a load needs its `update` and `graph_store` "
                              "endpoints (set them in kg.toml, or use an oxigraph+ or virtuoso+ location)")
         self._naming = None
         staging = f"{self.settings.graph}/staging-{uuid.uuid4().hex[:12]}"
-        total = len(graph)
+        data, total = ntriples(graph)
         try:
-            sent = self._load(staging, graph, progress)
+            sent = self._load(staging, data, total, progress)
             held = self.count(staging)
             if held != total or sent != total:
                 raise LoadFailed(f"{self.name}: the staging graph holds {held} triples, not {total}; "
@@ -894,19 +998,16 @@ class RemoteStore(Store):
             raise LoadFailed(f"{err}; the load stopped and the live graph is unchanged") from None
         return total
 
-    def _load(self, staging: str, graph: Graph, progress: Progress) -> int:
-        triples = list(graph)
-        size = max(1, self.settings.chunk)
+    def _load(self, staging: str, data: bytes, total: int, progress: Progress) -> int:
         sent = 0
-        progress.stage(f"loading into {self.name}", len(triples))
+        progress.stage(f"loading into {self.name}", total)
         try:
-            for start in range(0, max(len(triples), 1), size):
-                chunk = triples[start:start + size]
-                data = ox.serialize((ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in chunk),
-                                    format=ox.RdfFormat.N_TRIPLES)
-                self.put_triples(staging, data, replace=start == 0)
-                sent += len(chunk)
-                progress.advance(len(chunk))
+            for chunk, lines in line_chunks(data, max(1, self.settings.chunk)):
+                self.put_triples(staging, chunk, replace=sent == 0)
+                sent += lines
+                progress.advance(lines)
+            if sent == 0:  # an empty graph still replaces the staging graph
+                self.put_triples(staging, b"", replace=True)
         finally:
             progress.done()
         return sent

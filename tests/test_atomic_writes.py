@@ -25,6 +25,18 @@ def test_write_atomically_replaces_the_whole_file(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["x.ttl"]
 
 
+def test_outputs_get_the_permissions_the_umask_gives_like_any_new_file(tmp_path):
+    before = os.umask(0o022)
+    try:
+        write_atomically(tmp_path / "shared.ttl", b"x")
+        os.umask(0o077)
+        write_atomically(tmp_path / "private.ttl", b"x")
+    finally:
+        os.umask(before)
+    assert (tmp_path / "shared.ttl").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "private.ttl").stat().st_mode & 0o777 == 0o600
+
+
 def test_orphans_of_dead_writers_are_swept_and_live_ones_kept(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     orphan = tmp_path / f".x.ttl.{dead.stdout.strip()}.abc.tmp"

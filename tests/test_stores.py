@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib import Graph, Literal, URIRef
+from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 import kg.queries as queries
@@ -24,9 +24,11 @@ from kg.build import GRAPH_IRI, new_graph
 from kg.config import Config, load_config
 from kg.errors import InputError, UsageError
 from kg.results import turtle_term
+from kg.export import serialize
+from kg.queries import find_query, run
 from kg.stores import (
-    DiskStore, LoadFailed, MemoryStore, RemoteSettings, RemoteStore, StoreError, StoreTimeout,
-    StoreUnavailable, TruncatedResult, construct_as_select, open_store, substitute,
+    DiskStore, Document, LoadFailed, MemoryStore, RemoteSettings, RemoteStore, StoreError, StoreTimeout,
+    StoreUnavailable, TruncatedResult, construct_as_select, line_chunks, ntriples, open_store, substitute,
 )
 from servers import (  # noqa: F401 - the session fixtures that start the servers
     VIRTUOSO_MAX_ROWS, loopback_without_proxy, oxigraph_server, virtuoso_server,
@@ -110,20 +112,59 @@ def test_a_failed_disk_load_leaves_the_live_graph_as_it_was(tmp_path, graph):
     store = DiskStore(tmp_path / "store")
     store.replace(graph)
 
-    class Breaks(Graph):
-        def __iter__(self):
-            for number, triple in enumerate(graph):
-                if number == 1000:
-                    raise OSError("disk full")
-                yield triple
-
-        def __len__(self):
-            return len(graph)
-
+    lines = ntriples(graph)[0].splitlines(keepends=True)
+    broken = Document(b"".join(lines[:1000]) + b"<urn:x:cut> <urn:x:off" + b"".join(lines[1000:]), "nt", len(lines))
     with pytest.raises(LoadFailed, match="previous graph is still the live one"):
-        store.replace(Breaks())
+        store.replace(broken)
     assert DiskStore(tmp_path / "store").count() == len(graph)
     assert sorted(p.name for p in (tmp_path / "store").iterdir()) == [".lock", "store.json", "v-1"]
+
+
+def test_the_build_loads_its_turtle_as_it_is(tmp_path, graph):
+    turtle = serialize(graph, "turtle")
+    store = DiskStore(tmp_path / "store")
+    assert store.replace(Document(turtle, "turtle", len(graph))) == len(graph)
+    assert isomorphic(DiskStore(tmp_path / "store").graph(), graph)
+    assert MemoryStore(new_graph()).replace(Document(turtle, "turtle", len(graph))) == len(graph)
+
+
+def test_a_document_with_fewer_triples_than_it_claims_is_not_swapped_in(tmp_path, graph):
+    store = DiskStore(tmp_path / "store")
+    store.replace(graph)
+    with pytest.raises(LoadFailed, match=f"holds {len(graph)} triples, not {len(graph) + 1}"):
+        store.replace(Document(serialize(graph, "nt"), "nt", len(graph) + 1))
+    assert DiskStore(tmp_path / "store").count() == len(graph)
+
+
+def test_loads_are_cut_between_lines():
+    data = b"".join(b"<urn:x:%d> <urn:x:p> <urn:x:o> .\n" % n for n in range(7))
+    assert [lines for _, lines in line_chunks(data, 3)] == [3, 3, 1]
+    assert b"".join(chunk for chunk, _ in line_chunks(data, 3)) == data
+    assert all(chunk.endswith(b" .\n") for chunk, _ in line_chunks(data, 3))
+    assert ntriples(Document(data, "nt", 7)) == (data, 7)
+
+
+def test_the_disk_store_finds_a_parameter_by_name_without_reading_every_name(tmp_path, graph):
+    store = DiskStore(tmp_path / "store")
+    store.replace(graph)
+    narrow = store.naming_graph(["天数智芯"])
+    assert (URIRef(KGR + "iluvatar"), RDFS.label, Literal("天数智芯", lang="zh")) in narrow
+    assert len(narrow) < len(store.naming_graph()) / 5, "only the entities the name may mean, and the class tree"
+    assert set(narrow.subjects(RDFS.label, None)) == {URIRef(KGR + "iluvatar")}
+    profile = find_query("company-profile")
+    for name in ("天数智芯", "Iluvatar  corex", "ILUVATAR", f"<{KGR}iluvatar>"):
+        assert run(DiskStore(tmp_path / "store"), profile, {"company": name}) == run(graph, profile, {"company": name})
+
+
+@pytest.mark.parametrize("name", ["Iluvatr", "tiangai", "2024", "nothing-like-it"])
+def test_a_name_the_disk_store_cannot_resolve_gets_the_same_message_as_in_memory(tmp_path, graph, name):
+    DiskStore(tmp_path / "store").replace(graph)
+    profile = find_query("company-profile")
+    with pytest.raises(UsageError) as in_memory:
+        run(graph, profile, {"company": name})
+    with pytest.raises(UsageError) as on_disk:
+        run(DiskStore(tmp_path / "store"), profile, {"company": name})
+    assert str(on_disk.value) == str(in_memory.value)
 
 
 def test_a_reader_keeps_its_graph_while_a_load_replaces_it(tmp_path, graph):
