@@ -279,9 +279,14 @@ def write_atomically(path: str | Path, data: bytes) -> None:
 
 
 def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """The process's umask, read without setting it where Linux allows (setting it is not thread-safe)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(re.search(r"^Umask:\s*([0-7]+)", status, re.M)[1], 8)
+    except (OSError, TypeError):
+        mask = os.umask(0)
+        os.umask(mask)
+        return mask
 
 
 def _sweep_orphans(path: Path) -> None:

@@ -689,7 +689,6 @@ def class_label(kind: URIRef, graph: Graph | None = None) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", kind.split("#")[-1].split("/")[-1]).lower()
 
 
-_normal = normal_name
 
 
 class _Resolver:
@@ -707,9 +706,9 @@ class _Resolver:
         for node in self.types:
             keys = entity_keys(node)
             for notation in graph.objects(node, SKOS.notation):
-                keys.add(_normal(str(notation)))
+                keys.add(normal_name(str(notation)))
             self.keys[node] = keys
-            self.names[node] = {_normal(str(label)) for predicate in (RDFS.label, SKOS.altLabel, GPU.legalName)
+            self.names[node] = {normal_name(str(label)) for predicate in (RDFS.label, SKOS.altLabel, GPU.legalName)
                                 for label in graph.objects(node, predicate)}
             self.tails[node] = {key.rsplit("/", 1)[-1] for key in keys if "/" in key}
 
@@ -736,7 +735,7 @@ class _Resolver:
         iri = expand_name(text)
         if iri is not None and iri in candidates:
             return [iri]
-        wanted = _normal(text)
+        wanted = normal_name(text)
         for index in (self.keys, self.names, self.tails):
             found = sorted(node for node in candidates if wanted in index.get(node, ()))
             if found:
@@ -768,7 +767,7 @@ class _Resolver:
         for node in candidates:
             for key in self.keys[node] | self.names[node]:
                 choices.setdefault(key, node)
-        close = difflib.get_close_matches(_normal(text), list(choices), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(normal_name(text), list(choices), n=3, cutoff=0.6)
         hint = ""
         if close:
             hint = "; did you mean " + " or ".join(sorted({self.label(choices[c]) for c in close})) + "?"
