@@ -689,8 +689,6 @@ def class_label(kind: URIRef, graph: Graph | None = None) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", kind.split("#")[-1].split("/")[-1]).lower()
 
 
-
-
 class _Resolver:
     """Finds the one entity a user means by an id, a name in either language, or an IRI."""
 
