@@ -51,7 +51,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -89,7 +89,8 @@ SERVERS: dict[str, dict[str, str]] = {
     "sparql": {},
 }
 # The predicates that name things: all a parameter resolver needs to find "iluvatar" or "天数智芯".
-NAMING_PREDICATES = (RDF.type, RDFS.label, SKOS.altLabel, SKOS.notation, GPU.legalName, RDFS.subClassOf)
+NAME_PREDICATES = (RDFS.label, SKOS.altLabel, SKOS.notation, GPU.legalName)  # what a parameter may name a thing by
+NAMING_PREDICATES = (RDF.type, *NAME_PREDICATES, RDFS.subClassOf)
 
 _SPARQL_JSON = "application/sparql-results+json"
 _N_TRIPLES = "application/n-triples"
@@ -168,6 +169,14 @@ def _from_json(cell: Mapping[str, str]) -> Node:
     if kind in ("literal", "typed-literal"):
         return _literal(value, cell.get("xml:lang"), cell.get("datatype"))
     raise StoreError(f"the server returned a value of unknown type {kind!r}")
+
+
+def _to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
+    """Oxigraph's triples (or a graph's quads) as an rdflib Graph with every prefix bound."""
+    built = new_graph()
+    for triple in triples:
+        built.add((from_oxigraph(triple.subject), from_oxigraph(triple.predicate), from_oxigraph(triple.object)))
+    return built
 
 
 def _literal(value: str, language: str | None, datatype: str | None) -> Literal:
@@ -517,16 +526,10 @@ class DiskStore(Store):
         prepared = prepare(query)
         if prepared.form not in ("construct", "describe"):
             raise UsageError(f"construct() runs CONSTRUCT and DESCRIBE queries, not {prepared.form.upper()}")
-        built = new_graph()
-        for triple in self._run(prepared, bindings):
-            built.add((from_oxigraph(triple.subject), from_oxigraph(triple.predicate), from_oxigraph(triple.object)))
-        return built
+        return _to_rdflib(self._run(prepared, bindings))
 
     def graph(self) -> Graph:
-        built = new_graph()
-        for quad in self._open().quads_for_pattern(None, None, None, ox.NamedNode(str(self.graph_iri))):
-            built.add((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
-        return built
+        return _to_rdflib(self._open().quads_for_pattern(None, None, None, ox.NamedNode(str(self.graph_iri))))
 
     def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
         manifest = self._manifest() or {}
@@ -537,17 +540,14 @@ class DiskStore(Store):
         found = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{_iri(manifest['names'])}> "
                             f"{{ VALUES ?k {{ {keys} }} ?s <{_NAMED}> ?k }} }}")
         nodes = sorted({solution[0].value for solution in found} | {_iri(iri) for iri in iris})
-        predicates = " ".join(f"<{p}>" for p in NAMING_PREDICATES if p != RDFS.subClassOf)
+        predicates = " ".join(f"<{p}>" for p in (RDF.type, *NAME_PREDICATES))
         subjects = " ".join(f"<{node}>" for node in nodes)
         # Both VALUES first, so that Oxigraph looks each pair up rather than reading every name.
         text = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
             {{ GRAPH <{_iri(self.graph_iri)}> {{ VALUES ?s {{ {subjects} }} VALUES ?p {{ {predicates} }} ?s ?p ?o }} }}
             UNION {{ GRAPH <{_iri(self.graph_iri)}> {{ ?s <{RDFS.subClassOf}> ?o BIND(<{RDFS.subClassOf}> AS ?p) }} }}
         }}"""
-        built = new_graph()
-        for triple in store.query(text):
-            built.add((from_oxigraph(triple.subject), from_oxigraph(triple.predicate), from_oxigraph(triple.object)))
-        return built
+        return _to_rdflib(store.query(text))
 
     def count(self) -> int:
         solutions = self._open().query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
@@ -650,7 +650,7 @@ def _name_index(store: ox.Store, graph: ox.NamedNode) -> Iterator[ox.Quad]:
 
     typed = {subject.value for subject, _ in pairs(RDF.type)}
     names: dict[str, set[str]] = {}
-    for predicate in (RDFS.label, SKOS.altLabel, SKOS.notation, GPU.legalName):
+    for predicate in NAME_PREDICATES:
         for subject, obj in pairs(predicate):
             names.setdefault(subject.value, set()).add(normal_name(obj.value))
     index = ox.NamedNode(str(NAME_INDEX))
@@ -929,10 +929,8 @@ class RemoteStore(Store):
         return built
 
     def _parse_triples(self, body: bytes) -> Graph:
-        built = new_graph()
         try:
-            for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
-                built.add((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
+            built = _to_rdflib(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
         except SyntaxError as err:
             raise StoreError(f"{self.name} sent N-Triples that do not parse ({err})") from None
         return built
