@@ -14,6 +14,8 @@ from pathlib import Path
 import kg
 from kg.export import write_atomically
 
+from conftest import SEED
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -55,7 +57,7 @@ def _build(cwd: Path) -> subprocess.Popen:
 
 
 def test_a_build_killed_at_random_points_never_leaves_a_partial_export(tmp_path):
-    shutil.copytree(ROOT / "facts", tmp_path / "facts")
+    shutil.copytree(SEED, tmp_path / "facts")
     started = time.perf_counter()
     assert _build(tmp_path).wait() == 0
     duration = time.perf_counter() - started

@@ -11,7 +11,9 @@ from rdflib import OWL, RDF, RDFS, BNode, Literal, URIRef
 from kg.ontology import GPU, ontology_graph
 from kg.values import MULTIPLIERS
 
-ARTICLE = (Path(__file__).parent.parent / "facts" / "texts" / "iluvatar-hkex-hearing-article.txt").read_text(encoding="utf-8")
+from conftest import SEED
+
+ARTICLE = (SEED / "texts" / "iluvatar-hkex-hearing-article.txt").read_text(encoding="utf-8")
 GPU_NS = str(GPU)
 
 

@@ -19,6 +19,8 @@ from kg.cli import main
 from kg.export import serialize, turtle_blocks, turtle_from_blocks
 from kg.synth import write_synthetic
 
+from conftest import SEED
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -49,7 +51,7 @@ def test_a_graph_is_the_header_and_its_subjects_blocks(graph):
 
 def test_the_first_build_is_the_export_and_the_second_reads_nothing(tmp_path):
     facts = tmp_path / "facts"
-    shutil.copytree(ROOT / "facts", facts)
+    shutil.copytree(SEED, facts)
     first = build_turtle(facts, cache_dir=tmp_path / CACHE_NAME)
     assert first.turtle == from_scratch(facts)
     assert (first.compiled, first.files) == (len(list(facts.rglob("*.yaml"))),) * 2

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 import kg
 from kg.cli import main
 
+from conftest import SEED
+
 ROOT = Path(__file__).parent.parent
 GOLDEN_TURTLE = Path(__file__).parent / "golden" / "gpu-kg.ttl"
 
@@ -18,7 +20,7 @@ GOLDEN_TURTLE = Path(__file__).parent / "golden" / "gpu-kg.ttl"
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
     """A working folder with a copy of the shipped facts."""
-    shutil.copytree(ROOT / "facts", tmp_path / "facts")
+    shutil.copytree(SEED, tmp_path / "facts")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

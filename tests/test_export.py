@@ -21,6 +21,8 @@ from kg.build import GRAPH_IRI
 from kg.export import FORMATS, format_for
 from kg.ontology import GPU
 
+from conftest import SEED
+
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "gpu-kg.ttl"
 
@@ -79,7 +81,7 @@ def test_the_export_command_gives_the_same_bytes_across_hash_seeds(turtle):
     for seed in ("0", "12345"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
         out = subprocess.run(
-            [sys.executable, "-m", "kg", "export", "--facts", str(ROOT / "facts")],
+            [sys.executable, "-m", "kg", "export", "--facts", str(SEED)],
             env=env, capture_output=True, check=True,
         ).stdout
         assert out == turtle, f"PYTHONHASHSEED={seed} changed the export"
@@ -96,7 +98,7 @@ for name in sorted(kg.export.FORMATS):
 def test_every_format_gives_the_same_bytes_across_hash_seeds():
     outputs = {
         subprocess.run(
-            [sys.executable, "-c", DIGESTS, str(ROOT / "facts")],
+            [sys.executable, "-c", DIGESTS, str(SEED)],
             env=dict(os.environ, PYTHONHASHSEED=seed), capture_output=True, text=True, check=True,
         ).stdout
         for seed in ("1", "2", "3")
@@ -120,10 +122,10 @@ def _entries(path: Path) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_shuffled_entries_in_other_files_give_the_same_turtle(turtle, tmp_path, seed):
-    entries = [entry for path in sorted((ROOT / "facts").rglob("*.yaml")) for entry in _entries(path)]
+    entries = [entry for path in sorted(SEED.rglob("*.yaml")) for entry in _entries(path)]
     rng = random.Random(seed)
     rng.shuffle(entries)
-    shutil.copytree(ROOT / "facts" / "texts", tmp_path / "texts")
+    shutil.copytree(SEED / "texts", tmp_path / "texts")
     for number in range(4):  # spread over four files, kinds mixed
         chunk = entries[number::4]
         by_kind: dict[str, list[str]] = {}

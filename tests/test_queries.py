@@ -30,10 +30,12 @@ from kg.errors import InputError, KgError, UsageError
 from kg.ontology import GPU, KGR
 from kg.results import Result, display_width, format_for, render, turtle_term
 
+from conftest import SEED
+
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # a plain namespace: pytest probes module attributes
 
 GOLDEN = Path(__file__).parent / "golden" / "queries"
-ARTICLE = (Path(__file__).parent.parent / "facts" / "texts" / "iluvatar-hkex-hearing-article.txt").read_text("utf-8")
+ARTICLE = (SEED / "texts" / "iluvatar-hkex-hearing-article.txt").read_text("utf-8")
 UPDATE = bool(os.environ.get("KG_UPDATE_GOLDEN"))
 NAMES = queries.query_names()
 PREFIX_TEXT = {prefix: str(ns) for prefix, ns in PREFIXES.items()}

@@ -34,6 +34,8 @@ from servers import (  # noqa: F401 - the session fixtures that start the server
     VIRTUOSO_MAX_ROWS, loopback_without_proxy, oxigraph_server, virtuoso_server,
 )
 
+from conftest import SEED
+
 GPU = "https://w3id.org/gpu-kg/ontology#"
 KGR = "https://w3id.org/gpu-kg/id/"
 DESIGNERS = "SELECT ?c ?name WHERE { ?c a gpu:ChipDesigner ; rdfs:label ?name FILTER(LANG(?name) = ?_lang) } ORDER BY ?c"
@@ -565,7 +567,7 @@ def project(tmp_path, monkeypatch) -> Path:
     """A working folder with a copy of the shipped facts and no kg.toml."""
     import shutil
 
-    shutil.copytree(Path(__file__).parent.parent / "facts", tmp_path / "facts")
+    shutil.copytree(SEED, tmp_path / "facts")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("KG_CONFIG", raising=False)
     return tmp_path

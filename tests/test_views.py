@@ -19,6 +19,8 @@ from kg import views
 from kg.cli import main
 from kg.errors import UsageError
 
+from conftest import SEED
+
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).parent / "fixtures" / "views" / "hostile.ttl"
 PAYLOAD = "<img src=x onerror=alert(1)>"
@@ -262,7 +264,7 @@ def test_every_output_is_byte_identical_across_runs_and_hash_seeds(tmp_path):
     for run, seed in enumerate(["0", "1", "4242"]):
         out = tmp_path / f"run{run}"
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        result = subprocess.run([sys.executable, "-c", SCRIPT, str(out), str(ROOT / "facts")], env=env,
+        result = subprocess.run([sys.executable, "-c", SCRIPT, str(out), str(SEED)], env=env,
                                 capture_output=True, text=True, check=True, cwd=tmp_path)
         digests.add(result.stdout)
     assert len(digests) == 1, digests
@@ -337,7 +339,7 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
     def run(*args):
-        return CliRunner().invoke(main, [*args, "--facts", str(ROOT / "facts")])
+        return CliRunner().invoke(main, [*args, "--facts", str(SEED)])
     return run
 
 
