@@ -476,7 +476,7 @@ def _series_panel(rows: list[dict], panel: str, title: str, y_title: str, mark: 
                   metrics: list[tuple[str, str]], kinds: set[str], legend: bool) -> dict:
     """One panel: the periods of one kind in one unit, in time order."""
     order = sorted({(r["order"], r["period"]) for r in rows if r["panel"] == panel})
-    x = {"field": "period", "type": "ordinal", "sort": [label for _, label in order], "title": title,
+    x = {"field": "period", "type": "ordinal", "sort": [label for _, label in order], "title": None,
          "axis": {"labelAngle": 0}}
     colour = {"field": "metric", "type": "nominal", "title": word("metric", lang),
               "scale": {"domain": [m for m, _ in metrics], "range": [c for _, c in metrics]},
@@ -497,25 +497,21 @@ def _series_panel(rows: list[dict], panel: str, title: str, y_title: str, mark: 
         layers.append({"transform": [{"filter": "!datum.exact"}],
                        "mark": {"type": "point", "filled": True, "size": 90, "yOffset": -8},
                        "encoding": {"x": x, "xOffset": {"field": "metric", "sort": [m for m, _ in metrics]},
-                                    "y": y, "shape": shape, "color": dict(colour, legend=None), "tooltip": tooltip}})
+                                    "y": y, "shape": shape, "color": colour, "tooltip": tooltip}})
     else:
         # Lines join exact values only: a bound or an estimate is a mark of its own, not a step of a trend.
         layers.append({"transform": [{"filter": "datum.exact"}],
                        "mark": {"type": "line", "strokeWidth": 2},
                        "encoding": {"x": x, "y": y, "color": colour, "detail": {"field": "metric"}}})
-        layers.append({"mark": {"type": "point", "size": 110, "strokeWidth": 2},
-                       "encoding": {"x": x, "y": y, "color": dict(colour, legend=None), "shape": shape,
-                                    "fill": {"condition": {"test": "datum.exact", "field": "metric", "type": "nominal",
-                                                           "scale": {"domain": [m for m, _ in metrics],
-                                                                     "range": [c for _, c in metrics]},
-                                                           "legend": None},
-                                             "value": "white"},
+        layers.append({"mark": {"type": "point", "size": 110, "strokeWidth": 2, "filled": True},
+                       "encoding": {"x": x, "y": y, "color": colour, "shape": shape,
+                                    "fillOpacity": {"condition": {"test": "datum.exact", "value": 1}, "value": 0.1},
                                     "tooltip": tooltip}})
     if any(r["y_low"] is not None for r in rows if r["panel"] == panel):
         layers.append({"transform": [{"filter": "datum.y_low != null"}],
                        "mark": {"type": "rule", "strokeWidth": 2},
                        "encoding": {"x": x, "y": dict(y, field="y_low"), "y2": {"field": "y_high"},
-                                    "color": dict(colour, legend=None), "tooltip": tooltip}})
+                                    "color": colour, "tooltip": tooltip}})
     return {"title": title, "width": {"step": 56 if mark == "line" else 30 * max(len(metrics), 1) + 16},
             "height": 260, "transform": [{"filter": {"field": "panel", "equal": panel}}], "layer": layers}
 
@@ -708,10 +704,19 @@ def _valuation_text(event: Event, lang: str) -> str:
     return f"{basis} {text}" if lang == "en" else f"{basis}{text}"
 
 
-def timeline_chart(events: Sequence[Event], name: str) -> Chart:
-    """Dated rows on a time axis: a dot for a day, a band for a month, year or period; hollow if expected or planned."""
-    kinds, title, about = TIMELINES[name]
-    chosen = [e for e in events if e.kind in kinds]
+def timeline_chart(events: Sequence[Event], name: str, *, title: Mapping[str, str] | None = None,
+                   about: Mapping[str, str] | None = None) -> Chart:
+    """Dated rows on a time axis: a dot for a day, a band for a month, year or period; hollow if expected or planned.
+
+    ``name`` is one of TIMELINES (which also gives the kinds of events drawn), or any
+    name with ``title`` and ``about`` to draw ``events`` as they are.
+    """
+    if name in TIMELINES and title is None:
+        kinds, title, about = TIMELINES[name]
+        chosen = [e for e in events if e.kind in kinds]
+    else:
+        chosen = list(events)
+        title, about = dict(title or {"en": name, "zh": name}), dict(about or {"en": "", "zh": ""})
     if not chosen:
         raise UsageError(f"nothing to draw on the '{name}' timeline")
     types = []
@@ -799,7 +804,8 @@ def timeline_chart(events: Sequence[Event], name: str) -> Chart:
 
 def result_chart(graph, result: Result, *, name: str, title: str = "", mark: str = "line",
                  labels: Labels | None = None) -> Chart:
-    """A chart of a query's result: the figures it names (a column of gpu:Figure IRIs) over their periods.
+    """A chart of a query's result: the figures it names (a column of gpu:Figure IRIs) over their periods,
+    or else the listing events, milestones or funding rounds it names on a timeline.
 
     The figures are read again from the graph with everything that says how they
     read (qualifier, approximation, basis, source), so a saved query needs to return
@@ -812,15 +818,24 @@ def result_chart(graph, result: Result, *, name: str, title: str = "", mark: str
                           if (terms := [t for t in result.column(v) if t is not None])
                           and all(isinstance(t, URIRef) and (t, None, None) in rdf and
                                   any(True for _ in rdf.triples((t, GPU.metric, None))) for t in terms)), None)
-    if figure_column is None:
-        raise UsageError(f"'{name}' has no column of figure IRIs to chart (return ?fact, as financial-series does); "
-                         f"its columns: {', '.join(result.variables)}")
-    wanted = {str(t) for t in result.column(figure_column) if t is not None}
     labels = labels or Labels(rdf)
+    heading = title or name
+    if figure_column is None:
+        dated = {e.fact: e for e in read_events(graph, labels=labels)}
+        event_column = next((v for v in result.variables
+                             if (terms := [t for t in result.column(v) if t is not None])
+                             and any(str(t) in dated for t in terms)), None)
+        if event_column is None:
+            raise UsageError(f"'{name}' has no column of figures, listing events, milestones or funding rounds to "
+                             f"chart (return their IRIs, as ?fact in financial-series or listing-race); "
+                             f"its columns: {', '.join(result.variables)}")
+        wanted = {str(t) for t in result.column(event_column) if t is not None}
+        return timeline_chart([e for e in dated.values() if e.fact in wanted], name,
+                              title={"en": heading, "zh": heading}, about={"en": "", "zh": ""})
+    wanted = {str(t) for t in result.column(figure_column) if t is not None}
     figures = [f for f in read_figures(graph, labels=labels) if f.fact in wanted]
     if not figures:
         raise UsageError(f"the figures '{name}' returns have no dated period to chart them over")
-    heading = title or name
     return series_chart(figures, name=name, mark=mark, title={"en": heading, "zh": heading},
                         about={"en": f"The figures of {name}.", "zh": f"{name} 的数据。"})
 

@@ -15,6 +15,7 @@ from .synth import write_synthetic
 from .errors import InputError, KgError
 from .export import FORMATS, format_for
 from . import views as views_lib
+from . import charts as charts_lib
 from . import queries as queries_lib
 from .build import PREFIXES
 from .errors import UsageError
@@ -375,3 +376,82 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
     """
     summary = write_synthetic(out_dir, companies, seed=seed)
     click.echo(f"wrote {summary.entries} entries for {summary.companies} companies in {summary.files} files under {out_dir}")
+
+
+# --- charts and timelines --------------------------------------------------------------
+
+
+@main.command("chart")
+@facts_option
+@catalog_option
+@click.argument("name", required=False, type=click.Choice(charts_lib.CHART_NAMES))
+@click.option("--company", metavar="ENTITY", help="The company of an income-statement chart (id, English or Chinese name).")
+@click.option("--query", "query_ref", metavar="QUERY",
+              help="Chart the figures a query returns (a saved query's name, a .rq file or inline SPARQL) instead of NAME.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter of --query. Repeat for more.")
+@click.option("--mark", type=click.Choice(charts_lib.MARKS), default="line", show_default=True,
+              help="Figures over periods as lines or bars.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write; out/charts/<chart>.<format> when not given.")
+@click.option("--format", "format_name", type=click.Choice(sorted(charts_lib.FORMATS)),
+              help="html (interactive page), svg or png; guessed from the -o suffix when not given (default html).")
+@click.option("--lang", default="en", show_default=True, type=click.Choice(charts_lib.LANGS),
+              help="Language of the labels (the page can switch).")
+@timeout_option
+@store_option
+@_reports_errors
+def chart_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, company: str | None,
+                  query_ref: str | None, params: tuple[str, ...], mark: str, output: Path | None,
+                  format_name: str | None, lang: str, timeout: float, store_spec: str | None) -> None:
+    """Draw one chart or timeline: an offline HTML page, or SVG / PNG for reports.
+
+    NAME is income-statement (with --company), listing-day, listing-race, roadmap
+    or funding; or give --query to chart the figures any query returns.
+
+    \b
+    Examples:
+        kg chart income-statement --company 天数智芯
+        kg chart listing-race --lang zh -o listing-race.html
+        kg chart listing-day -o listing-day.png
+        kg chart --query financial-series -p company=biren -p metric=net-loss --mark bar
+    """
+    chosen = charts_lib.format_for(format_name, output)
+    if (name is None) == (query_ref is None):
+        raise UsageError(f"give a chart name ({', '.join(charts_lib.CHART_NAMES)}) or --query QUERY, not both")
+    if query_ref is None and params:
+        raise UsageError("--param goes with --query")
+    graph = _graph(store_spec, facts_dir)
+    if query_ref is not None:
+        values = _param_values(params)
+        found = queries_lib.check_request(queries_lib.find_query(query_ref, catalog_dir), values)
+        result = queries_lib.run(graph, found, values, timeout=timeout)
+        shown = charts_lib.result_chart(graph, result, name=found.name, title=found.title, mark=mark)
+    else:
+        shown = charts_lib.named_chart(graph, name, company=company, mark=mark)
+    target = output or Path("out") / "charts" / f"{shown.name}.{chosen}"
+    write_atomically(target, charts_lib.render(shown, chosen, lang=lang))
+    click.echo(f"wrote {target} ({charts_lib.describe(shown)})")
+
+
+@main.command("charts")
+@facts_option
+@click.option("--out", "out_dir", default="out/charts", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the pages.")
+@click.option("--mark", type=click.Choice(charts_lib.MARKS), default="line", show_default=True,
+              help="Figures over periods as lines or bars.")
+@click.option("--lang", default="en", show_default=True, type=click.Choice(charts_lib.LANGS),
+              help="Language of the labels (each page can switch).")
+@store_option
+@_reports_errors
+def charts_command(facts_dir: Path, out_dir: Path, mark: str, lang: str, store_spec: str | None) -> None:
+    """Write every ready-made chart and an index.html that links them.
+
+    Each company's income statement, the listing day, the listing race, the
+    product roadmap and the funding rounds.
+
+    \b
+    Example:
+        kg charts --out out/charts     # then open out/charts/index.html
+    """
+    for path, shown in charts_lib.write_charts(_graph(store_spec, facts_dir), out_dir, lang=lang, mark=mark):
+        click.echo(f"wrote {path}" + (f" ({charts_lib.describe(shown)})" if shown else ""))
