@@ -1049,16 +1049,20 @@ def write_views(graph: Graph, out_dir: str | Path, *, lang: str = "en") -> list[
         write_atomically(target, render(view, "html", lang=lang))
         written.append((target, view))
     index = out_dir / "index.html"
-    write_atomically(index, render_index([(path.name, view) for path, view in written], lang=lang))
+    # `kg charts` writes beside the views (out/charts next to out/views): the index links its pages when they are there.
+    charts_index = out_dir.parent / "charts" / "index.html"
+    also = [("../charts/index.html", "Charts and timelines", "图表与时间线")] if charts_index.is_file() else []
+    write_atomically(index, render_index([(path.name, view) for path, view in written], lang=lang, also=also))
     return written + [(index, None)]
 
 
-def render_index(pages: list[tuple[str, View]], *, lang: str = "en") -> bytes:
-    """A page linking the views (file name, view); as self-contained and stable as they are."""
+def render_index(pages: list[tuple[str, View]], *, lang: str = "en",
+                 also: list[tuple[str, str, str]] = ()) -> bytes:
+    """A page linking the views (file name, view), and other pages (href, English, Chinese title) after them."""
     entries = [{"href": href, "name": view.name, "title_en": view.title_en, "title_zh": view.title_zh,
                 "about_en": view.about_en, "about_zh": view.about_zh, "counts": counts(view)}
                for href, view in pages]
     html = _environment().get_template("index.html").render(
-        lang=lang, entries=entries, css=Markup(_asset("view.css")),
+        lang=lang, entries=entries, also=also, css=Markup(_asset("view.css")),
         csp=Markup("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"))
     return html.encode("utf-8")

@@ -329,3 +329,11 @@ def test_kg_chart_says_what_is_wrong_and_exits_2(args, message, tmp_path, monkey
     result = run(*args)
     assert (result.exit_code, result.output) == (2, message)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_views_index_links_the_charts_written_beside_it(tmp_path):
+    assert run("charts", "--out", str(tmp_path / "charts")).exit_code == 0
+    assert run("views", "--out", str(tmp_path / "views")).exit_code == 0
+    index = (tmp_path / "views" / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="([^"]+)"', index)[-1] == "../charts/index.html"
+    assert (tmp_path / "views" / "../charts/index.html").is_file()
