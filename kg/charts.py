@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -122,7 +122,7 @@ class Source:
     """Where a statement comes from: the source, and its words or our pointer into it."""
 
     iri: str
-    title: dict[str, str]
+    title: dict[str, str] = field(compare=False)
     published: str = ""
     url: str = ""
     quote: str = ""
@@ -178,6 +178,17 @@ class Figure:
     event: str = ""
     stated: str = ""
     sources: tuple[Source, ...] = ()
+    also: tuple[str, ...] = ()   # other statements of the same value by other sources, drawn as this one
+
+    @property
+    def key(self) -> tuple:
+        """What the figure is of: two statements with one key and different values disagree."""
+        return (self.of, self.metric, self.period.iri, self.unit, self.basis, self.event)
+
+    @property
+    def reading(self) -> tuple:
+        """The key and how the value reads: statements with one reading say the same thing."""
+        return (*self.key, self.qualifier, self.value, self.low, self.high, self.approximation, self.circumstance)
 
     @property
     def value_kind(self) -> str:
@@ -267,7 +278,33 @@ def read_figures(graph, *, company: str | None = None, labels: Labels | None = N
             approximation=_local(row.get("approximation")), circumstance=_local(row.get("circumstance")),
             basis=_local(row.get("basis")), event=str(row.get("event", "")), stated=str(row.get("stated", "")),
             sources=sources.get(fact, ())))
-    return figures
+    return merge_statements(figures)
+
+
+def merge_statements(figures: Sequence[Figure]) -> list[Figure]:
+    """One figure per value said: statements of one value by several sources become one, with every source.
+
+    The best statements of a group are all those that agree most precisely, so two
+    sources giving one value are two best statements; a chart draws the value once.
+    Statements that disagree stay apart, and each says so.
+    """
+    by_reading: dict[tuple, list[Figure]] = {}
+    for figure in sorted(figures, key=lambda f: f.fact):
+        by_reading.setdefault(figure.reading, []).append(figure)
+    merged = []
+    for same in by_reading.values():
+        first = same[0]
+        sources = tuple(dict.fromkeys(s for f in same for s in f.sources))
+        merged.append(replace(first, sources=sources, also=tuple(f.fact for f in same[1:])))
+    return sorted(merged, key=lambda f: f.fact)
+
+
+def disagreements(figures: Sequence[Figure]) -> set[tuple]:
+    """The keys of figures that several statements give different values for."""
+    readings: dict[tuple, set[tuple]] = {}
+    for figure in figures:
+        readings.setdefault(figure.key, set()).add(figure.reading)
+    return {key for key, found in readings.items() if len(found) > 1}
 
 
 def _date_span(term) -> tuple[str, str, str]:
@@ -482,7 +519,8 @@ def _series_panel(rows: list[dict], panel: str, title: str, y_title: str, mark: 
               "scale": {"domain": [m for m, _ in metrics], "range": [c for _, c in metrics]},
               "legend": {} if legend else None}
     shape = {"field": "value_kind", "type": "nominal", "title": word("value_kind", lang),
-             "scale": _value_kind_scale(kinds, lang), "legend": {} if legend else None}
+             "scale": _value_kind_scale(kinds, lang),
+             "legend": {"symbolStrokeColor": "#444444", "symbolStrokeWidth": 1.5} if legend else None}
     y = {"field": "y", "type": "quantitative", "title": y_title, "axis": {"grid": True}}
     tooltip = _tooltip(lang, _FIGURE_TIP)
     layers: list[dict] = []
@@ -503,9 +541,10 @@ def _series_panel(rows: list[dict], panel: str, title: str, y_title: str, mark: 
         layers.append({"transform": [{"filter": "datum.exact"}],
                        "mark": {"type": "line", "strokeWidth": 2},
                        "encoding": {"x": x, "y": y, "color": colour, "detail": {"field": "metric"}}})
-        layers.append({"mark": {"type": "point", "size": 110, "strokeWidth": 2, "filled": True},
+        # Exact values are filled; the rest are outlines, in white, so they read as "not this exact number".
+        layers.append({"mark": {"type": "point", "size": 110, "strokeWidth": 2, "filled": False},
                        "encoding": {"x": x, "y": y, "color": colour, "shape": shape,
-                                    "fillOpacity": {"condition": {"test": "datum.exact", "value": 1}, "value": 0.1},
+                                    "fill": {"condition": dict(colour, test="datum.exact"), "value": "white"},
                                     "tooltip": tooltip}})
     if any(r["y_low"] is not None for r in rows if r["panel"] == panel):
         layers.append({"transform": [{"filter": "datum.y_low != null"}],
@@ -563,6 +602,10 @@ def series_chart(figures: Sequence[Figure], *, name: str, title: Mapping[str, st
 
 def _series_notes(figures: Sequence[Figure], units: Sequence[str], lang: str) -> tuple[str, ...]:
     notes = []
+    disputed = len(disagreements(figures))
+    if disputed:
+        notes.append(f"{disputed} figure(s) are given different values by different sources: each value is drawn, "
+                     "with its source." if lang == "en" else f"{disputed}项数据各来源说法不一:每个数值都画出,并注明来源。")
     if lang == "en":
         notes.append("Full years and half years are drawn in separate panels, each in time order; "
                      "lines join exact values only.")
@@ -600,18 +643,22 @@ def listing_day_chart(figures: Sequence[Figure]) -> Chart:
         raise UsageError("no first-day figures to chart")
     panels_of = sorted({(f.metric, f.unit) for f in chosen},
                        key=lambda mu: (LISTING_METRICS.index(mu[0]), mu[1] not in MONEY, mu[1]))
-    listing_order = sorted({(f.period.order, f.event, f.of) for f in chosen})
+    # One bar per listing and basis: the same day's gain at the open and at the close are two bars, side by side.
+    basis_order = list(BASES)
+
+    def bar(f: Figure) -> tuple:
+        return (f.period.order, f.event, basis_order.index(f.basis or NO_BASIS) if (f.basis or NO_BASIS) in BASES
+                else len(BASES), f.basis)
+
+    bars = sorted({bar(f) for f in chosen})
     specs, notes = {}, {}
     bases = {f.basis or NO_BASIS for f in chosen}
     for lang in LANGS:
         rows = []
-        labels = {}
-        for f in chosen:
-            labels[f.event] = [f"{f.of_label[lang]} · {f.period.label[lang]}", basis_label(f.basis, lang)]
-        for f in sorted(chosen, key=lambda f: (panels_of.index((f.metric, f.unit)),
-                                               [e for _, e, _ in listing_order].index(f.event), f.fact)):
+        labels = {bar(f): f"{f.of_label[lang]} · {f.period.label[lang]} · {basis_label(f.basis, lang)}" for f in chosen}
+        for f in sorted(chosen, key=lambda f: (panels_of.index((f.metric, f.unit)), bars.index(bar(f)), f.fact)):
             row = _figure_row(f, lang, 0, panel=f"{f.metric}|{f.unit}", colour="")
-            row["listing"] = " · ".join(labels[f.event])
+            row["listing"] = labels[bar(f)]
             row["basis"] = basis_label(f.basis, lang)
             rows.append(row)
         domain = [basis_label(b, lang) for b in list(BASES) if b in bases]
@@ -623,7 +670,7 @@ def listing_day_chart(figures: Sequence[Figure]) -> Chart:
             metric_label = here[0].metric_label[lang]
             y_title = f"{metric_label} ({axis_unit(unit, here[0].unit_label, lang)})" if lang == "en" else \
                 f"{metric_label}({axis_unit(unit, here[0].unit_label, lang)})"
-            order = [" · ".join(labels[e]) for _, e, _ in listing_order if any(f.event == e for f in here)]
+            order = [labels[b] for b in bars if any(bar(f) == b for f in here)]
             x = {"field": "listing", "type": "nominal", "sort": order, "title": word("listing", lang),
                  "axis": {"labelAngle": 0, "labelLimit": 280, "labelExpr": "split(datum.label, ' · ')"}}
             y = {"field": "y", "type": "quantitative", "title": y_title}
@@ -648,7 +695,7 @@ def listing_day_chart(figures: Sequence[Figure]) -> Chart:
                 {"mark": {"type": "text", "dy": -18, "fontSize": 11},
                  "encoding": {"x": x, "y": y, "text": {"field": "shown"}}},
             ]
-            panels.append({"title": metric_label, "width": {"step": 150}, "height": 260,
+            panels.append({"title": metric_label, "width": {"step": 120}, "height": 260,
                            "transform": [{"filter": {"field": "panel", "equal": f"{metric}|{unit}"}}],
                            "layer": layers})
         spec = _base_spec(rows, lang)
@@ -782,9 +829,9 @@ def timeline_chart(events: Sequence[Event], name: str, *, title: Mapping[str, st
                           "strokeDash": {"condition": {"test": "datum.tentative", "value": [4, 3]}, "value": [1, 0]},
                           "tooltip": tip}},
             {"transform": [{"filter": "datum.day"}],
-             "mark": {"type": "point", "size": 140, "strokeWidth": 2.5, "shape": "circle", "filled": True},
+             "mark": {"type": "point", "size": 140, "strokeWidth": 2.5, "shape": "circle", "filled": False},
              "encoding": {"x": x, "y": y, "yOffset": y_offset, "color": colour,
-                          "fillOpacity": {"condition": {"test": "datum.tentative", "value": 0}, "value": 1},
+                          "fill": {"condition": dict(colour, test="!datum.tentative"), "value": "white"},
                           "tooltip": tip}},
             {"transform": [{"filter": "datum.day"}],
              "mark": {"type": "text", "align": "left", "dx": 10, "fontSize": 10, "color": "#4c5966"},

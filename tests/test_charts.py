@@ -99,7 +99,8 @@ def test_a_lower_bound_is_a_hollow_triangle_off_the_line_and_says_so():
     assert line["mark"]["type"] == "line" and line["transform"] == [{"filter": "datum.exact"}]
     assert points["encoding"]["shape"]["scale"] == {"domain": ["exact", "lower bound (at least)"],
                                                     "range": ["circle", "triangle-up"]}
-    assert points["encoding"]["fillOpacity"]["condition"] == {"test": "datum.exact", "value": 1}
+    assert points["mark"]["filled"] is False and points["encoding"]["fill"]["value"] == "white"
+    assert points["encoding"]["fill"]["condition"]["test"] == "datum.exact"
     assert any("lower bound" in note for note in chart.notes["en"])
 
 
@@ -337,3 +338,18 @@ def test_the_views_index_links_the_charts_written_beside_it(tmp_path):
     index = (tmp_path / "views" / "index.html").read_text(encoding="utf-8")
     assert re.findall(r'href="([^"]+)"', index)[-1] == "../charts/index.html"
     assert (tmp_path / "views" / "../charts/index.html").is_file()
+
+
+def test_statements_of_one_value_by_two_sources_are_one_point_with_both_sources():
+    other = Source("https://w3id.org/gpu-kg/id/other", {"en": "Other paper", "zh": "另一家"}, locator="table 3")
+    first = figure("NetLoss", year(2024), "1538000000")
+    second = replace(first, fact=first.fact + "/other", sources=(other,))
+    disputed = replace(first, fact=first.fact + "/third", value=Decimal("1600000000"), sources=(other,))
+    merged = charts.merge_statements([second, first])
+    assert len(merged) == 1 and merged[0].sources == (ARTICLE, other) and merged[0].also == (second.fact,)
+    chart = charts.series_chart(charts.merge_statements([first, second, disputed]), name="t",
+                                title={"en": "t", "zh": "t"}, about={"en": "", "zh": ""})
+    assert sorted(r["value"] for r in chart.rows()) == ["1538000000", "1600000000"]
+    assert "The article · “原文一句。” | Other paper · table 3" in chart.rows()[0]["source"]
+    assert chart.notes["en"][0] == ("1 figure(s) are given different values by different sources: each value is "
+                                    "drawn, with its source.")
