@@ -52,7 +52,7 @@ from .export import write_atomically
 from .ontology import GPU, KGR, ontology_graph
 
 VIEW_NAMES = ("supply-chain", "capital", "products", "all")
-FORMATS = {"html": (".html", ".htm"), "graphml": (".graphml",), "gexf": (".gexf",)}
+FORMATS = {"html": (".html", ".htm"), "graphml": (".graphml",), "gexf": (".gexf",), "png": (".png",)}
 LANGS = ("en", "zh")
 MAX_NODES = 1500          # above this the page draws the best-connected nodes and says how many it left out
 LAYOUT_SEED = 20251219    # vis-network's layout.randomSeed: the same picture on every load
@@ -780,12 +780,18 @@ def format_for(name: str | None, path: str | Path | None) -> str:
 
 def render(view: View, format: str = "html", *, lang: str = "en", size_by: str = "degree",
            max_nodes: int = MAX_NODES) -> bytes:
-    """The view as bytes in ``format`` (html, graphml or gexf); the same view always gives the same bytes."""
+    """The view as bytes in ``format`` (html, graphml, gexf or png); the same view always gives the same bytes
+    (a PNG is a picture of the page in Chromium: the same on one machine, not byte for byte across fonts)."""
     if lang not in LANGS:
         raise UsageError(f"unknown language '{lang}'; choose one of {', '.join(LANGS)}")
     format = format_for(format, None)
     if format == "html":
         return render_html(view, lang=lang, size_by=size_by, max_nodes=max_nodes)
+    if format == "png":  # the page itself, once its layout has settled (vis-network draws on a canvas)
+        from .snapshot import page_png
+
+        return page_png(render_html(view, lang=lang, size_by=size_by, max_nodes=max_nodes),
+                        ready="window.kgView && window.kgView.ready", selector=".kg-body")
     return _render_exchange(view.network, format, lang)
 
 
@@ -1033,7 +1039,7 @@ def render_html(view: View, *, lang: str = "en", size_by: str = "degree", max_no
 
 def counts(view: View, format: str = "html", max_nodes: int = MAX_NODES) -> str:
     """What a written view holds: ``21 nodes, 26 edges``, and how many nodes a page left out."""
-    drawn, left_out = limit(view.network, max_nodes) if format == "html" else (view.network, 0)
+    drawn, left_out = limit(view.network, max_nodes) if format in ("html", "png") else (view.network, 0)
     text = f"{drawn.number_of_nodes():,} nodes, {drawn.number_of_edges():,} edges"
     return text + (f"; {left_out:,} left out of the page" if left_out else "")
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from conftest import FACTS
+from conftest import FACTS, need_tool
 from kg import charts, queries
 from kg.charts import Figure, Period, Source
 from kg.cli import main
@@ -353,3 +353,14 @@ def test_statements_of_one_value_by_two_sources_are_one_point_with_both_sources(
     assert "The article · “原文一句。” | Other paper · table 3" in chart.rows()[0]["source"]
     assert chart.notes["en"][0] == ("1 figure(s) are given different values by different sources: each value is "
                                     "drawn, with its source.")
+
+
+def test_a_network_view_as_png_is_a_picture_of_its_settled_page(graph, tmp_path):
+    need_tool("chromium", "apt-get install chromium")
+    from test_views_browser import png_pixels
+
+    result = run("view", "capital", "-o", str(tmp_path / "capital.png"))
+    assert result.exit_code == 0, result.output
+    pixels = png_pixels((tmp_path / "capital.png").read_bytes())
+    assert len(set(pixels)) > 200, "nodes, edges, labels and the legend"
+    assert 0.02 < 1 - pixels.count(b"\xff\xff\xff") / len(pixels) < 0.6

@@ -170,3 +170,4 @@ def test_injected_labels_show_as_text_and_run_nothing(browser, tmp_path):
     assert page.locator("body img, body iframe, #kg-tooltip *:not(div):not(b)").count() == 0
     assert (opened.errors, opened.requests, opened.dialogs) == ([], [], [])
     page.close()
+
