@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -230,7 +231,7 @@ class Event:
     @property
     def tentative(self) -> bool:
         """Expected or planned, not (yet) happened."""
-        return self.type in ("ExpectedListing", "PlannedMassProduction", "PlannedLaunch")
+        return self.type in ("ExpectedListing", "ScheduledListing", "PlannedMassProduction", "PlannedLaunch")
 
 
 def chart_query(name: str) -> queries_lib.Query:
@@ -751,6 +752,14 @@ def _valuation_text(event: Event, lang: str) -> str:
     return f"{basis} {text}" if lang == "en" else f"{basis}{text}"
 
 
+def _reach(event: Event) -> tuple[str, str]:
+    """The days a timeline mark covers on screen: a band its dates; a dot a little before, and its label after."""
+    if event.precision != "day":
+        return event.start, event.end
+    day = date.fromisoformat(event.start)
+    return (day - timedelta(days=12)).isoformat(), (day + timedelta(days=75)).isoformat()
+
+
 def timeline_chart(events: Sequence[Event], name: str, *, title: Mapping[str, str] | None = None,
                    about: Mapping[str, str] | None = None) -> Chart:
     """Dated rows on a time axis: a dot for a day, a band for a month, year or period; hollow if expected or planned.
@@ -786,10 +795,13 @@ def timeline_chart(events: Sequence[Event], name: str, *, title: Mapping[str, st
         rows = []
         taken: dict[str, list[tuple[str, str]]] = {}
         for e in chosen:
-            # Steps of one row whose dates overlap (launched and mass-produced in 2021) sit one above the other.
+            # Steps of one row that would overlap sit one above the other: bands whose dates overlap
+            # (launched and mass-produced in 2021), and dots closer than a dot and its date label.
+            first, last = _reach(e)
             spans = taken.setdefault(lane(e), [])
-            slot = sum(1 for start, end in spans if start <= e.end and e.start <= end)
-            spans.append((e.start, e.end))
+            used = {slot for slot, start, end in spans if start <= last and first <= end}
+            slot = min(set(range(len(used) + 1)) - used)
+            spans.append((slot, first, last))
             what = e.type_label[lang] if e.kind != "Milestone" else f"{e.subject[lang]}: {e.type_label[lang]}" \
                 if lang == "en" else f"{e.subject[lang]}:{e.type_label[lang]}"
             when = e.start if e.precision == "day" else (e.stated or f"{e.start} – {e.end}")
