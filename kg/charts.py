@@ -79,6 +79,7 @@ BASES = {"AtOpen": ("at the open", "开盘"), "AtClose": ("at the close", "收�
 NO_BASIS = "BasisNotStated"
 
 INCOME_METRICS = ("Revenue", "NetLoss", "RDExpense")
+OPERATING_METRICS = ("Shipments", "CumulativeDeliveries", "Customers", "Deployments")
 LISTING_METRICS = ("FirstDayGain", "FirstDayMarketCap")
 METRIC_COLORS = {"Revenue": "#1f66c1", "NetLoss": "#d62728", "RDExpense": "#e8740c", "AdjustedNetLoss": "#9467bd"}
 PALETTE = ("#1f66c1", "#d62728", "#e8740c", "#228b3b", "#6a3d9a", "#8c564b", "#139fb0", "#c2549d", "#7f7f7f")
@@ -521,7 +522,7 @@ def _series_panel(rows: list[dict], panel: str, title: str, y_title: str, mark: 
               "legend": {} if legend else None}
     shape = {"field": "value_kind", "type": "nominal", "title": word("value_kind", lang),
              "scale": _value_kind_scale(kinds, lang),
-             "legend": {"symbolStrokeColor": "#444444", "symbolStrokeWidth": 1.5} if legend else None}
+             "legend": {} if legend else None}
     y = {"field": "y", "type": "quantitative", "title": y_title, "axis": {"grid": True}}
     tooltip = _tooltip(lang, _FIGURE_TIP)
     layers: list[dict] = []
@@ -543,9 +544,9 @@ def _series_panel(rows: list[dict], panel: str, title: str, y_title: str, mark: 
                        "mark": {"type": "line", "strokeWidth": 2},
                        "encoding": {"x": x, "y": y, "color": colour, "detail": {"field": "metric"}}})
         # Exact values are filled; the rest are outlines, in white, so they read as "not this exact number".
-        layers.append({"mark": {"type": "point", "size": 110, "strokeWidth": 2, "filled": False},
-                       "encoding": {"x": x, "y": y, "color": colour, "shape": shape,
-                                    "fill": {"condition": dict(colour, test="datum.exact"), "value": "white"},
+        layers.append({"mark": {"type": "point", "size": 110, "strokeWidth": 2, "filled": True},
+                       "encoding": {"x": x, "y": y, "color": colour, "stroke": colour, "shape": shape,
+                                    "fillOpacity": {"condition": {"test": "datum.exact", "value": 1}, "value": 0.12},
                                     "tooltip": tooltip}})
     if any(r["y_low"] is not None for r in rows if r["panel"] == panel):
         layers.append({"transform": [{"filter": "datum.y_low != null"}],
@@ -635,6 +636,19 @@ def income_statement(figures: Sequence[Figure], company: str, *, mark: str = "li
         title={"en": f"{name_of['en']}: revenue, net loss and R&D", "zh": f"{name_of['zh']}:营业收入、净亏损与研发投入"},
         about={"en": "Company-level figures by fiscal year and half year, in the currency stated.",
                "zh": "公司层面数据,按财年与半年度,以原币种列示。"})
+
+
+def operations(figures: Sequence[Figure], company: str, *, mark: str = "line") -> Chart:
+    """Shipments, deliveries, customers and deployments of one company, each unit on its own axis."""
+    own = [f for f in figures if f.of == company and f.metric in OPERATING_METRICS]
+    if not own:
+        raise UsageError(f"no shipment, delivery, customer or deployment figures about '{company}'")
+    name_of = own[0].of_label
+    return series_chart(
+        own, name=f"operations-{company}", mark=mark, metrics=OPERATING_METRICS,
+        title={"en": f"{name_of['en']}: shipments and customers", "zh": f"{name_of['zh']}:出货量与客户"},
+        about={"en": "Operating figures by period; each unit (chips, customers, deployments) on its own axis.",
+               "zh": "经营数据,按时期;不同单位(片、家、次)各用一条坐标轴。"})
 
 
 def listing_day_chart(figures: Sequence[Figure]) -> Chart:
@@ -841,9 +855,9 @@ def timeline_chart(events: Sequence[Event], name: str, *, title: Mapping[str, st
                           "strokeDash": {"condition": {"test": "datum.tentative", "value": [4, 3]}, "value": [1, 0]},
                           "tooltip": tip}},
             {"transform": [{"filter": "datum.day"}],
-             "mark": {"type": "point", "size": 140, "strokeWidth": 2.5, "shape": "circle", "filled": False},
-             "encoding": {"x": x, "y": y, "yOffset": y_offset, "color": colour,
-                          "fill": {"condition": dict(colour, test="!datum.tentative"), "value": "white"},
+             "mark": {"type": "point", "size": 140, "strokeWidth": 2.5, "shape": "circle", "filled": True},
+             "encoding": {"x": x, "y": y, "yOffset": y_offset, "color": colour, "stroke": colour,
+                          "fillOpacity": {"condition": {"test": "datum.tentative", "value": 0.1}, "value": 1},
                           "tooltip": tip}},
             {"transform": [{"filter": "datum.day"}],
              "mark": {"type": "text", "align": "left", "dx": 10, "fontSize": 10, "color": "#4c5966"},
@@ -911,6 +925,8 @@ def named_charts(graph, *, mark: str = "line") -> list[Chart]:
     charts = []
     for company in sorted({f.of for f in figures if f.metric in INCOME_METRICS}):
         charts.append(income_statement(figures, company, mark=mark))
+    for company in sorted({f.of for f in figures if f.metric in OPERATING_METRICS}):
+        charts.append(operations(figures, company, mark=mark))
     if any(f.metric in LISTING_METRICS and f.event for f in figures):
         charts.append(listing_day_chart(figures))
     for name, (kinds, _, _) in TIMELINES.items():
@@ -919,11 +935,12 @@ def named_charts(graph, *, mark: str = "line") -> list[Chart]:
     return charts
 
 
-CHART_NAMES = ("income-statement", "listing-day", *TIMELINES)
+CHART_NAMES = ("income-statement", "operations", "listing-day", *TIMELINES)
+COMPANY_CHARTS = {"income-statement": income_statement, "operations": operations}
 
 
 def named_chart(graph, name: str, *, company: str | None = None, mark: str = "line") -> Chart:
-    """One ready-made chart by name; ``income-statement`` needs a company (id, name or IRI)."""
+    """One ready-made chart by name; ``income-statement`` and ``operations`` need a company (id, name or IRI)."""
     if name not in CHART_NAMES:
         raise UsageError(f"unknown chart '{name}'; choose one of {', '.join(CHART_NAMES)}")
     labels = Labels(_rdflib(graph))
@@ -933,10 +950,10 @@ def named_chart(graph, name: str, *, company: str | None = None, mark: str = "li
     if name == "listing-day":
         return listing_day_chart(read_figures(graph, labels=labels, sources=sources))
     if company is None:
-        raise UsageError("the income-statement chart needs --company (e.g. --company iluvatar)")
+        raise UsageError(f"the {name} chart needs --company (e.g. --company iluvatar)")
     iri = queries_lib.resolve(_rdflib(graph), company, GPU.Organization)
     figures = read_figures(graph, company=str(iri), labels=labels, sources=sources)
-    return income_statement(figures, _local(iri), mark=mark)
+    return COMPANY_CHARTS[name](figures, _local(iri), mark=mark)
 
 
 # --- pages and images ------------------------------------------------------------------------

@@ -411,7 +411,7 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
 @facts_option
 @catalog_option
 @click.argument("name", required=False, type=click.Choice(charts_lib.CHART_NAMES))
-@click.option("--company", metavar="ENTITY", help="The company of an income-statement chart (id, English or Chinese name).")
+@click.option("--company", metavar="ENTITY", help="The company of an income-statement or operations chart (id, English or Chinese name).")
 @click.option("--query", "query_ref", metavar="QUERY",
               help="Chart the figures a query returns (a saved query's name, a .rq file or inline SPARQL) instead of NAME.")
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter of --query. Repeat for more.")
@@ -431,12 +431,14 @@ def chart_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, c
                   format_name: str | None, lang: str, timeout: float, store_spec: str | None) -> None:
     """Draw one chart or timeline: an offline HTML page, or SVG / PNG for reports.
 
-    NAME is income-statement (with --company), listing-day, listing-race, roadmap
-    or funding; or give --query to chart the figures any query returns.
+    NAME is income-statement or operations (with --company), listing-day,
+    listing-race, roadmap or funding; or give --query to chart the figures, listing
+    events, milestones or funding rounds any query returns (as IRIs).
 
     \b
     Examples:
         kg chart income-statement --company 天数智芯
+        kg chart operations --company iluvatar --mark bar
         kg chart listing-race --lang zh -o listing-race.html
         kg chart listing-day -o listing-day.png
         kg chart --query financial-series -p company=biren -p metric=net-loss --mark bar
@@ -472,8 +474,8 @@ def chart_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, c
 def charts_command(facts_dir: Path, out_dir: Path, mark: str, lang: str, store_spec: str | None) -> None:
     """Write every ready-made chart and an index.html that links them.
 
-    Each company's income statement, the listing day, the listing race, the
-    product roadmap and the funding rounds.
+    Each company's income statement and operating figures, the listing day, the
+    listing race, the product roadmap and the funding rounds.
 
     \b
     Example:

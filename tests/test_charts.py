@@ -99,8 +99,8 @@ def test_a_lower_bound_is_a_hollow_triangle_off_the_line_and_says_so():
     assert line["mark"]["type"] == "line" and line["transform"] == [{"filter": "datum.exact"}]
     assert points["encoding"]["shape"]["scale"] == {"domain": ["exact", "lower bound (at least)"],
                                                     "range": ["circle", "triangle-up"]}
-    assert points["mark"]["filled"] is False and points["encoding"]["fill"]["value"] == "white"
-    assert points["encoding"]["fill"]["condition"]["test"] == "datum.exact"
+    assert points["encoding"]["fillOpacity"] == {"condition": {"test": "datum.exact", "value": 1}, "value": 0.12}
+    assert points["encoding"]["stroke"] == points["encoding"]["color"], "outlined in the metric's colour"
     assert any("lower bound" in note for note in chart.notes["en"])
 
 
@@ -290,9 +290,10 @@ def run(*args: str):
 def test_kg_charts_writes_every_chart_and_an_index(tmp_path):
     result = run("charts", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
-    names = ["income-biren", "income-iluvatar", "listing-day", "listing-race", "roadmap", "funding"]
+    names = ["income-biren", "income-iluvatar", "operations-iluvatar", "listing-day", "listing-race", "roadmap",
+             "funding"]
     assert result.output.splitlines() == [f"wrote {tmp_path / n}.html ({c} rows)" for n, c in
-                                          zip(names, (4, 11, 4, 6, 8, 3))] + [f"wrote {tmp_path / 'index.html'}"]
+                                          zip(names, (4, 11, 8, 4, 6, 8, 3))] + [f"wrote {tmp_path / 'index.html'}"]
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert re.findall(r'href="([^"]+)"', index) == [f"{n}.html" for n in names]
 
@@ -318,12 +319,14 @@ def test_kg_chart_of_a_query_draws_its_figures_or_its_events(tmp_path):
     (("chart", "income-statement"), "Error: the income-statement chart needs --company (e.g. --company iluvatar)\n"),
     (("chart", "roadmap", "-o", "x.pdf"),
      "Error: cannot tell the chart format of 'x.pdf' from its suffix; give --format (html, svg, png)\n"),
-    (("chart",), "Error: give a chart name (income-statement, listing-day, listing-race, roadmap, funding) "
+    (("chart",), "Error: give a chart name (income-statement, operations, listing-day, listing-race, roadmap, "
+                 "funding) "
                  "or --query QUERY, not both\n"),
     (("chart", "--query", "find-entity", "-p", "text=tsmc"),
      "Error: 'find-entity' has no column of figures, listing events, milestones or funding rounds to chart "
      "(return their IRIs, as ?fact in financial-series or listing-race); its columns: id, name, other_name, kind\n"),
     (("chart", "income-statement", "--company", "tsmc"), "Error: no revenue, net loss or R&D figures about 'tsmc'\n"),
+    (("chart", "operations"), "Error: the operations chart needs --company (e.g. --company iluvatar)\n"),
 ])
 def test_kg_chart_says_what_is_wrong_and_exits_2(args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -364,3 +367,13 @@ def test_a_network_view_as_png_is_a_picture_of_its_settled_page(graph, tmp_path)
     pixels = png_pixels((tmp_path / "capital.png").read_bytes())
     assert len(set(pixels)) > 200, "nodes, edges, labels and the legend"
     assert 0.02 < 1 - pixels.count(b"\xff\xff\xff") / len(pixels) < 0.6
+
+
+def test_operating_figures_put_each_unit_on_its_own_axis(drawn):
+    chart = drawn["operations-iluvatar"]
+    assert [p["layer"][0]["encoding"]["y"]["title"] for p in panels(chart.specs["en"])] == [
+        "chips (count)", "chips (count)", "chips (count)", "customers (count)", "customers (count)",
+        "deployments (count)"]
+    bounds = sorted((r["metric_key"], r["shown"]) for r in chart.rows() if not r["exact"])
+    assert bounds == [("CumulativeDeliveries", "≥ 52000 chips (count)"), ("Customers", "≥ 290 customers (count)"),
+                      ("Deployments", "≥ 900 deployments (count)")]

@@ -73,7 +73,7 @@ def hover(page, selector: str) -> str:
     return tooltip.inner_text()
 
 
-NAMES = ["income-biren", "income-iluvatar", "listing-day", "listing-race", "roadmap", "funding"]
+NAMES = ["income-biren", "income-iluvatar", "operations-iluvatar", "listing-day", "listing-race", "roadmap", "funding"]
 
 
 @pytest.mark.parametrize("name", NAMES)
