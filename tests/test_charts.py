@@ -377,3 +377,23 @@ def test_operating_figures_put_each_unit_on_its_own_axis(drawn):
     bounds = sorted((r["metric_key"], r["shown"]) for r in chart.rows() if not r["exact"])
     assert bounds == [("CumulativeDeliveries", "≥ 52000 chips (count)"), ("Customers", "≥ 290 customers (count)"),
                       ("Deployments", "≥ 900 deployments (count)")]
+
+
+def test_on_the_live_facts_one_listing_gets_a_bar_per_basis_each_labelled():
+    import kg
+    from conftest import LIVE_FACTS
+
+    graph = kg.load_graph(LIVE_FACTS)
+    figures = [f for f in charts.read_figures(graph) if f.metric in charts.LISTING_METRICS and f.event]
+    chart = charts.listing_day_chart(figures)
+    for panel in panels(chart.specs["en"]):
+        bars = x_order(panel)
+        assert len(bars) == len(set(bars)), "one bar per listing and basis"
+    by_fact = {f.fact: f for f in figures}
+    for row in chart.rows():
+        figure = by_fact[row["fact"]]
+        assert row["listing"].endswith(charts.basis_label(figure.basis, "en"))
+        assert row["exact"] == (figure.value_kind == charts.EXACT)
+    bases = {f.basis for f in figures}
+    if len(bases) > 1:
+        assert "not like-for-like" in chart.notes["en"][0]
