@@ -43,7 +43,7 @@ from .results import Result
 from .views import _json_block, _sha256, curie
 
 LANGS = ("en", "zh")
-FORMATS = {"html": (".html", ".htm"), "svg": (".svg",), "png": (".png",)}
+FORMATS = {"html": (".html", ".htm"), "svg": (".svg",), "png": (".png",), "json": (".json",)}
 MARKS = ("line", "bar")
 VENDOR = Path(__file__).parent / "vendor" / "vega"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -491,8 +491,8 @@ def _figure_row(figure: Figure, lang: str, order: int, *, panel: str, colour: st
         "period": figure.period.label[lang], "period_key": _local(figure.period.iri),
         "start": figure.period.start, "end": figure.period.end,
         "y": _number(scaled(figure.value, figure.unit, lang)),
-        "y_low": _number(scaled(figure.low if figure.low is not None else None, figure.unit, lang)),
-        "y_high": _number(scaled(figure.high if figure.high is not None else None, figure.unit, lang)),
+        "y_low": _number(scaled(figure.low, figure.unit, lang)),
+        "y_high": _number(scaled(figure.high, figure.unit, lang)),
         "value": str(figure.value) if figure.value is not None else None,
         "low": str(figure.low) if figure.low is not None else None,
         "high": str(figure.high) if figure.high is not None else None,
@@ -1043,11 +1043,14 @@ def _register_fonts(vl_convert) -> None:
 
 
 def render(chart: Chart, format: str = "html", *, lang: str = "en") -> bytes:
-    """The chart as bytes in ``format`` (html, svg or png); the same facts always give the same bytes."""
+    """The chart as bytes in ``format`` (html, svg, png, or json: the Vega-Lite spec for any Vega-Lite tool);
+    the same facts always give the same bytes."""
     _check_lang(lang)
     format = format_for(format, None)
     if format == "html":
         return render_html(chart, lang=lang)
+    if format == "json":
+        return spec_json(chart, lang).encode("utf-8")
     return render_image(chart.specs[lang], format)
 
 

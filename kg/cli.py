@@ -216,8 +216,8 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None) -> Non
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write; out/views/<view>.<format> when not given.")
 @click.option("--format", "format_name", type=click.Choice(sorted(views_lib.FORMATS)),
-              help="html (interactive page), or graphml / gexf for Gephi and Cytoscape; "
-                   "guessed from the -o suffix when not given (default html).")
+              help="html (interactive page), png (a picture of the page, taken in headless Chromium), or "
+                   "graphml / gexf for Gephi and Cytoscape; guessed from the -o suffix when not given (default html).")
 @click.option("--lang", default="en", show_default=True, type=click.Choice(views_lib.LANGS),
               help="Language of the labels (the page can switch; tooltips show both names).")
 @click.option("--size-by", default="degree", show_default=True, metavar="degree|METRIC",
@@ -237,6 +237,7 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
         kg view --focus 天数智芯 --depth 2
         kg view --query queries/my-view.rq
         kg view all -o gpu-kg.graphml
+        kg view capital -o capital.png
     """
     views_lib.check_request(name=name, focus=focus, query_file=query_file)
     chosen = views_lib.format_for(format_name, output)
@@ -420,7 +421,8 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write; out/charts/<chart>.<format> when not given.")
 @click.option("--format", "format_name", type=click.Choice(sorted(charts_lib.FORMATS)),
-              help="html (interactive page), svg or png; guessed from the -o suffix when not given (default html).")
+              help="html (interactive page), svg or png, or json (the Vega-Lite spec); guessed from the -o suffix "
+                   "when not given (default html).")
 @click.option("--lang", default="en", show_default=True, type=click.Choice(charts_lib.LANGS),
               help="Language of the labels (the page can switch).")
 @timeout_option

@@ -299,7 +299,7 @@ def test_kg_charts_writes_every_chart_and_an_index(tmp_path):
 
 
 def test_kg_chart_writes_html_svg_or_png_by_suffix(tmp_path):
-    for suffix, magic in ((".html", b"<!DOCTYPE html>"), (".svg", b"<svg"), (".png", b"\x89PNG")):
+    for suffix, magic in ((".html", b"<!DOCTYPE html>"), (".svg", b"<svg"), (".png", b"\x89PNG"), (".json", b"{")):
         target = tmp_path / f"chart{suffix}"
         result = run("chart", "income-statement", "--company", "天数智芯", "-o", str(target))
         assert result.exit_code == 0, result.output
@@ -318,7 +318,7 @@ def test_kg_chart_of_a_query_draws_its_figures_or_its_events(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (("chart", "income-statement"), "Error: the income-statement chart needs --company (e.g. --company iluvatar)\n"),
     (("chart", "roadmap", "-o", "x.pdf"),
-     "Error: cannot tell the chart format of 'x.pdf' from its suffix; give --format (html, svg, png)\n"),
+     "Error: cannot tell the chart format of 'x.pdf' from its suffix; give --format (html, svg, png, json)\n"),
     (("chart",), "Error: give a chart name (income-statement, operations, listing-day, listing-race, roadmap, "
                  "funding) "
                  "or --query QUERY, not both\n"),
