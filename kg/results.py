@@ -21,16 +21,9 @@ from rdflib import XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import UsageError
-from .formats import pick_format
+from .formats import RESULT_FORMATS, pick_format
 
-# name -> file suffixes that imply it
-FORMATS: dict[str, tuple[str, ...]] = {
-    "table": (".txt",),
-    "csv": (".csv",),
-    "tsv": (".tsv",),
-    "json": (".json", ".srj"),
-    "md": (".md", ".markdown"),
-}
+FORMATS = RESULT_FORMATS  # name -> file suffixes that imply it
 # What a pipe or a file gets when no format is named: plain W3C CSV reads anywhere.
 DEFAULT_FORMAT = "csv"
 TERMINAL_FORMAT = "table"
