@@ -15,6 +15,7 @@ calls it ``substitutions``), so no value can change the shape of a query.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
@@ -37,7 +38,7 @@ from .errors import InputError, KgError, Problem, SourceLocation, UsageError
 from .export import write_atomically
 from .ontology import GPU
 from .results import Result, render
-from .stores import MemoryStore, Store, entity_keys, normal_name
+from .stores import MemoryStore, Prepared, Store, entity_keys, normal_name
 
 QUERY_SUFFIXES = (".rq", ".sparql")
 TYPES = ("iri", "string", "integer", "decimal", "date", "language")
@@ -857,7 +858,7 @@ def check_request(query: Query, values: Mapping[str, str] | None = None, *, lang
 
 def run(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = None, *, lang: str | None = None,
         allow_update: bool = False, allow_service: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
-        limit: int | None = None, offset: int = 0) -> Result:
+        limit: int | None = None, offset: int = 0, labels: bool = True) -> Result:
     """Run ``query`` on ``graph`` with its parameters bound; stop it after ``timeout`` seconds (0: never).
 
     The one way gpu-kg runs SPARQL: every command, view and the library come
@@ -868,7 +869,8 @@ def run(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = N
     ``graph`` is an rdflib Graph (run on Oxigraph in memory) or a store
     (kg.stores). An allowed UPDATE changes the graph in memory and returns how
     many triples it added and removed. ``limit`` and ``offset`` take a page of
-    the rows.
+    the rows. ``labels``: look up the labels of the entities a SELECT returns, in
+    ``lang`` (see kg.results), within the same time limit.
     """
     query = parsed(query)
     check_allowed(query, allow_update=allow_update, allow_service=allow_service)
@@ -885,13 +887,53 @@ def run(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = N
             return Result(("added", "removed"), ((Literal(added), Literal(removed)),))
         if query.form == "select" and hasattr(store, "rows"):  # Oxigraph: stop reading at the page's end
             columns, rows = store.rows(query, bindings)
-            return Result(columns, tuple(_page(rows, limit, offset)))
-        result = store.answer(query, bindings)
-        if result.is_boolean:
-            return result
-        return Result(result.variables, tuple(_page(iter(result.rows), limit, offset)))
+            result = Result(columns, tuple(_page(rows, limit, offset)))
+        else:
+            result = store.answer(query, bindings)
+            if result.is_boolean:
+                return result
+            result = Result(result.variables, tuple(_page(iter(result.rows), limit, offset)))
+        if labels and query.form == "select":
+            result = dataclasses.replace(result, labels=entity_labels(store, result, lang or "en"))
+        return result
 
     return _with_deadline(work, timeout, query)
+
+
+LABEL_CHUNK = 2000  # IRIs per VALUES block of the label lookup
+
+
+def entity_labels(store: Store, result: Result, lang: str) -> dict[URIRef, Literal]:
+    """The label of each IRI in ``result``, in ``lang`` (else the other language), from one lookup.
+
+    One query (in blocks of LABEL_CHUNK IRIs) asks for the labels of exactly the
+    IRIs the result holds, so that no saved query joins labels itself: an engine
+    answers it by index, where a query's own OPTIONAL label patterns make it read
+    every label. Among labels of one language the least (in code-point order) wins.
+    """
+    iris = sorted({term for row in result.rows for term in row if isinstance(term, URIRef)})
+    found: dict[URIRef, dict[str, str]] = {}
+    for start in range(0, len(iris), LABEL_CHUNK):
+        block = " ".join(f"<{iri}>" for iri in iris[start:start + LABEL_CHUNK] if _IRI_TOKEN.match(iri))
+        if not block:
+            continue
+        text = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {block} }} ?s <{RDFS.label}> ?l }}"
+        for subject, label in store.select(Prepared(text, "select", ("s", "l"))).rows:
+            if isinstance(label, Literal):
+                by_lang = found.setdefault(subject, {})
+                key = label.language or ""
+                by_lang[key] = min(by_lang.get(key, str(label)), str(label))
+    other = {"en": "zh", "zh": "en"}.get(lang, "en")
+    labels: dict[URIRef, Literal] = {}
+    for iri, by_lang in found.items():
+        for wanted in (lang, other, *sorted(by_lang)):
+            if wanted in by_lang:
+                labels[iri] = Literal(by_lang[wanted], lang=wanted or None)
+                break
+    return labels
+
+
+_IRI_TOKEN = re.compile(r'^[^<>"{}|^`\\\x00-\x20]+$')  # what may stand between < and > in SPARQL
 
 
 def _page(rows: Iterable[tuple], limit: int | None, offset: int) -> Iterable[tuple]:
