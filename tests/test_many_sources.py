@@ -140,7 +140,7 @@ def test_a_deprecated_statement_is_kept_but_never_best(tmp_path):
     best = queries.run(graph, queries.find_query("figures"), {"entity": "iluvatar"}).records()
     assert [row["stated"].value for row in best] == ["8.92亿元"]
     every = queries.run(graph, queries.find_query("figures"), {"entity": "iluvatar", "statements": "all"}).records()
-    assert {(row["stated"].value, row["rank"].value) for row in every} == {("8.92亿元", "NormalRank"), ("9.50亿元", "DeprecatedRank")}
+    assert {(row["stated"].value, row["rank"]) for row in every} == {("8.92亿元", GPU.NormalRank), ("9.50亿元", GPU.DeprecatedRank)}
 
 
 def test_a_preferred_rank_wins_over_a_more_precise_number(tmp_path):
