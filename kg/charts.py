@@ -37,14 +37,13 @@ from rdflib import RDFS, XSD, Graph, Literal, URIRef
 from . import queries as queries_lib
 from .errors import UsageError
 from .export import write_atomically
-from .formats import pick_format
+from .formats import CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, pick_format
 from .ontology import GPU, ontology_graph
 from .results import Result
 from .views import _json_block, _sha256, curie
 
-LANGS = ("en", "zh")
-FORMATS = {"html": (".html", ".htm"), "svg": (".svg",), "png": (".png",), "json": (".json",)}
-MARKS = ("line", "bar")
+FORMATS = CHART_FORMATS
+MARKS = CHART_MARKS
 VENDOR = Path(__file__).parent / "vendor" / "vega"
 TEMPLATES = Path(__file__).parent / "templates"
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier; never fetched
@@ -251,7 +250,7 @@ def _decimal(term) -> Decimal | None:
 
 def read_sources(graph, labels: Labels) -> dict[str, tuple[Source, ...]]:
     """Every charted statement's sources, by statement IRI."""
-    result = queries_lib.run(graph, chart_query("sources"))
+    result = queries_lib.run(_store(graph), chart_query("sources"), labels=False)
     found: dict[str, list[Source]] = {}
     for row in result.records():
         found.setdefault(str(row["fact"]), []).append(Source(
@@ -266,7 +265,7 @@ def read_figures(graph, *, company: str | None = None, labels: Labels | None = N
     labels = labels or Labels(_rdflib(graph))
     sources = sources if sources is not None else read_sources(graph, labels)
     values = {"company": company} if company else None
-    result = queries_lib.run(graph, chart_query("figures"), values)
+    result = queries_lib.run(_store(graph), chart_query("figures"), values, labels=False)
     figures = []
     for row in result.records():
         fact = str(row["fact"])
@@ -329,7 +328,7 @@ def read_events(graph, *, labels: Labels | None = None,
     labels = labels or Labels(_rdflib(graph))
     sources = sources if sources is not None else read_sources(graph, labels)
     events = []
-    for row in queries_lib.run(graph, chart_query("events")).records():
+    for row in queries_lib.run(_store(graph), chart_query("events"), labels=False).records():
         if "date" in row:
             start, end, precision = _date_span(row["date"])
         else:
@@ -353,8 +352,16 @@ def read_events(graph, *, labels: Labels | None = None,
     return sorted(events, key=lambda e: (e.start, e.end, e.fact))
 
 
+def _store(graph):
+    """A store to run the chart queries on: ``graph`` itself, or an rdflib Graph loaded into Oxigraph."""
+    from .stores import MemoryStore, Store
+
+    return graph if isinstance(graph, Store) else MemoryStore(graph)
+
+
 def _rdflib(graph) -> Graph:
-    return graph.graph() if hasattr(graph, "graph") and not isinstance(graph, Graph) else graph
+    """The rdflib Graph of ``graph`` (a store's, for labels and names)."""
+    return graph if isinstance(graph, Graph) else graph.graph()
 
 
 # --- how values read --------------------------------------------------------------------------
@@ -517,7 +524,7 @@ def _series_panel(rows: list[dict], panel: str, title: str, y_title: str, mark: 
     order = sorted({(r["order"], r["period"]) for r in rows if r["panel"] == panel})
     x = {"field": "period", "type": "ordinal", "sort": [label for _, label in order], "title": None,
          "axis": {"labelAngle": 0}}
-    colour = {"field": "metric", "type": "nominal", "title": word("metric", lang),
+    colour = {"field": "series", "type": "nominal", "title": word("metric", lang),
               "scale": {"domain": [m for m, _ in metrics], "range": [c for _, c in metrics]},
               "legend": {} if legend else None}
     shape = {"field": "value_kind", "type": "nominal", "title": word("value_kind", lang),
@@ -528,7 +535,7 @@ def _series_panel(rows: list[dict], panel: str, title: str, y_title: str, mark: 
     layers: list[dict] = []
     if mark == "bar":
         layers.append({"mark": {"type": "bar", "strokeWidth": 1.5, "stroke": "#333333", "width": {"band": 0.9}},
-                       "encoding": {"x": x, "xOffset": {"field": "metric", "sort": [m for m, _ in metrics]},
+                       "encoding": {"x": x, "xOffset": {"field": "series", "sort": [m for m, _ in metrics]},
                                     "y": y, "color": colour, "tooltip": tooltip,
                                     "fillOpacity": {"condition": {"test": "datum.exact", "value": 1}, "value": 0.25},
                                     "strokeDash": {"condition": {"test": "datum.exact", "value": [1, 0]},
@@ -536,13 +543,13 @@ def _series_panel(rows: list[dict], panel: str, title: str, y_title: str, mark: 
                                     "strokeOpacity": {"condition": {"test": "datum.exact", "value": 0}, "value": 1}}})
         layers.append({"transform": [{"filter": "!datum.exact"}],
                        "mark": {"type": "point", "filled": True, "size": 90, "yOffset": -8},
-                       "encoding": {"x": x, "xOffset": {"field": "metric", "sort": [m for m, _ in metrics]},
+                       "encoding": {"x": x, "xOffset": {"field": "series", "sort": [m for m, _ in metrics]},
                                     "y": y, "shape": shape, "color": colour, "tooltip": tooltip}})
     else:
         # Lines join exact values only: a bound or an estimate is a mark of its own, not a step of a trend.
         layers.append({"transform": [{"filter": "datum.exact"}],
                        "mark": {"type": "line", "strokeWidth": 2},
-                       "encoding": {"x": x, "y": y, "color": colour, "detail": {"field": "metric"}}})
+                       "encoding": {"x": x, "y": y, "color": colour, "detail": {"field": "series"}}})
         # Exact values are filled; the rest are outlines, in white, so they read as "not this exact number".
         layers.append({"mark": {"type": "point", "size": 110, "strokeWidth": 2, "filled": True},
                        "encoding": {"x": x, "y": y, "color": colour, "stroke": colour, "shape": shape,
@@ -568,7 +575,27 @@ def series_chart(figures: Sequence[Figure], *, name: str, title: Mapping[str, st
         raise UsageError(f"nothing to chart for '{name}': no figure with a value about a dated period")
     metric_order = list(metrics or sorted({f.metric for f in chosen}))
     metric_order = [m for m in metric_order if any(f.metric == m for f in chosen)]
-    colours = {m: METRIC_COLORS.get(m, PALETTE[i % len(PALETTE)]) for i, m in enumerate(metric_order)}
+    # A series is one line: a metric of one company on one listing-day basis. Lines never join companies or bases.
+    companies = sorted({f.of for f in chosen})
+    bases_of = {}
+    for f in chosen:
+        bases_of.setdefault((f.of, f.metric), set()).add(f.basis)
+
+    def series(f: Figure) -> tuple:
+        return (metric_order.index(f.metric), companies.index(f.of), f.basis)
+
+    keys = sorted({series(f) for f in chosen})
+    colours = {k: (METRIC_COLORS.get(metric_order[k[0]], PALETTE[i % len(PALETTE)]) if len(companies) == 1
+                   and len(keys) == len(metric_order) else PALETTE[i % len(PALETTE)]) for i, k in enumerate(keys)}
+
+    def series_label(f: Figure, lang: str) -> str:
+        parts = [f.metric_label[lang]]
+        if len(companies) > 1:
+            parts.insert(0, f.of_label[lang])
+        if len(bases_of[f.of, f.metric]) > 1:
+            parts.append(basis_label(f.basis, lang))
+        return " · ".join(parts)
+
     units = sorted({f.unit for f in chosen}, key=lambda u: (u not in MONEY, u))
     periods = sorted({f.period for f in chosen}, key=lambda p: (p.order, p.iri))
     order = {p.iri: i for i, p in enumerate(periods)}
@@ -576,13 +603,15 @@ def series_chart(figures: Sequence[Figure], *, name: str, title: Mapping[str, st
     for lang in LANGS:
         rows = []
         for f in sorted(chosen, key=lambda f: (units.index(f.unit), PERIOD_KINDS.index(f.period.kind),
-                                               order[f.period.iri], metric_order.index(f.metric), f.fact)):
+                                               order[f.period.iri], series(f), f.fact)):
             panel = f"{f.unit}|{f.period.kind}"
-            rows.append(_figure_row(f, lang, order[f.period.iri], panel=panel, colour=colours[f.metric]))
+            row = _figure_row(f, lang, order[f.period.iri], panel=panel, colour=colours[series(f)])
+            row["series"] = series_label(f, lang)
+            rows.append(row)
         metric_labels = []
-        for m in metric_order:
-            label = next(f.metric_label[lang] for f in chosen if f.metric == m)
-            metric_labels.append((label, colours[m]))
+        for k in keys:
+            label = next(series_label(f, lang) for f in chosen if series(f) == k)
+            metric_labels.append((label, colours[k]))
         kinds = {f.value_kind for f in chosen}
         unit_rows = []
         for i, unit in enumerate(units):
@@ -886,6 +915,7 @@ def result_chart(graph, result: Result, *, name: str, title: str = "", mark: str
     """
     if result.is_boolean or not result.rows:
         raise UsageError(f"'{name}' gave no rows to chart")
+    graph = _store(graph)
     rdf = _rdflib(graph)
     figure_column = next((v for v in result.variables
                           if (terms := [t for t in result.column(v) if t is not None])
@@ -893,15 +923,22 @@ def result_chart(graph, result: Result, *, name: str, title: str = "", mark: str
                                   any(True for _ in rdf.triples((t, GPU.metric, None))) for t in terms)), None)
     labels = labels or Labels(rdf)
     heading = title or name
+    keyed = _figure_keys(result, rdf) if figure_column is None else None
+    if keyed:  # rows of (entity, metric, period) IRIs: the best figures they name
+        figures = [f for f in read_figures(graph, labels=labels) if _keys_of(f) & keyed]
+        if not figures:
+            raise UsageError(f"the figures '{name}' returns have no dated period to chart them over")
+        return series_chart(figures, name=name, mark=mark, title={"en": heading, "zh": heading},
+                            about={"en": f"The figures of {name}.", "zh": f"{name} 的数据。"})
     if figure_column is None:
         dated = {e.fact: e for e in read_events(graph, labels=labels)}
         event_column = next((v for v in result.variables
                              if (terms := [t for t in result.column(v) if t is not None])
                              and any(str(t) in dated for t in terms)), None)
         if event_column is None:
-            raise UsageError(f"'{name}' has no column of figures, listing events, milestones or funding rounds to "
-                             f"chart (return their IRIs, as ?fact in financial-series or listing-race); "
-                             f"its columns: {', '.join(result.variables)}")
+            raise UsageError(f"'{name}' has nothing to chart: return figures (as ?fact, or as ?entity ?metric "
+                             f"?period IRIs, as figures does) or listing events, milestones or funding rounds (as "
+                             f"?fact, as listing-race does); its columns: {', '.join(result.variables)}")
         wanted = {str(t) for t in result.column(event_column) if t is not None}
         return timeline_chart([e for e in dated.values() if e.fact in wanted], name,
                               title={"en": heading, "zh": heading}, about={"en": "", "zh": ""})
@@ -913,11 +950,37 @@ def result_chart(graph, result: Result, *, name: str, title: str = "", mark: str
                         about={"en": f"The figures of {name}.", "zh": f"{name} 的数据。"})
 
 
+ENTITY_COLUMNS = ("entity", "company", "of")
+
+
+def _figure_keys(result: Result, rdf: Graph) -> set[tuple] | None:
+    """(entity, metric, period, basis) of each row, when a result names figures by those IRIs (as ``figures`` does)."""
+    names = set(result.variables)
+    entity = next((c for c in ENTITY_COLUMNS if c in names), None)
+    if entity is None or not {"metric", "period"} <= names:
+        return None
+    keys = set()
+    for row in result.records():
+        terms = [row.get(entity), row.get("metric"), row.get("period")]
+        if not all(isinstance(t, URIRef) for t in terms):
+            return None
+        if (terms[1], RDFS.label, None) not in ontology_graph() and (terms[1], None, None) not in rdf:
+            return None
+        keys.add((_local(terms[0]), _local(terms[1]), str(terms[2]), _local(row.get("basis")) or "*"))
+    return keys
+
+
+def _keys_of(figure: Figure) -> set[tuple]:
+    return {(figure.of, figure.metric, figure.period.iri, figure.basis or "*"),
+            (figure.of, figure.metric, figure.period.iri, "*")}
+
+
 # --- every ready-made chart --------------------------------------------------------------------
 
 
 def named_charts(graph, *, mark: str = "line") -> list[Chart]:
     """The ready-made charts: each company's income statement, the listing day, and the timelines."""
+    graph = _store(graph)  # loaded into Oxigraph once for every query
     labels = Labels(_rdflib(graph))
     sources = read_sources(graph, labels)
     figures = read_figures(graph, labels=labels, sources=sources)
@@ -935,7 +998,7 @@ def named_charts(graph, *, mark: str = "line") -> list[Chart]:
     return charts
 
 
-CHART_NAMES = ("income-statement", "operations", "listing-day", *TIMELINES)
+assert CHART_NAMES == ("income-statement", "operations", "listing-day", *TIMELINES)
 COMPANY_CHARTS = {"income-statement": income_statement, "operations": operations}
 
 
@@ -943,6 +1006,7 @@ def named_chart(graph, name: str, *, company: str | None = None, mark: str = "li
     """One ready-made chart by name; ``income-statement`` and ``operations`` need a company (id, name or IRI)."""
     if name not in CHART_NAMES:
         raise UsageError(f"unknown chart '{name}'; choose one of {', '.join(CHART_NAMES)}")
+    graph = _store(graph)
     labels = Labels(_rdflib(graph))
     sources = read_sources(graph, labels)
     if name in TIMELINES:

@@ -224,11 +224,19 @@ def test_the_income_statement_draws_exactly_the_saved_querys_values(graph, drawn
     assert drawn_values == expected and len(expected) == 11
 
 
-def test_a_saved_query_that_returns_figure_iris_charts_those_figures(graph):
-    result = queries.run(graph, queries.find_query("financial-series"), {"company": "biren", "metric": "net-loss"})
-    chart = charts.result_chart(graph, result, name="financial-series", mark="bar")
-    assert sorted(r["fact"] for r in chart.rows()) == sorted(str(f) for f in result.column("fact"))
-    assert {Decimal(r["value"]) for r in chart.rows()} == {Decimal(str(v)) for v in result.column("value")}
+def test_a_saved_query_that_names_figures_by_their_iris_charts_those_figures(graph):
+    result = queries.run(graph, queries.find_query("figures"), {"entity": "biren", "metric": "net-loss"})
+    chart = charts.result_chart(graph, result, name="figures", mark="bar")
+    assert sorted((r["start"], Decimal(r["value"])) for r in chart.rows()) == sorted(
+        (str(row["period"]).rsplit("/", 1)[-1][:4] + "-01-01", Decimal(str(row["value"]))) for row in result.records())
+
+
+def test_a_query_over_several_companies_draws_one_line_each(graph):
+    result = queries.run(graph, queries.find_query("figures"), {"metric": "revenue"})
+    chart = charts.result_chart(graph, result, name="figures")
+    assert sorted({r["series"] for r in chart.rows()}) == ["Biren Technology · revenue", "Iluvatar CoreX · revenue"]
+    line = panels(chart.specs["en"])[0]["layer"][0]
+    assert line["encoding"]["detail"] == {"field": "series"}
 
 
 # --- pages and images ----------------------------------------------------------------------------
@@ -308,7 +316,7 @@ def test_kg_chart_writes_html_svg_or_png_by_suffix(tmp_path):
 
 
 def test_kg_chart_of_a_query_draws_its_figures_or_its_events(tmp_path):
-    result = run("chart", "--query", "financial-series", "-p", "company=biren", "-p", "metric=net-loss",
+    result = run("chart", "--query", "figures", "-p", "entity=biren", "-p", "metric=net-loss",
                  "-o", str(tmp_path / "loss.html"))
     assert result.exit_code == 0 and result.output.endswith("(2 rows)\n"), result.output
     result = run("chart", "--query", "listing-race", "-p", "venue=hkex", "-o", str(tmp_path / "hkex.html"))
@@ -323,8 +331,9 @@ def test_kg_chart_of_a_query_draws_its_figures_or_its_events(tmp_path):
                  "funding) "
                  "or --query QUERY, not both\n"),
     (("chart", "--query", "find-entity", "-p", "text=tsmc"),
-     "Error: 'find-entity' has no column of figures, listing events, milestones or funding rounds to chart "
-     "(return their IRIs, as ?fact in financial-series or listing-race); its columns: id, name, other_name, kind\n"),
+     "Error: 'find-entity' has nothing to chart: return figures (as ?fact, or as ?entity ?metric ?period IRIs, as "
+     "figures does) or listing events, milestones or funding rounds (as ?fact, as listing-race does); its columns: "
+     "id, name, kind\n"),
     (("chart", "income-statement", "--company", "tsmc"), "Error: no revenue, net loss or R&D figures about 'tsmc'\n"),
     (("chart", "operations"), "Error: the operations chart needs --company (e.g. --company iluvatar)\n"),
 ])
