@@ -478,7 +478,7 @@ def chart_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, c
         kg chart operations --company iluvatar --mark bar
         kg chart listing-race --lang zh -o listing-race.html
         kg chart listing-day -o listing-day.png
-        kg chart --query financial-series -p company=biren -p metric=net-loss --mark bar
+        kg chart --query figures -p entity=biren -p metric=net-loss --mark bar
     """
     from . import charts as charts_lib
     from . import queries as queries_lib
