@@ -40,7 +40,7 @@ from .export import write_atomically
 from .formats import CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, pick_format
 from .ontology import GPU, ontology_graph
 from .results import Result
-from .views import _json_block, _sha256, curie
+from .views import _json_block, _sha256
 
 FORMATS = CHART_FORMATS
 MARKS = CHART_MARKS
