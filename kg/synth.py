@@ -2,7 +2,7 @@
 
 ``write_synthetic("big", companies=13_000)`` writes a folder that ``kg validate``
 accepts: chip designers with their products, milestones, suppliers, funding
-rounds, listings, figures by period and statements, about 77 triples per
+rounds, listings, figures by period and statements, about 86 triples per
 company. Each company's facts quote sentences of an industry report whose text
 is stored beside them (one report per ten companies), so the quotes are checked
 word for word; funding rounds come from a database source without a stored
