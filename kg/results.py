@@ -69,6 +69,12 @@ class Result:
         """Rows as dictionaries of the bound variables, for notebooks and tests."""
         return [{v: term for v, term in zip(self.variables, row) if term is not None} for row in self.rows]
 
+    def labelled_records(self) -> list[dict[str, Node]]:
+        """Rows as dictionaries, each labelled entity given by its label: what a table shows."""
+        flags = self.labelled_columns()
+        return [{v: (self.labels.get(term, term) if flag else term)
+                 for v, term, flag in zip(self.variables, row, flags) if term is not None} for row in self.rows]
+
     def labelled_columns(self) -> list[bool]:
         """Which columns hold entities that have labels (identity columns never do)."""
         if not self.labels:
