@@ -199,3 +199,12 @@ def test_kg_query_pages(graph, monkeypatch, tmp_path):
     full = CliRunner().invoke(main, ["query", "find-entity", "--format", "csv"]).stdout.splitlines()
     page = CliRunner().invoke(main, ["query", "find-entity", "--format", "csv", "--limit", "2", "--offset", "3"])
     assert page.exit_code == 0 and page.stdout.splitlines() == [full[0], *full[4:6]]
+
+
+def test_a_long_table_is_sized_on_its_first_rows(monkeypatch):
+    import kg.results
+
+    monkeypatch.setattr(kg.results, "TABLE_SAMPLE", 2)
+    rows = ((Literal("x"), Literal(1)), (Literal("yy"), Literal(22)), (Literal("a much longer cell"), Literal(3)))
+    assert render(Result(("a", "b"), rows), "table") == (
+        "a    b\n--  --\nx    1\nyy  22\na much longer cell   3\n(3 rows)\n")
