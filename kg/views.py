@@ -52,6 +52,8 @@ from .formats import LANGS, VIEW_FORMATS, VIEW_NAMES, pick_format
 from .export import write_atomically
 from .ontology import GPU, KGR, ontology_graph
 
+_DERIVED_FROM = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+
 FORMATS = VIEW_FORMATS
 MAX_NODES = 1500          # above this the page draws the best-connected nodes and says how many it left out
 LAYOUT_SEED = 20251219    # vis-network's layout.randomSeed: the same picture on every load
@@ -130,9 +132,10 @@ _SHORT_METRIC = {"first-day-gain": {"en": "day one", "zh": "首日涨幅"},
 # Predicates that never become edges or tooltip lines: they are shown another way.
 _NOT_FACTS = frozenset({
     RDF.type, RDFS.label, SKOS.altLabel, GPU.quote, GPU.source, GPU.citedSource, GPU.note, GPU.unit,
-    GPU.text, GPU.title,
+    GPU.text, GPU.title, GPU.locator, GPU.rank, GPU.rankReason, _DERIVED_FROM,
 })
-_NOT_EDGES = frozenset({RDF.type, GPU.source, GPU.citedSource, GPU.publisher})
+_NOT_EDGES = frozenset({RDF.type, GPU.source, GPU.citedSource, GPU.publisher, _DERIVED_FROM,
+                        GPU.roundingOf, GPU.agreesWith, GPU.conflictsWith})
 
 
 @dataclass(frozen=True)
@@ -362,6 +365,13 @@ class _Describer:
     def literals(self, node, predicate) -> list[str]:
         return [str(o) for o in self.props(node).get(predicate, ()) if isinstance(o, Literal)]
 
+    def evidence(self, node, predicate) -> list[str]:
+        """Literals of ``node`` and of its references (one per source, when several sources give it)."""
+        found = self.literals(node, predicate)
+        for reference in self.props(node).get(_DERIVED_FROM, ()):
+            found += self.literals(reference, predicate)
+        return found
+
     def types(self, node) -> set:
         return set(self.props(node).get(RDF.type, ()))
 
@@ -469,8 +479,8 @@ class _Describer:
     def attributes(self, node, *, extra: list = (), extra_types: set = frozenset()) -> dict:
         style = self.style(node, extra_types)
         aliases = sorted(set(self.literals(node, SKOS.altLabel)))
-        quotes = self.literals(node, GPU.quote)
-        notes = self.literals(node, GPU.note)
+        quotes = self.evidence(node, GPU.quote)
+        notes = self.evidence(node, GPU.note) + [f"({where})" for where in self.evidence(node, GPU.locator)]
         attrs = {
             "iri": str(node),
             "cls": style.key,
@@ -492,6 +502,8 @@ class _Describer:
     def sources(self, node, lang: str) -> str:
         names = [self.name(s, lang) for s in self.props(node).get(GPU.source, ())]
         cited = [self.name(s, lang) for s in self.props(node).get(GPU.citedSource, ())]
+        for reference in self.props(node).get(_DERIVED_FROM, ()):
+            cited += [self.name(s, lang) for s in self.props(reference).get(GPU.citedSource, ())]
         text = "; ".join(names)
         if cited:
             text += (" (引用:" if lang == "zh" else " (citing ") + "; ".join(cited) + ")"
