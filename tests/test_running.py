@@ -209,3 +209,15 @@ def test_a_long_table_is_sized_on_its_first_rows(monkeypatch):
     rows = ((Literal("x"), Literal(1)), (Literal("yy"), Literal(22)), (Literal("a much longer cell"), Literal(3)))
     assert render(Result(("a", "b"), rows), "table") == (
         "a    b\n--  --\nx    1\nyy  22\na much longer cell   3\n(3 rows)\n")
+
+
+def test_unchanged_facts_are_not_built_again(tmp_path, monkeypatch):
+    """`kg query` on unchanged facts reads the last checked build from the cache, even one that keeps no units."""
+    from kg import cache
+    from kg.stores import built_document
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    first = built_document(SEED)
+    monkeypatch.setattr(cache, "_from_scratch", lambda *a, **k: pytest.fail("built again"))
+    monkeypatch.setattr(cache, "_quick", lambda *a, **k: pytest.fail("built again"))
+    assert built_document(SEED) == first
