@@ -12,8 +12,8 @@ from . import checked_graph, load_facts, load_graph, serialize, write_atomically
 from .cache import CACHE_NAME, build_turtle
 from .progress import QUIET, Progress
 from .synth import write_synthetic
-from .errors import InputError, KgError
-from .export import FORMATS, format_for
+from .errors import InputError, KgError, file_error
+from .export import FORMATS, check_rdf, format_for
 from . import views as views_lib
 from . import queries as queries_lib
 from .build import PREFIXES
@@ -41,6 +41,10 @@ def _reports_errors(command):
         except KgError as err:
             click.echo(f"Error: {err}", err=True)
             sys.exit(err.exit_code)
+        except OSError as err:  # a failure the library did not name: the same message all the same
+            failure = file_error(err, "use")
+            click.echo(f"Error: {failure}", err=True)
+            sys.exit(failure.exit_code)
 
     return run
 
@@ -103,7 +107,8 @@ def main() -> None:
     """Build and query a knowledge graph of the Chinese domestic GPU industry.
 
     Exit status: 0 success, 1 the input is wrong (every problem is listed as
-    path:line:col: message), 2 wrong usage.
+    path:line:col: message), 2 wrong usage, or a file or folder that cannot be
+    read or written (the message names it).
     """
 
 
@@ -132,7 +137,7 @@ def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool
     progress = _progress()
     built = build_turtle(facts_dir, cache_dir=None if no_cache else out_dir / CACHE_NAME, progress=progress)
     target = out_dir / TURTLE_NAME
-    write_atomically(target, built.turtle)
+    write_atomically(target, built.turtle, check=check_rdf("turtle"))
     click.echo(f"{built.triples} triples; wrote {target}")
     store = open_store(store_spec, facts_dir=facts_dir)
     if store.name != MEMORY:
@@ -172,6 +177,7 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None) -> Non
     """
     chosen = format_for(format_name, output)
     data = serialize(checked_graph(load_facts(facts_dir, progress=_progress())), chosen)
+    check_rdf(chosen)(data)  # what is written or printed reads back
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
     else:
