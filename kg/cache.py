@@ -435,7 +435,10 @@ class _Store:
                 if not _in_progress(path):
                     path.unlink(missing_ok=True)
         except OSError:
-            (self.directory / "index.json").unlink(missing_ok=True)
+            try:
+                (self.directory / "index.json").unlink(missing_ok=True)
+            except OSError:  # no folder to hold a cache (a file in its way): there is none to spoil
+                pass
 
 
 def _unit_files(unit: Unit) -> tuple[bytes, bytes]:

@@ -302,10 +302,7 @@ def write_atomically(path: str | Path, data: bytes, *, check: Callable[[bytes], 
     if check is not None:
         check(data)
     with os_errors("write", path):
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:  # a file where a folder should be: say so, not "already exists"
-            raise OSError(errno.ENOTDIR, "not a directory", str(path)) from None
+        make_folder(path.parent)
         _sweep_orphans(path)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
         try:
@@ -318,6 +315,14 @@ def write_atomically(path: str | Path, data: bytes, *, check: Callable[[bytes], 
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def make_folder(path: Path) -> None:
+    """``mkdir -p``; a file where a folder should be is ENOTDIR (Python says "already exists")."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)) from None
 
 
 def _umask() -> int:

@@ -33,7 +33,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from .build import PREFIXES
-from .errors import InputError, KgError, Problem, SourceLocation, UsageError
+from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error
 from .export import write_atomically
 from .ontology import GPU
 from .results import Result, render
@@ -158,8 +158,8 @@ def load_query(path: str | Path, *, saved: bool = False, headers_only: bool = Fa
         raise UsageError(f"no such query file: {path}") from None
     except UnicodeDecodeError as err:
         raise InputError([Problem(SourceLocation(shown, 1, 1), f"not UTF-8 text ({err.reason})")]) from None
-    except (IsADirectoryError, PermissionError) as err:
-        raise UsageError(f"cannot read query file {path}: {err.strerror}") from None
+    except OSError as err:
+        raise file_error(err, "read query file", path) from None
     if saved and not NAME_PATTERN.match(path.stem):
         raise InputError([Problem(SourceLocation(shown), "a saved query's file name is lowercase words joined by '-'")])
     return parse_query(text, name=path.stem, source=shown, saved=saved, headers_only=headers_only)

@@ -68,7 +68,7 @@ from rdflib.term import Node
 from .build import GRAPH_IRI, PREFIXES, new_graph
 from .config import Config, load_config
 from .errors import KgError, UsageError, os_errors, os_reason
-from .export import turtle_to_ntriples, write_atomically
+from .export import make_folder, turtle_to_ntriples, write_atomically
 from .ontology import GPU, KGR
 from .progress import QUIET, Progress
 from .results import Result, turtle_term
@@ -601,7 +601,7 @@ class DiskStore(Store):
         total = graph.triples
         with os_errors("load the store in", self.path):
             self._check_folder()
-            self.path.mkdir(parents=True, exist_ok=True)
+            make_folder(self.path)
             with open(self.path / ".lock", "w") as lock:
                 try:
                     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -46,7 +46,7 @@ from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
 from .build import PREFIXES
-from .errors import UsageError
+from .errors import UsageError, file_error
 from .formats import pick_format
 from .export import check_xml, write_atomically
 from .ontology import GPU, KGR, ontology_graph
@@ -678,8 +678,10 @@ def read_query(path: str | Path) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"no query file '{path}'") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
         raise UsageError(f"cannot read query file '{path}': {err}") from None
+    except OSError as err:
+        raise file_error(err, "read query file", path) from None
 
 
 def query_view(graph: Graph, query: str, *, name: str = "query") -> View:
