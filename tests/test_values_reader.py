@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kg.values import (
@@ -20,6 +20,7 @@ from kg.values import (
 )
 
 BASE = Path(__file__).parent / "fixtures" / "base"
+NO_DEADLINE = settings(deadline=None)  # a shared machine's pauses are not the reader's
 CNY = CURRENCIES["CNY"]
 CHIP = Unit("chip", "片", True)
 PERCENT = Unit("percent", "%", False)
@@ -38,6 +39,7 @@ NUMBERS = st.integers(min_value=0, max_value=10**MAX_DIGITS - 1)
 FRACTIONS = st.text(alphabet="0123456789", min_size=1, max_size=MAX_DECIMALS)
 
 
+@NO_DEADLINE
 @given(NUMBERS, st.booleans(), st.booleans())
 def test_whole_numbers_read_exactly_with_or_without_thousands_separators(n, with_commas, wide):
     text = grouped(n) if with_commas else str(n)
@@ -47,12 +49,14 @@ def test_whole_numbers_read_exactly_with_or_without_thousands_separators(n, with
     assert parse_number(text, whole=True) == n
 
 
+@NO_DEADLINE
 @given(NUMBERS, FRACTIONS, st.booleans())
 def test_decimals_read_exactly(n, fraction, with_commas):
     text = f"{grouped(n) if with_commas else n}.{fraction}"
     assert parse_number(text) == Decimal(f"{n}.{fraction}")
 
 
+@NO_DEADLINE
 @given(st.text(alphabet="0123456789", min_size=2, max_size=14), st.lists(st.integers(1, 13), min_size=1, max_size=4))
 @example("189", [1])  # 1,89: the reported misread
 def test_a_comma_is_read_only_between_groups_of_three(digits, positions):
@@ -70,6 +74,7 @@ def test_a_comma_is_read_only_between_groups_of_three(digits, positions):
             parse_number(text)
 
 
+@NO_DEADLINE
 @given(st.integers(0, 999), st.sampled_from(["万", "亿", "万亿", "百万"]), st.text(alphabet="0123456789", min_size=1, max_size=2))
 def test_an_amount_with_a_decimal_comma_is_refused_not_multiplied(whole, multiplier, fraction):
     text = f"{whole},{fraction}{multiplier}元"
@@ -77,6 +82,7 @@ def test_an_amount_with_a_decimal_comma_is_refused_not_multiplied(whole, multipl
         parse_amount(text, CNY)
 
 
+@NO_DEADLINE
 @given(st.integers(0, 10**6 - 1), st.sampled_from(sorted(m for m in MULTIPLIERS if not m.isascii())), st.booleans())
 def test_amounts_with_multipliers_read_exactly(n, multiplier, wide):
     text = f"{grouped(n)}{multiplier}元"
@@ -85,6 +91,7 @@ def test_amounts_with_multipliers_read_exactly(n, multiplier, wide):
     assert amount.stated == (full_width(text) if wide else text), "the text as written is kept"
 
 
+@NO_DEADLINE
 @given(st.integers(1, 10**9), st.integers(-30, 30), st.sampled_from(["e", "E"]), st.sampled_from(["", "+", "-"]))
 def test_exponents_are_refused(mantissa, exponent, e, sign):
     text = f"{mantissa}{e}{sign}{abs(exponent)}"
@@ -94,6 +101,7 @@ def test_exponents_are_refused(mantissa, exponent, e, sign):
             read()
 
 
+@NO_DEADLINE
 @given(st.integers(MAX_DIGITS + 1, 5000))
 def test_huge_numbers_are_refused_with_a_short_message(length):
     text = "9" * length
@@ -104,6 +112,7 @@ def test_huge_numbers_are_refused_with_a_short_message(length):
         assert len(str(caught.value)) < 200
 
 
+@NO_DEADLINE
 @given(st.integers(1, 10**6), st.sampled_from(["万亿", "千亿"]))
 def test_an_amount_of_a_quintillion_or_more_is_refused(n, multiplier):
     text = f"{n * 10**6}{multiplier}元"
@@ -119,6 +128,7 @@ def test_too_many_decimals_are_refused():
         parse_number("1." + "1" * (MAX_DECIMALS + 1))
 
 
+@NO_DEADLINE
 @given(st.integers(0, 10**9), st.sampled_from(["+", "-", "\u2212", "－"]))
 def test_signs(n, sign):
     with pytest.raises(ValueProblem, match="is negative|is signed"):
@@ -132,6 +142,7 @@ OTHER_DIGITS = [chr(c) for c in range(0x80, 0x1FBFA)
                 if unicodedata.category(chr(c)) in ("Nd", "No") and not 0xFF10 <= c <= 0xFF19]
 
 
+@NO_DEADLINE
 @given(st.sampled_from(OTHER_DIGITS), st.integers(0, 3))
 def test_digits_of_other_scripts_are_refused_everywhere(digit, at):
     """Arabic-Indic, Devanagari, superscript and circled digits: refused, never read as another number."""
@@ -143,6 +154,7 @@ def test_digits_of_other_scripts_are_refused_everywhere(digit, at):
             read(text)
 
 
+@NO_DEADLINE
 @given(st.integers(1000, 9998), st.sampled_from(["", "H1", "H2", "Q1", "Q2", "Q3", "Q4"]),
        st.integers(1000, 9998))
 def test_full_width_periods_and_dates_are_the_same_periods(year, part, later):
@@ -153,6 +165,7 @@ def test_full_width_periods_and_dates_are_the_same_periods(year, part, later):
     assert parse_date(full_width(str(year))).lexical == str(year)
 
 
+@NO_DEADLINE
 @given(st.integers(0, 999))
 def test_years_before_1000_are_refused(year):
     text = f"{year:04d}"
@@ -165,6 +178,7 @@ PIECES = st.sampled_from(list("0123456789０１９.,，．eE+-−万亿元%％ H
 WRITTEN = st.lists(PIECES, max_size=20).map("".join) | st.text(max_size=30)
 
 
+@NO_DEADLINE
 @given(WRITTEN)
 def test_any_text_is_read_or_refused_with_a_message(text):
     for read in (parse_number, parse_date, parse_period, parse_day, lambda t: parse_amount(t, CNY),
@@ -176,6 +190,7 @@ def test_any_text_is_read_or_refused_with_a_message(text):
             assert str(problem)
 
 
+@NO_DEADLINE
 @given(WRITTEN)
 def test_what_is_read_is_what_the_ascii_text_says(text):
     """Normalising changes only full-width forms: the reading of a text is the reading of
