@@ -313,7 +313,10 @@ def write_atomically(path: str | Path, data: bytes, *, check: Callable[[bytes], 
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            try:
+                Path(tmp).unlink(missing_ok=True)
+            except OSError:  # the write's own failure is the one to report; the next run sweeps it
+                pass
             raise
 
 

@@ -78,6 +78,8 @@ def control_character(text: str, start: int, shown_as: str, line: int = 0, col: 
         line = text.count("\n", 0, start) + 1
         col = start - (text.rfind("\n", 0, start) + 1) + 1
     name = "NUL" if char == "\x00" else f"U+{ord(char):04X}"
+    if not VALUE_CONTROL.match(char):  # a character libyaml refuses for reasons of its own
+        return _one(shown_as, line, col, f"the character {name} is not allowed in YAML; remove it")
     return _one(shown_as, line, col, f"a control character ({name}) has no place in a fact; remove it")
 
 
