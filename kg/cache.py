@@ -52,8 +52,8 @@ from .build import (
 from .errors import InputError, KgError, Problem
 from .export import _alive, turtle_blocks, turtle_from_blocks
 from .facts import (
-    SCHEMA, Record, _check_quotes, _check_references, _merge, _read_file, fact_files, figure_group, load_facts,
-    paused_gc, read_fact_files, shown, source_text_path,
+    SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, fact_files, figure_group,
+    load_facts, paused_gc, read_fact_files, shown, source_text_path,
 )
 from .reconcile import Reconciled, reconcile
 from .ontology import ontology_dir, vocabulary
@@ -324,7 +324,8 @@ def _quick(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes], fi
         read(name)
         progress.advance()
     progress.done()
-    if any(r.kind == "places" and "within" in r.values for records in records_of.values() for r in records):
+    if any(r.kind == kind and name in r.values for records in records_of.values() for r in records
+           for kind, name, _ in TREES):
         raise _Redo  # a changed `within` may close a cycle through unchanged files: the full check looks
 
     units = {name: unit for name, unit in old.items() if name in files and name not in changed}

@@ -586,7 +586,7 @@ def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
         records = _merge(records, problems, notices)
         if all_read:  # a file we could not read may define the ids others refer to
             _check_references(records, problems, broken_ids)
-        _check_places(records, problems)
+        _check_cycles(records, problems)
         _check_quotes(records, root, problems)
         if problems:
             raise InputError(problems)
@@ -1097,20 +1097,24 @@ def _source_texts(records: list[Record], root: Path, problems: list[Problem]) ->
     return texts
 
 
-def _check_places(records: list[Record], problems: list[Problem]) -> None:
-    """``within`` makes a tree: no place is within itself, directly or round a cycle."""
-    within = {r.key: r for r in records if r.kind == "places" and "within" in r.values}
-    reported: set[str] = set()
-    for start in sorted(within):
-        path: list[str] = []
-        place = start
-        while place in within and place not in path and place not in reported:
-            path.append(place)
-            place = within[place].ref("within")
-        if place in path:  # round a cycle: report it once, at the place where it closes
-            cycle = path[path.index(place):]
-            reported.update(cycle)
-            closing = within[cycle[-1]]
-            loop = " -> ".join([*cycle, place])
-            what = "itself" if len(cycle) == 1 else f"a cycle: {loop}"
-            problems.append(Problem(closing.value_locations["within"], f"places.within: '{cycle[-1]}' is within {what}"))
+# References that make a tree: a place within a place, a company part of a company.
+TREES = (("places", "within", "within"), ("organizations", "part_of", "part of"))
+
+
+def _check_cycles(records: list[Record], problems: list[Problem]) -> None:
+    """No place is within itself and no company part of itself, directly or round a cycle."""
+    for kind, name, words in TREES:
+        parent = {r.key: r for r in records if r.kind == kind and name in r.values}
+        reported: set[str] = set()
+        for start in sorted(parent):
+            path: list[str] = []
+            node = start
+            while node in parent and node not in path and node not in reported:
+                path.append(node)
+                node = parent[node].ref(name)
+            if node in path:  # round a cycle: report it once, where it closes
+                cycle = path[path.index(node):]
+                reported.update(cycle)
+                what = "itself" if len(cycle) == 1 else f"a cycle: {' -> '.join([*cycle, node])}"
+                problems.append(Problem(parent[cycle[-1]].value_locations[name],
+                                        f"{kind}.{name}: '{cycle[-1]}' is {words} {what}"))
