@@ -400,7 +400,7 @@ class Record:
     value_locations: dict[str, SourceLocation] = field(default_factory=dict)
     merged: tuple[Provenance, ...] = ()
 
-    @property
+    @cached_property
     def provenance(self) -> tuple[Provenance, ...]:
         if self.merged:
             return self.merged
@@ -413,7 +413,7 @@ class Record:
             v.get("rank_reason"), self.value_locations.get("quote"),
         ),)
 
-    @property
+    @cached_property
     def rank(self) -> str:
         """The statement's rank: the best its sources give."""
         ranks = {p.rank for p in self.provenance}
@@ -866,7 +866,7 @@ def _stated(record: Record) -> str:
     return figure.value.stated if figure.value else f"{figure.low.stated}/{figure.high.stated}"
 
 
-def _merged(entries: list[Record], problems: list[Problem]) -> Record:
+def _merged(entries: list[Record], problems: list[Problem], key: str | None = None) -> Record:
     """Entries of several sources about one thing, as one record.
 
     Lists (aliases, sectors, roles...) are joined; a single value (a founding date,
@@ -880,7 +880,7 @@ def _merged(entries: list[Record], problems: list[Problem]) -> Record:
         if entry.rank == "deprecated":
             continue
         for name, value in entry.values.items():
-            if name in PROVENANCE_KEYS:
+            if name in PROVENANCE_KEYS or name == "id":
                 continue
             if name not in values:
                 values[name], locations[name], given_by[name] = value, entry.value_locations.get(name, entry.location), entry
@@ -895,9 +895,12 @@ def _merged(entries: list[Record], problems: list[Problem]) -> Record:
                 ))
                 continue
             values[name] = joined
-    values["source"] = entries[0].values["source"]
     first = entries[0]
-    return Record(first.kind, first.key, values, first.location, {**first.value_locations, **locations},
+    key = key or first.key
+    values["source"] = first.values["source"]
+    if "id" in first.values:
+        values["id"] = key
+    return Record(first.kind, key, values, first.location, {**first.value_locations, **locations},
                   tuple(p for entry in entries for p in entry.provenance))
 
 
@@ -996,7 +999,7 @@ def _merge_events(records: list[Record], problems: list[Problem], notices: list[
                 notices.append(Problem(record.location, (
                     f"listing_events: '{record.key}' is the same event as '{canonical}' ({first.location}): same "
                     f"company, venue, type and date; source '{record.ref('source')}' is added to it")))
-        out.append(_merged(kept, problems) if len(kept) > 1 else first)
+        out.append(_merged(kept, problems, canonical) if len(kept) > 1 else first)
     if renamed:
         out = [_renamed(record, renamed) for record in out]
     return out

@@ -42,6 +42,7 @@ def hostile_facts(tmp_path: Path) -> Path:
     roles: [investment-firm]
     name: {{zh: {value}, en: {value}}}
     source: outside
+    note: {value}
     locator: {value}
 """
         for name, value in HOSTILE.items()
