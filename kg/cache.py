@@ -491,6 +491,7 @@ class _Store:
 
     def save_whole(self, key: str, built: Built) -> None:
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)  # a build that keeps no units still keeps this
             _replace(self.directory / "whole.ttl", built.turtle)
             meta = {"key": key, "crc": zlib.crc32(built.turtle), "triples": built.triples,
                     "records": built.records, "files": built.files,

@@ -263,7 +263,7 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
         found = queries_lib.check_request(queries_lib.load_query(query_file), allow_service=allow_service)
     store = _store(store_spec, facts_dir)
     if found is not None:
-        result = queries_lib.run(store, found, allow_service=allow_service, timeout=timeout)
+        result = queries_lib.run(store, found, allow_service=allow_service, timeout=timeout, labels=False)
         shown = views_lib.query_view(store.graph(), result, name=query_file.stem)
     else:
         shown = views_lib.select_view(store.graph(), name=name, focus=focus, depth=depth)

@@ -695,7 +695,7 @@ def query_view(graph: Graph, result: Any, *, name: str = "query") -> View:
     if isinstance(result, str):  # query text: run it the one guarded way
         from . import queries
 
-        result = queries.run(graph, queries.parse_query(result, name=name))
+        result = queries.run(graph, queries.parse_query(result, name=name), labels=False)
     if result.is_boolean:
         raise UsageError("a view needs a CONSTRUCT or a SELECT ?s ?p ?o query, not ASK")
     names = list(result.variables)
@@ -748,7 +748,7 @@ def select_view(graph: Graph, *, name: str | None = None, focus: str | None = No
         from . import queries
 
         found = queries.load_query(query_file)
-        return query_view(graph, queries.run(graph, found), name=Path(query_file).stem)
+        return query_view(graph, queries.run(graph, found, labels=False), name=Path(query_file).stem)
     network = project(graph)
     if focus is not None:
         return ego_view(network, focus, depth)
