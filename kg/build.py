@@ -217,6 +217,7 @@ class _Terms:
         for name in GPU.__annotations__:
             setattr(self, name, str(GPU[name]))
         self.type, self.label, self.alt_label = str(RDF.type), str(RDFS.label), str(SKOS.altLabel)
+        self.notation = str(SKOS.notation)
         self.dcterms_type = str(DCTERMS.type)
 
 
@@ -380,6 +381,8 @@ class RecordBuilder:
         self.add_names(r)
         for lang, text in r.get("legal_name", {}).items():
             self.add(T.legalName, literal(text, lang))
+        for ticker in r.get("tickers", ()):
+            self.add(T.notation, literal(ticker))
         if "founded" in r.values:
             self.add(T.foundedIn, literal(r["founded"], datatype=XSD_NS + "gYear"))
         if "headquarters" in r.values:

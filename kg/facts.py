@@ -80,6 +80,19 @@ def read_refs(node: Node, vocab: Vocabulary) -> tuple[tuple[str, SourceLocation]
     return tuple((read_text(item, vocab), item.loc) for item in _list(node))
 
 
+_TICKER = re.compile(r"^(?:\d{4,6}\.(?:HK|SH|SZ|BJ)|[A-Z]{1,5})$")
+
+
+def read_tickers(node: Node, vocab: Vocabulary) -> tuple[str, ...]:
+    tickers = []
+    for item in _list(node):
+        text = read_text(item, vocab)
+        if not _TICKER.match(text):
+            raise FieldProblem(item.loc, f"'{text}' is not a ticker; write the code and market as the exchange does, e.g. 06082.HK or 688795.SH")
+        tickers.append(text)
+    return tuple(tickers)
+
+
 def read_ref(node: Node, vocab: Vocabulary) -> tuple[tuple[str, SourceLocation], ...]:
     return ((read_text(node, vocab), node.loc),)
 
@@ -237,6 +250,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         **_NAMED,
         "roles": Field(read_roles, True),
         "legal_name": Field(read_some_names),
+        "tickers": Field(read_tickers),
         "founded": Field(read_year),
         "headquarters": Field(read_ref, refs=("places",)),
         "in_sectors": Field(read_refs, refs=("sectors",)),

@@ -1,0 +1,879 @@
+"""From an article to candidate facts: every figure, read exactly, with what the text says around it.
+
+``find_figures`` reads a plain text (Chinese or English) and returns one ``Candidate`` per figure:
+the number as written, its value (decimal arithmetic through kg.values), unit or currency, the cue
+words that qualify it (约, 超, 近, 最高, 预计 ...), the sentence, and, where the text allows, the
+entity, the metric and the period it is about. ``extract`` adds how each compares with the graph.
+Nothing here writes facts: the analyst edits what ``to_yaml`` writes before it enters facts/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+
+from rdflib import RDFS, SKOS, Graph, Literal, URIRef
+
+from .errors import UsageError
+from .ontology import GPU, KGR
+from .resolve import Resolver, short
+from .values import MULTIPLIERS, Unit, ValueProblem, canonical_decimal, parse_amount
+
+# --- units ----------------------------------------------------------------------------------------
+
+# symbol as written -> (unit notation, is a count)
+_UNITS = {
+    "元人民币": ("CNY", False), "人民币": ("CNY", False), "元": ("CNY", False), "RMB": ("CNY", False),
+    "CNY": ("CNY", False), "¥": ("CNY", False), "yuan": ("CNY", False),
+    "港元": ("HKD", False), "港币": ("HKD", False), "HK$": ("HKD", False), "HKD": ("HKD", False),
+    "美元": ("USD", False), "US$": ("USD", False), "USD": ("USD", False), "$": ("USD", False),
+    "%": ("percent", False), "per cent": ("percent", False), "percent": ("percent", False),
+    "倍": ("times", False), "times": ("times", False),
+    "片": ("chip", True), "chips": ("chip", True), "家": ("organization", True), "customers": ("customer", True),
+    "次": ("deployment", True), "个": ("item", True), "项": ("item", True), "股": ("share", True),
+    "shares": ("share", True), "户": ("account", True), "accounts": ("account", True), "天": ("day", True),
+    "days": ("day", True), "人": ("person", True), "名": ("person", True), "investors": ("organization", True),
+    "employees": ("person", True), "patents": ("item", True), "projects": ("item", True),
+}
+_PER_SHARE = ("/股", "每股", "per share", "a share")
+_EN_MULTIPLIERS = {"trillion": 10**12, "billion": 10**9, "bn": 10**9, "million": 10**6, "mn": 10**6,
+                   "thousand": 10**3}
+_ZH_MULT = "万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千"
+_ZH_UNITS = "元人民币|人民币|港元|港币|美元|元|%|％|倍|片|家|次|个|项|股|户|天|人|名"
+_EN_UNITS = "per cent|percent|times|shares|yuan|accounts|customers|chips|days|investors|employees|patents|projects"
+_CURRENCY_PREFIX = r"HK\$|US\$|RMB|CNY|HKD|USD|¥|\$"
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_AMOUNT = re.compile(
+    rf"(?P<pre>(?:{_CURRENCY_PREFIX})\s?)?(?P<num>{_NUMBER})"
+    rf"(?P<mult>{_ZH_MULT}|\s?(?:trillion|billion|million|thousand)\b|(?:bn|mn)\b)?"
+    rf"(?P<unit>{_ZH_UNITS}|\s(?:{_EN_UNITS})\b|\s?%)?(?P<per>/股|\s(?:per|a) share\b)?"
+)
+_RANGE_JOIN = re.compile(r"^\s*(?:至|到|~|～|-|–|—|to|and)\s*$")
+
+# --- cues -----------------------------------------------------------------------------------------
+
+# cue as written -> (qualifier, approximation, circumstance); longest cues are tried first.
+_CUES = {
+    "约": (None, "about", None), "大约": (None, "about", None), "约为": (None, "about", None),
+    "左右": (None, "about", None), "近": (None, "nearly", None), "接近": (None, "nearly", None),
+    "将近": (None, "nearly", None), "超过": ("at-least", None, None), "超": ("at-least", None, None),
+    "逾": ("at-least", None, None), "突破": ("at-least", None, None), "至少": ("at-least", None, None),
+    "以上": ("at-least", None, None), "多": ("at-least", None, None), "余": ("at-least", None, None),
+    "最高可达": ("at-most", None, None), "最高": ("at-most", None, None), "最多": ("at-most", None, None),
+    "不到": ("at-most", None, None), "不足": ("at-most", None, None), "低于": ("at-most", None, None),
+    "预计": (None, None, "forecast"), "预期": (None, None, "forecast"),
+    "about": (None, "about", None), "around": (None, "about", None), "approximately": (None, "about", None),
+    "roughly": (None, "about", None), "some": (None, "about", None), "nearly": (None, "nearly", None),
+    "almost": (None, "nearly", None), "close to": (None, "nearly", None), "more than": ("at-least", None, None),
+    "over": ("at-least", None, None), "at least": ("at-least", None, None), "in excess of": ("at-least", None, None),
+    "up to": ("at-most", None, None), "at most": ("at-most", None, None), "less than": ("at-most", None, None),
+    "under": ("at-most", None, None), "expected": (None, None, "forecast"), "expects": (None, None, "forecast"),
+    "forecast": (None, None, "forecast"), "estimated": (None, "about", None), "plans to": (None, None, "planned"),
+}
+_BEFORE_CUES = sorted((c for c in _CUES if c not in ("左右", "以上", "多", "余")), key=len, reverse=True)
+_AFTER_CUES = ("左右", "以上", "多", "余")
+_HYPOTHETICAL = re.compile(r"假如|假设|如果|若按|若以|倘若|按.{0,12}(?:来算|计算)|\bif\b|\bwere\b.{0,20}\bat\b", re.I)
+_CLAUSE_END = re.compile(r"[，,；;。！!？?：:\n（）()]")
+
+# --- metrics: keyword -> metric id; the keyword nearest before the figure in its clause wins ----
+
+_METRIC_WORDS: tuple[tuple[str, str], ...] = (
+    ("经调整净亏损", "adjusted-net-loss"), ("净亏损率", "net-loss-rate"), ("累计亏损", "cumulative-net-loss"),
+    ("净亏损", "net-loss"), ("亏损", "net-loss"), ("复合年增长率", "revenue-cagr"), ("研发人员", "rd-staff-share"),
+    ("研发开支", "rd-expense"), ("研发投入", "rd-expense"), ("研发费用", "rd-expense"), ("毛利率", "gross-margin"),
+    ("收入占比", "revenue-share"), ("占比", "share"), ("比重", "share"), ("营收", "revenue"), ("营业收入", "revenue"),
+    ("收入", "revenue"), ("出货量", "shipments"), ("累计交付", "cumulative-deliveries"), ("客户", "customers"),
+    ("部署", "deployments"), ("项目数", "projects"), ("授权专利", "granted-patents"), ("在审", "pending-patents"),
+    ("发售价", "offer-price"), ("发行价", "offer-price"), ("发售的股份", "shares-offered"),
+    ("新发行", "shares-offered"), ("总股本", "shares-outstanding"), ("募资总额", "gross-proceeds"),
+    ("募集资金总额", "gross-proceeds"), ("募资净额", "net-proceeds"), ("募资额", "gross-proceeds"),
+    ("基石投资者", "cornerstone-investors"), ("合计金额", "cornerstone-subscription"),
+    ("网上申购", "online-subscribers"), ("申购股数", "shares-subscribed"), ("倍数", "oversubscription"),
+    ("中签率", "allotment-rate"), ("持股", "shareholding"), ("首日涨幅", "first-day-gain"), ("涨幅", "first-day-gain"),
+    ("大涨", "first-day-gain"), ("高开", "first-day-gain"), ("收盘", "first-day-price"), ("冲到", "first-day-price"),
+    ("市值", "first-day-market-cap"), ("估值", "valuation"), ("账面盈利", "paper-gain"), ("仅用了", "days"),
+    ("adjusted net loss", "adjusted-net-loss"), ("net loss", "net-loss"), ("net losses", "net-loss"),
+    ("cumulative loss", "cumulative-net-loss"), ("revenue", "revenue"), ("sales", "revenue"),
+    ("r&d", "rd-expense"), ("gross margin", "gross-margin"), ("shipments", "shipments"), ("customers", "customers"),
+    ("offer price", "offer-price"), ("priced at", "offer-price"), ("shares", "shares-offered"),
+    ("gross proceeds", "gross-proceeds"), ("raise", "gross-proceeds"), ("net proceeds", "net-proceeds"),
+    ("cornerstone investors", "cornerstone-investors"), ("cornerstone", "cornerstone-subscription"),
+    ("market capitalisation", "first-day-market-cap"), ("market capitalization", "first-day-market-cap"),
+    ("market value", "first-day-market-cap"), ("oversubscribed", "oversubscription"),
+    ("allotment rate", "allotment-rate"), ("stake", "shareholding"), ("valuation", "valuation"),
+    ("jumped", "first-day-gain"), ("rose", "first-day-gain"), ("soared", "first-day-gain"),
+)
+_CUMULATIVE = ("累计", "三年半", "报告期内", "cumulative", "in total", "combined")
+
+# --- periods ----------------------------------------------------------------------------------------
+
+_ZH_NUMERAL = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_WEEKDAYS_EN = {d: i for i, d in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+_MONTHS_EN = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
+                                               "august", "september", "october", "november", "december"))}
+_YEAR = r"(?:19|20)\d\d"
+_HALF = rf"(?P<y>{_YEAR})年?(?P<h>上半年|下半年|H1|H2)"
+_SPAN = re.compile(
+    rf"(?P<a>{_YEAR})年?(?P<ah>上半年)?\s*(?:至|到|—|–|-|~)\s*(?P<b>{_YEAR})年?(?P<bh>上半年|下半年|第?[一二三四1-4]季度)?(?:间|期间)?"
+    rf"|from (?P<ea>{_YEAR}) (?:to|through) (?:the first half of )?(?P<eb>{_YEAR})"
+)
+_PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("date", re.compile(rf"(?P<y>{_YEAR})年(?P<m>\d{{1,2}})月(?P<d>\d{{1,2}})日")),
+    ("date", re.compile(rf"(?P<y>{_YEAR})-(?P<m>\d\d)-(?P<d>\d\d)")),
+    ("date-en", re.compile(rf"(?P<mn>{'|'.join(_MONTHS_EN)})\s+(?P<d>\d{{1,2}}),?\s+(?P<y>{_YEAR})", re.I)),
+    ("half", re.compile(_HALF)),
+    ("half-en", re.compile(rf"(?:the )?(?P<h>first|second) half of (?P<y>{_YEAR})|\b(?P<h2>H[12]) (?P<y2>{_YEAR})", re.I)),
+    ("quarter", re.compile(rf"(?P<y>{_YEAR})年?第?(?P<q>[一二三四1-4])季度|(?P<y2>{_YEAR})Q(?P<q2>[1-4])")),
+    ("month-day", re.compile(r"(?<!\d)(?P<m>\d{1,2})月(?P<d>\d{1,2})日")),
+    ("month-day-en", re.compile(rf"\b(?:on )?(?P<mn>{'|'.join(_MONTHS_EN)})\s+(?P<d>\d{{1,2}})\b(?!,?\s+{_YEAR})", re.I)),
+    ("year", re.compile(rf"(?P<y>{_YEAR})年(?:全年|度)?|\b(?:FY|fiscal |in |for |of )(?P<y2>{_YEAR})\b|(?<![\d-])(?P<y3>{_YEAR})(?=[,，、 ]|$)")),
+    ("relative", re.compile(r"今日|今天|昨日|昨天|前日|前天|上周(?P<w>[一二三四五六日天])|本周(?P<w2>[一二三四五六日天])"
+                            r"|\btoday\b|\byesterday\b|\blast (?P<we>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)),
+    ("same-day", re.compile(r"当天|当日|同日|首日|that day|the same day|first day", re.I)),
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A period mentioned in the text, where it stands."""
+
+    start: int
+    end: int
+    codes: tuple[str, ...]   # one period, or several for a span given as a list (2022年至2024年)
+    span: str | None = None  # the span's own code: 2022/2024
+    how: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One figure found in a text, and what the text and the graph say about it."""
+
+    text: str                      # as written, with the cue words right before it
+    start: int                     # character offsets of the number in the text
+    end: int
+    line: int
+    value: str | None              # normalised decimal; None for a range
+    low: str | None
+    high: str | None
+    unit: str | None               # CNY, HKD, USD, percent, times, share, chip, ...
+    per_share: bool
+    qualifier: str                 # exact, at-least, at-most, range
+    approximation: str | None      # about, nearly
+    circumstance: str | None       # forecast, hypothetical, planned
+    cue: str                       # the cue words as written
+    sentence: str
+    entity: str | None = None      # an id, or the name as written when the graph does not know it
+    entity_known: bool = False
+    metric: str | None = None
+    period: str | None = None
+    period_how: str = ""           # how the period was read
+    status: str = "new"
+    existing: tuple[tuple[str, str], ...] = ()   # (value as the graph has it, its source) behind the status
+    notes: tuple[str, ...] = ()
+
+    def json(self) -> dict[str, object]:
+        out = asdict(self)
+        out["existing"] = [{"value": v, "source": s} for v, s in self.existing]
+        out["notes"] = list(self.notes)
+        return out
+
+
+# --- reading numbers ------------------------------------------------------------------------------
+
+def _is_excluded(text: str, match: re.Match[str]) -> str | None:
+    """Why a number is not a figure (a year, a date, a code, list numbering), or None."""
+    start, end = match.span("num")
+    before, after = text[max(0, start - 1):start], text[end:end + 3]
+    number = match["num"]
+    if match["pre"] is None and before and re.match(r"[A-Za-z_]", before):
+        return "part of a name or code"       # A100, Gen1
+    if re.match(r"[年月日号时点:：]|\.\d|-\d\d", after) or re.match(r"\d{4}-$", text[max(0, start - 5):start]):
+        return "a date"
+    if re.match(r"\.[A-Z]{2}\b", after):
+        return "a ticker"
+    if not match["unit"] and not match["mult"] and not match["pre"]:
+        if re.match(r"[A-Za-z]", after[:1]) or re.match(r"\s?(?:nm|GB|TB)\b", after):
+            return "part of a name or code"
+        if re.fullmatch(_YEAR, number):
+            return "a year"
+        line_start = text.rfind("\n", 0, start) + 1
+        if re.fullmatch(r"\s*\(?", text[line_start:start]) and re.match(r"[.、)）]", after[:1]):
+            return "list numbering"
+        if re.match(r"\s?(?:至|到|-|–|—)\s?\d", after) and re.fullmatch(_YEAR, number):
+            return "a year"
+        if re.match(r"\s*(?:月|日)", after):
+            return "a date"
+    return None
+
+
+def _amount_value(number: str, mult: str | None, unit: str | None, is_count: bool) -> Decimal | int:
+    """The exact value of ``number`` times its multiplier, read by kg.values as the loader reads amounts."""
+    digits = number.replace(",", "")
+    mult = (mult or "").strip()
+    if mult.lower() in _EN_MULTIPLIERS:     # kg.values reads 万/亿; an English multiplier is the same product
+        factor = _EN_MULTIPLIERS[mult.lower()]
+        mult = next(k for k, v in MULTIPLIERS.items() if v == factor) if factor in MULTIPLIERS.values() else ""
+        if not mult:
+            digits = canonical_decimal(Decimal(digits) * factor)
+    notation = unit or "number"
+    counted = is_count and notation not in ("percent", "times")
+    try:
+        return parse_amount(digits + mult, Unit(notation, "", counted)).value
+    except ValueProblem:
+        # a count that is not whole (2.5万股 is fine, 0.5家 is not): keep the decimal, flag nothing here
+        return parse_amount(digits + mult, Unit(notation, "", False)).value
+
+
+def _unit_of(match: re.Match[str]) -> tuple[str | None, bool, bool]:
+    symbol = (match["unit"] or "").strip().replace("％", "%")
+    pre = (match["pre"] or "").strip()
+    per_share = bool(match["per"])
+    notation, count = None, False
+    if symbol in _UNITS:
+        notation, count = _UNITS[symbol]
+    if pre in _UNITS:                       # HK$5.58 billion: the prefix is the currency
+        notation, count = _UNITS[pre]
+    return notation, count, per_share
+
+
+def _cues(text: str, start: int, end: int, clause_start: int) -> tuple[str, str | None, str | None, str | None, int]:
+    """The cue words before (and 以上/左右 after) a number: (as written, qualifier, approximation, circumstance, text start)."""
+    window = text[clause_start:start]
+    qualifier = approximation = circumstance = None
+    found: list[str] = []
+    lowered = window.lower()
+    position = len(window)
+    taken: list[tuple[int, int]] = []
+    for cue in _BEFORE_CUES:
+        for m in re.finditer(re.escape(cue) if not cue.isascii() else rf"\b{re.escape(cue)}\b", lowered):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append(m.span())
+            q, a, c = _CUES[cue]
+            qualifier, approximation, circumstance = q or qualifier, a or approximation, c or circumstance
+            found.append(cue)
+    # the cue words right before the number belong to its text: 约28.99亿港元, 最高可达约48.5亿港元
+    for a, b in sorted(taken, reverse=True):
+        if re.fullmatch(r"[\s为了达]*", window[b:position]) and window[b:position] == "" or (
+                b == position or re.fullmatch(r"\s*", window[b:position])):
+            position = a
+    after = text[end:end + 2]
+    for cue in _AFTER_CUES:
+        if after.startswith(cue):
+            q, a, c = _CUES[cue]
+            qualifier, approximation = q or qualifier, a or approximation
+            found.append(cue)
+    written = "".join(sorted(found, key=lambda c: window.lower().find(c) if c in window.lower() else 99))
+    return written, qualifier, approximation, circumstance, clause_start + position
+
+
+def find_figures(text: str) -> list[Candidate]:
+    """Every figure of ``text``, with its value, unit and cue words; no entity, metric or period yet."""
+    raw: list[tuple[re.Match[str], str | None, bool, bool]] = []
+    for match in _AMOUNT.finditer(text):
+        if _is_excluded(text, match):
+            continue
+        unit, count, per_share = _unit_of(match)
+        raw.append((match, unit, count, per_share))
+    # Ranges: 17.00至19.60港元, 53%—61%, RMB1.2 billion to RMB1.5 billion.
+    merged: list[tuple[re.Match[str], re.Match[str] | None, str | None, bool, bool]] = []
+    i = 0
+    while i < len(raw):
+        match, unit, count, per_share = raw[i]
+        if i + 1 < len(raw):
+            nxt, unit2, count2, per2 = raw[i + 1]
+            between = text[match.end():nxt.start()]
+            if (_RANGE_JOIN.match(between) and (unit is None or unit == unit2)
+                    and not (between.strip() == "and" and not re.search(r"between\s*$", text[max(0, match.start() - 12):match.start()]))
+                    and not re.search(r"[、，,]", between)):
+                unit = unit2 or unit
+                merged.append((match, nxt, unit, count2 or count, per2 or per_share))
+                i += 2
+                continue
+        merged.append((match, None, unit, count, per_share))
+        i += 1
+    out = []
+    for first, last, unit, count, per_share in merged:
+        clause_start = _clause_start(text, first.start("num"))
+        end = (last or first).end()
+        cue, qualifier, approximation, circumstance, text_start = _cues(text, first.start(), end, clause_start)
+        sentence, s_start = _sentence(text, first.start())
+        if circumstance is None and _HYPOTHETICAL.search(text[s_start:first.start()]):
+            circumstance = "hypothetical"
+        mult_last = (last or first)["mult"]
+        if last is not None:
+            low = _amount_value(first["num"], first["mult"] or mult_last, unit, count)
+            high = _amount_value(last["num"], mult_last, unit, count)
+            value_text, low_text, high_text = None, _decimal_text(low), _decimal_text(high)
+            qualifier = "range"
+        else:
+            value = _amount_value(first["num"], first["mult"], unit, count)
+            value_text, low_text, high_text = _decimal_text(value), None, None
+        written = text[text_start:end].strip()
+        if text[end:end + 2] in _AFTER_CUES or text[end:end + 1] in _AFTER_CUES:
+            written += next(c for c in _AFTER_CUES if text[end:].startswith(c))
+        out.append(Candidate(
+            text=written, start=first.start(), end=end, line=text.count("\n", 0, first.start()) + 1,
+            value=value_text, low=low_text, high=high_text, unit=unit, per_share=per_share,
+            qualifier=qualifier or "exact", approximation=approximation, circumstance=circumstance, cue=cue,
+            sentence=sentence,
+        ))
+    return out
+
+
+def _decimal_text(value: Decimal | int) -> str:
+    return str(value) if isinstance(value, int) else canonical_decimal(value)
+
+
+def _clause_start(text: str, position: int) -> int:
+    """Where the clause holding ``position`` begins: after the last comma, stop or list mark, or the previous figure."""
+    start = position
+    while start > 0 and not _CLAUSE_END.match(text[start - 1]):
+        start -= 1
+    # a cue before an earlier figure of the same clause is not this figure's: 从7800片增长至16800片
+    previous = list(_AMOUNT.finditer(text[start:position]))
+    if previous:
+        start += previous[-1].end()
+    return start
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n|(?<=[.!?])\s+(?=[A-Z\"“])")
+
+
+def _sentence(text: str, position: int) -> tuple[str, int]:
+    """The sentence holding ``position``, and where it starts."""
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > position:
+            end = match.start() if text[match.start():match.end()].strip() == "" else match.end()
+            return text[start:end].strip(), start
+        start = match.end()
+    return text[start:].strip(), start
+
+
+# --- periods ----------------------------------------------------------------------------------------
+
+def find_periods(text: str, published: dt.date | None) -> list[Mention]:
+    """Every period the text names, spans expanded to their years (and a closing half)."""
+    mentions: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(x < b and a < y for x, y in taken)
+
+    for m in _SPAN.finditer(text):
+        a, b = int(m["a"] or m["ea"]), int(m["b"] or m["eb"])
+        if b <= a and not m["bh"]:
+            continue
+        codes = [str(y) for y in range(a, b + 1)]
+        end_code = str(b)
+        tail = m["bh"] or ""
+        if m["ah"]:
+            codes[0] = f"{a}H1"
+        if "上半年" in tail or (m["eb"] and "first half" in m.group(0)):
+            codes[-1] = end_code = f"{b}H1"
+        elif "下半年" in tail:
+            codes[-1] = end_code = f"{b}H2"
+        elif "季度" in tail:
+            codes[-1] = end_code = f"{b}Q{_ZH_NUMERAL[tail.strip('第季度')]}"
+        mentions.append(Mention(m.start(), m.end(), tuple(codes), f"{codes[0] if m['ah'] else a}/{end_code}",
+                                f"span {m.group(0)}"))
+        taken.append(m.span())
+    for kind, pattern in _PERIOD_PATTERNS:
+        for m in pattern.finditer(text):
+            if not free(*m.span()):
+                continue
+            code = _period_code(kind, m, published)
+            if code is None:
+                continue
+            mentions.append(Mention(m.start(), m.end(), (code,) if code else (), None, f"{kind} {m.group(0)}"))
+            taken.append(m.span())
+    return sorted(mentions, key=lambda x: x.start)
+
+
+def _period_code(kind: str, m: re.Match[str], published: dt.date | None) -> str | None:
+    g = m.groupdict()
+    if kind == "date":
+        return _day(int(g["y"]), int(g["m"]), int(g["d"]))
+    if kind == "date-en":
+        return _day(int(g["y"]), _MONTHS_EN[g["mn"].lower()], int(g["d"]))
+    if kind == "half":
+        return f"{g['y']}H{1 if g['h'] in ('上半年', 'H1') else 2}"
+    if kind == "half-en":
+        if g["y2"]:
+            return f"{g['y2']}{g['h2'].upper()}"
+        return f"{g['y']}H{1 if g['h'].lower() == 'first' else 2}"
+    if kind == "quarter":
+        return f"{g['y'] or g['y2']}Q{_ZH_NUMERAL[g['q'] or g['q2']]}"
+    if kind in ("month-day", "month-day-en"):
+        if published is None:
+            return ""
+        month = int(g["m"]) if kind == "month-day" else _MONTHS_EN[g["mn"].lower()]
+        year = published.year if (month, int(g["d"])) <= (published.month, published.day) else published.year - 1
+        return _day(year, month, int(g["d"]))
+    if kind == "year":
+        return g["y"] or g["y2"] or g["y3"]
+    if kind == "relative":
+        if published is None:
+            return ""
+        word = m.group(0).lower()
+        if word in ("今日", "今天", "today"):
+            return published.isoformat()
+        if word in ("昨日", "昨天", "yesterday"):
+            return (published - dt.timedelta(days=1)).isoformat()
+        if word in ("前日", "前天"):
+            return (published - dt.timedelta(days=2)).isoformat()
+        if g["w"] or g["we"]:
+            weekday = _WEEKDAYS_ZH[g["w"]] if g["w"] else _WEEKDAYS_EN[g["we"].lower()]
+            monday = published - dt.timedelta(days=published.weekday())
+            return (monday - dt.timedelta(days=7 - weekday)).isoformat()
+        if g["w2"]:
+            monday = published - dt.timedelta(days=published.weekday())
+            return (monday + dt.timedelta(days=_WEEKDAYS_ZH[g["w2"]])).isoformat()
+    if kind == "same-day":
+        return "same-day"
+    return None
+
+
+def _day(year: int, month: int, day: int) -> str | None:
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+# --- proposing entity, metric and period ------------------------------------------------------------
+
+_LIST_WORDS = re.compile(r"分别|respectively", re.I)
+
+
+def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
+            published: dt.date | None) -> list[Candidate]:
+    """Fill in the entity, metric and period each figure is about, where the text says."""
+    periods = find_periods(text, published)
+    entities = _entity_nodes(resolver) if resolver else set()
+    mentions = resolver.mentions(text, entities) if resolver else []
+    main = _main_subject(mentions)
+    out: list[Candidate] = []
+    last_span: Mention | None = None
+    last_date: str | None = None
+    last_entity: tuple[str, bool] | None = main
+    heads = _lists(text, candidates)
+    for index, candidate in enumerate(candidates):
+        s_text, s_start = _sentence(text, candidate.start)
+        clause_start = _clause_start(text, candidate.start)
+        for mention in periods:
+            if mention.end <= candidate.start:
+                if mention.span and len(mention.codes) > 1:
+                    last_span = mention
+                if mention.codes and re.fullmatch(r"\d{4}-\d\d-\d\d", mention.codes[0]):
+                    last_date = mention.codes[0]
+        metric = _metric(text, clause_start, candidate, s_start, out[-1] if out else None)
+        # entity: the nearest name before the figure in its sentence, else the one the text is about
+        entity = None
+        for start, end, nodes in mentions:
+            if s_start <= start < candidate.start and len(nodes) == 1:
+                entity = (short(nodes[0]), True)
+        entity = entity or last_entity
+        notes: list[str] = []
+        # lists: 2022年至2024年...分别为A、B、C / A, B and C in 2022, 2023 and 2024, respectively
+        siblings = [i for i, head in enumerate(heads) if head == heads[index]]
+        period, how = None, ""
+        names: list[str] = []
+        if len(siblings) > 1 and _LIST_WORDS.search(s_text):
+            position = siblings.index(index)
+            names = _listed_names(text, candidates[siblings[0]].start, s_start, len(siblings))
+            if names:
+                found = resolver.matches(names[position], entities) if resolver else []
+                entity = (short(found[0]), True) if len(found) == 1 else (names[position], False)
+            spans = [m for m in periods if s_start <= m.start < s_start + len(s_text) and len(m.codes) == len(siblings)]
+            listed = [m for m in periods if s_start <= m.start < s_start + len(s_text) and len(m.codes) == 1
+                      and m.codes[0] and m.codes[0] != "same-day"]
+            if spans:
+                period, how = spans[0].codes[position], f"{position + 1} of {len(siblings)} (分别) over {spans[0].how.split(' ', 1)[1]}"
+            elif len(listed) == len(siblings) and not names:
+                period, how = listed[position].codes[0], f"{position + 1} of {len(siblings)} (respectively)"
+            elif last_span is not None and len(last_span.codes) == len(siblings):
+                period, how = last_span.codes[position], f"{position + 1} of {len(siblings)} (分别) over the earlier {last_span.how.split(' ', 1)[1]}"
+        if period is None:
+            period, how = _nearest_period(periods, candidate, clause_start, s_start, s_start + len(s_text), last_date)
+        if metric and (metric.startswith("cumulative") or any(w in text[s_start:candidate.start] for w in _CUMULATIVE)):
+            if last_span is not None and (period is None or how.startswith("year")):
+                period, how = last_span.span, f"cumulative over {last_span.how.split(' ', 1)[1]}"
+        if period == "same-day":
+            period, how = last_date, "same day as the last date before it"
+        if entity and entity[1]:
+            last_entity = entity if entity[0] == (main or ("", False))[0] else last_entity
+        if metric == "share" and "研发" in text[s_start:candidate.start]:
+            metric = "rd-expense-ratio"
+        if metric == "shareholding" and not names and (holder := _holder(text, clause_start, s_start)):
+            found = resolver.matches(holder, entities) if resolver else []
+            entity = (short(found[0]), True) if len(found) == 1 else (holder, False)
+        if re.search(r"均", text[clause_start:candidate.start]):
+            notes.append("均: the same bound holds in each period")
+        out.append(replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
+                           metric=metric, period=period or None, period_how=how, notes=tuple(notes)))
+    return out
+
+
+def _entity_nodes(resolver: Resolver) -> set[URIRef]:
+    """What figures can be about: named things with an id of their own (not sources, places or sectors)."""
+    skip = {GPU.Source, GPU.Place, GPU.Sector, GPU.City, GPU.District} if hasattr(GPU, "City") else {GPU.Source}
+    nodes = set()
+    for node, types in resolver.types.items():
+        if not node.startswith(str(KGR)) or "/" in node[len(str(KGR)):]:
+            continue
+        if any(str(t).endswith(("Source", "Place", "Sector", "Country", "City", "District", "Article", "Filing",
+                                "Statistic", "Dataset", "Report", "Website", "StockExchange", "ListingBoard"))
+               for t in types):
+            continue
+        nodes.add(node)
+    del skip
+    return nodes
+
+
+def _main_subject(mentions: list[tuple[int, int, tuple[URIRef, ...]]]) -> tuple[str, bool] | None:
+    counts: dict[URIRef, int] = {}
+    for _, _, nodes in mentions:
+        if len(nodes) == 1:
+            counts[nodes[0]] = counts.get(nodes[0], 0) + 1
+    if not counts:
+        return None
+    best = max(sorted(counts), key=lambda n: counts[n])
+    return short(best), True
+
+
+def _metric_before(window: str) -> str | None:
+    best: tuple[int, int, str] | None = None
+    window = window.lower()
+    for word, metric in _METRIC_WORDS:
+        at = window.rfind(word)
+        if at >= 0 and (best is None or (at + len(word), len(word)) > (best[0], best[1])):
+            best = (at + len(word), len(word), metric)
+    return best[2] if best else None
+
+
+def _metric_after(window: str) -> str | None:
+    window = window.lower()
+    found = [(window.find(word), -len(word), metric) for word, metric in _METRIC_WORDS if word in window]
+    return min(found)[2] if found else None
+
+
+def _metric(text: str, clause_start: int, candidate: Candidate, s_start: int,
+            previous: Candidate | None) -> str | None:
+    """The metric word nearest before the figure in its clause, or after it in the clause, or the one
+    of the figure before it in the sentence (2022年为100%，...到2025年上半年已降到31.9%), or the
+    nearest before it in the sentence."""
+    clause_end = candidate.end
+    while clause_end < len(text) and not _CLAUSE_END.match(text[clause_end]):
+        clause_end += 1
+    return (_metric_before(text[clause_start:candidate.start])
+            or _metric_after(text[candidate.end:clause_end])
+            or (previous.metric if previous is not None and previous.start >= s_start and previous.unit == candidate.unit
+                else None)
+            or _metric_before(text[s_start:candidate.start]))
+
+
+_LIST_GLUE = re.compile(r"[\s、,，]*(?:和|及|与|以及|and)?[\s、,，]*(?:(?:HK|US)\$|RMB)?\s*")
+
+
+def _lists(text: str, candidates: Sequence[Candidate]) -> list[int]:
+    """For each figure, the index of the first figure of its list (A、B、C / A, B and C)."""
+    heads: list[int] = []
+    for index, candidate in enumerate(candidates):
+        if index and candidate.unit == candidates[index - 1].unit and \
+                _LIST_GLUE.fullmatch(text[candidates[index - 1].end:candidate.start]):
+            heads.append(heads[-1])
+        else:
+            heads.append(index)
+    return heads
+
+
+def _listed_names(text: str, first_start: int, s_start: int, count: int) -> list[str]:
+    """The names a 分别 list is about: 国盛资本、红杉资本、...等股东的持股比例分别为 -> the names, if as many."""
+    before = text[s_start:first_start]
+    at = before.rfind("分别")
+    if at < 0:
+        return []
+    head = re.split(r"[，,；;：:]", before[:at])[-1]
+    head = re.sub(r"^(?:此外|另外|其中|同时)", "", head)
+    items = head.split("、")
+    if len(items) != count:
+        return []
+    items[-1] = re.split(r"等|的", items[-1])[0]
+    if any(not item or re.search(r"\d", item) for item in items):
+        return []
+    return [item.strip() for item in items]
+
+
+def _holder(text: str, clause_start: int, s_start: int) -> str | None:
+    """Who holds a stake: 实际控制人为张建中,通过...持股36.36% -> 张建中."""
+    found = re.findall(r"(?:为|是)([\u4e00-\u9fff]{2,4})(?=[，,])", text[s_start:clause_start])
+    return found[-1] if found else None
+
+
+def _nearest_period(periods: list[Mention], candidate: Candidate, clause_start: int, s_start: int, s_end: int,
+                    last_date: str | None) -> tuple[str | None, str]:
+    before = [m for m in periods if clause_start <= m.start < candidate.start and m.codes]
+    if before:
+        m = before[-1]
+        return (m.span or m.codes[-1]), m.how
+    in_sentence = [m for m in periods if s_start <= m.start < candidate.start and m.codes and len(m.codes) == 1]
+    if in_sentence:
+        return in_sentence[-1].codes[0], in_sentence[-1].how
+    after = [m for m in periods if candidate.end <= m.start < s_end and m.codes and len(m.codes) == 1
+             and m.start - candidate.end < 25]
+    if after:
+        return after[0].codes[0], after[0].how
+    return None, ""
+
+
+# --- comparing with the graph -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Known:
+    """A figure the graph holds: its value or bounds, qualifier, unit and sources."""
+
+    value: Decimal | None
+    low: Decimal | None
+    high: Decimal | None
+    qualifier: str
+    unit: str
+    stated: str
+    sources: tuple[str, ...]
+
+
+def known_figures(graph: Graph) -> dict[tuple[str, str, str], list[Known]]:
+    """(entity id, metric id, period code) -> the figures the graph has for it."""
+    out: dict[tuple[str, str, str], list[Known]] = {}
+    for figure in graph.subjects(GPU.figureOf, None):
+        of = graph.value(figure, GPU.figureOf)
+        metric = graph.value(figure, GPU.metric)
+        period = graph.value(figure, GPU.period)
+        if of is None or metric is None or period is None:
+            continue
+        notation = graph.value(metric, SKOS.notation)
+        key = (short(of), str(notation) if notation else short(metric), short(period).removeprefix("period/"))
+
+        def number(p: URIRef) -> Decimal | None:
+            o = graph.value(figure, p)
+            return Decimal(str(o)) if o is not None else None
+
+        qualifier = graph.value(figure, GPU.qualifier)
+        unit = graph.value(figure, GPU.unit)
+        out.setdefault(key, []).append(Known(
+            number(GPU.value), number(GPU.minValue), number(GPU.maxValue),
+            short(qualifier).removeprefix("gpu:") if qualifier is not None else "Exact",
+            short(unit).removeprefix("gpu:") if unit is not None else "",
+            str(graph.value(figure, GPU.statedValue) or ""),
+            tuple(sorted(short(s) for s in graph.objects(figure, GPU.source))),
+        ))
+    return out
+
+
+def compare(new: Candidate, old: Known) -> str:
+    """How a new figure stands to one the graph has: same, more precise, less precise, consistent, conflict.
+
+    The one place the comparison is decided; kg.reconcile.compare answers the same question
+    for the graph's own statements.
+    """
+    if new.value is None or old.value is None:
+        same = (new.low, new.high) == (_text(old.low), _text(old.high))
+        return "same" if same else "conflict"
+    a, b = Decimal(new.value), old.value
+    if a == b and (new.qualifier == "exact") == (old.qualifier == "Exact"):
+        return "same"
+    if a == b:
+        return "consistent"
+    if old.qualifier == "AtLeast" and new.qualifier == "exact" and a > b:
+        return "more precise"
+    if new.qualifier == "at-least" and old.qualifier == "Exact" and b > a:
+        return "less precise"
+    if new.approximation or new.qualifier != "exact" or old.qualifier != "Exact":
+        return "consistent" if abs(a - b) <= max(abs(a), abs(b)) * Decimal("0.05") else "conflict"
+    # 16亿 against 16.01亿: the shorter one is the other rounded
+    if _rounds_to(a, b):
+        return "more precise"
+    if _rounds_to(b, a):
+        return "less precise"
+    return "conflict"
+
+
+def _text(value: Decimal | None) -> str | None:
+    return canonical_decimal(value) if value is not None else None
+
+
+def _rounds_to(precise: Decimal, rounded: Decimal) -> bool:
+    """Whether ``rounded`` is ``precise`` written with fewer significant digits."""
+    exponent = rounded.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):
+        return False
+    return precise != rounded and precise.quantize(Decimal(1).scaleb(exponent)) == rounded.normalize()
+
+
+def status(candidate: Candidate, known: dict[tuple[str, str, str], list[Known]], source: str | None) -> Candidate:
+    """The candidate with its status against the graph."""
+    if not (candidate.entity_known and candidate.metric and candidate.period):
+        return candidate
+    figures = known.get((candidate.entity, candidate.metric, candidate.period), [])
+    if not figures:
+        return replace(candidate, status="new")
+    ours = [k for k in figures if source and source in k.sources]
+    others = [k for k in figures if k not in ours]
+    existing = tuple((k.stated or _text(k.value) or "", ", ".join(k.sources)) for k in figures)
+    if ours and any(compare(candidate, k) in ("same", "consistent") for k in ours):
+        return replace(candidate, status="already recorded from this source", existing=existing)
+    answers = [compare(candidate, k) for k in (others or ours)]
+    for answer in ("conflict", "same", "more precise", "less precise", "consistent"):
+        if answer in answers:
+            return replace(candidate, status=answer, existing=existing)
+    return replace(candidate, status="new", existing=existing)
+
+
+# --- the whole step -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Extraction:
+    """What ``kg extract`` found in one text."""
+
+    path: str
+    source: str | None
+    published: dt.date | None
+    candidates: tuple[Candidate, ...]
+    source_text_stored: bool = False
+
+
+def extract(text: str, *, graph: Graph | None = None, source: str | None = None,
+            published: dt.date | None = None, path: str = "<text>") -> Extraction:
+    """Every figure of ``text``, proposed as a fact and compared with ``graph``."""
+    resolver = Resolver(graph) if graph is not None else None
+    if source and graph is not None:
+        node = KGR[source]
+        if (node, None, None) not in graph:
+            raise UsageError(f"no source '{source}' in the facts; add it to sources.yaml first, or leave out --source")
+        if published is None:
+            day = graph.value(node, GPU.published) if hasattr(GPU, "published") else None
+            if day is not None:
+                published = dt.date.fromisoformat(str(day)[:10])
+    candidates = propose(text, find_figures(text), resolver, published)
+    if graph is not None:
+        known = known_figures(graph)
+        candidates = [status(c, known, source) for c in candidates]
+    stored = bool(source and graph is not None and graph.value(KGR[source], GPU.text) is not None) if hasattr(GPU, "text") else False
+    return Extraction(path, source, published, tuple(candidates), stored)
+
+
+def read_text_file(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no file {path}") from None
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read ({err.strerror})") from None
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+def to_json(extraction: Extraction) -> str:
+    return json.dumps([c.json() for c in extraction.candidates], ensure_ascii=False, indent=1) + "\n"
+
+
+_UNIT_SYMBOL = {"CNY": "元", "HKD": "港元", "USD": "美元", "percent": "%", "times": "倍", "chip": "片",
+                "organization": "家", "customer": "家", "deployment": "次", "item": "个", "share": "股",
+                "account": "户", "day": "天", "person": "人"}
+
+
+def _stated(candidate: Candidate) -> str:
+    """The amount as the facts format reads it: the number as written, without cue words."""
+    cue_free = candidate.text
+    for cue in sorted(_CUES, key=len, reverse=True):
+        if cue_free.lower().startswith(cue):
+            cue_free = cue_free[len(cue):]
+    return cue_free.strip()
+
+
+def _yaml_scalar(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def to_yaml(extraction: Extraction) -> str:
+    """Candidate figure entries in the facts format, each with its evidence in comments."""
+    lines = [f"# Candidate figures from {extraction.path}" + (f" (source {extraction.source})" if extraction.source else ""),
+             "# Check each entry against its sentence, fill in what is marked TODO, delete what is not a fact,",
+             "# then move the entries into facts/figures/ and run `kg validate`. Format: docs/facts-format.md",
+             "figures:"]
+    for c in extraction.candidates:
+        lines.append("")
+        lines.append(f"  # {c.text}  (line {c.line}; {c.status}"
+                     + (": " + "; ".join(f"{v} from {s}" for v, s in c.existing) if c.existing else "") + ")")
+        lines.append(f"  # sentence: {c.sentence}")
+        evidence = [f"value {c.value}" if c.value is not None else f"range {c.low} to {c.high}",
+                    f"unit {c.unit or 'none'}" + (" per share" if c.per_share else "")]
+        if c.cue:
+            evidence.append(f"cue {c.cue}")
+        if c.approximation:
+            evidence.append(c.approximation)
+        if c.circumstance:
+            evidence.append(c.circumstance)
+        if c.period_how:
+            evidence.append(f"period from {c.period_how}")
+        evidence.extend(c.notes)
+        lines.append(f"  # read: {'; '.join(evidence)}")
+        if c.entity and c.entity_known:
+            lines.append(f"  - of: {c.entity}")
+        elif c.entity:
+            lines.append(f"  - of: ~  # TODO: '{c.entity}' is not in the facts yet; add it, then give its id")
+        else:
+            lines.append("  - of: ~  # TODO: the company, group, product or segment")
+        lines.append(f"    metric: {c.metric}" if c.metric else "    metric: ~  # TODO")
+        lines.append(f"    period: {_yaml_scalar(c.period)}" if c.period else "    period: ~  # TODO (or unspecified, with a note)")
+        stated = _stated(c)
+        if c.qualifier == "range":
+            parts = re.split(r"\s*(?:至|到|~|～|-|–|—|to|and)\s*", stated, maxsplit=1)
+            lines.append(f"    between: [{_yaml_scalar(parts[0])}, {_yaml_scalar(parts[-1])}]")
+        elif c.qualifier == "at-least":
+            lines.append(f"    at_least: {_yaml_scalar(stated)}")
+        else:
+            lines.append(f"    value: {_yaml_scalar(stated)}")
+            if c.qualifier == "at-most":
+                lines.append("    # TODO: the source gives an upper bound (" + c.cue + ")")
+        if extraction.source:
+            lines.append(f"    source: {extraction.source}")
+        else:
+            lines.append("    source: ~  # TODO: the source id (kg extract --source ID)")
+        if extraction.source_text_stored:
+            lines.append(f"    quote: {_yaml_scalar(c.sentence)}")
+        else:
+            lines.append("    note: ~  # TODO: where in the source (our words), e.g. 'financials paragraph, H1 2025 net loss'")
+    return "\n".join(lines) + "\n"
+
+
+def render(extraction: Extraction, fmt: str) -> str:
+    if fmt == "json":
+        return to_json(extraction)
+    if fmt == "yaml":
+        return to_yaml(extraction)
+    raise UsageError(f"unknown format '{fmt}'; use yaml or json")
+
+
+def parse_published(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"'{text}' is not a date written YYYY-MM-DD") from None
+
+
+__all__ = ["Candidate", "Extraction", "compare", "extract", "find_figures", "find_periods", "known_figures",
+           "propose", "render", "status", "to_json", "to_yaml"]
+
+_ = (Iterable, Sequence, field, RDFS, Literal)  # typing helpers kept for readers of this module
