@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
-from rdflib import RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import SKOS, Graph, URIRef
 
 from .errors import UsageError
+from .facts import Facts
 from .ontology import GPU, KGR
 from .resolve import Resolver, short
 from .values import MULTIPLIERS, Unit, ValueProblem, canonical_decimal, parse_amount
@@ -39,19 +40,20 @@ _UNITS = {
     "shares": ("share", True), "户": ("account", True), "accounts": ("account", True), "天": ("day", True),
     "days": ("day", True), "人": ("person", True), "名": ("person", True), "investors": ("organization", True),
     "employees": ("person", True), "patents": ("item", True), "projects": ("item", True),
+    "GPUs": ("chip", True), "GPU": ("chip", True),
 }
 _PER_SHARE = ("/股", "每股", "per share", "a share")
 _EN_MULTIPLIERS = {"trillion": 10**12, "billion": 10**9, "bn": 10**9, "million": 10**6, "mn": 10**6,
                    "thousand": 10**3}
 _ZH_MULT = "万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千"
 _ZH_UNITS = "元人民币|人民币|港元|港币|美元|元|%|％|倍|片|家|次|个|项|股|户|天|人|名"
-_EN_UNITS = "per cent|percent|times|shares|yuan|accounts|customers|chips|days|investors|employees|patents|projects"
+_EN_UNITS = "per cent|percent|times|shares|yuan|accounts|customers|chips|GPUs|days|investors|employees|patents|projects"
 _CURRENCY_PREFIX = r"HK\$|US\$|RMB|CNY|HKD|USD|¥|\$"
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _AMOUNT = re.compile(
     rf"(?P<pre>(?:{_CURRENCY_PREFIX})\s?)?(?P<num>{_NUMBER})"
     rf"(?P<mult>{_ZH_MULT}|\s?(?:trillion|billion|million|thousand)\b|(?:bn|mn)\b)?"
-    rf"(?P<unit>{_ZH_UNITS}|\s(?:{_EN_UNITS})\b|\s?%)?(?P<per>/股|\s(?:per|a) share\b)?"
+    rf"(?P<unit>{_ZH_UNITS}|\s(?:{_EN_UNITS})\b|\s?%)?(?P<per>/股|\s(?:per|a) share\b|\seach\b)?"
 )
 _RANGE_JOIN = re.compile(r"^\s*(?:至|到|~|～|-|–|—|to|and)\s*$")
 
@@ -78,7 +80,15 @@ _CUES = {
 _BEFORE_CUES = sorted((c for c in _CUES if c not in ("左右", "以上", "多", "余")), key=len, reverse=True)
 _AFTER_CUES = ("左右", "以上", "多", "余")
 _HYPOTHETICAL = re.compile(r"假如|假设|如果|若按|若以|倘若|按.{0,12}(?:来算|计算)|\bif\b|\bwere\b.{0,20}\bat\b", re.I)
-_CLAUSE_END = re.compile(r"[，,；;。！!？?：:\n（）()]")
+_CLAUSE_CHARS = frozenset("，,；;。！!？?：:\n（）()")
+
+
+def _ends_clause(text: str, i: int) -> bool:
+    """Whether ``text[i]`` ends a clause: Chinese and English punctuation, or the space after a full stop."""
+    c = text[i]
+    if c in _CLAUSE_CHARS:
+        return not (c == "," and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit())
+    return c == " " and i >= 2 and text[i - 1] == "." and (text[i - 2].isalnum() or text[i - 2] == "%")
 
 # --- metrics: keyword -> metric id; the keyword nearest before the figure in its clause wins ----
 
@@ -92,12 +102,14 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("发售价", "offer-price"), ("发行价", "offer-price"), ("发售的股份", "shares-offered"),
     ("新发行", "shares-offered"), ("总股本", "shares-outstanding"), ("募资总额", "gross-proceeds"),
     ("募集资金总额", "gross-proceeds"), ("募资净额", "net-proceeds"), ("募资额", "gross-proceeds"),
-    ("基石投资者", "cornerstone-investors"), ("合计金额", "cornerstone-subscription"),
+    ("基石投资者", "cornerstone-investors"), ("合计金额", "cornerstone-subscription"), ("认购金额", "cornerstone-subscription"),
+    ("募资", "gross-proceeds"),
     ("网上申购", "online-subscribers"), ("申购股数", "shares-subscribed"), ("倍数", "oversubscription"),
     ("中签率", "allotment-rate"), ("持股", "shareholding"), ("首日涨幅", "first-day-gain"), ("涨幅", "first-day-gain"),
     ("大涨", "first-day-gain"), ("高开", "first-day-gain"), ("收盘", "first-day-price"), ("冲到", "first-day-price"),
     ("市值", "first-day-market-cap"), ("估值", "valuation"), ("账面盈利", "paper-gain"), ("仅用了", "days"),
-    ("adjusted net loss", "adjusted-net-loss"), ("net loss", "net-loss"), ("net losses", "net-loss"),
+    ("compound annual growth rate", "revenue-cagr"), ("cagr", "revenue-cagr"), ("delivered", "cumulative-deliveries"),
+    ("subscribe", "cornerstone-subscription"), ("adjusted net loss", "adjusted-net-loss"), ("net loss", "net-loss"), ("net losses", "net-loss"),
     ("cumulative loss", "cumulative-net-loss"), ("revenue", "revenue"), ("sales", "revenue"),
     ("r&d", "rd-expense"), ("gross margin", "gross-margin"), ("shipments", "shipments"), ("customers", "customers"),
     ("offer price", "offer-price"), ("priced at", "offer-price"), ("shares", "shares-offered"),
@@ -168,8 +180,10 @@ class Candidate:
     circumstance: str | None       # forecast, hypothetical, planned
     cue: str                       # the cue words as written
     sentence: str
+    stated: tuple[str, ...] = ()   # the amount as the facts format reads it: (value,) or (low, high)
     entity: str | None = None      # an id, or the name as written when the graph does not know it
     entity_known: bool = False
+    segment: str | None = None     # the business segment (an id) when the text names one
     metric: str | None = None
     period: str | None = None
     period_how: str = ""           # how the period was read
@@ -197,6 +211,9 @@ def _is_excluded(text: str, match: re.Match[str]) -> str | None:
         return "a date"
     if re.match(r"\.[A-Z]{2}\b", after):
         return "a ticker"
+    if not match["unit"] and not match["mult"] and re.search(
+            rf"(?:{'|'.join(_MONTHS_EN)})\s+$", text[max(0, start - 12):start], re.I):
+        return "a date"
     if not match["unit"] and not match["mult"] and not match["pre"]:
         if re.match(r"[A-Za-z]", after[:1]) or re.match(r"\s?(?:nm|GB|TB)\b", after):
             return "part of a name or code"
@@ -222,7 +239,7 @@ def _amount_value(number: str, mult: str | None, unit: str | None, is_count: boo
         if not mult:
             digits = canonical_decimal(Decimal(digits) * factor)
     notation = unit or "number"
-    counted = is_count and notation not in ("percent", "times")
+    counted = (is_count or (unit is None and "." not in digits and not mult)) and notation not in ("percent", "times")
     try:
         return parse_amount(digits + mult, Unit(notation, "", counted)).value
     except ValueProblem:
@@ -242,7 +259,18 @@ def _unit_of(match: re.Match[str]) -> tuple[str | None, bool, bool]:
     return notation, count, per_share
 
 
-def _cues(text: str, start: int, end: int, clause_start: int) -> tuple[str, str | None, str | None, str | None, int]:
+def guess_language(text: str) -> str:
+    """zh when a tenth of the letters are Chinese characters, else en."""
+    cjk = len(_CJK_CHAR.findall(text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    return "zh" if cjk * 10 >= cjk + latin and cjk else "en"
+
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def _cues(text: str, start: int, end: int, clause_start: int,
+          lang: str) -> tuple[str, str | None, str | None, str | None, int]:
     """The cue words before (and 以上/左右 after) a number: (as written, qualifier, approximation, circumstance, text start)."""
     window = text[clause_start:start]
     qualifier = approximation = circumstance = None
@@ -264,7 +292,7 @@ def _cues(text: str, start: int, end: int, clause_start: int) -> tuple[str, str 
                 b == position or re.fullmatch(r"\s*", window[b:position])):
             position = a
     after = text[end:end + 2]
-    for cue in _AFTER_CUES:
+    for cue in _AFTER_CUES if lang == "zh" else ():
         if after.startswith(cue):
             q, a, c = _CUES[cue]
             qualifier, approximation = q or qualifier, a or approximation
@@ -273,8 +301,13 @@ def _cues(text: str, start: int, end: int, clause_start: int) -> tuple[str, str 
     return written, qualifier, approximation, circumstance, clause_start + position
 
 
-def find_figures(text: str) -> list[Candidate]:
-    """Every figure of ``text``, with its value, unit and cue words; no entity, metric or period yet."""
+def find_figures(text: str, *, lang: str | None = None) -> list[Candidate]:
+    """Every figure of ``text``, with its value, unit and cue words; no entity, metric or period yet.
+
+    ``lang`` (zh or en; guessed when not given) decides whether the Chinese cues after a number
+    (以上, 左右, 多, 余) are read.
+    """
+    lang = lang or guess_language(text)
     raw: list[tuple[re.Match[str], str | None, bool, bool]] = []
     for match in _AMOUNT.finditer(text):
         if _is_excluded(text, match):
@@ -302,7 +335,7 @@ def find_figures(text: str) -> list[Candidate]:
     for first, last, unit, count, per_share in merged:
         clause_start = _clause_start(text, first.start("num"))
         end = (last or first).end()
-        cue, qualifier, approximation, circumstance, text_start = _cues(text, first.start(), end, clause_start)
+        cue, qualifier, approximation, circumstance, text_start = _cues(text, first.start(), end, clause_start, lang)
         sentence, s_start = _sentence(text, first.start())
         if circumstance is None and _HYPOTHETICAL.search(text[s_start:first.start()]):
             circumstance = "hypothetical"
@@ -316,10 +349,17 @@ def find_figures(text: str) -> list[Candidate]:
             value = _amount_value(first["num"], first["mult"], unit, count)
             value_text, low_text, high_text = _decimal_text(value), None, None
         written = text[text_start:end].strip()
-        if text[end:end + 2] in _AFTER_CUES or text[end:end + 1] in _AFTER_CUES:
-            written += next(c for c in _AFTER_CUES if text[end:].startswith(c))
+        if lang == "zh" and any(text.startswith(c, end) for c in _AFTER_CUES):
+            written += next(c for c in _AFTER_CUES if text.startswith(c, end))
+        if last is not None:
+            low_stated = text[first.start():first.end()]
+            if not first["mult"] and not first["unit"]:  # 17.00至19.60港元: the unit is written once
+                low_stated += (last["mult"] or "") + (last["unit"] or "") + (last["per"] or "")
+            stated: tuple[str, ...] = (low_stated.strip(), text[last.start():last.end()].strip())
+        else:
+            stated = (text[first.start():first.end()].strip(),)
         out.append(Candidate(
-            text=written, start=first.start(), end=end, line=text.count("\n", 0, first.start()) + 1,
+            stated=stated, text=written, start=first.start(), end=end, line=text.count("\n", 0, first.start()) + 1,
             value=value_text, low=low_text, high=high_text, unit=unit, per_share=per_share,
             qualifier=qualifier or "exact", approximation=approximation, circumstance=circumstance, cue=cue,
             sentence=sentence,
@@ -334,12 +374,12 @@ def _decimal_text(value: Decimal | int) -> str:
 def _clause_start(text: str, position: int) -> int:
     """Where the clause holding ``position`` begins: after the last comma, stop or list mark, or the previous figure."""
     start = position
-    while start > 0 and not _CLAUSE_END.match(text[start - 1]):
+    while start > 0 and not _ends_clause(text, start - 1):
         start -= 1
     # a cue before an earlier figure of the same clause is not this figure's: 从7800片增长至16800片
-    previous = list(_AMOUNT.finditer(text[start:position]))
+    previous = [m for m in _AMOUNT.finditer(text, start, position) if m.end() <= position and not _is_excluded(text, m)]
     if previous:
-        start += previous[-1].end()
+        start = previous[-1].end()
     return start
 
 
@@ -463,7 +503,6 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
     out: list[Candidate] = []
     last_span: Mention | None = None
     last_date: str | None = None
-    last_entity: tuple[str, bool] | None = main
     heads = _lists(text, candidates)
     for index, candidate in enumerate(candidates):
         s_text, s_start = _sentence(text, candidate.start)
@@ -477,10 +516,14 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
         metric = _metric(text, clause_start, candidate, s_start, out[-1] if out else None)
         # entity: the nearest name before the figure in its sentence, else the one the text is about
         entity = None
-        for start, end, nodes in mentions:
-            if s_start <= start < candidate.start and len(nodes) == 1:
-                entity = (short(nodes[0]), True)
-        entity = entity or last_entity
+        paragraph_start = text.rfind("\n", 0, candidate.start) + 1
+        for window_start in (s_start, paragraph_start):
+            for start, end, nodes in mentions:
+                if window_start <= start < candidate.start and len(nodes) == 1:
+                    entity = (short(nodes[0]), True)
+            if entity:
+                break
+        entity = entity or main
         notes: list[str] = []
         # lists: 2022年至2024年...分别为A、B、C / A, B and C in 2022, 2023 and 2024, respectively
         siblings = [i for i, head in enumerate(heads) if head == heads[index]]
@@ -502,29 +545,39 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             elif last_span is not None and len(last_span.codes) == len(siblings):
                 period, how = last_span.codes[position], f"{position + 1} of {len(siblings)} (分别) over the earlier {last_span.how.split(' ', 1)[1]}"
         if period is None:
-            period, how = _nearest_period(periods, candidate, clause_start, s_start, s_start + len(s_text), last_date)
+            period, how = _nearest_period(periods, candidate, clause_start, s_start, s_start + len(s_text), last_date, text)
         if metric and (metric.startswith("cumulative") or any(w in text[s_start:candidate.start] for w in _CUMULATIVE)):
             if last_span is not None and (period is None or how.startswith("year")):
                 period, how = last_span.span, f"cumulative over {last_span.how.split(' ', 1)[1]}"
+            elif last_span is None and how.startswith("year") and not any(
+                    clause_start <= m.start < candidate.start for m in periods):
+                period, how = None, "cumulative: the text does not say over which period"
+        if metric and metric.endswith("-cagr"):
+            years = [m.codes[0] for m in periods if s_start <= m.start < candidate.start and len(m.codes) == 1
+                     and re.fullmatch(r"\d{4}", m.codes[0] or "")]
+            if len(years) >= 2:
+                period, how = f"{years[0]}/{years[-1]}", "a growth rate over the years listed before it"
         if period == "same-day":
             period, how = last_date, "same day as the last date before it"
-        if entity and entity[1]:
-            last_entity = entity if entity[0] == (main or ("", False))[0] else last_entity
         if metric == "share" and "研发" in text[s_start:candidate.start]:
             metric = "rd-expense-ratio"
         if metric == "shareholding" and not names and (holder := _holder(text, clause_start, s_start)):
             found = resolver.matches(holder, entities) if resolver else []
             entity = (short(found[0]), True) if len(found) == 1 else (holder, False)
+        segment = None
+        if entity and entity[1] and resolver is not None:
+            company = resolver.graph.value(KGR[entity[0]], GPU.segmentOf)
+            if company is not None:   # 训练系列产品的毛利率: a figure of the company, for that segment
+                segment, entity = entity[0], (short(company), True)
         if re.search(r"均", text[clause_start:candidate.start]):
             notes.append("均: the same bound holds in each period")
         out.append(replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
-                           metric=metric, period=period or None, period_how=how, notes=tuple(notes)))
+                           segment=segment, metric=metric, period=period or None, period_how=how, notes=tuple(notes)))
     return out
 
 
 def _entity_nodes(resolver: Resolver) -> set[URIRef]:
     """What figures can be about: named things with an id of their own (not sources, places or sectors)."""
-    skip = {GPU.Source, GPU.Place, GPU.Sector, GPU.City, GPU.District} if hasattr(GPU, "City") else {GPU.Source}
     nodes = set()
     for node, types in resolver.types.items():
         if not node.startswith(str(KGR)) or "/" in node[len(str(KGR)):]:
@@ -534,7 +587,6 @@ def _entity_nodes(resolver: Resolver) -> set[URIRef]:
                for t in types):
             continue
         nodes.add(node)
-    del skip
     return nodes
 
 
@@ -571,9 +623,13 @@ def _metric(text: str, clause_start: int, candidate: Candidate, s_start: int,
     of the figure before it in the sentence (2022年为100%，...到2025年上半年已降到31.9%), or the
     nearest before it in the sentence."""
     clause_end = candidate.end
-    while clause_end < len(text) and not _CLAUSE_END.match(text[clause_end]):
+    while clause_end < len(text) and not _ends_clause(text, clause_end):
         clause_end += 1
+    own = _metric_after(text[candidate.start:candidate.end])   # 290 customers, 247.69 million shares
+    if candidate.per_share and candidate.unit in ("CNY", "HKD", "USD") and own is None:
+        own = "share-price"
     return (_metric_before(text[clause_start:candidate.start])
+            or own
             or _metric_after(text[candidate.end:clause_end])
             or (previous.metric if previous is not None and previous.start >= s_start and previous.unit == candidate.unit
                 else None)
@@ -619,16 +675,25 @@ def _holder(text: str, clause_start: int, s_start: int) -> str | None:
 
 
 def _nearest_period(periods: list[Mention], candidate: Candidate, clause_start: int, s_start: int, s_end: int,
-                    last_date: str | None) -> tuple[str | None, str]:
+                    last_date: str | None, text: str = "") -> tuple[str | None, str]:
+    # RMB337 million in 2024: a period right after the figure is its own
+    right_after = [m for m in periods if candidate.end <= m.start <= candidate.end + 5 and m.codes
+                   and re.fullmatch(r"\s*(?:in|for|as of|at)?\s*", text[candidate.end:m.start] if text else "x")]
+    if right_after and right_after[0].codes[0]:
+        m = right_after[0]
+        return (m.span or m.codes[-1]), m.how
     before = [m for m in periods if clause_start <= m.start < candidate.start and m.codes]
     if before:
         m = before[-1]
         return (m.span or m.codes[-1]), m.how
-    in_sentence = [m for m in periods if s_start <= m.start < candidate.start and m.codes and len(m.codes) == 1]
+    in_sentence = [m for m in periods if s_start <= m.start < candidate.start and m.codes]
     if in_sentence:
-        return in_sentence[-1].codes[0], in_sentence[-1].how
-    after = [m for m in periods if candidate.end <= m.start < s_end and m.codes and len(m.codes) == 1
-             and m.start - candidate.end < 25]
+        m = in_sentence[-1]
+        return (m.span or m.codes[-1]), m.how
+    clause_end = candidate.end
+    while clause_end < s_end and not _ends_clause(text, clause_end):
+        clause_end += 1
+    after = [m for m in periods if candidate.end <= m.start < clause_end and m.codes and len(m.codes) == 1]
     if after:
         return after[0].codes[0], after[0].how
     return None, ""
@@ -649,8 +714,8 @@ class Known:
     sources: tuple[str, ...]
 
 
-def known_figures(graph: Graph) -> dict[tuple[str, str, str], list[Known]]:
-    """(entity id, metric id, period code) -> the figures the graph has for it."""
+def known_figures(graph: Graph) -> dict[tuple[str, str, str, str | None], list[Known]]:
+    """(entity id, metric id, period code, segment id) -> the figures the graph has for it."""
     out: dict[tuple[str, str, str], list[Known]] = {}
     for figure in graph.subjects(GPU.figureOf, None):
         of = graph.value(figure, GPU.figureOf)
@@ -659,7 +724,9 @@ def known_figures(graph: Graph) -> dict[tuple[str, str, str], list[Known]]:
         if of is None or metric is None or period is None:
             continue
         notation = graph.value(metric, SKOS.notation)
-        key = (short(of), str(notation) if notation else short(metric), short(period).removeprefix("period/"))
+        segment = graph.value(figure, GPU.segment)
+        key = (short(of), str(notation) if notation else short(metric), _period_code_of(short(period)),
+               short(segment) if segment is not None else None)
 
         def number(p: URIRef) -> Decimal | None:
             o = graph.value(figure, p)
@@ -717,11 +784,19 @@ def _rounds_to(precise: Decimal, rounded: Decimal) -> bool:
     return precise != rounded and precise.quantize(Decimal(1).scaleb(exponent)) == rounded.normalize()
 
 
-def status(candidate: Candidate, known: dict[tuple[str, str, str], list[Known]], source: str | None) -> Candidate:
+def _period_code_of(node_id: str) -> str:
+    """period/2022-2024 -> 2022/2024 (a period's IRI writes its code's slash as a hyphen)."""
+    slug = node_id.removeprefix("period/")
+    match = re.fullmatch(r"(\d{4}(?:H[12]|Q[1-4])?)-(\d{4}(?:H[12]|Q[1-4])?)", slug)
+    return f"{match[1]}/{match[2]}" if match else slug
+
+
+def status(candidate: Candidate, known: dict[tuple[str, str, str, str | None], list[Known]],
+           source: str | None) -> Candidate:
     """The candidate with its status against the graph."""
     if not (candidate.entity_known and candidate.metric and candidate.period):
         return candidate
-    figures = known.get((candidate.entity, candidate.metric, candidate.period), [])
+    figures = known.get((candidate.entity, candidate.metric, candidate.period, candidate.segment), [])
     if not figures:
         return replace(candidate, status="new")
     ours = [k for k in figures if source and source in k.sources]
@@ -749,23 +824,32 @@ class Extraction:
     source_text_stored: bool = False
 
 
-def extract(text: str, *, graph: Graph | None = None, source: str | None = None,
-            published: dt.date | None = None, path: str = "<text>") -> Extraction:
-    """Every figure of ``text``, proposed as a fact and compared with ``graph``."""
+def extract(text: str, *, facts: Facts | None = None, graph: Graph | None = None, source: str | None = None,
+            published: dt.date | None = None, path: str = "<text>", lang: str | None = None) -> Extraction:
+    """Every figure of ``text``, proposed as a fact and compared with the graph of ``facts``.
+
+    ``source`` names the source the candidates will cite (its publication date, when the facts
+    give one, dates 今日 and 上周五); without ``facts`` the figures are read but not compared.
+    """
+    if facts is not None and graph is None:
+        from . import check_facts
+        graph = check_facts(facts)
+    stored = False
+    if source:
+        if facts is None:
+            raise UsageError("--source needs the facts the source is in")
+        record = next((r for r in facts.of_kind("sources") if r.key == source), None)
+        if record is None:
+            known = ", ".join(sorted(r.key for r in facts.of_kind("sources")))
+            raise UsageError(f"no source '{source}' in {facts.root}; add it to sources first (known: {known})")
+        stored = bool(record.get("text"))
+        if published is None and record.get("published"):
+            published = dt.date.fromisoformat(str(record.get("published"))[:10])
     resolver = Resolver(graph) if graph is not None else None
-    if source and graph is not None:
-        node = KGR[source]
-        if (node, None, None) not in graph:
-            raise UsageError(f"no source '{source}' in the facts; add it to sources.yaml first, or leave out --source")
-        if published is None:
-            day = graph.value(node, GPU.published) if hasattr(GPU, "published") else None
-            if day is not None:
-                published = dt.date.fromisoformat(str(day)[:10])
-    candidates = propose(text, find_figures(text), resolver, published)
+    candidates = propose(text, find_figures(text, lang=lang), resolver, published)
     if graph is not None:
         known = known_figures(graph)
         candidates = [status(c, known, source) for c in candidates]
-    stored = bool(source and graph is not None and graph.value(KGR[source], GPU.text) is not None) if hasattr(GPU, "text") else False
     return Extraction(path, source, published, tuple(candidates), stored)
 
 
@@ -789,15 +873,6 @@ def to_json(extraction: Extraction) -> str:
 _UNIT_SYMBOL = {"CNY": "元", "HKD": "港元", "USD": "美元", "percent": "%", "times": "倍", "chip": "片",
                 "organization": "家", "customer": "家", "deployment": "次", "item": "个", "share": "股",
                 "account": "户", "day": "天", "person": "人"}
-
-
-def _stated(candidate: Candidate) -> str:
-    """The amount as the facts format reads it: the number as written, without cue words."""
-    cue_free = candidate.text
-    for cue in sorted(_CUES, key=len, reverse=True):
-        if cue_free.lower().startswith(cue):
-            cue_free = cue_free[len(cue):]
-    return cue_free.strip()
 
 
 def _yaml_scalar(text: str) -> str:
@@ -834,11 +909,12 @@ def to_yaml(extraction: Extraction) -> str:
         else:
             lines.append("  - of: ~  # TODO: the company, group, product or segment")
         lines.append(f"    metric: {c.metric}" if c.metric else "    metric: ~  # TODO")
+        if c.segment:
+            lines.append(f"    segment: {c.segment}")
         lines.append(f"    period: {_yaml_scalar(c.period)}" if c.period else "    period: ~  # TODO (or unspecified, with a note)")
-        stated = _stated(c)
+        stated = c.stated[0]
         if c.qualifier == "range":
-            parts = re.split(r"\s*(?:至|到|~|～|-|–|—|to|and)\s*", stated, maxsplit=1)
-            lines.append(f"    between: [{_yaml_scalar(parts[0])}, {_yaml_scalar(parts[-1])}]")
+            lines.append(f"    between: [{_yaml_scalar(c.stated[0])}, {_yaml_scalar(c.stated[-1])}]")
         elif c.qualifier == "at-least":
             lines.append(f"    at_least: {_yaml_scalar(stated)}")
         else:
@@ -875,5 +951,3 @@ def parse_published(text: str | None) -> dt.date | None:
 
 __all__ = ["Candidate", "Extraction", "compare", "extract", "find_figures", "find_periods", "known_figures",
            "propose", "render", "status", "to_json", "to_yaml"]
-
-_ = (Iterable, Sequence, field, RDFS, Literal)  # typing helpers kept for readers of this module

@@ -270,9 +270,15 @@ class Resolver:
                 found.append(choices[key])
         return found[:n]
 
-    def lookup(self, text: str, kind: URIRef | None = None) -> Resolution:
+    def entities(self) -> set[URIRef]:
+        """The things facts are about, with an id of their own: not figures, periods or vocabulary."""
+        return {node for node in self.types if node.startswith(str(KGR)) and "/" not in node[len(str(KGR)):]}
+
+    def lookup(self, text: str, kind: URIRef | None = None, *, entities_only: bool = False) -> Resolution:
         """Every entity ``text`` names (none, one, or several), for ``kg resolve``."""
         candidates = self.members(kind)
+        if entities_only:
+            candidates &= self.entities()
         found = self.matches(text, candidates) if text.strip() else []
         closest = () if found else tuple(self.entity(n) for n in self.closest(text, candidates))
         return Resolution(text, tuple(self.entity(n) for n in found), closest)
@@ -331,6 +337,23 @@ class Resolver:
                     taken[i] = True
                 found.append((start, end, tuple(sorted(by_name[name]))))
         return sorted(found)
+
+
+def describe(resolution: Resolution) -> str:
+    """What ``kg resolve`` prints for one name."""
+    def entity(e: Entity, indent: str) -> str:
+        names = ", ".join(f"{text} ({lang})" if lang else text for lang, text in e.names)
+        kinds = ", ".join(e.kinds) or "entity"
+        return f"{indent}{e.id}: {names} [{kinds}]\n"
+
+    text = resolution.text
+    if resolution.status == "found":
+        return f"{text} -> " + entity(resolution.matches[0], "")
+    if resolution.status == "ambiguous":
+        return (f"{text}: ambiguous, names {len(resolution.matches)} entities (give the id):\n"
+                + "".join(entity(e, "  ") for e in resolution.matches))
+    closest = "".join(entity(e, "  ") for e in resolution.closest)
+    return f"{text}: unknown" + ("; the closest names:\n" + closest if closest else "; nothing is named like it\n")
 
 
 def resolve(graph: Graph, text: str, kind: URIRef | None = None) -> URIRef:
