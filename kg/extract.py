@@ -626,11 +626,14 @@ def _metric(text: str, clause_start: int, candidate: Candidate, s_start: int,
     while clause_end < len(text) and not _ends_clause(text, clause_end):
         clause_end += 1
     own = _metric_after(text[candidate.start:candidate.end])   # 290 customers, 247.69 million shares
-    if candidate.per_share and candidate.unit in ("CNY", "HKD", "USD") and own is None:
-        own = "share-price"
+    after = re.split(r"\s(?:and|but|while)\s|而|并|但", text[candidate.end:clause_end])[0]
+    price = None
+    if candidate.per_share and candidate.unit in ("CNY", "HKD", "USD"):   # a price a share
+        price = "offer-price" if re.search(r"offer|发售|发行|招股", text[clause_start:clause_end], re.I) else "share-price"
     return (_metric_before(text[clause_start:candidate.start])
             or own
-            or _metric_after(text[candidate.end:clause_end])
+            or _metric_after(after)
+            or price
             or (previous.metric if previous is not None and previous.start >= s_start and previous.unit == candidate.unit
                 else None)
             or _metric_before(text[s_start:candidate.start]))
