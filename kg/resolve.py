@@ -92,12 +92,11 @@ def ticker_key(text: str) -> str | None:
 def name_keys(text: str) -> set[str]:
     """Every key a name is filed under: itself, its core, and as a ticker."""
     keys = {normal_name(text)}
-    core = core_name(text)
-    if core:
-        keys.add(core)
     ticker = ticker_key(text)
     if ticker:
         keys |= {ticker, ticker.split(".")[0]}
+    elif core := core_name(text):
+        keys.add(core)
     return {key for key in keys if key}
 
 
