@@ -207,7 +207,7 @@ def _is_excluded(text: str, match: re.Match[str]) -> str | None:
     number = match["num"]
     if match["pre"] is None and before and re.match(r"[A-Za-z_]", before):
         return "part of a name or code"       # A100, Gen1
-    if re.match(r"[年月日号时点:：]|\.\d|-\d\d", after) or re.match(r"\d{4}-$", text[max(0, start - 5):start]):
+    if re.match(r"[年月日号时点]", after) or _in_date(text, start, end):
         return "a date"
     if re.match(r"\.[A-Z]{2}\b", after):
         return "a ticker"
@@ -227,6 +227,20 @@ def _is_excluded(text: str, match: re.Match[str]) -> str | None:
         if re.match(r"\s*(?:月|日)", after):
             return "a date"
     return None
+
+
+_DATE_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}[:：]\d{2}(?:[:：]\d{2})?")
+
+
+def _in_date(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``start:end`` is part of a date or a time: 2025-12-05, 12/5, 03:01."""
+    left, right = start, end
+    while left > 0 and re.match(r"[\d\-/:：.]", text[left - 1]):
+        left -= 1
+    while right < len(text) and re.match(r"[\d\-/:：.]", text[right]):
+        right += 1
+    run = text[left:right].rstrip(".-/:：")
+    return run != text[start:end] and bool(_DATE_LIKE.fullmatch(run))
 
 
 def _amount_value(number: str, mult: str | None, unit: str | None, is_count: bool) -> Decimal | int:
