@@ -47,24 +47,24 @@ OWN = ROOT / "tests" / "fixtures" / "texts"
 METRICS = sorted([
     ("expected gross proceeds", "gross-proceeds"), ("gross ipo proceeds", "gross-proceeds"),
     ("ipo proceeds", "gross-proceeds"), ("net ipo proceeds", "net-proceeds"),
-    ("shares offered", "shares-offered"), ("new shares issued", "shares-offered"),
-    ("total shares after", "shares-outstanding"), ("offer price", "offer-price"),
+    ("shares offered", "shares-offered"), ("new shares issued", "new-shares-issued"),
+    ("total shares after", "total-shares"), ("offer price", "offer-price"),
     ("number of cornerstone investors", "cornerstone-investors"),
     ("cornerstone subscriptions", "cornerstone-subscription"), ("cumulative net loss", "cumulative-net-loss"),
     ("net loss", "net-loss"), ("revenue cagr", "revenue-cagr"), ("revenue", "revenue"),
     ("gross margin", "gross-margin"),
-    ("r&d expense as a share of total operating expenses", "rd-share-of-operating-expenses"),
+    ("r&d expense as a share of total operating expenses", "rd-expense-share-of-opex"),
     ("r&d expense, cumulative", "rd-expense"), ("opening gain", "first-day-gain"),
     ("closing gain", "first-day-gain"), ("intraday high price", "first-day-price"),
     ("closing price", "first-day-price"), ("market capitalisation at the close", "first-day-market-cap"),
     ("online subscribers", "online-subscribers"), ("valid shares subscribed", "shares-subscribed"),
-    ("oversubscription", "oversubscription"), ("allotment", "allotment-rate"), ("paper gain", "paper-gain"),
-    ("shareholding", "shareholding"), ("holds", "shareholding"), ("days from ipo acceptance", "days"),
+    ("oversubscription", "oversubscription"), ("allotment", "allotment-rate"), ("paper gain", "paper-gain-per-lot"),
+    ("shareholding", "shareholding"), ("holds", "shareholding"), ("days from ipo acceptance", "days-to-approval"),
     ("cumulative deliveries", "cumulative-deliveries"), ("customers", "customers"),
 ], key=lambda pair: -len(pair[0]))
 UNITS = {"CNY": "CNY", "HKD": "HKD", "USD": "USD", "%": "percent", "times": "times", "shares": "share",
          "accounts": "account", "days": "day", "chips": "chip"}
-COUNTS = {None, "organization", "customer", "item", "person", "deployment"}
+COUNTS = {None, "organization", "customer", "item", "person", "deployment", "investor", "project", "patent"}
 MULT = {"亿": 10**8, "万": 10**4, "million": 10**6, "billion": 10**9}
 
 
@@ -179,11 +179,14 @@ def digits_of(c: Candidate) -> str:
 
 
 def entity_right(c: Candidate, row: Row, resolver: Resolver) -> bool:
+    """The table's entity is the candidate's; for a stake, the table names the holder (the facts
+    record the company held as ``of`` and the holder as ``holder``)."""
     wanted = re.sub(r"\([^)]*\)", "", row.entity).strip()
+    given = c.holder if c.metric == "shareholding" else c.entity
     found = resolver.matches(wanted, resolver.entities())
     if len(found) == 1:
-        return c.entity_known and c.entity == short(found[0])
-    return not c.entity_known and c.entity == wanted
+        return given == short(found[0]) and (c.metric == "shareholding" or c.entity_known)
+    return given == wanted
 
 
 def metric_of(row: Row) -> str | None:
@@ -242,7 +245,9 @@ def measure(path: Path, facts: kg.Facts, graph) -> Report:
         if i in used:
             continue
         repeat = next((r for r in rows if same_value(c, r)), None)
-        why = f"repeats the value of #{repeat.number}" if repeat else "not a figure of the table"
+        same_place = any((c.start, c.end) == (candidates[j].start, candidates[j].end) for j in used)
+        why = ("the same figure for another period (均, each period)" if same_place else
+               f"repeats the value of #{repeat.number}" if repeat else "not a figure of the table")
         extras.append(f"'{c.text}' (line {c.line}): {why}")
     wrong = []
     for c in candidates:
@@ -264,7 +269,9 @@ def measure(path: Path, facts: kg.Facts, graph) -> Report:
             metric_ok += 1
         else:
             problems.append(f"metric {c.metric or 'none'} (table: {row.metric_text} = {wanted_metric})")
-        if c.period == row.period:
+        siblings = {x.period for x in candidates if (x.start, x.end) == (c.start, c.end)}
+        each = row.period and row.period.startswith("each of ")
+        if c.period == row.period or (each and siblings == set(re.findall(r"\d{4}(?:H[12])?", row.period))):
             period_ok += 1
         else:
             problems.append(f"period {c.period or 'none'}"

@@ -17,13 +17,14 @@ from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
-from rdflib import SKOS, Graph, URIRef
+from rdflib import Graph, URIRef
 
 from .errors import UsageError
-from .facts import Facts
+from . import reconcile
+from .facts import Facts, FigureValue, Record
 from .ontology import GPU, KGR
 from .resolve import Resolver, short
-from .values import MULTIPLIERS, Unit, ValueProblem, canonical_decimal, parse_amount
+from .values import APPROXIMATION_CUES, Unit, ValueProblem, canonical_decimal, parse_amount
 
 # --- units ----------------------------------------------------------------------------------------
 
@@ -43,8 +44,6 @@ _UNITS = {
     "GPUs": ("chip", True), "GPU": ("chip", True),
 }
 _PER_SHARE = ("/股", "每股", "per share", "a share")
-_EN_MULTIPLIERS = {"trillion": 10**12, "billion": 10**9, "bn": 10**9, "million": 10**6, "mn": 10**6,
-                   "thousand": 10**3}
 _ZH_MULT = "万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千"
 _ZH_UNITS = "元人民币|人民币|港元|港币|美元|元|%|％|倍|片|家|次|个|项|股|户|天|人|名"
 _EN_UNITS = "per cent|percent|times|shares|yuan|accounts|customers|chips|GPUs|days|investors|employees|patents|projects"
@@ -100,14 +99,15 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("收入", "revenue"), ("出货量", "shipments"), ("累计交付", "cumulative-deliveries"), ("客户", "customers"),
     ("部署", "deployments"), ("项目数", "projects"), ("授权专利", "granted-patents"), ("在审", "pending-patents"),
     ("发售价", "offer-price"), ("发行价", "offer-price"), ("发售的股份", "shares-offered"),
-    ("新发行", "shares-offered"), ("总股本", "shares-outstanding"), ("募资总额", "gross-proceeds"),
+    ("新发行", "new-shares-issued"), ("总股本", "total-shares"), ("募资总额", "gross-proceeds"),
     ("募集资金总额", "gross-proceeds"), ("募资净额", "net-proceeds"), ("募资额", "gross-proceeds"),
     ("基石投资者", "cornerstone-investors"), ("合计金额", "cornerstone-subscription"), ("认购金额", "cornerstone-subscription"),
     ("募资", "gross-proceeds"),
     ("网上申购", "online-subscribers"), ("申购股数", "shares-subscribed"), ("倍数", "oversubscription"),
     ("中签率", "allotment-rate"), ("持股", "shareholding"), ("首日涨幅", "first-day-gain"), ("涨幅", "first-day-gain"),
     ("大涨", "first-day-gain"), ("高开", "first-day-gain"), ("收盘", "first-day-price"), ("冲到", "first-day-price"),
-    ("市值", "first-day-market-cap"), ("估值", "valuation"), ("账面盈利", "paper-gain"), ("仅用了", "days"),
+    ("市值", "first-day-market-cap"), ("估值", "valuation"), ("账面盈利", "paper-gain-per-lot"), ("仅用了", "days-to-approval"),
+    ("经营开支", "rd-expense-share-of-opex"),
     ("compound annual growth rate", "revenue-cagr"), ("cagr", "revenue-cagr"), ("delivered", "cumulative-deliveries"),
     ("subscribe", "cornerstone-subscription"), ("adjusted net loss", "adjusted-net-loss"), ("net loss", "net-loss"), ("net losses", "net-loss"),
     ("cumulative loss", "cumulative-net-loss"), ("revenue", "revenue"), ("sales", "revenue"),
@@ -115,7 +115,7 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("offer price", "offer-price"), ("priced at", "offer-price"), ("shares", "shares-offered"),
     ("gross proceeds", "gross-proceeds"), ("raise", "gross-proceeds"), ("net proceeds", "net-proceeds"),
     ("cornerstone investors", "cornerstone-investors"), ("cornerstone", "cornerstone-subscription"),
-    ("market capitalisation", "first-day-market-cap"), ("market capitalization", "first-day-market-cap"),
+    ("new shares", "new-shares-issued"), ("market capitalisation", "first-day-market-cap"), ("market capitalization", "first-day-market-cap"),
     ("market value", "first-day-market-cap"), ("oversubscribed", "oversubscription"),
     ("allotment rate", "allotment-rate"), ("stake", "shareholding"), ("valuation", "valuation"),
     ("jumped", "first-day-gain"), ("rose", "first-day-gain"), ("soared", "first-day-gain"),
@@ -184,6 +184,8 @@ class Candidate:
     entity: str | None = None      # an id, or the name as written when the graph does not know it
     entity_known: bool = False
     segment: str | None = None     # the business segment (an id) when the text names one
+    holder: str | None = None      # who holds a stake (shareholding): an id, or the name as written
+    basis: str | None = None       # a listing-day figure's basis: open, close, intraday-high
     metric: str | None = None
     period: str | None = None
     period_how: str = ""           # how the period was read
@@ -247,17 +249,11 @@ def _amount_value(number: str, mult: str | None, unit: str | None, is_count: boo
     """The exact value of ``number`` times its multiplier, read by kg.values as the loader reads amounts."""
     digits = number.replace(",", "")
     mult = (mult or "").strip()
-    if mult.lower() in _EN_MULTIPLIERS:     # kg.values reads 万/亿; an English multiplier is the same product
-        factor = _EN_MULTIPLIERS[mult.lower()]
-        mult = next(k for k, v in MULTIPLIERS.items() if v == factor) if factor in MULTIPLIERS.values() else ""
-        if not mult:
-            digits = canonical_decimal(Decimal(digits) * factor)
     notation = unit or "number"
     counted = (is_count or (unit is None and "." not in digits and not mult)) and notation not in ("percent", "times")
     try:
         return parse_amount(digits + mult, Unit(notation, "", counted)).value
-    except ValueProblem:
-        # a count that is not whole (2.5万股 is fine, 0.5家 is not): keep the decimal, flag nothing here
+    except ValueProblem:   # a count that is not whole (0.5家): keep the decimal; the analyst decides
         return parse_amount(digits + mult, Unit(notation, "", False)).value
 
 
@@ -531,11 +527,14 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
         # entity: the nearest name before the figure in its sentence, else the one the text is about
         entity = None
         paragraph_start = text.rfind("\n", 0, candidate.start) + 1
+        in_sentence = False
         for window_start in (s_start, paragraph_start):
             for start, end, nodes in mentions:
-                if window_start <= start < candidate.start and len(nodes) == 1:
+                listed = text[end:end + 1] in ("、", "等") or text[start - 1:start] == "、"   # 富国基金、...等
+                if window_start <= start < candidate.start and len(nodes) == 1 and not listed:
                     entity = (short(nodes[0]), True)
             if entity:
+                in_sentence = window_start == s_start
                 break
         entity = entity or main
         notes: list[str] = []
@@ -543,12 +542,13 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
         siblings = [i for i, head in enumerate(heads) if head == heads[index]]
         period, how = None, ""
         names: list[str] = []
+        listed_name: tuple[str, bool] | None = None
         if len(siblings) > 1 and _LIST_WORDS.search(s_text):
             position = siblings.index(index)
             names = _listed_names(text, candidates[siblings[0]].start, s_start, len(siblings))
             if names:
                 found = resolver.matches(names[position], entities) if resolver else []
-                entity = (short(found[0]), True) if len(found) == 1 else (names[position], False)
+                listed_name = (short(found[0]), True) if len(found) == 1 else (names[position], False)
             spans = [m for m in periods if s_start <= m.start < s_start + len(s_text) and len(m.codes) == len(siblings)]
             listed = [m for m in periods if s_start <= m.start < s_start + len(s_text) and len(m.codes) == 1
                       and m.codes[0] and m.codes[0] != "same-day"]
@@ -573,21 +573,83 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
                 period, how = f"{years[0]}/{years[-1]}", "a growth rate over the years listed before it"
         if period == "same-day":
             period, how = last_date, "same day as the last date before it"
-        if metric == "share" and "研发" in text[s_start:candidate.start]:
-            metric = "rd-expense-ratio"
-        if metric == "shareholding" and not names and (holder := _holder(text, clause_start, s_start)):
-            found = resolver.matches(holder, entities) if resolver else []
-            entity = (short(found[0]), True) if len(found) == 1 else (holder, False)
+        if metric == "share":   # 占比 / 比重: a share of what, the sentence says
+            before = text[s_start:candidate.start]
+            metric = ("rd-expense-share-of-opex" if "研发" in before and "经营开支" in before else
+                      "rd-expense-ratio" if "研发" in before else "revenue-share" if "收入" in before else
+                      "market-share" if "市场" in before else None)
+        holder: tuple[str, bool] | None = None
+        if metric == "shareholding":
+            holder = listed_name
+            if holder is None and (named := _holder(text, clause_start, s_start)):
+                found = resolver.matches(named, entities) if resolver else []
+                holder = (short(found[0]), True) if len(found) == 1 else (named, False)
+            if holder is not None and (entity == holder or not in_sentence or _is_holder_kind(resolver, entity)):
+                entity = main   # the company held: named in the sentence, or the one the article is about
+        elif listed_name is not None:
+            entity = listed_name
         segment = None
         if entity and entity[1] and resolver is not None:
             company = resolver.graph.value(KGR[entity[0]], GPU.segmentOf)
             if company is not None:   # 训练系列产品的毛利率: a figure of the company, for that segment
                 segment, entity = entity[0], (short(company), True)
-        if re.search(r"均", text[clause_start:candidate.start]):
-            notes.append("均: the same bound holds in each period")
-        out.append(replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
-                           segment=segment, metric=metric, period=period or None, period_how=how, notes=tuple(notes)))
+        basis = _basis(text, clause_start, candidate, metric)
+        if basis == "not-stated" and out and out[-1].start >= s_start and out[-1].basis not in (None, "not-stated"):
+            basis = out[-1].basis   # 当天以600.50元/股收盘，涨幅为425.46%: the same close
+        proposed = replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
+                           segment=segment, holder=holder[0] if holder else None, basis=basis,
+                           unit=_metric_unit(candidate.unit, metric), metric=metric, period=period or None,
+                           period_how=how, notes=tuple(notes))
+        each = re.search(r"均|每一期|each (?:period|year)", text[clause_start:candidate.start])
+        if each and last_span is not None and period == last_span.span:
+            # 在每一期...的占比均超过73%: one figure for each period of the span
+            out.extend(replace(proposed, period=code, period_how=f"{each[0]}: each period of {last_span.how.split(' ', 1)[1]}")
+                       for code in last_span.codes)
+        else:
+            out.append(proposed)
     return out
+
+
+_BASES = (("高开", "open"), ("开盘", "open"), ("opened", "open"), ("收盘", "close"), ("closed", "close"),
+           ("at the close", "close"), ("一度", "intraday-high"), ("盘中", "intraday-high"), ("冲到", "intraday-high"),
+           ("intraday", "intraday-high"))
+
+
+def _basis(text: str, clause_start: int, candidate: Candidate, metric: str | None) -> str | None:
+    """When in the listing day a first-day figure was taken: at the open, the close, the intraday high."""
+    if not metric or not metric.startswith("first-day"):
+        return None
+    clause_end = candidate.end
+    while clause_end < len(text) and not _ends_clause(text, clause_end):
+        clause_end += 1
+    window = text[clause_start:clause_end].lower()
+    found = [basis for word, basis in _BASES if word in window]
+    return found[0] if found else "not-stated"
+
+
+def _metric_unit(unit: str | None, metric: str | None) -> str | None:
+    """家 counts customers or investors: the metric says which."""
+    if unit in _COUNT_UNITS and metric:
+        expected = _metric_units().get(metric)
+        if expected is not None and expected.is_count:
+            return expected.notation
+    return unit
+
+
+_COUNT_UNITS = {"organization", "customer", "item", "person", "deployment", None}
+
+
+def _metric_units() -> dict[str, Unit]:
+    from .ontology import vocabulary
+    return vocabulary().metric_units
+
+
+def _is_holder_kind(resolver: Resolver | None, entity: tuple[str, bool] | None) -> bool:
+    """A person or an investor holds stakes; the company held is something else."""
+    if resolver is None or entity is None or not entity[1]:
+        return entity is not None and not entity[1]
+    types = resolver.types.get(KGR[entity[0]], set())
+    return bool(types & {GPU.Person, GPU.InvestmentFirm})
 
 
 def _entity_nodes(resolver: Resolver) -> set[URIRef]:
@@ -643,7 +705,7 @@ def _metric(text: str, clause_start: int, candidate: Candidate, s_start: int,
     after = re.split(r"\s(?:and|but|while)\s|而|并|但", text[candidate.end:clause_end])[0]
     price = None
     if candidate.per_share and candidate.unit in ("CNY", "HKD", "USD"):   # a price a share
-        price = "offer-price" if re.search(r"offer|发售|发行|招股", text[clause_start:clause_end], re.I) else "share-price"
+        price = "offer-price" if re.search(r"offer|发售|发行|招股", text[s_start:clause_end], re.I) else "share-price"
     return (_metric_before(text[clause_start:candidate.start])
             or own
             or _metric_after(after)
@@ -716,116 +778,93 @@ def _nearest_period(periods: list[Mention], candidate: Candidate, clause_start: 
     return None, ""
 
 
-# --- comparing with the graph -----------------------------------------------------------------------
+# --- comparing with the facts ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Known:
-    """A figure the graph holds: its value or bounds, qualifier, unit and sources."""
-
-    value: Decimal | None
-    low: Decimal | None
-    high: Decimal | None
-    qualifier: str
-    unit: str
-    stated: str
-    sources: tuple[str, ...]
-
-
-def known_figures(graph: Graph) -> dict[tuple[str, str, str, str | None], list[Known]]:
-    """(entity id, metric id, period code, segment id) -> the figures the graph has for it."""
-    out: dict[tuple[str, str, str], list[Known]] = {}
-    for figure in graph.subjects(GPU.figureOf, None):
-        of = graph.value(figure, GPU.figureOf)
-        metric = graph.value(figure, GPU.metric)
-        period = graph.value(figure, GPU.period)
-        if of is None or metric is None or period is None:
-            continue
-        notation = graph.value(metric, SKOS.notation)
-        segment = graph.value(figure, GPU.segment)
-        key = (short(of), str(notation) if notation else short(metric), _period_code_of(short(period)),
-               short(segment) if segment is not None else None)
-
-        def number(p: URIRef) -> Decimal | None:
-            o = graph.value(figure, p)
-            return Decimal(str(o)) if o is not None else None
-
-        qualifier = graph.value(figure, GPU.qualifier)
-        unit = graph.value(figure, GPU.unit)
-        out.setdefault(key, []).append(Known(
-            number(GPU.value), number(GPU.minValue), number(GPU.maxValue),
-            short(qualifier).removeprefix("gpu:") if qualifier is not None else "Exact",
-            short(unit).removeprefix("gpu:") if unit is not None else "",
-            str(graph.value(figure, GPU.statedValue) or ""),
-            tuple(sorted(short(s) for s in graph.objects(figure, GPU.source))),
-        ))
-    return out
+def candidate_value(candidate: Candidate) -> FigureValue | None:
+    """The candidate as the loader would read it for its metric, or None when it cannot be (no metric,
+    or a unit that does not fit the metric)."""
+    unit = _metric_units().get(candidate.metric or "")
+    if unit is None:
+        return None
+    try:
+        amounts = [parse_amount(_amount_text(candidate, stated, unit), unit,
+                                bound=candidate.qualifier if candidate.qualifier != "range" else "exact")
+                   for stated in candidate.stated]
+    except ValueProblem:
+        return None
+    if candidate.qualifier == "range":
+        return FigureValue("range", low=amounts[0], high=amounts[-1], circumstance=candidate.circumstance)
+    amount = replace(amounts[0], approximation=candidate.approximation)
+    return FigureValue(candidate.qualifier, amount, approximation=candidate.approximation,
+                       circumstance=candidate.circumstance)
 
 
-def compare(new: Candidate, old: Known) -> str:
-    """How a new figure stands to one the graph has: same, more precise, less precise, consistent, conflict.
-
-    The one place the comparison is decided; kg.reconcile.compare answers the same question
-    for the graph's own statements.
-    """
-    if new.value is None or old.value is None:
-        same = (new.low, new.high) == (_text(old.low), _text(old.high))
-        return "same" if same else "conflict"
-    a, b = Decimal(new.value), old.value
-    if a == b and (new.qualifier == "exact") == (old.qualifier == "Exact"):
-        return "same"
-    if a == b:
-        return "consistent"
-    if old.qualifier == "AtLeast" and new.qualifier == "exact" and a > b:
-        return "more precise"
-    if new.qualifier == "at-least" and old.qualifier == "Exact" and b > a:
-        return "less precise"
-    if new.approximation or new.qualifier != "exact" or old.qualifier != "Exact":
-        return "consistent" if abs(a - b) <= max(abs(a), abs(b)) * Decimal("0.05") else "conflict"
-    # 16亿 against 16.01亿: the shorter one is the other rounded
-    if _rounds_to(a, b):
-        return "more precise"
-    if _rounds_to(b, a):
-        return "less precise"
-    return "conflict"
+def _amount_text(candidate: Candidate, stated: str, unit: Unit) -> str:
+    """The amount as a fact file writes it for ``unit``: money keeps its currency, a count only its number."""
+    if unit.is_money or unit.notation in ("percent", "times"):
+        return stated
+    match = _AMOUNT.match(stated)
+    if not match or (match["unit"] or "").strip() == unit.symbol:
+        return stated
+    return match["num"] + (match["mult"] or "").strip()
 
 
-def _text(value: Decimal | None) -> str | None:
-    return canonical_decimal(value) if value is not None else None
+def compare(new: FigureValue, old: FigureValue) -> str:
+    """How a new figure stands to a recorded one; the one place the comparison is decided (kg.reconcile)."""
+    return reconcile.compare(new, old)
 
 
-def _rounds_to(precise: Decimal, rounded: Decimal) -> bool:
-    """Whether ``rounded`` is ``precise`` written with fewer significant digits."""
-    exponent = rounded.normalize().as_tuple().exponent
-    if not isinstance(exponent, int):
-        return False
-    return precise != rounded and precise.quantize(Decimal(1).scaleb(exponent)) == rounded.normalize()
+def _group_of(record: Record) -> tuple[str | None, ...]:
+    return (record.ref("of"), record["metric"], record["period"].code if record.get("period") else None,
+            record.ref("segment"), record.get("basis"), record.ref("holder"))
 
 
-def _period_code_of(node_id: str) -> str:
-    """period/2022-2024 -> 2022/2024 (a period's IRI writes its code's slash as a hyphen)."""
-    slug = node_id.removeprefix("period/")
-    match = re.fullmatch(r"(\d{4}(?:H[12]|Q[1-4])?)-(\d{4}(?:H[12]|Q[1-4])?)", slug)
-    return f"{match[1]}/{match[2]}" if match else slug
+def _group(candidate: Candidate) -> tuple[str | None, ...]:
+    return (candidate.entity if candidate.entity_known else None, candidate.metric, candidate.period,
+            candidate.segment, candidate.basis, candidate.holder)
 
 
-def status(candidate: Candidate, known: dict[tuple[str, str, str, str | None], list[Known]],
-           source: str | None) -> Candidate:
-    """The candidate with its status against the graph."""
-    if not (candidate.entity_known and candidate.metric and candidate.period):
+def status(candidate: Candidate, figures: Sequence[Record], source: str | None) -> Candidate:
+    """The candidate with its status against the recorded figures: new, same, more precise, less
+    precise, conflict, or already recorded from this source (with what is recorded and where from)."""
+    new = candidate_value(candidate)
+    if new is None or not candidate.entity_known:
         return candidate
-    figures = known.get((candidate.entity, candidate.metric, candidate.period, candidate.segment), [])
-    if not figures:
+    key = _group(candidate)
+    group = [r for r in figures if _group_of(r) == key]
+    if candidate.period is None:
+        # The text gives no period: the figure may still be one this source gave, under the period
+        # the analyst chose for it.
+        group = [r for r in figures if _group_of(r)[:2] == key[:2] and _group_of(r)[3:] == key[3:]
+                 and source in _sources(r) and _same_numbers(new, r["figure"])]
+    if not group:
         return replace(candidate, status="new")
-    ours = [k for k in figures if source and source in k.sources]
-    others = [k for k in figures if k not in ours]
-    existing = tuple((k.stated or _text(k.value) or "", ", ".join(k.sources)) for k in figures)
-    if ours and any(compare(candidate, k) in ("same", "consistent") for k in ours):
+    answers = [(r, compare(new, r["figure"])) for r in group]
+    existing = tuple((_stated(r), ", ".join(_sources(r))) for r, _ in answers)
+    ours = [answer for r, answer in answers if source in _sources(r)]
+    if ours and any(answer in ("same", "consistent", "less precise") for answer in ours):
         return replace(candidate, status="already recorded from this source", existing=existing)
-    answers = [compare(candidate, k) for k in (others or ours)]
+    found = [answer for r, answer in answers if source not in _sources(r)] or ours
     for answer in ("conflict", "same", "more precise", "less precise", "consistent"):
-        if answer in answers:
+        if answer in found:
             return replace(candidate, status=answer, existing=existing)
-    return replace(candidate, status="new", existing=existing)
+    return replace(candidate, existing=existing)  # pragma: no cover - compare answers one of the above
+
+
+def _same_numbers(a: FigureValue, b: FigureValue) -> bool:
+    """The same numbers, bounds and cues, whatever their precision says."""
+    def numbers(f: FigureValue) -> tuple:
+        return tuple(x.value if x is not None else None for x in (f.value, f.low, f.high))
+    return (numbers(a), a.qualifier, a.unit) == (numbers(b), b.qualifier, b.unit)
+
+
+def _sources(record: Record) -> list[str]:
+    return sorted({p.source for p in record.provenance})
+
+
+def _stated(record: Record) -> str:
+    figure = record["figure"]
+    return figure.value.stated if figure.value else f"{figure.low.stated}–{figure.high.stated}"
 
 
 # --- the whole step -----------------------------------------------------------------------------------
@@ -839,6 +878,7 @@ class Extraction:
     published: dt.date | None
     candidates: tuple[Candidate, ...]
     source_text_stored: bool = False
+    lang: str = "zh"
 
 
 def extract(text: str, *, facts: Facts | None = None, graph: Graph | None = None, source: str | None = None,
@@ -860,14 +900,15 @@ def extract(text: str, *, facts: Facts | None = None, graph: Graph | None = None
             known = ", ".join(sorted(r.key for r in facts.of_kind("sources")))
             raise UsageError(f"no source '{source}' in {facts.root}; add it to sources first (known: {known})")
         stored = bool(record.get("text"))
-        if published is None and record.get("published"):
-            published = dt.date.fromisoformat(str(record.get("published"))[:10])
+        day = record.get("published")
+        if published is None and day is not None and day.xsd_type == "date":
+            published = dt.date.fromisoformat(day.lexical)
     resolver = Resolver(graph) if graph is not None else None
     candidates = propose(text, find_figures(text, lang=lang), resolver, published)
-    if graph is not None:
-        known = known_figures(graph)
-        candidates = [status(c, known, source) for c in candidates]
-    return Extraction(path, source, published, tuple(candidates), stored)
+    if facts is not None:
+        figures = facts.of_kind("figures")
+        candidates = [status(c, figures, source) for c in candidates]
+    return Extraction(path, source, published, tuple(candidates), stored, lang or guess_language(text))
 
 
 def read_text_file(path: str | Path) -> str:
@@ -896,11 +937,27 @@ def _yaml_scalar(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _fact_amount(c: Candidate, stated: str, lang: str, *, with_cue: bool = True) -> str:
+    """An amount as a fact file writes it: 约28.99亿港元, about HK$2.899 billion, 5.2万 for a count of chips."""
+    unit = _metric_units().get(c.metric or "")
+    text = _amount_text(c, stated, unit) if unit is not None else stated
+    if not (with_cue and c.approximation):
+        return text
+    written = [cue for cue in APPROXIMATION_CUES if cue in c.cue.lower() and APPROXIMATION_CUES[cue] == c.approximation]
+    cue = max(written, key=len) if written else ("约" if c.approximation == "about" else "近") if lang == "zh" else c.approximation
+    return f"{cue}{text}" if not cue.isascii() else f"{cue} {text}"
+
+
 def to_yaml(extraction: Extraction) -> str:
-    """Candidate figure entries in the facts format, each with its evidence in comments."""
+    """Candidate figure entries in the facts format (docs/facts-format.md), each with its evidence in comments.
+
+    What the text does not say is written ``~`` with a TODO: the entries validate once the
+    analyst has filled those in (and removed what is not a fact).
+    """
     lines = [f"# Candidate figures from {extraction.path}" + (f" (source {extraction.source})" if extraction.source else ""),
-             "# Check each entry against its sentence, fill in what is marked TODO, delete what is not a fact,",
-             "# then move the entries into facts/figures/ and run `kg validate`. Format: docs/facts-format.md",
+             "# Check each entry against its sentence, fill in what is marked TODO, delete what is not a fact",
+             "# (and what is already recorded), then move the entries into facts/ and run `kg validate`.",
+             "# Format: docs/facts-format.md",
              "figures:"]
     for c in extraction.candidates:
         lines.append("")
@@ -909,44 +966,49 @@ def to_yaml(extraction: Extraction) -> str:
         lines.append(f"  # sentence: {c.sentence}")
         evidence = [f"value {c.value}" if c.value is not None else f"range {c.low} to {c.high}",
                     f"unit {c.unit or 'none'}" + (" per share" if c.per_share else "")]
-        if c.cue:
-            evidence.append(f"cue {c.cue}")
-        if c.approximation:
-            evidence.append(c.approximation)
-        if c.circumstance:
-            evidence.append(c.circumstance)
-        if c.period_how:
-            evidence.append(f"period from {c.period_how}")
+        evidence += [f"cue {c.cue}"] if c.cue else []
+        evidence += [word for word in (c.approximation, c.circumstance) if word]
+        evidence += [f"period from {c.period_how}"] if c.period_how else []
         evidence.extend(c.notes)
         lines.append(f"  # read: {'; '.join(evidence)}")
-        if c.entity and c.entity_known:
-            lines.append(f"  - of: {c.entity}")
-        elif c.entity:
-            lines.append(f"  - of: ~  # TODO: '{c.entity}' is not in the facts yet; add it, then give its id")
-        else:
-            lines.append("  - of: ~  # TODO: the company, group, product or segment")
-        lines.append(f"    metric: {c.metric}" if c.metric else "    metric: ~  # TODO")
+        lines.append("  - of: " + _ref(c.entity, c.entity_known, "the company, group, product or segment"))
+        if c.holder:
+            lines.append("    holder: " + _ref(c.holder, _is_id(c.holder), "who holds the stake"))
+        lines.append(f"    metric: {c.metric}" if c.metric else "    metric: ~  # TODO: the metric")
+        if c.basis:
+            lines.append(f"    basis: {c.basis}" + ("  # TODO: open, close or intraday-high if the text says"
+                                                     if c.basis == "not-stated" else ""))
         if c.segment:
             lines.append(f"    segment: {c.segment}")
-        lines.append(f"    period: {_yaml_scalar(c.period)}" if c.period else "    period: ~  # TODO (or unspecified, with a note)")
-        stated = c.stated[0]
+        lines.append(f"    period: {_yaml_scalar(c.period)}" if c.period
+                     else "    period: ~  # TODO: the period, or unspecified with a note")
         if c.qualifier == "range":
-            lines.append(f"    between: [{_yaml_scalar(c.stated[0])}, {_yaml_scalar(c.stated[-1])}]")
-        elif c.qualifier == "at-least":
-            lines.append(f"    at_least: {_yaml_scalar(stated)}")
+            low, high = (_fact_amount(c, s, extraction.lang, with_cue=False) for s in (c.stated[0], c.stated[-1]))
+            lines.append(f"    between: [{_yaml_scalar(low)}, {_yaml_scalar(high)}]")
         else:
-            lines.append(f"    value: {_yaml_scalar(stated)}")
-            if c.qualifier == "at-most":
-                lines.append("    # TODO: the source gives an upper bound (" + c.cue + ")")
-        if extraction.source:
-            lines.append(f"    source: {extraction.source}")
-        else:
-            lines.append("    source: ~  # TODO: the source id (kg extract --source ID)")
+            key = {"at-least": "at_least", "at-most": "at_most"}.get(c.qualifier, "value")
+            lines.append(f"    {key}: {_yaml_scalar(_fact_amount(c, c.stated[0], extraction.lang))}")
+        if c.circumstance:
+            lines.append(f"    circumstance: {c.circumstance}")
+        lines.append(f"    source: {extraction.source}" if extraction.source
+                     else "    source: ~  # TODO: the source id (kg extract --source ID)")
         if extraction.source_text_stored:
             lines.append(f"    quote: {_yaml_scalar(c.sentence)}")
         else:
-            lines.append("    note: ~  # TODO: where in the source (our words), e.g. 'financials paragraph, H1 2025 net loss'")
+            lines.append("    locator: ~  # TODO: where in the source, in our words (e.g. financials paragraph, H1 2025 net loss)")
     return "\n".join(lines) + "\n"
+
+
+def _is_id(text: str) -> bool:
+    return bool(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text))
+
+
+def _ref(text: str | None, known: bool, what: str) -> str:
+    if text and known:
+        return text
+    if text:
+        return f"~  # TODO: '{text}' is not in the facts yet; add it, then give its id"
+    return f"~  # TODO: {what}"
 
 
 def render(extraction: Extraction, fmt: str) -> str:
@@ -966,5 +1028,5 @@ def parse_published(text: str | None) -> dt.date | None:
         raise UsageError(f"'{text}' is not a date written YYYY-MM-DD") from None
 
 
-__all__ = ["Candidate", "Extraction", "compare", "extract", "find_figures", "find_periods", "known_figures",
+__all__ = ["Candidate", "Extraction", "candidate_value", "compare", "extract", "find_figures", "find_periods",
            "propose", "render", "status", "to_json", "to_yaml"]

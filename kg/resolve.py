@@ -26,6 +26,7 @@ from .errors import UsageError
 from .ontology import GPU, KGR
 
 NAME_PREDICATES = (RDFS.label, SKOS.altLabel, SKOS.notation, GPU.legalName)  # what a thing may be named by
+TICKER_PREDICATES = (GPU.ticker, GPU.securityOf)  # a company is also named by the tickers of its securities
 
 # The usual parts of a company's name, which a short name leaves out. Stripped from the end
 # (suffixes) and the start (places) until none is left or the name would become too short.
@@ -203,6 +204,9 @@ class Resolver:
                 keys.add(normal_name(str(notation)))
                 if ticker := ticker_key(str(notation)):
                     keys.add(ticker)
+            for security in graph.subjects(GPU.securityOf, node):
+                for ticker in graph.objects(security, GPU.ticker):
+                    keys |= name_keys(str(ticker))
             self.keys[node] = keys
             labels = [str(label) for predicate in (RDFS.label, SKOS.altLabel, GPU.legalName)
                       for label in graph.objects(node, predicate)]
@@ -248,6 +252,9 @@ class Resolver:
             found = sorted(((label.language or "") if isinstance(label, Literal) else "", str(label))
                            for label in self.graph.objects(node, predicate))
             names.extend(name for name in found if name not in names)
+        tickers = sorted(("", str(t)) for security in self.graph.subjects(GPU.securityOf, node)
+                         for t in self.graph.objects(security, GPU.ticker))
+        names.extend(name for name in tickers if name not in names)
         kinds = sorted({class_label(k, self.graph) for k in self.types.get(node, ())
                         if isinstance(k, URIRef) and k.startswith(str(GPU))})
         return Entity(node, short(node), tuple(names), tuple(kinds))

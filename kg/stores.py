@@ -69,7 +69,7 @@ from .errors import KgError, UsageError
 from .export import turtle_to_ntriples, write_atomically
 from .ontology import GPU
 from .progress import QUIET, Progress
-from .resolve import NAME_PREDICATES, index_keys, name_keys
+from .resolve import NAME_PREDICATES, TICKER_PREDICATES, index_keys, name_keys
 from .results import Result, turtle_term
 from .values import canonical_decimal
 
@@ -89,7 +89,7 @@ SERVERS: dict[str, dict[str, str]] = {
     "sparql": {},
 }
 # The predicates that name things: all a parameter resolver needs to find "iluvatar" or "天数智芯".
-NAMING_PREDICATES = (RDF.type, *NAME_PREDICATES, RDFS.subClassOf)
+NAMING_PREDICATES = (RDF.type, *NAME_PREDICATES, *TICKER_PREDICATES, RDFS.subClassOf)
 
 _SPARQL_JSON = "application/sparql-results+json"
 _N_TRIPLES = "application/n-triples"
@@ -544,6 +544,8 @@ class DiskStore(Store):
         # Both VALUES first, so that Oxigraph looks each pair up rather than reading every name.
         text = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
             {{ GRAPH <{_iri(self.graph_iri)}> {{ VALUES ?s {{ {subjects} }} VALUES ?p {{ {predicates} }} ?s ?p ?o }} }}
+            UNION {{ GRAPH <{_iri(self.graph_iri)}> {{ VALUES ?c {{ {subjects} }} ?s <{GPU.securityOf}> ?c ; ?p ?o
+                                                      VALUES ?p {{ <{GPU.securityOf}> <{GPU.ticker}> }} }} }}
             UNION {{ GRAPH <{_iri(self.graph_iri)}> {{ ?s <{RDFS.subClassOf}> ?o BIND(<{RDFS.subClassOf}> AS ?p) }} }}
         }}"""
         return _to_rdflib(store.query(text))
@@ -642,6 +644,10 @@ def _name_index(store: ox.Store, graph: ox.NamedNode) -> Iterator[ox.Quad]:
     for predicate in NAME_PREDICATES:
         for subject, obj in pairs(predicate):
             names.setdefault(subject.value, set()).add(obj.value)
+    companies = {security.value: company.value for security, company in pairs(GPU.securityOf)}
+    for security, ticker in pairs(GPU.ticker):   # a company is found by its securities' tickers
+        if security.value in companies:
+            names.setdefault(companies[security.value], set()).add(ticker.value)
     index = ox.NamedNode(str(NAME_INDEX))
     named = ox.NamedNode(_NAMED)
     for node in sorted(typed):
