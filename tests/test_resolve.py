@@ -20,18 +20,35 @@ from conftest import SEED
 
 
 def with_names(tmp_path: Path) -> Path:
-    """The seed facts, with Biren's and Moore Threads' tickers and HiSilicon (华为海思) added."""
+    """The seed facts, with Biren's and Moore Threads' securities (tickers) and HiSilicon (华为海思) added."""
     folder = tmp_path / "facts"
     shutil.copytree(SEED, folder)
-    organizations = folder / "organizations.yaml"
-    text = organizations.read_text(encoding="utf-8")
-    text = text.replace("    name: {zh: 壁仞科技, en: Biren Technology}\n",
-                        "    name: {zh: 壁仞科技, en: Biren Technology}\n    tickers: [06082.HK]\n", 1)
-    text = text.replace("    name: {zh: 摩尔线程, en: Moore Threads}\n",
-                        "    name: {zh: 摩尔线程, en: Moore Threads}\n    tickers: [688795.SH]\n", 1)
-    text += ("\n  - id: hisilicon\n    roles: [chip-designer]\n    name: {zh: 华为海思, en: HiSilicon}\n"
-             "    source: article\n    quote: 在A股国产GPU第一股花落摩尔线程后,港股的国产GPU第一股的争夺战火正酣。\n")
-    organizations.write_text(text, encoding="utf-8")
+    (folder / "names.yaml").write_text("""\
+sources:
+  - id: listing-notes
+    kind: website
+    title: {zh: 上市代码, en: Listing codes}
+    note: Test facts for name resolution.
+
+organizations:
+  - id: hisilicon
+    roles: [chip-designer]
+    name: {zh: 华为海思, en: HiSilicon}
+    source: listing-notes
+    locator: company list
+
+securities:
+  - id: biren-h-share
+    company: biren
+    ticker: 06082.HK
+    source: listing-notes
+    locator: code list
+  - id: moore-threads-a-share
+    company: moore-threads
+    ticker: 688795.SH
+    source: listing-notes
+    locator: code list
+""", encoding="utf-8")
     return folder
 
 
@@ -114,15 +131,9 @@ def test_kg_resolve_says_when_nothing_is_named_like_it():
     assert (result.exit_code, result.stdout) == (1, "Zyx Quantum: unknown; nothing is named like it\n")
 
 
-def test_a_ticker_that_is_not_one_is_an_error_at_its_line(tmp_path):
-    folder = with_names(tmp_path)
-    path = folder / "organizations.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("tickers: [06082.HK]", "tickers: [Biren HK]"),
-                    encoding="utf-8")
-    with pytest.raises(kg.InputError) as err:
-        kg.load_facts(folder)
-    assert [str(p).split(":", 3)[-1].strip() for p in err.value.problems] == [
-        "organizations.tickers: 'Biren HK' is not a ticker; write the code and market as the exchange does, e.g. 06082.HK or 688795.SH"]
+def test_a_security_is_found_by_its_id_and_its_ticker_names_its_company(resolver):
+    assert ids(resolver, "biren-h-share") == ["biren-h-share"]
+    assert ids(resolver, "06082.HK") == ["biren"]
 
 
 @pytest.mark.parametrize("name", ["壁仞", "天数", "上海天数智芯半导体股份有限公司", "06082.HK"])
