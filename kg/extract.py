@@ -601,7 +601,7 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
                            unit=_metric_unit(candidate.unit, metric), metric=metric, period=period or None,
                            period_how=how, notes=tuple(notes))
         each = re.search(r"均|每一期|each (?:period|year)", text[clause_start:candidate.start])
-        if each and last_span is not None and period == last_span.span:
+        if each and last_span is not None and period in (None, last_span.span):
             # 在每一期...的占比均超过73%: one figure for each period of the span
             out.extend(replace(proposed, period=code, period_how=f"{each[0]}: each period of {last_span.how.split(' ', 1)[1]}")
                        for code in last_span.codes)
@@ -842,7 +842,7 @@ def status(candidate: Candidate, figures: Sequence[Record], source: str | None) 
     answers = [(r, compare(new, r["figure"])) for r in group]
     existing = tuple((_stated(r), ", ".join(_sources(r))) for r, _ in answers)
     ours = [answer for r, answer in answers if source in _sources(r)]
-    if ours and any(answer in ("same", "consistent", "less precise") for answer in ours):
+    if "same" in ours or any(_same_numbers(new, r["figure"]) for r, _ in answers if source in _sources(r)):
         return replace(candidate, status="already recorded from this source", existing=existing)
     found = [answer for r, answer in answers if source not in _sources(r)] or ours
     for answer in ("conflict", "same", "more precise", "less precise", "consistent"):
