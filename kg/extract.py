@@ -279,35 +279,45 @@ def guess_language(text: str) -> str:
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 
 
+_CUE_GAP = re.compile(r"(?:\s|[为达到了已至是]|\b(?:was|were|is|are|of|at|reached|to|by)\b)*", re.I)
+
+
 def _cues(text: str, start: int, end: int, clause_start: int,
           lang: str) -> tuple[str, str | None, str | None, str | None, int]:
-    """The cue words before (and 以上/左右 after) a number: (as written, qualifier, approximation, circumstance, text start)."""
+    """The cue words of a number: (as written, qualifier, approximation, circumstance, where its text starts).
+
+    A bound or an approximation (超过, 约, 最高可达, more than, about) is read only right before the
+    number, or with 为/达/was/of between them, so that "over the period" further back is not read
+    as "over"; 以上 and 左右 come right after it. A forecast (预计, expected) holds for the clause.
+    """
     window = text[clause_start:start]
-    qualifier = approximation = circumstance = None
-    found: list[str] = []
     lowered = window.lower()
-    position = len(window)
-    taken: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, str]] = []
     for cue in _BEFORE_CUES:
         for m in re.finditer(re.escape(cue) if not cue.isascii() else rf"\b{re.escape(cue)}\b", lowered):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            taken.append(m.span())
-            q, a, c = _CUES[cue]
-            qualifier, approximation, circumstance = q or qualifier, a or approximation, c or circumstance
-            found.append(cue)
-    # the cue words right before the number belong to its text: 约28.99亿港元, 最高可达约48.5亿港元
-    for a, b in sorted(taken, reverse=True):
-        if re.fullmatch(r"[\s为了达]*", window[b:position]) and window[b:position] == "" or (
-                b == position or re.fullmatch(r"\s*", window[b:position])):
-            position = a
-    after = text[end:end + 2]
+            if not any(a < m.end() and m.start() < b for a, b, _ in spans):
+                spans.append((m.start(), m.end(), cue))
+    qualifier = approximation = circumstance = None
+    found: list[str] = []
+    position = len(window)
+    for a, b, cue in sorted(spans, reverse=True):   # from the number backwards, while the cues are adjacent
+        if not _CUE_GAP.fullmatch(window[b:position]):
+            break
+        q, x, c = _CUES[cue]
+        qualifier, approximation, circumstance = qualifier or q, approximation or x, circumstance or c
+        found.append(cue)
+        position = a
+    for a, b, cue in spans:
+        if _CUES[cue][2] and cue not in found:
+            circumstance = circumstance or _CUES[cue][2]
+            found.insert(0, cue)
     for cue in _AFTER_CUES if lang == "zh" else ():
-        if after.startswith(cue):
-            q, a, c = _CUES[cue]
-            qualifier, approximation = q or qualifier, a or approximation
+        if text.startswith(cue, end):
+            q, x, _ = _CUES[cue]
+            qualifier, approximation = qualifier or q, approximation or x
             found.append(cue)
-    written = "".join(sorted(found, key=lambda c: window.lower().find(c) if c in window.lower() else 99))
+    adjacent = window[position:].strip()
+    written = " ".join(part for part in (adjacent, *(c for c in found if c not in adjacent.lower())) if part)
     return written, qualifier, approximation, circumstance, clause_start + position
 
 

@@ -261,3 +261,10 @@ def test_every_figure_of_the_test_texts_is_found_with_its_value_unit_and_qualifi
     assert (report.misses, report.wrong_values) == ([], [])
     assert len(report.found) == len(report.rows) > 15
     assert report.entity_ok == len(report.found)
+
+
+def test_a_bound_word_further_back_in_the_clause_does_not_bound_the_figure():
+    assert read("Net losses over the period were RMB554 million; 预计2026年收入将达到约10亿元。") == [
+        ("RMB554 million", "554000000.0", "CNY", "exact", None, None),
+        ("约10亿元", "1000000000.0", "CNY", "exact", "about", "forecast"),
+    ]
