@@ -52,7 +52,7 @@ _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _AMOUNT = re.compile(
     rf"(?P<pre>(?:{_CURRENCY_PREFIX})\s?)?(?P<num>{_NUMBER})"
     rf"(?P<mult>{_ZH_MULT}|\s?(?:trillion|billion|million|thousand)\b|(?:bn|mn)\b)?"
-    rf"(?P<unit>{_ZH_UNITS}|\s(?:{_EN_UNITS})\b|\s?%)?(?P<per>/股|\s(?:per|a) share\b|\seach\b)?"
+    rf"(?P<unit>{_ZH_UNITS}|\s(?:(?:new|retail|online|valid|winning|domestic|overseas)\s)?(?:{_EN_UNITS})\b|\s?%)?(?P<per>/股|\s(?:per|a) share\b|\seach\b)?"
 )
 _RANGE_JOIN = re.compile(r"^\s*(?:至|到|~|～|-|–|—|to|and)\s*$")
 
@@ -108,12 +108,16 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("大涨", "first-day-gain"), ("高开", "first-day-gain"), ("收盘", "first-day-price"), ("冲到", "first-day-price"),
     ("市值", "first-day-market-cap"), ("估值", "valuation"), ("账面盈利", "paper-gain-per-lot"), ("仅用了", "days-to-approval"),
     ("经营开支", "rd-expense-share-of-opex"),
-    ("compound annual growth rate", "revenue-cagr"), ("cagr", "revenue-cagr"), ("delivered", "cumulative-deliveries"),
+    ("subscribed", "shares-subscribed"), ("accounts", "online-subscribers"), ("subscri", "oversubscription"),
+    ("申购", "oversubscription"), ("oversubscri", "oversubscription"), ("after fees", "net-proceeds"), ("扣掉发行费用", "net-proceeds"), ("holds", "shareholding"),
+    ("opened", "first-day-gain"), ("higher", "first-day-gain"), ("up", "first-day-gain"), ("closed at", "first-day-price"),
+    ("as high as", "first-day-price"), ("compound annual growth rate", "revenue-cagr"), ("cagr", "revenue-cagr"), ("delivered", "cumulative-deliveries"),
     ("subscribe", "cornerstone-subscription"), ("adjusted net loss", "adjusted-net-loss"), ("net loss", "net-loss"), ("net losses", "net-loss"),
     ("cumulative loss", "cumulative-net-loss"), ("revenue", "revenue"), ("sales", "revenue"),
     ("r&d", "rd-expense"), ("gross margin", "gross-margin"), ("shipments", "shipments"), ("customers", "customers"),
     ("offer price", "offer-price"), ("priced at", "offer-price"), ("shares", "shares-offered"),
-    ("gross proceeds", "gross-proceeds"), ("raise", "gross-proceeds"), ("net proceeds", "net-proceeds"),
+    ("gross proceeds", "gross-proceeds"), ("raise", "gross-proceeds"), ("raised", "gross-proceeds"),
+    ("raising", "gross-proceeds"), ("net proceeds", "net-proceeds"),
     ("cornerstone investors", "cornerstone-investors"), ("cornerstone", "cornerstone-subscription"),
     ("new shares", "new-shares-issued"), ("market capitalisation", "first-day-market-cap"), ("market capitalization", "first-day-market-cap"),
     ("market value", "first-day-market-cap"), ("oversubscribed", "oversubscription"),
@@ -400,6 +404,10 @@ def _clause_start(text: str, position: int) -> int:
     previous = [m for m in _AMOUNT.finditer(text, start, position) if m.end() <= position and not _is_excluded(text, m)]
     if previous:
         start = previous[-1].end()
+        # RMB8 billion in gross proceeds and RMB7.6 billion after fees: "in gross proceeds" is the first's
+        joined = list(re.finditer(r"\s(?:and|while|but)\s", text[start:position]))
+        if joined:
+            start += joined[-1].end()
     return start
 
 
@@ -539,12 +547,13 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
         paragraph_start = text.rfind("\n", 0, candidate.start) + 1
         in_sentence = False
         for window_start in (s_start, paragraph_start):
-            for start, end, nodes in mentions:
-                listed = text[end:end + 1] in ("、", "等") or text[start - 1:start] == "、"   # 富国基金、...等
-                if window_start <= start < candidate.start and len(nodes) == 1 and not listed:
-                    entity = (short(nodes[0]), True)
-            if entity:
-                in_sentence = window_start == s_start
+            named = [(short(nodes[0]), True) for start, end, nodes in mentions
+                     if window_start <= start < candidate.start and len(nodes) == 1
+                     and not _is_holder_kind(resolver, (short(nodes[0]), True))
+                     and not (text[end:end + 1] in ("、", "等") or text[start - 1:start] == "、")]   # 富国基金、...等
+            if named:
+                # in the sentence the nearest name; further back the paragraph's first, its topic
+                entity, in_sentence = (named[-1], True) if window_start == s_start else (named[0], False)
                 break
         entity = entity or main
         notes: list[str] = []
@@ -581,7 +590,7 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
                      and re.fullmatch(r"\d{4}", m.codes[0] or "")]
             if len(years) >= 2:
                 period, how = f"{years[0]}/{years[-1]}", "a growth rate over the years listed before it"
-        if period == "same-day":
+        if period == "same-day" or (period is None and metric and metric.startswith("first-day") and last_date):
             period, how = last_date, "same day as the last date before it"
         if metric == "share":   # 占比 / 比重: a share of what, the sentence says
             before = text[s_start:candidate.start]
@@ -594,6 +603,11 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             if holder is None and (named := _holder(text, clause_start, s_start)):
                 found = resolver.matches(named, entities) if resolver else []
                 holder = (short(found[0]), True) if len(found) == 1 else (named, False)
+            if holder is None:   # Founder Zhang Jianzhong holds 36.36%: the person or investor named before it
+                holders = [(short(nodes[0]), True) for start, _, nodes in mentions
+                           if s_start <= start < candidate.start and len(nodes) == 1
+                           and _is_holder_kind(resolver, (short(nodes[0]), True))]
+                holder = holders[-1] if holders else None
             if holder is not None and (entity == holder or not in_sentence or _is_holder_kind(resolver, entity)):
                 entity = main   # the company held: named in the sentence, or the one the article is about
         elif listed_name is not None:
@@ -668,8 +682,9 @@ def _entity_nodes(resolver: Resolver) -> set[URIRef]:
     for node, types in resolver.types.items():
         if not node.startswith(str(KGR)) or "/" in node[len(str(KGR)):]:
             continue
-        if any(str(t).endswith(("Source", "Place", "Sector", "Country", "City", "District", "Article", "Filing",
-                                "Statistic", "Dataset", "Report", "Website", "StockExchange", "ListingBoard"))
+        if any(str(t).endswith(("Source", "Place", "Location", "Sector", "Country", "City", "District", "Article", "Filing",
+                                "Statistic", "Dataset", "Report", "Website", "StockExchange", "ListingBoard", "NewsOutlet",
+                                "Security", "Regulator"))
                for t in types):
             continue
         nodes.add(node)
@@ -687,20 +702,57 @@ def _main_subject(mentions: list[tuple[int, int, tuple[URIRef, ...]]]) -> tuple[
     return short(best), True
 
 
-def _metric_before(window: str) -> str | None:
+def _fits(metric: str, unit: str | None) -> bool:
+    """Whether a figure in ``unit`` can be an amount of ``metric`` (a share count is no gain in percent)."""
+    expected = _metric_units().get(metric)
+    if expected is None or unit is None:
+        return True
+    if expected.is_money or unit in ("CNY", "HKD", "USD"):
+        return expected.is_money and unit in ("CNY", "HKD", "USD")
+    if expected.notation in ("percent", "times") or unit in ("percent", "times"):
+        return expected.notation == unit
+    return expected.is_count and (unit in _COUNT_UNITS or unit == expected.notation)
+
+
+def _metric_before(window: str, unit: str | None = None) -> str | None:
     best: tuple[int, int, str] | None = None
     window = window.lower()
     for word, metric in _METRIC_WORDS:
-        at = window.rfind(word)
+        if not _fits(metric, unit):
+            continue
+        at = _word_at(window, word)
         if at >= 0 and (best is None or (at + len(word), len(word)) > (best[0], best[1])):
             best = (at + len(word), len(word), metric)
     return best[2] if best else None
 
 
-def _metric_after(window: str) -> str | None:
+def _metric_after(window: str, unit: str | None = None) -> str | None:
     window = window.lower()
-    found = [(window.find(word), -len(word), metric) for word, metric in _METRIC_WORDS if word in window]
+    found = [(at, -len(word), metric) for word, metric in _METRIC_WORDS
+             if _fits(metric, unit) and (at := _word_first(window, word)) >= 0]
     return min(found)[2] if found else None
+
+
+def _word_at(window: str, word: str) -> int:
+    """Where ``word`` last stands in ``window`` (a Latin word whole, not inside another), or -1."""
+    if not word.isascii():
+        return window.rfind(word)
+    found = [m.start() for m in re.finditer(_word_pattern(word), window)]
+    return found[-1] if found else -1
+
+
+_WORD_STEMS = {"subscri", "oversubscri"}   # subscribed, subscription, oversubscribed
+
+
+def _word_pattern(word: str) -> str:
+    return rf"(?<![a-z]){re.escape(word)}" + ("" if word in _WORD_STEMS else r"(?![a-z])")
+
+
+def _word_first(window: str, word: str) -> int:
+    if not word.isascii():
+        return window.find(word)
+    m = re.search(_word_pattern(word), window)
+    return m.start() if m else -1
 
 
 def _metric(text: str, clause_start: int, candidate: Candidate, s_start: int,
@@ -711,18 +763,19 @@ def _metric(text: str, clause_start: int, candidate: Candidate, s_start: int,
     clause_end = candidate.end
     while clause_end < len(text) and not _ends_clause(text, clause_end):
         clause_end += 1
-    own = _metric_after(text[candidate.start:candidate.end])   # 290 customers, 247.69 million shares
+    unit = candidate.unit
+    own = _metric_after(text[candidate.start:candidate.end], unit)   # 290 customers, 247.69 million shares
     after = re.split(r"\s(?:and|but|while)\s|而|并|但", text[candidate.end:clause_end])[0]
     price = None
     if candidate.per_share and candidate.unit in ("CNY", "HKD", "USD"):   # a price a share
         price = "offer-price" if re.search(r"offer|发售|发行|招股", text[s_start:clause_end], re.I) else "share-price"
-    return (_metric_before(text[clause_start:candidate.start])
+    return (_metric_before(text[clause_start:candidate.start], unit)
             or own
-            or _metric_after(after)
+            or _metric_after(after, unit)
             or price
             or (previous.metric if previous is not None and previous.start >= s_start and previous.unit == candidate.unit
                 else None)
-            or _metric_before(text[s_start:candidate.start]))
+            or _metric_before(text[s_start:candidate.start], unit))
 
 
 _LIST_GLUE = re.compile(r"[\s、,，]*(?:和|及|与|以及|and)?[\s、,，]*(?:(?:HK|US)\$|RMB)?\s*")
