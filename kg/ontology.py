@@ -181,6 +181,18 @@ class GPU(DefinedNamespace):
     HKD: URIRef
     USD: URIRef
     Money: URIRef
+    PreferredRank: URIRef
+    NormalRank: URIRef
+    DeprecatedRank: URIRef
+    About: URIRef
+    Nearly: URIRef
+    Rounded: URIRef
+    Forecast: URIRef
+    Hypothetical: URIRef
+    AtOpen: URIRef
+    AtClose: URIRef
+    IntradayHigh: URIRef
+    BasisNotStated: URIRef
 
 
 def ontology_dir() -> Path:
