@@ -195,12 +195,10 @@ class Candidate:
     period_how: str = ""           # how the period was read
     status: str = "new"
     existing: tuple[tuple[str, str], ...] = ()   # (value as the graph has it, its source) behind the status
-    notes: tuple[str, ...] = ()
 
     def json(self) -> dict[str, object]:
         out = asdict(self)
         out["existing"] = [{"value": v, "source": s} for v, s in self.existing]
-        out["notes"] = list(self.notes)
         return out
 
 
@@ -521,95 +519,74 @@ def _day(year: int, month: int, day: int) -> str | None:
 _LIST_WORDS = re.compile(r"分别|respectively", re.I)
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where a figure stands: its sentence, clause and paragraph."""
+
+    sentence: str
+    sentence_start: int
+    clause_start: int
+    paragraph_start: int
+
+    @property
+    def sentence_end(self) -> int:
+        return self.sentence_start + len(self.sentence)
+
+
+@dataclass
+class _Reading:
+    """What the text has named so far, and how to resolve names in it."""
+
+    text: str
+    resolver: Resolver | None
+    entities: set[URIRef]
+    mentions: list[tuple[int, int, tuple[URIRef, ...]]]
+    periods: list[Mention]
+    main: tuple[str, bool] | None
+    last_span: Mention | None = None     # 2022年至2025年上半年: a span a later 分别 or 均 refers to
+    last_date: str | None = None         # 12月5日: the day a later 当天 or listing-day figure refers to
+
+    def advance(self, position: int) -> None:
+        for mention in self.periods:
+            if mention.end <= position:
+                if mention.span and len(mention.codes) > 1:
+                    self.last_span = mention
+                if mention.codes and re.fullmatch(r"\d{4}-\d\d-\d\d", mention.codes[0]):
+                    self.last_date = mention.codes[0]
+
+    def resolve(self, name: str) -> tuple[str, bool]:
+        """An id when the graph knows the name, else the name as written."""
+        found = self.resolver.matches(name, self.entities) if self.resolver else []
+        return (short(found[0]), True) if len(found) == 1 else (name, False)
+
+
 def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             published: dt.date | None) -> list[Candidate]:
-    """Fill in the entity, metric and period each figure is about, where the text says."""
-    periods = find_periods(text, published)
+    """Fill in the entity, metric, period (and holder, segment, basis) each figure is about, where the text says."""
     entities = _entity_nodes(resolver) if resolver else set()
     mentions = resolver.mentions(text, entities) if resolver else []
-    main = _main_subject(mentions)
-    out: list[Candidate] = []
-    last_span: Mention | None = None
-    last_date: str | None = None
+    reading = _Reading(text, resolver, entities, mentions, find_periods(text, published), _main_subject(mentions))
     heads = _lists(text, candidates)
+    out: list[Candidate] = []
     for index, candidate in enumerate(candidates):
-        s_text, s_start = _sentence(text, candidate.start)
-        clause_start = _clause_start(text, candidate.start)
-        for mention in periods:
-            if mention.end <= candidate.start:
-                if mention.span and len(mention.codes) > 1:
-                    last_span = mention
-                if mention.codes and re.fullmatch(r"\d{4}-\d\d-\d\d", mention.codes[0]):
-                    last_date = mention.codes[0]
-        metric = _metric(text, clause_start, candidate, s_start, out[-1] if out else None)
-        # entity: the nearest name before the figure in its sentence, else the one the text is about
-        entity = None
-        paragraph_start = text.rfind("\n", 0, candidate.start) + 1
-        in_sentence = False
-        for window_start in (s_start, paragraph_start):
-            named = [(short(nodes[0]), True) for start, end, nodes in mentions
-                     if window_start <= start < candidate.start and len(nodes) == 1
-                     and not _is_holder_kind(resolver, (short(nodes[0]), True))
-                     and not (text[end:end + 1] in ("、", "等") or text[start - 1:start] == "、")]   # 富国基金、...等
-            if named:
-                # in the sentence the nearest name; further back the paragraph's first, its topic
-                entity, in_sentence = (named[-1], True) if window_start == s_start else (named[0], False)
-                break
-        entity = entity or main
-        notes: list[str] = []
-        # lists: 2022年至2024年...分别为A、B、C / A, B and C in 2022, 2023 and 2024, respectively
+        sentence, s_start = _sentence(text, candidate.start)
+        place = _Place(sentence, s_start, _clause_start(text, candidate.start), text.rfind("\n", 0, candidate.start) + 1)
+        reading.advance(candidate.start)
+        metric = _metric(text, place.clause_start, candidate, s_start, out[-1] if out else None)
+        entity, in_sentence = _entity(reading, candidate, place)
         siblings = [i for i, head in enumerate(heads) if head == heads[index]]
-        period, how = None, ""
-        names: list[str] = []
-        listed_name: tuple[str, bool] | None = None
-        if len(siblings) > 1 and _LIST_WORDS.search(s_text):
-            position = siblings.index(index)
-            names = _listed_names(text, candidates[siblings[0]].start, s_start, len(siblings))
-            if names:
-                found = resolver.matches(names[position], entities) if resolver else []
-                listed_name = (short(found[0]), True) if len(found) == 1 else (names[position], False)
-            spans = [m for m in periods if s_start <= m.start < s_start + len(s_text) and len(m.codes) == len(siblings)]
-            listed = [m for m in periods if s_start <= m.start < s_start + len(s_text) and len(m.codes) == 1
-                      and m.codes[0] and m.codes[0] != "same-day"]
-            if spans:
-                period, how = spans[0].codes[position], f"{position + 1} of {len(siblings)} (分别) over {spans[0].how.split(' ', 1)[1]}"
-            elif len(listed) == len(siblings) and not names:
-                period, how = listed[position].codes[0], f"{position + 1} of {len(siblings)} (respectively)"
-            elif last_span is not None and len(last_span.codes) == len(siblings):
-                period, how = last_span.codes[position], f"{position + 1} of {len(siblings)} (分别) over the earlier {last_span.how.split(' ', 1)[1]}"
+        listed_name, period, how = _list_item(reading, candidates, siblings, index, place)
         if period is None:
-            period, how = _nearest_period(periods, candidate, clause_start, s_start, s_start + len(s_text), last_date, text)
-        if metric and (metric.startswith("cumulative") or any(w in text[s_start:candidate.start] for w in _CUMULATIVE)):
-            if last_span is not None and (period is None or how.startswith("year")):
-                period, how = last_span.span, f"cumulative over {last_span.how.split(' ', 1)[1]}"
-            elif last_span is None and how.startswith("year") and not any(
-                    clause_start <= m.start < candidate.start for m in periods):
-                period, how = None, "cumulative: the text does not say over which period"
-        if metric and metric.endswith("-cagr"):
-            years = [m.codes[0] for m in periods if s_start <= m.start < candidate.start and len(m.codes) == 1
-                     and re.fullmatch(r"\d{4}", m.codes[0] or "")]
-            if len(years) >= 2:
-                period, how = f"{years[0]}/{years[-1]}", "a growth rate over the years listed before it"
-        if period == "same-day" or (period is None and metric and metric.startswith("first-day") and last_date):
-            period, how = last_date, "same day as the last date before it"
-        if metric == "share":   # 占比 / 比重: a share of what, the sentence says
-            before = text[s_start:candidate.start]
-            metric = ("rd-expense-share-of-opex" if "研发" in before and "经营开支" in before else
-                      "rd-expense-ratio" if "研发" in before else "revenue-share" if "收入" in before else
-                      "market-share" if "市场" in before else None)
-        holder: tuple[str, bool] | None = None
+            period, how = _nearest_period(reading.periods, candidate, place.clause_start, s_start, place.sentence_end,
+                                          reading.last_date, text)
+        period, how = _period_of_kind(reading, candidate, place, metric, period, how)
+        if metric == "share":
+            metric = _share_of_what(text[s_start:candidate.start])
+        holder = None
         if metric == "shareholding":
-            holder = listed_name
-            if holder is None and (named := _holder(text, clause_start, s_start)):
-                found = resolver.matches(named, entities) if resolver else []
-                holder = (short(found[0]), True) if len(found) == 1 else (named, False)
-            if holder is None:   # Founder Zhang Jianzhong holds 36.36%: the person or investor named before it
-                holders = [(short(nodes[0]), True) for start, _, nodes in mentions
-                           if s_start <= start < candidate.start and len(nodes) == 1
-                           and _is_holder_kind(resolver, (short(nodes[0]), True))]
-                holder = holders[-1] if holders else None
+            holder = _stake_holder(reading, candidate, place, listed_name)
             if holder is not None and (entity == holder or not in_sentence or _is_holder_kind(resolver, entity)):
-                entity = main   # the company held: named in the sentence, or the one the article is about
+                entity = reading.main   # the company held: named in the sentence, or the one the article is about
         elif listed_name is not None:
             entity = listed_name
         segment = None
@@ -617,21 +594,111 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             company = resolver.graph.value(KGR[entity[0]], GPU.segmentOf)
             if company is not None:   # 训练系列产品的毛利率: a figure of the company, for that segment
                 segment, entity = entity[0], (short(company), True)
-        basis = _basis(text, clause_start, candidate, metric)
+        basis = _basis(text, place.clause_start, candidate, metric)
         if basis == "not-stated" and out and out[-1].start >= s_start and out[-1].basis not in (None, "not-stated"):
             basis = out[-1].basis   # 当天以600.50元/股收盘，涨幅为425.46%: the same close
         proposed = replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
                            segment=segment, holder=holder[0] if holder else None, basis=basis,
                            unit=_metric_unit(candidate.unit, metric), metric=metric, period=period or None,
-                           period_how=how, notes=tuple(notes))
-        each = re.search(r"均|每一期|each (?:period|year)", text[clause_start:candidate.start])
-        if each and last_span is not None and period in (None, last_span.span):
-            # 在每一期...的占比均超过73%: one figure for each period of the span
-            out.extend(replace(proposed, period=code, period_how=f"{each[0]}: each period of {last_span.how.split(' ', 1)[1]}")
-                       for code in last_span.codes)
-        else:
-            out.append(proposed)
+                           period_how=how)
+        out.extend(_each_period(reading, proposed, place))
     return out
+
+
+def _entity(reading: _Reading, candidate: Candidate, place: _Place) -> tuple[tuple[str, bool] | None, bool]:
+    """The nearest name before the figure in its sentence, else the paragraph's first name (its topic),
+    else the company the text is about; and whether the sentence named it. Members of a list
+    (富国基金、...等) and holders of stakes are not what a figure is about."""
+    text = reading.text
+    for window_start in (place.sentence_start, place.paragraph_start):
+        named = [(short(nodes[0]), True) for start, end, nodes in reading.mentions
+                 if window_start <= start < candidate.start and len(nodes) == 1
+                 and not _is_holder_kind(reading.resolver, (short(nodes[0]), True))
+                 and not (text[end:end + 1] in ("、", "等") or text[start - 1:start] == "、")]
+        if named:
+            return (named[-1], True) if window_start == place.sentence_start else (named[0], False)
+    return reading.main, False
+
+
+def _list_item(reading: _Reading, candidates: Sequence[Candidate], siblings: list[int], index: int,
+               place: _Place) -> tuple[tuple[str, bool] | None, str | None, str]:
+    """For a figure of a 分别 / respectively list: the name and the period it is aligned with."""
+    if len(siblings) < 2 or not _LIST_WORDS.search(place.sentence):
+        return None, None, ""
+    position, count = siblings.index(index), len(siblings)
+    names = _listed_names(reading.text, candidates[siblings[0]].start, place.sentence_start, count)
+    name = reading.resolve(names[position]) if names else None
+    in_sentence = [m for m in reading.periods if place.sentence_start <= m.start < place.sentence_end]
+    spans = [m for m in in_sentence if len(m.codes) == count]
+    single = [m for m in in_sentence if len(m.codes) == 1 and m.codes[0] and m.codes[0] != "same-day"]
+    if spans:
+        return name, spans[0].codes[position], f"{position + 1} of {count} (分别) over {_said(spans[0])}"
+    if len(single) == count and not names:
+        return name, single[position].codes[0], f"{position + 1} of {count} (respectively)"
+    span = reading.last_span
+    if span is not None and len(span.codes) == count:
+        return name, span.codes[position], f"{position + 1} of {count} (分别) over the earlier {_said(span)}"
+    return name, None, ""
+
+
+def _said(mention: Mention) -> str:
+    """The words a period was read from: 2022年至2024年."""
+    return mention.how.split(" ", 1)[1]
+
+
+def _period_of_kind(reading: _Reading, candidate: Candidate, place: _Place, metric: str | None,
+                    period: str | None, how: str) -> tuple[str | None, str]:
+    """What the metric says of the period: a cumulative figure covers a span, a growth rate the years
+    listed before it, a listing-day figure the day named before it."""
+    text, span = reading.text, reading.last_span
+    if metric and (metric.startswith("cumulative") or any(w in text[place.sentence_start:candidate.start] for w in _CUMULATIVE)):
+        if span is not None and (period is None or how.startswith("year")):
+            return span.span, f"cumulative over {_said(span)}"
+        if span is None and how.startswith("year") and not any(
+                place.clause_start <= m.start < candidate.start for m in reading.periods):
+            return None, "cumulative: the text does not say over which period"
+    if metric and metric.endswith("-cagr"):
+        years = [m.codes[0] for m in reading.periods if place.sentence_start <= m.start < candidate.start
+                 and len(m.codes) == 1 and re.fullmatch(r"\d{4}", m.codes[0] or "")]
+        if len(years) >= 2:
+            return f"{years[0]}/{years[-1]}", "a growth rate over the years listed before it"
+    if period == "same-day" or (period is None and metric and metric.startswith("first-day") and reading.last_date):
+        return reading.last_date, "same day as the last date before it"
+    return period, how
+
+
+def _share_of_what(before: str) -> str | None:
+    """占比 / 比重: a share of what, the sentence says."""
+    if "研发" in before and "经营开支" in before:
+        return "rd-expense-share-of-opex"
+    if "研发" in before:
+        return "rd-expense-ratio"
+    if "收入" in before:
+        return "revenue-share"
+    return "market-share" if "市场" in before else None
+
+
+def _stake_holder(reading: _Reading, candidate: Candidate, place: _Place,
+                  listed_name: tuple[str, bool] | None) -> tuple[str, bool] | None:
+    """Who holds a stake: the name a list aligns with it, 实际控制人为张建中, or the person or investor
+    named before it in the sentence (Founder Zhang Jianzhong holds 36.36%)."""
+    if listed_name is not None:
+        return listed_name
+    if named := _holder(reading.text, place.clause_start, place.sentence_start):
+        return reading.resolve(named)
+    holders = [(short(nodes[0]), True) for start, _, nodes in reading.mentions
+               if place.sentence_start <= start < candidate.start and len(nodes) == 1
+               and _is_holder_kind(reading.resolver, (short(nodes[0]), True))]
+    return holders[-1] if holders else None
+
+
+def _each_period(reading: _Reading, proposed: Candidate, place: _Place) -> list[Candidate]:
+    """在每一期...的占比均超过73%: one figure for each period of the span the text is about."""
+    each = re.search(r"均|每一期|each (?:period|year)", reading.text[place.clause_start:proposed.start])
+    span = reading.last_span
+    if not each or span is None or proposed.period not in (None, span.span):
+        return [proposed]
+    return [replace(proposed, period=code, period_how=f"{each[0]}: each period of {_said(span)}") for code in span.codes]
 
 
 _BASES = (("高开", "open"), ("开盘", "open"), ("opened", "open"), ("收盘", "close"), ("closed", "close"),
@@ -1032,7 +1099,6 @@ def to_yaml(extraction: Extraction) -> str:
         evidence += [f"cue {c.cue}"] if c.cue else []
         evidence += [word for word in (c.approximation, c.circumstance) if word]
         evidence += [f"period from {c.period_how}"] if c.period_how else []
-        evidence.extend(c.notes)
         lines.append(f"  # read: {'; '.join(evidence)}")
         lines.append("  - of: " + _ref(c.entity, c.entity_known, "the company, group, product or segment"))
         if c.holder:
