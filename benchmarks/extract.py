@@ -208,6 +208,8 @@ class Report:
     misses: list[str]
     extras: list[str]
     wrong_values: list[str]
+    statuses: dict[str, int] | None
+    source: str | None
     entity_ok: int
     metric_ok: int
     period_ok: int
@@ -284,8 +286,17 @@ def measure(path: Path, facts: kg.Facts, graph) -> Report:
         if problems:
             detail.append(f"#{number} {c.text}: " + "; ".join(problems))
     language = extract_lib.guess_language(text)
-    return Report(path.name, language, rows, candidates, found, misses, extras, wrong, entity_ok, metric_ok,
-                  period_ok, detail)
+    # The facts may already hold this article (a source with its URL): then say what extract says of it.
+    url = path.read_text(encoding="utf-8").splitlines()[0].strip()
+    source = next((r.key for r in facts.of_kind("sources") if r.get("url") == url), None)
+    statuses = None
+    if source:
+        again = extract_lib.extract(text, facts=facts, graph=graph, source=source, path=path.name)
+        statuses = {}
+        for c in again.candidates:
+            statuses[c.status] = statuses.get(c.status, 0) + 1
+    return Report(path.name, language, rows, candidates, found, misses, extras, wrong, statuses, source, entity_ok,
+                  metric_ok, period_ok, detail)
 
 
 def percent(part: int, whole: int) -> str:
@@ -323,6 +334,9 @@ def render(reports: list[Report], facts_dir: Path) -> str:
         out.append("")
         out.append("Found figures with a wrong entity, metric or period: " + ("none." if not r.detail else ""))
         out += [f"- {d}" for d in r.detail]
+        if r.statuses is not None:
+            counts = ", ".join(f"{n} {status}" for status, n in sorted(r.statuses.items(), key=lambda x: (-x[1], x[0])))
+            out += ["", f"With `--source {r.source}` (the facts hold this article): {counts}."]
     return "\n".join(out) + "\n"
 
 
