@@ -703,7 +703,8 @@ def _each_period(reading: _Reading, proposed: Candidate, place: _Place) -> list[
 
 _BASES = (("高开", "open"), ("开盘", "open"), ("opened", "open"), ("收盘", "close"), ("closed", "close"),
            ("at the close", "close"), ("一度", "intraday-high"), ("盘中", "intraday-high"), ("冲到", "intraday-high"),
-           ("intraday", "intraday-high"))
+           ("intraday", "intraday-high"), ("as high as", "intraday-high"), ("high of", "intraday-high"),
+           ("during the session", "intraday-high"))
 
 
 def _basis(text: str, clause_start: int, candidate: Candidate, metric: str | None) -> str | None:
@@ -713,9 +714,11 @@ def _basis(text: str, clause_start: int, candidate: Candidate, metric: str | Non
     clause_end = candidate.end
     while clause_end < len(text) and not _ends_clause(text, clause_end):
         clause_end += 1
-    window = text[clause_start:clause_end].lower()
-    found = [basis for word, basis in _BASES if word in window]
-    return found[0] if found else "not-stated"
+    before, after = text[clause_start:candidate.start].lower(), text[candidate.end:clause_end].lower()
+    # the word nearest the figure: 一度冲到688元/股 (before it), 以600.50元/股收盘 (after it)
+    found = sorted([(len(before) - before.rfind(word), basis) for word, basis in _BASES if word in before]
+                   + [(after.find(word) + 1, basis) for word, basis in _BASES if word in after])
+    return found[0][1] if found else "not-stated"
 
 
 def _metric_unit(unit: str | None, metric: str | None) -> str | None:
@@ -931,12 +934,13 @@ def candidate_value(candidate: Candidate) -> FigureValue | None:
 
 def _amount_text(candidate: Candidate, stated: str, unit: Unit) -> str:
     """The amount as a fact file writes it for ``unit``: money keeps its currency, a count only its number."""
-    if unit.is_money or unit.notation in ("percent", "times"):
-        return stated
     match = _AMOUNT.match(stated)
-    if not match or (match["unit"] or "").strip() == unit.symbol:
+    if unit.is_money or not match:
         return stated
-    return match["num"] + (match["mult"] or "").strip()
+    number = match["num"] + (match["mult"] or "").strip()
+    if unit.notation in ("percent", "times"):
+        return number + unit.symbol          # 4,126.49 times -> 4,126.49倍
+    return stated if (match["unit"] or "").strip() == unit.symbol else number
 
 
 def compare(new: FigureValue, old: FigureValue) -> str:
