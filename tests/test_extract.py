@@ -268,3 +268,15 @@ def test_a_bound_word_further_back_in_the_clause_does_not_bound_the_figure():
         ("RMB554 million", "554000000.0", "CNY", "exact", None, None),
         ("约10亿元", "1000000000.0", "CNY", "exact", "about", "forecast"),
     ]
+
+
+def test_listing_day_figures_have_a_basis_and_the_listing_day(seed):
+    text = ("Moore Threads listed on the STAR Market on December 5. Its shares opened 468% higher, climbed as high "
+            "as RMB688 each during the session and closed at RMB600.50, up 425.46%.")
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 8))
+    assert [(c.text, c.entity, c.metric, c.basis, c.period) for c in result.candidates] == [
+        ("468%", "moore-threads", "first-day-gain", "open", "2025-12-05"),
+        ("RMB688 each", "moore-threads", "first-day-price", "intraday-high", "2025-12-05"),
+        ("RMB600.50", "moore-threads", "first-day-price", "close", "2025-12-05"),
+        ("425.46%", "moore-threads", "first-day-gain", "close", "2025-12-05"),
+    ]
