@@ -455,6 +455,7 @@ def resolve_command(facts_dir: Path, names: tuple[str, ...]) -> None:
         kg resolve 壁仞 "Biren Technology Co., Ltd." 天数
         kg resolve 上海天数智芯半导体股份有限公司 688795.SH
     """
+    from . import load_graph
     from .resolve import Resolver, describe
 
     resolver = Resolver(load_graph(facts_dir))
@@ -489,7 +490,8 @@ def extract_command(facts_dir: Path, file: Path, source: str | None, published: 
         kg extract article.txt --source cnfol-biren-offering -o candidates.yaml
         kg extract article.txt --published 2025-12-23 --format json
     """
-    from . import extract as extract_lib
+    from . import extract as extract_lib, load_facts
+    from .export import write_atomically
 
     text = extract_lib.read_text_file(file)
     day = extract_lib.parse_published(published)
@@ -518,7 +520,7 @@ def coverage_command(facts_dir: Path, file: Path, source: str | None) -> None:
     Example:
         kg coverage facts/texts/iluvatar-hkex-hearing-article.txt
     """
-    from . import coverage as coverage_lib
+    from . import checked_graph, coverage as coverage_lib, load_facts
 
     facts = load_facts(facts_dir)
     result = coverage_lib.coverage(facts, checked_graph(facts).to_rdflib(), file, source)
