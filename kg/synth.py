@@ -2,11 +2,11 @@
 
 ``write_synthetic("big", companies=13_000)`` writes a folder that ``kg validate``
 accepts: chip designers with their products, milestones, suppliers, funding
-rounds, listings, figures by period and statements, about 77 triples per
+rounds, listings, figures by period and statements, about 86 triples per
 company. Each company's facts quote sentences of an industry report whose text
 is stored beside them (one report per ten companies), so the quotes are checked
 word for word; funding rounds come from a database source without a stored
-text, so their quotes cannot be checked and a note says where they are found.
+text, so they quote nothing and a locator says where they are found.
 
 The output depends on the seed alone: company ``i`` draws from its own random
 generator, so a folder of N companies holds the first N companies of any larger
@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import UsageError, os_errors
+from .export import make_folder
 
 FIGURES_PER_FILE = 400
 COMPANIES_PER_REPORT = 10
@@ -102,10 +103,18 @@ def write_synthetic(out_dir: str | Path, companies: int, *, seed: int = 0) -> Su
     if companies < 1 or companies > MAX_COMPANIES:
         raise UsageError(f"--companies must be between 1 and {MAX_COMPANIES}, not {companies}")
     out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UsageError(f"{out} already exists and is not an empty folder; choose a new one")
+    with os_errors("write", out):
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise UsageError(f"{out} already exists and is not an empty folder; choose a new one")
     files = synthesize(companies, seed=seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    with os_errors("write", out):
+        _write_folder(out, files)
+    entries = sum(text.count("\n  - ") for name, text in files.items() if name.endswith(".yaml"))
+    return Summary(companies, len(files), entries)
+
+
+def _write_folder(out: Path, files: dict[str, str]) -> None:
+    make_folder(out.parent)
     staging = out.parent / f".{out.name}.{os.getpid()}.tmp"
     shutil.rmtree(staging, ignore_errors=True)  # what an earlier run of this process id left
     staging.mkdir()
@@ -120,8 +129,6 @@ def write_synthetic(out_dir: str | Path, companies: int, *, seed: int = 0) -> Su
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    entries = sum(text.count("\n  - ") for name, text in files.items() if name.endswith(".yaml"))
-    return Summary(companies, len(files), entries)
 
 
 def synthesize(companies: int, *, seed: int = 0) -> dict[str, str]:
@@ -342,8 +349,8 @@ class _Company:
         folder.add("funding_rounds", _entry(
             ("id", f"{self.id}-round-{_slug(round_name)}"), ("company", self.id), ("round", round_name),
             ("date", date), (which, valuation), ("investors", investors), ("source", FUNDING_DATABASE),
-            ("quote", f"{self.zh}于{year}年完成{round_name}轮融资，{'投前' if which == 'pre_money' else '投后'}估值{valuation}。"),
-            ("note", f"Synthetic: the database record of the round of {date}; the quote is its summary line."),
+            ("locator", f"the database record of the round of {date}"),
+            ("note", "Synthetic."),
         ))
 
     def write_listing(self, folder: _Folder) -> None:
@@ -359,8 +366,8 @@ class _Company:
             ))
             gain = f"{rng.randrange(20, 900)}.{rng.randrange(10, 100)}%"
             self.figures.append(_entry(
-                ("of", self.id), ("event", event), ("metric", "first-day-gain"), ("period", date),
-                ("value", gain), *self.say(f"{self.zh}上市首日涨幅达{gain}。"),
+                ("of", self.id), ("event", event), ("metric", "first-day-gain"), ("basis", "close"), ("period", date),
+                ("value", gain), *self.say(f"{self.zh}上市首日收盘涨幅达{gain}。"),
             ))
         else:
             folder.add("listing_events", _entry(

@@ -49,7 +49,7 @@ from rdflib.namespace import OWL
 from .build import PREFIXES
 from .errors import UsageError
 from .formats import LANGS, VIEW_FORMATS, VIEW_NAMES, pick_format
-from .export import write_atomically
+from .export import check_xml, write_atomically
 from .ontology import GPU, KGR, ontology_graph
 
 _DERIVED_FROM = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
@@ -822,7 +822,9 @@ def _render_exchange(network: nx.MultiDiGraph, format: str, lang: str) -> bytes:
         text = "\n".join(nx.generate_gexf(_exchange_copy(network, lang, gexf=True)))
         # networkx stamps today's date on <meta>; a view must not change from one day to the next.
         text = re.sub(r' lastmodifieddate="[^"]*"', "", text, count=1)
-    return (text + "\n").encode("utf-8")
+    data = (text + "\n").encode("utf-8")
+    check_xml(data, "GraphML" if format == "graphml" else "GEXF")  # a control character in a name breaks XML
+    return data
 
 
 def _size(style: Style, degree: int) -> float:

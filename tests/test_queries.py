@@ -364,8 +364,12 @@ def test_an_unknown_parameter_is_named(graph, catalog):
 @pytest.mark.parametrize("name, param, value, message", [
     ("loss-ranking", "top", "two", "'two' is not a whole number"),
     ("loss-ranking", "top", "1.5", "'1.5' is not a whole number"),
-    ("figures", "min", "1e9", "'1e9' is not a decimal number such as 2.8 or 280000000"),
-    ("timeline", "from", "2025-13-01", "'2025-13-01' is not a date written YYYY-MM-DD"),
+    ("figures", "min", "1e9", "'1e9' has an exponent; write the number out, e.g. 100000000"),
+    ("figures", "min", "1,5", "'1,5': a comma separates thousands, in groups of three (1,890 or 1,890,000); "
+                              "write a decimal point as a full stop (1.5 if the comma is a decimal point)"),
+    ("loss-ranking", "top", "9" * 5000, f"'{'9' * 30}…{'9' * 10}' has 5000 digits before the point; a figure has at most 18"),
+    ("timeline", "from", "2025-13-01", "'2025-13-01' is not a date that exists"),
+    ("timeline", "from", "0000-01-01", "'0000-01-01': 0000 is not a year a fact can be about; write a year from 1000 to 9999"),
     ("timeline", "from", "2025/01/01", "'2025/01/01' is not a date written YYYY-MM-DD"),
     ("listing-race", "lang", "fr", "'fr' is not one of en, zh"),
 ])
