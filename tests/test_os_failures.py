@@ -185,7 +185,7 @@ def test_a_stray_os_error_still_gets_the_tools_message(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError(errno.EIO, "Input/output error", "facts/organizations.yaml")
 
-    monkeypatch.setattr(kg, "load_facts", broken)  # the command imports it from the package when it runs
+    monkeypatch.setattr(kg, "load_facts", broken)
     result = CliRunner().invoke(main, ["validate", "--facts", "facts"])
     assert result.exit_code == 2
     assert result.stderr == ("Error: cannot use facts/organizations.yaml: an input/output error "
