@@ -54,3 +54,21 @@ def facts() -> kg.Facts:
 def graph(facts):
     """The checked graph of the shipped facts; tests must not change it."""
     return kg.check_facts(facts)
+
+
+# Debian's chromium, driven by Playwright; no browser is ever downloaded. Without the
+# background-networking flags Chromium keeps reaching for hosts this machine cannot reach.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every page test."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = need_tool("chromium", "apt-get install chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

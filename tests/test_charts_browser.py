@@ -11,23 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import need_tool
-from playwright.sync_api import sync_playwright
 from test_charts import figure, year
-from test_views_browser import CHROMIUM_ARGS, Opened, png_pixels
+from test_views_browser import Opened, png_pixels
 
 from kg import charts
 
 READY = "() => window.kgChart && (window.kgChart.ready === true || window.kgChart.error !== null)"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = need_tool("chromium", "apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

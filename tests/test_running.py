@@ -22,6 +22,7 @@ from kg.results import Result, render
 from kg.stores import MemoryStore, RemoteSettings, RemoteStore
 
 from conftest import ROOT, SEED
+from servers import silent_server  # noqa: F401 - a fixture
 
 HEAVY = ("pyvis", "networkx", "pyshacl", "kg.views", "IPython")
 
@@ -89,33 +90,6 @@ def test_the_library_runs_on_oxigraph_and_keeps_rdflib_graphs(graph):
     update = queries.parse_query('INSERT DATA { <https://w3id.org/gpu-kg/id/x> <http://www.w3.org/2000/01/rdf-schema#label> "x" }')
     assert queries.run(copy, update, allow_update=True).records() == [{"added": Literal(1), "removed": Literal(0)}]
     assert (URIRef(KGR + "x"), RDFS.label, Literal("x")) in copy
-
-
-@pytest.fixture
-def silent_server() -> Iterator[str]:
-    """Accepts connections and never answers."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept():
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                pass
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for connection in held:
-        connection.close()
-    listener.close()
 
 
 def test_the_time_limit_covers_finding_a_parameter_on_a_remote_store(silent_server):

@@ -34,7 +34,7 @@ from kg.stores import (
     StoreUnavailable, TruncatedResult, construct_as_select, line_chunks, ntriples, open_store, substitute,
 )
 from servers import (  # noqa: F401 - the session fixtures that start the servers
-    VIRTUOSO_MAX_ROWS, loopback_without_proxy, oxigraph_server, virtuoso_server,
+    VIRTUOSO_MAX_ROWS, loopback_without_proxy, oxigraph_server, silent_server, virtuoso_server,
 )
 
 from conftest import SEED
@@ -332,33 +332,6 @@ def test_every_setting_and_location_is_documented():
 
 
 # --- timeouts, retries, refusals (stand-in servers) ----------------------------------------------
-
-
-@pytest.fixture
-def silent_server() -> Iterator[str]:
-    """Accepts connections and never answers."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept():
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                pass
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for connection in held:
-        connection.close()
-    listener.close()
 
 
 @pytest.fixture

@@ -13,25 +13,14 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from conftest import need_tool
 # Playwright is a test dependency: without it collection fails, as it should.
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from kg import views
 
 HOSTILE = Path(__file__).parent / "fixtures" / "views" / "hostile.ttl"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 READY = "() => window.kgView && window.kgView.ready === true"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = need_tool("chromium", "apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
