@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from . import views as views_lib
 from . import queries as queries_lib
 from .build import PREFIXES
 from .errors import UsageError
-from .results import FORMATS as RESULT_FORMATS, format_for as result_format_for, render
+from .results import FORMATS as RESULT_FORMATS, encode, format_for as result_format_for, render
 from .stores import MEMORY, Document, MemoryStore, Store, open_store
 
 TURTLE_NAME = "gpu-kg.ttl"
@@ -315,10 +316,12 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
               help="A parameter value: an id, a name in English or Chinese, or an IRI for an entity. Repeat for more.")
 @click.option("--format", "format_name", type=click.Choice(list(RESULT_FORMATS)),
-              help="table (default on a terminal), csv (default otherwise), tsv, json, md; "
+              help="table (default on a terminal), csv (default otherwise), tsv, json, xml, md, xlsx; "
                    "guessed from the -o suffix when not given.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (atomically); standard output when not given.")
+@click.option("--bom", is_flag=True, help="Start text output with a byte-order mark, so Excel reads Chinese in a CSV file.")
+@click.option("--raw", is_flag=True, help="On a terminal, show every value exactly, uncut and ungrouped.")
 @lang_option
 @click.option("--allow-update", is_flag=True, help="Let a SPARQL UPDATE change the graph in memory (never facts/).")
 @click.option("--allow-service", is_flag=True, help="Let SERVICE, LOAD, FROM and USING fetch data over the network.")
@@ -326,9 +329,12 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @store_option
 @_reports_errors
 def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params: tuple[str, ...],
-                  format_name: str | None, output: Path | None, lang: str | None, allow_update: bool,
-                  allow_service: bool, timeout: float, store_spec: str | None) -> None:
+                  format_name: str | None, output: Path | None, bom: bool, raw: bool, lang: str | None,
+                  allow_update: bool, allow_service: bool, timeout: float, store_spec: str | None) -> None:
     """Run a saved query by NAME, a .rq FILE, or inline SPARQL.
+
+    On a terminal the table fits the window (long text cut, amounts grouped);
+    --raw shows exact values, as pipes and files always get them.
 
     \b
     Examples:
@@ -336,22 +342,32 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         kg query company-profile --param company=天数智芯 --lang zh
         kg query financial-series -p company=biren -p metric=net-loss --format md
         kg query derived-revenue-cagr -o cagr.json
+        kg query listing-race -o listing-race.xlsx          # typed cells: numbers, dates
+        kg query investors --lang zh -o investors.csv --bom  # Excel opens it with Chinese intact
         kg query 'SELECT ?c WHERE { ?c a gpu:ChipDesigner } ORDER BY ?c'
         kg query listing-race --store oxigraph:out/store   # no rebuild: the store kg build filled
     """
     values = _param_values(params)
-    chosen = result_format_for(format_name, output, terminal=output is None and sys.stdout.isatty())
+    on_terminal = output is None and sys.stdout.isatty()
+    chosen = result_format_for(format_name, output, terminal=on_terminal)
+    if chosen == "xlsx" and on_terminal:
+        raise UsageError("xlsx is a binary format; write it to a file with -o result.xlsx")
     found = queries_lib.check_request(queries_lib.find_query(query, catalog_dir), values, lang=lang,
                                       allow_update=allow_update, allow_service=allow_service)
     result = queries_lib.run(_graph_or_store(store_spec, facts_dir), found, values, lang=lang, allow_update=allow_update,
                              allow_service=allow_service, timeout=timeout)
-    text = render(result, chosen, prefixes=PREFIX_TEXT)
     if found.form == "update":
         click.echo("The update changed the graph in memory only; facts/ are unchanged.", err=True)
+    if on_terminal and chosen == "table" and not raw:
+        click.echo(render(result, chosen, prefixes=PREFIX_TEXT, width=shutil.get_terminal_size().columns), nl=False)
+        return
+    data = encode(result, chosen, prefixes=PREFIX_TEXT, bom=bom)
     if output is None:
-        click.echo(text, nl=False)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     else:
-        write_atomically(output, text.encode("utf-8"))
+        write_atomically(output, data)
         count = "true/false" if result.is_boolean else f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
         click.echo(f"wrote {output} ({chosen}, {count})", err=True)
 
