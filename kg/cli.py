@@ -391,3 +391,39 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
     """
     summary = write_synthetic(out_dir, companies, seed=seed)
     click.echo(f"wrote {summary.entries} entries for {summary.companies} companies in {summary.files} files under {out_dir}")
+
+
+# --- the web app ------------------------------------------------------------------------
+
+
+@main.command("serve")
+@facts_option
+@catalog_option
+@click.option("--port", default=8711, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default answers this machine only.")
+@timeout_option
+@store_option
+@_reports_errors
+def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: str, timeout: float,
+                  store_spec: str | None) -> None:
+    """Serve a local web app and a SPARQL endpoint over the graph (read-only).
+
+    Pages: the saved queries as forms with sortable results and CSV, JSON and
+    Excel downloads; a page per entity with every statement's source; the
+    network views; a SPARQL editor. For programs: /sparql (SPARQL 1.1
+    Protocol) and /api/queries/NAME?param=value. Needs pip install 'gpu-kg[serve]'.
+
+    \b
+    Examples:
+        kg serve                                  # then open http://127.0.0.1:8711/
+        kg serve --port 9000 --store oxigraph:out/store
+    """
+    from . import serve as serve_lib
+
+    serve_lib.check_installed()
+    site = serve_lib.Site(_graph_or_store(store_spec, facts_dir), catalog_dir=catalog_dir, timeout=timeout)
+    if host not in serve_lib.LOOPBACK_NAMES:
+        click.echo(f"Warning: listening on {host}: other machines can reach this server", err=True)
+    serve_lib.serve(site, host=host, port=port,
+                    started=lambda url: click.echo(f"serving {url} (read-only; Ctrl-C to stop)", err=True))

@@ -1,0 +1,706 @@
+"""``kg serve``: a local, read-only web app and SPARQL endpoint over the graph.
+
+Pages for people (the saved queries as forms, results as sortable tables with
+downloads, one page per entity with every statement's source, the network
+views, a SPARQL editor) and two interfaces for programs: a SPARQL 1.1 Protocol
+endpoint at ``/sparql`` (https://www.w3.org/TR/sparql11-protocol/) and the
+saved queries as a web API at ``/api/queries/NAME``, in grlc's style
+(https://github.com/CLARIAH/grlc).
+
+Every query, saved, typed in the editor or sent to ``/sparql``, goes through
+:func:`kg.queries.run`, the one guarded path: read-only, no SERVICE or LOAD, a
+time limit, parameters bound as RDF terms. Pages put text in only through
+Jinja's autoescaping, and every response carries a Content-Security-Policy that
+allows the app's own scripts and styles and no request to another host.
+
+Starlette (https://www.starlette.io/) answers the requests and uvicorn serves
+them; both are the optional extra ``gpu-kg[serve]``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from . import queries as queries_lib
+from . import views as views_lib
+from .build import PREFIXES, new_graph
+from .errors import InputError, KgError, UsageError
+from .export import serialize
+from .ontology import GPU, KGR
+from .results import Result, encode, render, short_name
+from .stores import Store, entity_keys, normal_name
+from .tables import amount_text
+
+try:  # the optional extra: the rest of gpu-kg works without it
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+except ImportError:  # pragma: no cover - reported by check_installed
+    Starlette = None  # type: ignore[assignment,misc]
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_PORT = 8711
+WEB = Path(__file__).parent / "web"
+PREFIX_TEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+# The app's own pages: its scripts and styles, requests to itself only, never framed.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+COMPLETIONS = 20  # names offered at most for one prefix
+
+# What a results format is called in a URL, the media type it is served as, and the file suffix.
+RESULT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+GRAPH_TYPES = {"turtle": "text/turtle", "nt": "application/n-triples"}
+# Other names clients use for the same formats (SPARQLWrapper sends ``format=json``, Jena ``results=...``).
+_ALIASES = {"srj": "json", "application/json": "json", "application/sparql-results+json": "json",
+            "srx": "xml", "application/xml": "xml", "text/xml": "xml", "application/sparql-results+xml": "xml",
+            "text/csv": "csv", "text/tab-separated-values": "tsv", "ttl": "turtle", "text/turtle": "turtle",
+            "n3": "turtle", "text/n3": "turtle", "ntriples": "nt", "n-triples": "nt", "application/n-triples": "nt",
+            "text/plain": "nt", "rdf+xml": "turtle"}
+_GPU = str(GPU)
+_UNIT_SUFFIXES = {"cny": "CNY", "hkd": "HKD", "usd": "USD", "pct": "%"}
+
+
+def check_installed() -> None:
+    """A clear message, not an ImportError, when the ``serve`` extra is missing."""
+    if Starlette is None:
+        raise UsageError("kg serve needs the web framework: pip install 'gpu-kg[serve]'")
+
+
+# --- the graph and what the pages ask of it ---------------------------------------------------
+
+
+@dataclass
+class Entity:
+    """One named thing, as the completion box offers it."""
+
+    iri: str
+    key: str                  # what a parameter is given: the id, or gpu:Term for the ontology's
+    en: str = ""
+    zh: str = ""
+    types: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()   # normalised: labels, other names, notations, ids
+
+    def as_json(self) -> dict[str, str]:
+        return {"value": self.key, "iri": self.iri, "en": self.en, "zh": self.zh}
+
+
+_NAMES = """
+PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>
+SELECT ?entity ?type ?name WHERE {
+  ?entity a ?type .
+  FILTER(isIRI(?entity) && STRSTARTS(STR(?type), STR(gpu:)))
+  OPTIONAL { ?entity rdfs:label|skos:altLabel|skos:prefLabel|gpu:legalName|skos:notation ?name }
+}"""
+_SUBCLASSES = "SELECT ?class WHERE { ?class rdfs:subClassOf* ?_of_iri }"
+_OUT = "SELECT ?p ?o WHERE { ?_entity_iri ?p ?o } ORDER BY ?p ?o"
+_IN = "SELECT ?s ?p WHERE { ?s ?p ?_entity_iri } ORDER BY ?s ?p"
+_AROUND = "SELECT ?s ?p ?o WHERE { ?s ?link ?_entity_iri . ?s ?p ?o } ORDER BY ?s ?p ?o"
+_SOURCES = """
+PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>
+SELECT DISTINCT ?source ?p ?o WHERE {
+  { ?_entity_iri gpu:source ?source } UNION { ?s ?link ?_entity_iri . ?s gpu:source ?source }
+  ?source ?p ?o
+} ORDER BY ?source ?p ?o"""
+_LABELS = """
+SELECT DISTINCT ?x ?label WHERE {
+  { BIND(?_entity_iri AS ?x) } UNION { ?_entity_iri ?x ?o } UNION { ?_entity_iri ?p ?x }
+  UNION { ?x ?p ?_entity_iri } UNION { ?s ?l ?_entity_iri . ?s ?x ?o } UNION { ?s ?l ?_entity_iri . ?s ?p ?x }
+  UNION { ?_entity_iri ?sp ?s . ?s ?x ?o }
+  ?x rdfs:label ?label
+}"""
+
+
+class Site:
+    """The graph (or store), the catalog, and what the pages keep between requests."""
+
+    def __init__(self, source: Graph | Store, *, catalog_dir: str | Path | None = None,
+                 timeout: float | None = queries_lib.DEFAULT_TIMEOUT):
+        self.source = source
+        self.catalog_dir = catalog_dir
+        self.timeout = timeout
+        self.catalog = queries_lib.load_catalog(catalog_dir, headers_only=True)
+        self._parsed: dict[str, queries_lib.Query] = {}
+        self._entities: list[Entity] | None = None
+        self._subclasses: dict[str, frozenset[str]] = {}
+        self._network = None
+        self._views: dict[str, bytes] = {}
+        self._lock = threading.Lock()  # rdflib's graph is read by one query at a time
+
+    # -- running, always through kg.queries.run --
+
+    def saved(self, name: str) -> queries_lib.Query:
+        if name not in self.catalog:
+            raise NotFound(f"no saved query called '{name}'")
+        if name not in self._parsed:
+            self._parsed[name] = queries_lib.parsed(self.catalog[name])
+        return self._parsed[name]
+
+    def inline(self, text: str) -> queries_lib.Query:
+        if text not in self._parsed:
+            self._parsed[text] = queries_lib.parse_query(text, name="query", source=queries_lib.INLINE)
+        return self._parsed[text]
+
+    def run(self, query: queries_lib.Query, values: Mapping[str, str] | None = None, *,
+            lang: str | None = None) -> Result:
+        with self._lock:
+            return queries_lib.run(self.source, query, values, lang=lang, timeout=self.timeout)
+
+    def graph(self) -> Graph:
+        return self.source.graph() if isinstance(self.source, Store) else self.source
+
+    # -- names, for the completion box --
+
+    def entities(self) -> list[Entity]:
+        if self._entities is None:
+            found: dict[str, dict[str, Any]] = {}
+            for entity, kind, name in self.run(self.inline(_NAMES)).rows:
+                entry = found.setdefault(str(entity), {"types": set(), "names": set(), "en": "", "zh": ""})
+                entry["types"].add(str(kind))
+                if isinstance(name, Literal):
+                    entry["names"].add(normal_name(str(name)))
+            labels = self.run(self.inline("SELECT ?x ?label WHERE { ?x rdfs:label ?label }")).rows
+            for node, label in labels:
+                entry = found.get(str(node))
+                if entry is not None and isinstance(label, Literal) and label.language in ("en", "zh"):
+                    entry[label.language] = entry[label.language] or str(label)
+            self._entities = sorted(
+                (Entity(iri, _key(iri), entry["en"], entry["zh"], frozenset(entry["types"]),
+                        frozenset(entry["names"] | entity_keys(iri)))
+                 for iri, entry in found.items() if entry["en"] or entry["zh"]),
+                key=lambda e: (e.en or e.zh).casefold())
+        return self._entities
+
+    def subclasses(self, kind: str) -> frozenset[str]:
+        if kind not in self._subclasses:
+            rows = self.run(self.inline(_SUBCLASSES), {"of": kind}).rows
+            self._subclasses[kind] = frozenset(str(row[0]) for row in rows) | {kind}
+        return self._subclasses[kind]
+
+    def complete(self, text: str, kind: str | None = None, limit: int = COMPLETIONS) -> list[Entity]:
+        """Entities whose name, in either language, or id starts with or contains ``text``."""
+        wanted = normal_name(text)
+        if not wanted:
+            return []
+        allowed = self.subclasses(kind) if kind else None
+        ranked = []
+        for entity in self.entities():
+            if allowed is not None and not entity.types & allowed:
+                continue
+            if wanted in entity.names:
+                rank = 0
+            elif any(name.startswith(wanted) for name in entity.names):
+                rank = 1
+            elif any(wanted in name for name in entity.names):
+                rank = 2
+            else:
+                continue
+            ranked.append((rank, entity))
+        ranked.sort(key=lambda pair: pair[0])
+        return [entity for _, entity in ranked[:limit]]
+
+    # -- the network views --
+
+    def view(self, name: str, lang: str) -> bytes:
+        if name not in views_lib.VIEW_NAMES:
+            raise NotFound(f"no view called '{name}'")
+        key = f"{name}/{lang}"
+        if key not in self._views:
+            with self._lock:
+                if self._network is None:
+                    self._network = views_lib.project(self.graph())
+                network = self._network
+            self._views[key] = views_lib.render(views_lib.named_view(network, name), "html", lang=lang)
+        return self._views[key]
+
+
+def _key(iri: str) -> str:
+    if iri.startswith(str(KGR)):
+        return iri[len(str(KGR)):]
+    if iri.startswith(str(GPU)):
+        return "gpu:" + iri[len(str(GPU)):]
+    return iri
+
+
+class NotFound(KgError):
+    """No such page, query or entity."""
+
+
+# --- what the pages show --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    sort: str = ""
+    href: str = ""
+    exact: str = ""
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[tuple[str, str, bool], ...]   # (name, unit, numeric)
+    rows: tuple[tuple[Cell, ...], ...]
+    boolean: bool | None = None
+
+
+def entity_href(iri: str) -> str:
+    return "/entity?" + urlencode({"iri": iri})
+
+
+def cell(term: Node | None) -> Cell:
+    """How one value shows in a table: amounts grouped, IRIs linked to their entity page."""
+    if term is None:
+        return Cell("")
+    if isinstance(term, URIRef):
+        return Cell(short_name(term, PREFIX_TEXT), sort=short_name(term, PREFIX_TEXT), href=entity_href(str(term)),
+                    exact=str(term))
+    if isinstance(term, BNode):
+        return Cell(f"_:{term}")
+    amount = amount_text(term)
+    if amount is not None:
+        try:
+            sort = str(Decimal(str(term)))
+        except InvalidOperation:
+            sort = str(term)
+        return Cell(amount, sort=sort, exact=str(term), numeric=True)
+    text = str(term)
+    return Cell(text, sort=text)
+
+
+def table(result: Result) -> Table:
+    if result.is_boolean:
+        return Table((), (), result.boolean)
+    numeric = [bool(cells := [r[i] for r in result.rows if r[i] is not None])
+               and all(amount_text(c) is not None for c in cells) for i in range(len(result.variables))]
+    columns = tuple((name, _unit_of(name), numeric[i]) for i, name in enumerate(result.variables))
+    return Table(columns, tuple(tuple(cell(term) for term in row) for row in result.rows))
+
+
+def _unit_of(column: str) -> str:
+    return _UNIT_SUFFIXES.get(column.rsplit("_", 1)[-1], "") if "_" in column else ""
+
+
+@dataclass
+class Statement:
+    """A node that points at the entity (a figure, an event, a relation) with all it says."""
+
+    node: Cell
+    links: list[str] = field(default_factory=list)
+    properties: list[tuple[Cell, Cell]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def entity_page(site: Site, text: str) -> dict[str, Any]:
+    """Everything about one entity: its triples, the statements pointing at it, their sources."""
+    iri = queries_lib.expand_name(text)
+    if iri is None:
+        try:
+            iri = queries_lib.resolve(site.graph(), text)
+        except UsageError as err:
+            raise NotFound(str(err)) from None
+    values = {"entity": str(iri)}
+    labels: dict[str, dict[str, str]] = {}
+    for node, label in site.run(site.inline(_LABELS), values).rows:
+        if isinstance(label, Literal):
+            labels.setdefault(str(node), {}).setdefault(label.language or "", str(label))
+
+    def named(term: Node | None) -> Cell:
+        shown = cell(term)
+        if isinstance(term, URIRef) and str(term) in labels:
+            names = labels[str(term)]
+            text = names.get("en") or names.get("") or names.get("zh") or shown.text
+            return Cell(text, sort=text, href=shown.href, exact=str(term))
+        return shown
+
+    own = [(named(p), named(o)) for p, o in site.run(site.inline(_OUT), values).rows]
+    incoming = site.run(site.inline(_IN), values).rows
+    around = site.run(site.inline(_AROUND), values).rows
+    sources: dict[str, dict[str, Any]] = {}
+    for source, predicate, value in site.run(site.inline(_SOURCES), values).rows:
+        entry = sources.setdefault(str(source), {"iri": str(source), "href": entity_href(str(source)),
+                                                 "title": "", "url": "", "published": "", "publisher": ""})
+        # Compared as text: the ontology's closed namespace raises on a term this version lacks.
+        what = str(predicate)
+        if what == _GPU + "url":
+            entry["url"] = str(value)
+        elif predicate == RDFS.label and not entry["title"]:
+            entry["title"] = str(value)
+        elif what == _GPU + "published":
+            entry["published"] = str(value)
+        elif what == _GPU + "publisher":
+            entry["publisher"] = named(value).text
+    for entry in sources.values():
+        entry["title"] = entry["title"] or short_name(URIRef(entry["iri"]), PREFIX_TEXT)
+    statements: dict[str, Statement] = {}
+    for node, predicate in incoming:
+        statement = statements.setdefault(str(node), Statement(named(node)))
+        statement.links.append(named(predicate).text)
+    for node, predicate, value in around:
+        statement = statements[str(node)]
+        if str(predicate) == _GPU + "source":
+            statement.sources.append(str(value))
+        statement.properties.append((named(predicate), named(value)))
+    names = labels.get(str(iri), {})
+    own_sources = [str(o.exact) for p, o in own if p.exact == _GPU + "source"]
+    if not own and not statements:
+        raise NotFound(f"nothing in the graph is about {short_name(iri, PREFIX_TEXT)}")
+    return {
+        "iri": str(iri),
+        "short": short_name(iri, PREFIX_TEXT),
+        "en": names.get("en", ""),
+        "zh": names.get("zh", ""),
+        "types": [o.text for p, o in own if p.exact == str(RDF.type)],
+        "own": own,
+        "own_sources": own_sources,
+        "statements": sorted(statements.values(), key=lambda s: (s.links, s.node.sort)),
+        "sources": sources,
+    }
+
+
+# --- the SPARQL protocol ----------------------------------------------------------------------
+
+
+def negotiate(accept: str, requested: str | None, *, graph: bool) -> str:
+    """The format to answer in: the one named by ``format``, else the best the Accept header allows."""
+    offered = GRAPH_TYPES if graph else {k: v for k, v in RESULT_TYPES.items() if k != "xlsx"}
+    if requested:
+        name = _ALIASES.get(requested.lower(), requested.lower())
+        if name in offered:
+            return name
+        if not graph and name == "xlsx":
+            return name
+        if graph and name in ("json", "xml", "csv", "tsv"):
+            return "turtle"  # a client that always asks for a results format gets the graph in Turtle
+        raise UsageError(f"unknown format '{requested}'; choose one of {', '.join(offered)}")
+    best, best_q = None, 0.0
+    for index, part in enumerate(accept.split(",") if accept else []):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        name = _ALIASES.get(media)
+        if name in offered and q > best_q:
+            best, best_q = name, q
+        elif media in ("*/*", "application/*", "text/*") and q > best_q and best is None:
+            best, best_q = next(iter(offered)), q * 0.5
+    return best or next(iter(offered))
+
+
+def answer(site: Site, text: str, *, accept: str = "", requested: str | None = None) -> tuple[bytes, str]:
+    """A query sent to /sparql answered in the negotiated format: (body, media type)."""
+    query = queries_lib.parse_query(text, name="query", source=queries_lib.INLINE)
+    if query.form == "update":
+        raise Refused("this endpoint is read-only: SPARQL UPDATE is refused")
+    graph_form = query.form in ("construct", "describe")
+    chosen = negotiate(accept, requested, graph=graph_form)
+    result = site.run(query)
+    if graph_form:
+        out = new_graph()
+        for triple in result.rows:
+            out.add(tuple(triple))
+        media = GRAPH_TYPES[chosen]
+        return serialize(out, chosen), media + "; charset=utf-8"
+    return encode(result, chosen), _media(chosen)
+
+
+def _media(name: str) -> str:
+    media = RESULT_TYPES[name]
+    return media if name == "xlsx" else media + "; charset=utf-8"
+
+
+class Refused(KgError):
+    """What the endpoint does not do: updates."""
+
+
+# --- the web app -----------------------------------------------------------------------------
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(WEB / "templates"), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["entity_href"] = entity_href
+    return env
+
+
+class _Headers:
+    """Adds the Content-Security-Policy and the other safety headers to every response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                extra = {b"content-security-policy": CSP.encode(), b"x-content-type-options": b"nosniff",
+                         b"referrer-policy": b"no-referrer", b"x-frame-options": b"DENY",
+                         b"cross-origin-resource-policy": b"same-origin"}
+                headers += [(name, value) for name, value in extra.items() if name not in names]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return await self.app(scope, receive, with_headers)
+
+
+def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
+    """The Starlette application over ``site``."""
+    check_installed()
+    env = _environment()
+
+    def page(template: str, status: int = 200, **context) -> HTMLResponse:
+        return HTMLResponse(env.get_template(template).render(**context), status_code=status)
+
+    def error_page(err: Exception, status: int) -> HTMLResponse:
+        return page("error.html", status, message=str(err), status=status)
+
+    def index(request: Request) -> Response:
+        by_tag: dict[str, list[queries_lib.Query]] = {}
+        for name, query in sorted(site.catalog.items()):
+            by_tag.setdefault(query.tags[0] if query.tags else "other", []).append(query)
+        return page("index.html", groups=sorted(by_tag.items()), views=_view_links())
+
+    def query_page(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            query = site.saved(name)
+        except NotFound as err:
+            return error_page(err, 404)
+        values = {k: v for k, v in request.query_params.items() if query.param(k) is not None}
+        fields = [_field(param, values.get(param.name)) for param in _ordered(query.params)]
+        context: dict[str, Any] = {"query": query, "fields": fields}
+        given = {k: v for k, v in values.items() if v.strip()}
+        try:
+            result = site.run(query, given)
+        except (UsageError, InputError) as err:
+            return page("query.html", 400, error=str(err), **context)
+        except queries_lib.QueryTimeout as err:
+            return page("query.html", 503, error=str(err), **context)
+        shown = urlencode(sorted(given.items()))
+        downloads = [(fmt, f"/api/queries/{name}?" + urlencode(sorted({**given, "format": fmt}.items())),
+                      f"{name}.{fmt}") for fmt in ("csv", "json", "xlsx")]
+        return page("query.html", table=table(result), downloads=downloads, shown=shown, **context)
+
+    def api_list(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        listing = [{
+            "name": name, "summary": query.title, "description": query.description, "tags": list(query.tags),
+            "url": f"{base}/api/queries/{name}",
+            "params": [{"name": p.name, "type": p.type, "required": p.required and p.default is None,
+                        "default": p.default, "class": str(p.kind) if p.kind else None,
+                        "description": p.description, "enum": list(p.choices) or None}
+                       for p in _ordered(query.params)],
+        } for name, query in sorted(site.catalog.items())]
+        return JSONResponse(listing)
+
+    def api_query(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            query = site.saved(name)
+        except NotFound as err:
+            return PlainTextResponse(str(err) + "\n", status_code=404)
+        requested = request.query_params.get("format")
+        values = {k: v for k, v in request.query_params.items() if k != "format"}
+        try:
+            chosen = negotiate(request.headers.get("accept", ""), requested, graph=False)
+            result = site.run(query, values)
+        except (UsageError, InputError) as err:
+            return PlainTextResponse(str(err) + "\n", status_code=400)
+        except queries_lib.QueryTimeout as err:
+            return PlainTextResponse(str(err) + "\n", status_code=503)
+        headers = {}
+        if requested:
+            headers["content-disposition"] = f'attachment; filename="{name}.{chosen}"'
+        return Response(encode(result, chosen, bom=chosen == "csv" and request.query_params.get("bom") == "1"),
+                        media_type=_media(chosen), headers=headers)
+
+    def complete(request: Request) -> Response:
+        kind = request.query_params.get("class") or None
+        if kind:
+            expanded = queries_lib.expand_name(kind)
+            kind = str(expanded) if expanded is not None else None
+        found = site.complete(request.query_params.get("q", ""), kind)
+        return JSONResponse([entity.as_json() for entity in found])
+
+    def entity(request: Request) -> Response:
+        text = request.query_params.get("iri") or request.query_params.get("id") or ""
+        if not text.strip():
+            return RedirectResponse("/", status_code=303)
+        try:
+            return page("entity.html", **entity_page(site, text))
+        except NotFound as err:
+            return error_page(err, 404)
+
+    def views_page(request: Request) -> Response:
+        return page("views.html", views=_view_links())
+
+    def view(request: Request) -> Response:
+        lang = request.query_params.get("lang", "en")
+        if lang not in views_lib.LANGS:
+            lang = "en"
+        try:
+            data = site.view(request.path_params["name"], lang)
+        except NotFound as err:
+            return error_page(err, 404)
+        # The page's own policy, which allows its inline scripts by their hashes, sent as a header too.
+        found = re.search(rb'http-equiv="Content-Security-Policy" content="([^"]*)"', data)
+        headers = {"content-security-policy": found.group(1).decode() if found else CSP}
+        return Response(data, media_type="text/html; charset=utf-8", headers=headers)
+
+    def editor(request: Request) -> Response:
+        example = ("PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>\n"
+                   "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n\n"
+                   "SELECT ?company ?name WHERE {\n  ?company a gpu:ChipDesigner ; rdfs:label ?name .\n"
+                   "  FILTER(LANG(?name) = \"en\")\n} ORDER BY ?name\n")
+        response = page("editor.html", example=example)
+        # YASGUI's table and editor set inline styles as they lay out; styles only, never scripts.
+        response.headers["content-security-policy"] = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+        return response
+
+    async def sparql(request: Request) -> Response:
+        params = dict(request.query_params)
+        text = params.get("query")
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            body = (await request.body()).decode("utf-8", errors="replace")
+            if content_type == "application/sparql-query":
+                text = body
+            elif content_type == "application/x-www-form-urlencoded":
+                form = dict(parse_qsl(body, keep_blank_values=True))
+                params.update(form)
+                text = form.get("query", text)
+                if "update" in form:
+                    return PlainTextResponse("this endpoint is read-only: SPARQL UPDATE is refused\n", status_code=403)
+            elif content_type == "application/sparql-update":
+                return PlainTextResponse("this endpoint is read-only: SPARQL UPDATE is refused\n", status_code=403)
+            else:
+                return PlainTextResponse("send the query as application/sparql-query or as a form field "
+                                         "(application/x-www-form-urlencoded)\n", status_code=415)
+        if "update" in params and text is None:
+            return PlainTextResponse("this endpoint is read-only: SPARQL UPDATE is refused\n", status_code=403)
+        if text is None:
+            if "text/html" in request.headers.get("accept", ""):
+                return RedirectResponse("/editor", status_code=303)
+            return PlainTextResponse("give a SPARQL query in the `query` parameter (SPARQL 1.1 Protocol); "
+                                     "/editor is an editor for people\n", status_code=400)
+        if params.get("default-graph-uri") or params.get("named-graph-uri"):
+            return PlainTextResponse("this endpoint has one graph; default-graph-uri and named-graph-uri are "
+                                     "not supported\n", status_code=400)
+        requested = params.get("format") or params.get("output") or params.get("results")
+        try:
+            body, media = await run_in_threadpool(answer, site, text, accept=request.headers.get("accept", ""),
+                                                  requested=requested)
+        except Refused as err:
+            return PlainTextResponse(str(err) + "\n", status_code=403)
+        except InputError as err:
+            return PlainTextResponse("\n".join(str(p) for p in err.problems) + "\n", status_code=400)
+        except UsageError as err:
+            status = 403 if "SERVICE" in str(err) or "LOAD" in str(err) or "FROM" in str(err) else 400
+            return PlainTextResponse(str(err) + "\n", status_code=status)
+        except queries_lib.QueryTimeout as err:
+            return PlainTextResponse(str(err) + "\n", status_code=503)
+        return Response(body, media_type=media, headers={"vary": "accept"})
+
+    async def not_found(request: Request, exc) -> Response:
+        return error_page(Exception(f"nothing at {request.url.path}"), 404)
+
+    routes = [
+        Route("/", index),
+        Route("/queries/{name}", query_page),
+        Route("/api/queries", api_list),
+        Route("/api/queries/{name}", api_query),
+        Route("/api/complete", complete),
+        Route("/entity", entity),
+        Route("/views", views_page),
+        Route("/views/{name}", view),
+        Route("/editor", editor),
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
+    ]
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES),
+                  Middleware(_Headers)]
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found})
+
+
+def _view_links() -> list[dict[str, str]]:
+    return [{"name": name, "title": views_lib.NAMED_VIEWS[name].title_en, "title_zh": views_lib.NAMED_VIEWS[name].title_zh,
+             "href": f"/views/{name}"} for name in views_lib.VIEW_NAMES]
+
+
+def _ordered(params) -> list[queries_lib.Param]:
+    return sorted(params, key=lambda p: (p.name == "lang", not p.required, p.name))
+
+
+def _field(param: queries_lib.Param, given: str | None) -> dict[str, Any]:
+    """One form field: its input type, its value (what was given, else the default), its help."""
+    value = given if given is not None else (param.default or "")
+    if param.type == "iri" and given is None and value:
+        value = _key(value)
+    kind = {"integer": "number", "decimal": "text", "date": "date"}.get(param.type, "text")
+    return {
+        "name": param.name, "type": param.type, "input": kind, "value": value, "required": param.required,
+        "choices": param.choices, "description": param.description,
+        "class": _key(str(param.kind)) if param.kind else "", "complete": param.type == "iri",
+        "help": queries_lib.describe_type(param),
+    }
+
+
+# --- running the server -----------------------------------------------------------------------
+
+
+def serve(site: Site, *, host: str = LOOPBACK, port: int = DEFAULT_PORT,
+          started: Callable[[str], None] | None = None) -> None:
+    """Serve ``site`` until interrupted; ``started`` is told the address once it listens."""
+    check_installed()
+    import uvicorn
+
+    loopback = host in LOOPBACK_NAMES
+    app = create_app(site, allowed_hosts=LOOPBACK_NAMES if loopback else ["*"])
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
+                            server_header=False)
+    server = uvicorn.Server(config)
+    if started is not None:
+        shown = f"[{host}]" if ":" in host else host
+        original = server.startup
+
+        async def startup(sockets=None):
+            await original(sockets=sockets)
+            if server.started:
+                started(f"http://{shown}:{port}/")
+
+        server.startup = startup  # type: ignore[method-assign]
+    server.run()
