@@ -482,8 +482,8 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
     check_installed()
     env = _environment()
 
-    def page(template: str, status: int = 200, **context) -> HTMLResponse:
-        return HTMLResponse(env.get_template(template).render(**context), status_code=status)
+    def page(template: str, status_code: int = 200, **context) -> HTMLResponse:
+        return HTMLResponse(env.get_template(template).render(**context), status_code=status_code)
 
     def error_page(err: Exception, status: int) -> HTMLResponse:
         return page("error.html", status, message=str(err), status=status)
@@ -534,7 +534,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         except NotFound as err:
             return PlainTextResponse(str(err) + "\n", status_code=404)
         requested = request.query_params.get("format")
-        values = {k: v for k, v in request.query_params.items() if k != "format"}
+        values = {k: v for k, v in request.query_params.items() if k not in ("format", "bom")}
         try:
             chosen = negotiate(request.headers.get("accept", ""), requested, graph=False)
             result = site.run(query, values)
@@ -651,9 +651,9 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES),
-                  Middleware(_Headers)]
-    return Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found})
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES)]
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found})
+    return _Headers(app)  # outermost, so that even an error page carries the headers
 
 
 def _view_links() -> list[dict[str, str]]:
