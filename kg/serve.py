@@ -81,6 +81,7 @@ _ALIASES = {"srj": "json", "application/json": "json", "application/sparql-resul
             "n3": "turtle", "text/n3": "turtle", "ntriples": "nt", "n-triples": "nt", "application/n-triples": "nt",
             "text/plain": "nt", "rdf+xml": "turtle"}
 _GPU = str(GPU)
+_WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
 _UNIT_SUFFIXES = {"cny": "CNY", "hkd": "HKD", "usd": "USD", "pct": "%"}
 
 
@@ -148,21 +149,28 @@ class Site:
         self._subclasses: dict[str, frozenset[str]] = {}
         self._network = None
         self._views: dict[str, bytes] = {}
-        self._lock = threading.Lock()  # rdflib's graph is read by one query at a time
+        # One request at a time parses SPARQL (pyparsing is not thread-safe) and reads rdflib's graph.
+        self._lock = threading.RLock()
 
     # -- running, always through kg.queries.run --
 
     def saved(self, name: str) -> queries_lib.Query:
         if name not in self.catalog:
             raise NotFound(f"no saved query called '{name}'")
-        if name not in self._parsed:
-            self._parsed[name] = queries_lib.parsed(self.catalog[name])
-        return self._parsed[name]
+        with self._lock:
+            if name not in self._parsed:
+                self._parsed[name] = queries_lib.parsed(self.catalog[name])
+            return self._parsed[name]
 
-    def inline(self, text: str) -> queries_lib.Query:
-        if text not in self._parsed:
-            self._parsed[text] = queries_lib.parse_query(text, name="query", source=queries_lib.INLINE)
-        return self._parsed[text]
+    def inline(self, text: str, *, keep: bool = True) -> queries_lib.Query:
+        """Parse SPARQL text; the app's own queries are kept parsed, a client's are not."""
+        with self._lock:
+            if text in self._parsed:
+                return self._parsed[text]
+            query = queries_lib.parse_query(text, name="query", source=queries_lib.INLINE)
+            if keep:
+                self._parsed[text] = query
+            return query
 
     def run(self, query: queries_lib.Query, values: Mapping[str, str] | None = None, *,
             lang: str | None = None) -> Result:
@@ -175,6 +183,10 @@ class Site:
     # -- names, for the completion box --
 
     def entities(self) -> list[Entity]:
+        with self._lock:
+            return self._entity_list()
+
+    def _entity_list(self) -> list[Entity]:
         if self._entities is None:
             found: dict[str, dict[str, Any]] = {}
             for entity, kind, name in self.run(self.inline(_NAMES)).rows:
@@ -195,6 +207,10 @@ class Site:
         return self._entities
 
     def subclasses(self, kind: str) -> frozenset[str]:
+        with self._lock:
+            return self._subclasses_of(kind)
+
+    def _subclasses_of(self, kind: str) -> frozenset[str]:
         if kind not in self._subclasses:
             rows = self.run(self.inline(_SUBCLASSES), {"of": kind}).rows
             self._subclasses[kind] = frozenset(str(row[0]) for row in rows) | {kind}
@@ -343,12 +359,14 @@ def entity_page(site: Site, text: str) -> dict[str, Any]:
     sources: dict[str, dict[str, Any]] = {}
     for source, predicate, value in site.run(site.inline(_SOURCES), values).rows:
         entry = sources.setdefault(str(source), {"iri": str(source), "href": entity_href(str(source)),
-                                                 "title": "", "url": "", "published": "", "publisher": ""})
+                                                 "title": "", "url": "", "link": False, "published": "",
+                                                 "publisher": ""})
         # Compared as text: the ontology's closed namespace raises on a term this version lacks.
         what = str(predicate)
         if what == _GPU + "url":
             entry["url"] = str(value)
-        elif predicate == RDFS.label and not entry["title"]:
+            entry["link"] = bool(_WEB_URL.match(str(value)))  # never a javascript: or data: link
+        elif predicate == RDFS.label and (not entry["title"] or getattr(value, "language", None) == "en"):
             entry["title"] = str(value)
         elif what == _GPU + "published":
             entry["published"] = str(value)
@@ -419,7 +437,7 @@ def negotiate(accept: str, requested: str | None, *, graph: bool) -> str:
 
 def answer(site: Site, text: str, *, accept: str = "", requested: str | None = None) -> tuple[bytes, str]:
     """A query sent to /sparql answered in the negotiated format: (body, media type)."""
-    query = queries_lib.parse_query(text, name="query", source=queries_lib.INLINE)
+    query = site.inline(text, keep=False)
     if query.form == "update":
         raise Refused("this endpoint is read-only: SPARQL UPDATE is refused")
     graph_form = query.form in ("construct", "describe")
