@@ -81,6 +81,7 @@ _ALIASES = {"srj": "json", "application/json": "json", "application/sparql-resul
             "n3": "turtle", "text/n3": "turtle", "ntriples": "nt", "n-triples": "nt", "application/n-triples": "nt",
             "text/plain": "nt", "rdf+xml": "turtle"}
 _GPU = str(GPU)
+_DATES = {XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth}
 _WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
 _UNIT_SUFFIXES = {"cny": "CNY", "hkd": "HKD", "usd": "USD", "pct": "%"}
 
@@ -275,6 +276,7 @@ class Cell:
     href: str = ""
     exact: str = ""
     numeric: bool = False
+    nowrap: bool = False   # dates and other short codes are not broken over lines
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,7 @@ def cell(term: Node | None) -> Cell:
             sort = str(term)
         return Cell(amount, sort=sort, exact=str(term), numeric=True)
     text = str(term)
-    return Cell(text, sort=text)
+    return Cell(text, sort=text, nowrap=isinstance(term, Literal) and term.datatype in _DATES)
 
 
 def table(result: Result) -> Table:
@@ -690,7 +692,8 @@ def _field(param: queries_lib.Param, given: str | None) -> dict[str, Any]:
         value = _key(value)
     kind = {"integer": "number", "decimal": "text", "date": "date"}.get(param.type, "text")
     return {
-        "name": param.name, "type": param.type, "input": kind, "value": value, "required": param.required,
+        "name": param.name, "type": param.type, "input": kind, "value": value,
+        "required": param.required and param.default is None,
         "choices": param.choices, "description": param.description,
         "class": _key(str(param.kind)) if param.kind else "", "complete": param.type == "iri",
         "help": queries_lib.describe_type(param),
