@@ -18,10 +18,13 @@ from functools import cache, lru_cache
 
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
 
-from .facts import Facts, FigureValue, Record
+from .facts import Facts, FigureValue, Provenance, Record
 from .ontology import GPU, KGR, ontology_graph, vocabulary
+from .reconcile import Reconciled
 from .terms import from_rdflib, literal, to_rdflib
-from .values import Amount, Date, Period, canonical_decimal
+from .values import (
+    APPROXIMATION_CUES, LOWER_BOUND_CUES, UPPER_BOUND_CUES, Amount, Date, Period, canonical_decimal,
+)
 
 PREFIXES = {
     "gpu": Namespace(str(GPU)),
@@ -43,7 +46,7 @@ XML_NS = Namespace("http://www.w3.org/XML/1998/namespace")
 GRAPH_IRI = URIRef("https://w3id.org/gpu-kg/graph")
 
 # Facts without an id are named by kind and key: kgr:figure/iluvatar/revenue/2024.
-IRI_PREFIX = {"milestones": "milestone/", "supply_chain": "supply/", "figures": "figure/"}
+IRI_PREFIX = {"milestones": "milestone/", "supply_chain": "supply/", "figures": "figure/", "positions": "position/"}
 _PRODUCT_CLASS = {"line": GPU.ProductLine, "generation": GPU.ProductGeneration, "product": GPU.Product}
 
 
@@ -82,6 +85,12 @@ FIELD_OF = {
     GPU.date: "date", GPU.statedDate: "stated_date", GPU.value: "value", GPU.minValue: "between",
     GPU.maxValue: "between", GPU.quote: "quote", GPU.note: "note", GPU.text: "text", GPU.url: "url",
     GPU.language: "language", RDFS.label: "name", SKOS.altLabel: "aliases",
+    GPU.rank: "rank", GPU.rankReason: "rank_reason", GPU.basis: "basis", GPU.approximation: "approximation",
+    GPU.circumstance: "circumstance", GPU.saidBy: "said_by", GPU.holder: "holder", GPU.market: "market",
+    GPU.sponsor: "sponsors", GPU.cornerstoneInvestor: "cornerstone_investors", GPU.security: "security",
+    GPU.securityOf: "company", GPU.listedOn: "venue", GPU.ticker: "ticker", GPU.person: "person",
+    GPU.organization: "organization", GPU.positionRole: "role", GPU.positionTitle: "title", GPU.former: "former",
+    GPU.locator: "locator", GPU.published: "published", GPU.author: "author",
 }
 
 
@@ -98,17 +107,57 @@ def origins(facts: Facts) -> dict[URIRef, Record]:
 
 
 def in_english(amount: Amount) -> str:
-    """An amount for an English label: ``CNY 540,000,000``, ``68.8%``, ``16,800 chips``."""
+    """An amount for an English label: ``CNY 540,000,000``, ``HKD 17.0``, ``68.8%``, ``16,800 chips``."""
     value = amount.value
     number = f"{value:,}" if isinstance(value, int) else format(value.normalize(), ",f")
-    unit = amount.unit.notation
-    if unit == "CNY":
-        return f"CNY {number}"
-    if unit == "percent":
+    unit = amount.unit
+    if unit.is_money:
+        return f"{unit.notation} {number}"
+    if unit.notation == "percent":
         return f"{number}%"
-    if unit == "times":
+    if unit.notation == "times":
         return f"{number}x"
-    return f"{number} {unit}{'' if value == 1 else 's'}"
+    return f"{number} {unit.notation}{'' if value == 1 else 's'}"
+
+
+_BOUND_WORDS = {"at-least": ("over ", "超"), "at-most": ("at most ", "最高")}
+_APPROXIMATE_WORDS = {"about": ("about ", "约"), "nearly": ("nearly ", "近"), "rounded": ("", "")}
+_CIRCUMSTANCE_WORDS = {"forecast": (" (forecast)", "(预计)"), "hypothetical": (" (hypothetical)", "(假设)"),
+                       "planned": (" (planned)", "(计划)")}
+
+
+def shown_value(figure: FigureValue, lang: str) -> str:
+    """A figure's value for a label, never more exact than it is: "at most about HKD 4,850,000,000 (forecast)"."""
+    i = 0 if lang == "en" else 1
+    if figure.qualifier == "range":
+        text = (f"{in_english(figure.low)}–{in_english(figure.high)}" if lang == "en"
+                else f"{figure.low.stated}–{figure.high.stated}")
+    elif lang == "en":
+        text = in_english(figure.value)
+    else:
+        text = _without_cues(figure.value.stated)
+    approximate = _APPROXIMATE_WORDS.get(figure.approximation or "", ("", ""))[i]
+    if figure.approximation == "rounded" and lang == "en":
+        text += " (rounded)"
+    text = approximate + text
+    text = _BOUND_WORDS.get(figure.qualifier, ("", ""))[i] + text
+    return text + _CIRCUMSTANCE_WORDS.get(figure.circumstance or "", ("", ""))[i]
+
+
+def _without_cues(stated: str) -> str:
+    """The stated number without the cue words the label adds back in their place."""
+    text = stated
+    for cues in (UPPER_BOUND_CUES, tuple(APPROXIMATION_CUES), LOWER_BOUND_CUES):
+        for cue in cues:
+            if text.lower().startswith(cue):
+                text = text[len(cue):].strip()
+                break
+    return text
+
+
+def _lang_of(text: str) -> str:
+    return "en" if text.isascii() and any(c.isalpha() for c in text) else "zh"
+
 
 class FactGraph:
     """A built graph, subject by subject, in the string terms of ``kg.terms``.
@@ -153,20 +202,22 @@ def build_graph(facts: Facts, *, with_ontology: bool = True) -> Graph:
 
 def fact_graph(facts: Facts, *, with_ontology: bool = True) -> FactGraph:
     """``build_graph`` without rdflib: the form the checks and exports work on."""
-    return FactGraph(graph_subjects(facts.records, names_of(facts.records), with_ontology=with_ontology))
+    return FactGraph(graph_subjects(facts.records, names_of(facts.records), facts.reconciliation.statements,
+                                    with_ontology=with_ontology))
 
 
-def graph_subjects(records: Iterable[Record], names: Mapping[str, dict[str, str]], *,
+def graph_subjects(records: Iterable[Record], names: Mapping[str, dict[str, str]],
+                   reconciled: Mapping[str, Reconciled] | None = None, *,
                    with_ontology: bool = True) -> dict[str, list[tuple[str, str]]]:
-    builder = RecordBuilder(names)
+    builder = RecordBuilder(names, reconciled)
     subjects: dict[str, list[tuple[str, str]]] = {}
     if with_ontology:
         for subject, pairs in ontology_subjects().items():
             subjects[subject] = list(pairs)
     periods: dict[str, Period] = {}
     for record in records:
-        subject, pairs = builder.build(record)
-        subjects.setdefault(subject, []).extend(pairs)
+        for subject, pairs in builder.build(record):
+            subjects.setdefault(subject, []).extend(pairs)
         for period in periods_of(record):
             periods.setdefault(period.code, period)
     for period in periods.values():
@@ -221,11 +272,12 @@ class _Terms:
 
 
 T = _Terms()
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 XSD_NS = str(XSD)
 _XSD_INTEGER, _XSD_DECIMAL = XSD_NS + "integer", XSD_NS + "decimal"
 KGR_TEXT = str(KGR)
 _PRODUCT_TERMS = {kind: str(cls) for kind, cls in _PRODUCT_CLASS.items()}
-_QUALIFIERS = {"exact": T.Exact, "at-least": T.AtLeast, "range": T.Range}
+_QUALIFIERS = {"exact": T.Exact, "at-least": T.AtLeast, "at-most": T.AtMost, "range": T.Range}
 
 
 @lru_cache(maxsize=None)
@@ -275,8 +327,9 @@ class RecordBuilder:
     names of every id a record refers to (``names``), not only the record.
     """
 
-    def __init__(self, names: Mapping[str, dict[str, str]]):
+    def __init__(self, names: Mapping[str, dict[str, str]], reconciled: Mapping[str, Reconciled] | None = None):
         self.names = names
+        self.reconciled = reconciled or {}
         self.vocab = vocabulary()
         self.codes = _codes()
         self.concept_labels = _concept_labels()
@@ -284,15 +337,30 @@ class RecordBuilder:
         self.pairs: list[tuple[str, str]] = []
         self._adders: dict[str, Callable[[Record], None]] = {}
 
-    def build(self, record: Record) -> tuple[str, list[tuple[str, str]]]:
+    def build(self, record: Record) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The record's subject and its pairs, then those of its references (one per source when several)."""
         self.pairs = []
         adder = self._adders.get(record.kind)
         if adder is None:
             adder = self._adders[record.kind] = getattr(self, "add_" + record.kind)
         adder(record)
-        if record.kind != "sources":
-            self.add_provenance(record)
-        return record_term(record), self.pairs
+        subject = record_term(record)
+        if record.kind == "sources":
+            return [(subject, self.pairs)]
+        if not record.merged:
+            self.add_provenance(record.provenance[0], record.kind == "figures")
+            return [(subject, self.pairs)]
+        made = [(subject, self.pairs)]
+        for said in record.merged:
+            self.add(T.source, kgr(said.source))
+        for said in record.merged:
+            reference = f"{subject}/ref/{said.source}"
+            self.add(PROV_DERIVED, reference)
+            self.pairs = [(T.type, T.Reference)]
+            self.add_provenance(said, True)
+            made.append((reference, self.pairs))
+            self.pairs = made[0][1]
+        return made
 
     def add(self, predicate: str, obj: str) -> None:
         self.pairs.append((predicate, obj))
@@ -317,13 +385,21 @@ class RecordBuilder:
         self.add(T.label, literal(en, "en"))
         self.add(T.label, literal(zh, "zh"))
 
-    def add_provenance(self, record: Record) -> None:
-        self.add(T.source, kgr(record.ref("source")))
-        self.refs(T.citedSource, record, "cites")
-        for quote in record.get("quote", ()):
+    def add_provenance(self, said: Provenance, ranked: bool) -> None:
+        """Who says it and where; the rank always on a statement of its own source (a figure, a reference)."""
+        self.add(T.source, kgr(said.source))
+        for cited in said.cites:
+            self.add(T.citedSource, kgr(cited))
+        for quote in said.quotes:
             self.add(T.quote, literal(quote, "zh"))
-        if "note" in record.values:
-            self.add(T.note, literal(record["note"], "en"))
+        if said.locator is not None:
+            self.add(T.locator, literal(said.locator, "en"))
+        if said.note is not None:
+            self.add(T.note, literal(said.note, "en"))
+        if ranked or said.rank != "normal":
+            self.add(T.rank, self.code("Rank", said.rank))
+        if said.rank_reason is not None:
+            self.add(T.rankReason, literal(said.rank_reason, "en"))
 
     def add_common(self, record: Record) -> None:
         for predicate, name in ((T.inSector, "in_sectors"), (T.servesSector, "serves_sectors"),
@@ -371,6 +447,10 @@ class RecordBuilder:
             self.add(T.url, literal(r["url"], datatype=XSD_NS + "anyURI"))
         if "language" in r.values:
             self.add(T.language, literal(r["language"], datatype=XSD_NS + "language"))
+        if "published" in r.values:
+            self.add(T.published, _date(r["published"]))
+        for author in r.get("author", ()):
+            self.add(T.author, literal(author))
         if "note" in r.values:
             self.add(T.note, literal(r["note"], "en"))
 
@@ -381,7 +461,7 @@ class RecordBuilder:
         for lang, text in r.get("legal_name", {}).items():
             self.add(T.legalName, literal(text, lang))
         if "founded" in r.values:
-            self.add(T.foundedIn, literal(r["founded"], datatype=XSD_NS + "gYear"))
+            self.add(T.foundedIn, _date(r["founded"]))
         if "headquarters" in r.values:
             self.add(T.headquarteredIn, kgr(r.ref("headquarters")))
         if "part_of" in r.values:
@@ -400,6 +480,39 @@ class RecordBuilder:
         self.add_names(r)
         if "within" in r.values:
             self.add(T.locatedIn, kgr(r.ref("within")))
+
+    def add_people(self, r: Record) -> None:
+        self.add(T.type, T.Person)
+        self.add_names(r)
+
+    def add_positions(self, r: Record) -> None:
+        role = self.code("PositionRole", r["role"])
+        person, organization = r.ref("person"), r.ref("organization")
+        self.add(T.type, T.Position)
+        self.add(T.person, kgr(person))
+        self.add(T.organization, kgr(organization))
+        self.add(T.positionRole, role)
+        for lang, text in r.get("title", {}).items():
+            self.add(T.positionTitle, literal(text, lang))
+        former = r.get("former") == "true"
+        if "former" in r.values:
+            self.add(T.former, literal(r["former"], datatype=XSD_NS + "boolean"))
+        title = r.get("title", {})
+        self.add_labels(
+            f"{self.name(person, 'en')}: {'former ' if former else ''}{title.get('en') or self.concept_label(role, 'en')}"
+            f" of {self.name(organization, 'en')}",
+            f"{self.name(person, 'zh')}:{'曾任' if former else ''}{self.name(organization, 'zh')}"
+            f"{title.get('zh') or self.concept_label(role, 'zh')}",
+        )
+
+    def add_securities(self, r: Record) -> None:
+        company = r.ref("company")
+        self.add(T.type, T.Security)
+        self.add(T.securityOf, kgr(company))
+        self.add(T.ticker, literal(r["ticker"]))
+        if "venue" in r.values:
+            self.add(T.listedOn, kgr(r.ref("venue")))
+        self.add_labels(f"{self.name(company, 'en')} ({r['ticker']})", f"{self.name(company, 'zh')}({r['ticker']})")
 
     def add_sectors(self, r: Record) -> None:
         self.add(T.type, T.Sector)
@@ -476,6 +589,10 @@ class RecordBuilder:
         self.add(T.eventType, kind)
         if "venue" in r.values:
             self.add(T.venue, kgr(r.ref("venue")))
+        if "security" in r.values:
+            self.add(T.security, kgr(r.ref("security")))
+        self.refs(T.sponsor, r, "sponsors")
+        self.refs(T.cornerstoneInvestor, r, "cornerstone_investors")
         self.add_when(r)
         venue = r.ref("venue")
         at_en = f" on {self.name(venue, 'en')}" if venue else ""
@@ -487,48 +604,70 @@ class RecordBuilder:
 
     def add_figures(self, r: Record) -> None:
         metric = self.code("Metric", r["metric"])
-        unit_notation = self.vocab.metric_units[r["metric"]].notation
         stated: FigureValue = r["figure"]
         of = r.ref("of")
         self.add(T.type, T.Figure)
         self.add(T.figureOf, kgr(of))
         self.add(T.metric, metric)
-        self.add(T.unit, self.code("Unit", unit_notation))
+        self.add(T.unit, self.code("Unit", stated.unit.notation))
         self.use_period(T.period, r["period"])
         if "reference_period" in r.values:
             self.use_period(T.referencePeriod, r["reference_period"])
-        for name, predicate in (("segment", T.segment), ("event", T.listingEvent)):
+        for name, predicate in (("segment", T.segment), ("event", T.listingEvent), ("holder", T.holder),
+                                ("market", T.market), ("said_by", T.saidBy)):
             if name in r.values:
                 self.add(predicate, kgr(r.ref(name)))
         self.add(T.qualifier, _QUALIFIERS[stated.qualifier])
+        for name, predicate, concept in (("approximation", T.approximation, "Approximation"),
+                                         ("circumstance", T.circumstance, "Circumstance")):
+            if getattr(stated, name):
+                self.add(predicate, self.code(concept, getattr(stated, name)))
+        if "basis" in r.values:
+            self.add(T.basis, self.code("PriceBasis", r["basis"]))
         if stated.value is not None:
             self.add(T.value, _number(stated.value.value))
-            self.add(T.statedValue, literal(stated.value.stated, "zh"))
-            shown_en = ("over " if stated.qualifier == "at-least" else "") + in_english(stated.value)
-            shown_zh = ("超" if stated.qualifier == "at-least" else "") + stated.value.stated
+            self.add(T.statedValue, literal(stated.value.stated, _lang_of(stated.value.stated)))
         else:
             self.add(T.minValue, _number(stated.low.value))
             self.add(T.maxValue, _number(stated.high.value))
-            self.add(T.statedValue, literal(f"{stated.low.stated}—{stated.high.stated}", "zh"))
-            shown_en = f"{in_english(stated.low)}–{in_english(stated.high)}"
-            shown_zh = f"{stated.low.stated}–{stated.high.stated}"
+            self.add(T.statedValue, literal(f"{stated.low.stated}—{stated.high.stated}", _lang_of(stated.low.stated)))
+        shown_en, shown_zh = shown_value(stated, "en"), shown_value(stated, "zh")
+        reconciled = self.reconciled.get(r.key)
+        if reconciled is None or reconciled.best:
+            self.add(T.type, T.BestRank)
+        if reconciled is not None:
+            for predicate, keys in ((T.roundingOf, reconciled.rounding_of), (T.agreesWith, reconciled.agrees_with),
+                                    (T.conflictsWith, reconciled.conflicts_with)):
+                for key in keys:
+                    self.add(predicate, KGR_TEXT + "figure/" + key)
         subject_en, subject_zh = self.name(of, "en"), self.name(of, "zh")
-        if "segment" in r.values:
-            segment = r.ref("segment")
-            subject_en += f" {self.name(segment, 'en')}"
-            subject_zh += self.name(segment, "zh")
+        for name in ("segment", "market"):
+            if name in r.values:
+                subject_en += f" {self.name(r.ref(name), 'en')}"
+                subject_zh += self.name(r.ref(name), "zh")
+        if "holder" in r.values:
+            holder = r.ref("holder")
+            subject_en = f"{self.name(holder, 'en')} in {subject_en}"
+            subject_zh = f"{self.name(holder, 'zh')}对{subject_zh}"
         period = r["period"]
         if "reference_period" in r.values:  # "60%" means nothing without "of FY2024"
             shown_en += f" of {r['reference_period'].label_en}"
             shown_zh = f"{r['reference_period'].label_zh}的{shown_zh}"
+        basis_en = basis_zh = ""
+        if "basis" in r.values:
+            basis = self.code("PriceBasis", r["basis"])
+            basis_en = f" ({self.concept_label(basis, 'en')})"
+            basis_zh = f"({self.concept_label(basis, 'zh')})"
         self.add_labels(
-            f"{subject_en} {self.concept_label(metric, 'en')} {period.label_en}: {shown_en}",
-            f"{subject_zh}{period.label_zh}{self.concept_label(metric, 'zh')}:{shown_zh}",
+            f"{subject_en} {self.concept_label(metric, 'en')} {period.label_en}{basis_en}: {shown_en}",
+            f"{subject_zh}{period.label_zh}{self.concept_label(metric, 'zh')}{basis_zh}:{shown_zh}",
         )
 
     def add_statements(self, r: Record) -> None:
         self.add(T.type, T.Statement)
         self.refs(T.statementAbout, r, "about")
+        if "said_by" in r.values:
+            self.add(T.saidBy, kgr(r.ref("said_by")))
         self.add(T.statementKind, self.code("StatementKind", r["kind"]))
         for lang, text in r["text"].items():
             self.add(T.text, literal(text, lang))

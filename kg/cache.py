@@ -40,7 +40,7 @@ import os
 import re
 import sys
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,8 +52,10 @@ from .build import (
 from .errors import InputError, KgError, Problem
 from .export import _alive, turtle_blocks, turtle_from_blocks
 from .facts import (
-    SCHEMA, Record, _check_quotes, _check_references, _read_file, fact_files, load_facts, paused_gc, shown,
+    SCHEMA, Record, _check_quotes, _check_references, _merge, _read_file, fact_files, figure_group, load_facts,
+    paused_gc, shown,
 )
+from .reconcile import Reconciled, reconcile
 from .ontology import ontology_dir, vocabulary
 from .progress import QUIET, Progress
 from .shacl import Data, Incomplete, Unsupported, compiled_shapes
@@ -62,7 +64,7 @@ from .values import parse_period
 from .yamltree import read_yaml
 
 CACHE_NAME = ".kg-cache"
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Built:
     records: int
     files: int
     compiled: int   # files read and compiled this time; the others came from the cache
+    warnings: tuple[Problem, ...] = ()   # conflicts no rank settles (kg.reconcile)
+    notices: tuple[Problem, ...] = ()    # what the reader merged (kg.facts)
 
 
 @dataclass
@@ -93,14 +97,15 @@ class Unit:
     imports: list[str]           # ids its records refer to
     periods: list[str]           # period codes its records use
     blocks: list[bytes]          # the Turtle of each subject, in subject order
+    more: list[str] = field(default_factory=list)  # subjects besides its records' own (references)
 
     def subjects(self) -> list[str]:
-        """Its subjects in order (a record makes one subject; see ``build.record_term``)."""
+        """Its subjects in order (a record makes one subject, and a reference per source when several)."""
         made = [KGR_TEXT + key for key in self.ids]
         for fact in self.facts:
             kind, key = fact.split("\t", 1)
             made.append(KGR_TEXT + IRI_PREFIX.get(kind, "") + key)
-        return sorted(made)
+        return sorted(made + self.more)
 
     def definitions(self) -> dict[str, tuple]:
         """What files referring to its ids depend on: kind, names, types, stored text."""
@@ -136,7 +141,10 @@ def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | Non
         if work is None:
             work = _from_scratch(root, by_name, contents, files, progress)
         if store is not None:
-            store.save(work, cached)
+            if work.cacheable:
+                store.save(work, cached)
+            else:
+                store.forget()
         return work.built
 
 
@@ -148,6 +156,7 @@ class _Work:
     units: dict[str, Unit]
     fresh: set[str]              # units compiled by this build
     texts: dict[str, str]        # source id -> sha256 of its stored text
+    cacheable: bool = True       # files can be compiled alone next time
 
 
 # --- from scratch --------------------------------------------------------------------------
@@ -162,8 +171,9 @@ def _from_scratch(root: Path, by_name: dict[str, Path], contents: dict[Path, byt
     names = names_of(facts.records)
     progress.stage("building", len(files))
     units, subjects = {}, {}
+    reconciled = facts.reconciliation.statements
     for name, records in records_of.items():
-        units[name], made = _compile(name, files[name], records, names)
+        units[name], made = _compile(name, files[name], records, names, reconciled)
         subjects.update(made)
         progress.advance()
     progress.done()
@@ -174,7 +184,22 @@ def _from_scratch(root: Path, by_name: dict[str, Path], contents: dict[Path, byt
         subjects.update(more)
     check(FactGraph(subjects, unique=True), lambda: origins(facts))
     texts, _ = _read_texts(root, units.values())
-    return _Work(_join(units, periods, len(files)), units, set(units), texts)
+    # A fact several sources give, or a figure several statements give, ties files together:
+    # such a build is not kept for the quick path, which compiles a file on its own.
+    cacheable = not any(unit.more for unit in units.values()) and all(
+        len(keys) == 1 for keys in _figure_groups(units.values()).values())
+    built = replace(_join(units, periods, len(files)), warnings=facts.warnings, notices=facts.notices)
+    return _Work(built, units, set(units), texts, cacheable)
+
+
+def _figure_groups(units) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for unit in units:
+        for fact in unit.facts:
+            kind, key = fact.split("\t", 1)
+            if kind == "figures":
+                groups.setdefault(figure_group(key), []).append(key)
+    return groups
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -184,15 +209,18 @@ def _relative(path: Path, root: Path) -> str:
 # --- one file --------------------------------------------------------------------------------
 
 def _compile(name: str, digest: str, records: list[Record], names: dict[str, dict[str, str]],
-             ) -> tuple[Unit, dict[str, tuple[tuple[str, str], ...]]]:
+             reconciled: dict[str, Reconciled]) -> tuple[Unit, dict[str, tuple[tuple[str, str], ...]]]:
     """A file's unit, and its subjects' pairs (for the shapes)."""
-    builder = RecordBuilder(names)
+    builder = RecordBuilder(names, reconciled)
     made: dict[str, list[tuple[str, str]]] = {}
+    more: list[str] = []
     imports: set[str] = set()
     periods: dict[str, None] = {}
     for record in records:
-        subject, pairs = builder.build(record)
-        made.setdefault(subject, []).extend(pairs)
+        for i, (subject, pairs) in enumerate(builder.build(record)):
+            made.setdefault(subject, []).extend(pairs)
+            if i:
+                more.append(subject)
         imports.update(_refs(record))
         periods.update(dict.fromkeys(period.code for period in periods_of(record)))
     subjects = FactGraph(made).subjects
@@ -204,6 +232,7 @@ def _compile(name: str, digest: str, records: list[Record], names: dict[str, dic
         texts={r.key: r["text"] for r in with_id if r.kind == "sources" and "text" in r.values},
         facts=[f"{r.kind}\t{r.key}" for r in records if "id" not in r.values],
         imports=sorted(imports), periods=list(periods), blocks=[block for _, block in turtle_blocks(subjects)],
+        more=more,
     )
     return unit, subjects
 
@@ -281,10 +310,11 @@ def _quick(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes], fi
             tree = read_yaml(path, shown(path), contents[path])
         except InputError:
             raise _Redo from None
-        records_of[name] = _read_file(tree, vocab, problems, {})
-        if problems:
-            raise _Redo
-        return records_of[name]
+        records = _merge(_read_file(tree, vocab, problems, {}), problems, [])
+        if problems or any(record.merged for record in records):
+            raise _Redo  # a problem, or facts of several sources: the full build says what
+        records_of[name] = records
+        return records
 
     progress.stage("reading changed facts", len(changed))
     for name in sorted(changed):
@@ -321,7 +351,10 @@ def _quick(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes], fi
         _check_references(records, problems, {}, kinds)
         if problems:
             raise _Redo
-        units[name], made = _compile(name, files[name], records, names)
+        reconciled = reconcile(records)
+        if reconciled.warnings:
+            raise _Redo
+        units[name], made = _compile(name, files[name], records, names, reconciled.statements)
         subjects.update(made)
 
     for name in sorted(changed):
@@ -341,6 +374,8 @@ def _quick(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes], fi
     _check_quotes(compiled, root, problems, texts)
     if problems:
         raise _Redo
+    if any(len(keys) > 1 for keys in _figure_groups(units.values()).values()):
+        raise _Redo  # several statements of one figure: best values span files
     periods = _periods(units.values())
     types = {}
     for unit in units.values():
@@ -398,12 +433,19 @@ class _Store:
             path=name, digest=meta["digest"], records=meta["records"], triples=meta["triples"], ids=meta["ids"],
             kinds=[kind_names[i] for i in meta["kinds"]], names=meta["names"],
             types=[type_table[i] for i in meta["types"]], texts=meta["texts"], facts=meta["facts"],
-            imports=meta["imports"], periods=meta["periods"], blocks=blocks,
+            imports=meta["imports"], periods=meta["periods"], blocks=blocks, more=meta["more"],
         )
-        if start != len(turtle) or len(blocks) != len(unit.ids) + len(unit.facts) or not (
+        if start != len(turtle) or len(blocks) != len(unit.ids) + len(unit.facts) + len(unit.more) or not (
                 len(unit.ids) == len(unit.kinds) == len(unit.names) == len(unit.types)):
             raise ValueError(f"{name}: inconsistent unit")
         return unit
+
+    def forget(self) -> None:
+        """No quick path next time: the next build starts from scratch."""
+        try:
+            (self.directory / "index.json").unlink(missing_ok=True)
+        except OSError:
+            pass
 
     def save(self, work: _Work, cached: _Cached | None) -> None:
         """Write the units compiled, then the index; a failure to write leaves no cache rather than a wrong one."""
@@ -440,7 +482,7 @@ def _unit_files(unit: Unit) -> tuple[bytes, bytes]:
         "ids": unit.ids, "kind_table": kind_names, "kinds": [kind_names.index(kind) for kind in unit.kinds],
         "names": unit.names, "type_table": type_table, "types": [type_index[tuple(types)] for types in unit.types],
         "texts": unit.texts, "facts": unit.facts, "imports": unit.imports, "periods": unit.periods,
-        "sizes": [len(block) for block in unit.blocks],
+        "sizes": [len(block) for block in unit.blocks], "more": unit.more,
     }, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return meta, b"".join(unit.blocks)
 

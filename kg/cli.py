@@ -86,6 +86,22 @@ store_option = click.option(
 )
 
 
+strict_option = click.option(
+    "--strict", is_flag=True,
+    help="Treat warnings (figures of several sources that conflict with no rank to settle them) as errors.",
+)
+
+
+def _report(warnings, notices, *, strict: bool) -> None:
+    """Warnings and notes on stderr; with --strict, warnings stop the command before it writes."""
+    if strict and warnings:
+        raise InputError(list(warnings))
+    for problem in notices:
+        click.echo(f"{problem.location}: note: {problem.message}", err=True)
+    for problem in warnings:
+        click.echo(f"{problem.location}: warning: {problem.message}", err=True)
+
+
 def _graph_or_store(store_spec: str | None, facts_dir: Path):
     """The graph in memory (built from the facts), or the store that holds it."""
     store = open_store(store_spec, facts_dir=facts_dir)
@@ -115,8 +131,9 @@ def main() -> None:
 @store_option
 @click.option("--no-cache", is_flag=True,
               help=f"Read every fact file again instead of reusing what OUT/{CACHE_NAME} kept from the last build.")
+@strict_option
 @_reports_errors
-def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool) -> None:
+def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool, strict: bool) -> None:
     """Read the facts, build and check the graph, write it as Turtle.
 
     Files unchanged since the last build are not read again: what they gave is
@@ -132,6 +149,7 @@ def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool
     """
     progress = _progress()
     built = build_turtle(facts_dir, cache_dir=None if no_cache else out_dir / CACHE_NAME, progress=progress)
+    _report(built.warnings, built.notices, strict=strict)
     target = out_dir / TURTLE_NAME
     write_atomically(target, built.turtle)
     click.echo(f"{built.triples} triples; wrote {target}")
@@ -143,17 +161,25 @@ def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool
 
 @main.command()
 @facts_option
+@strict_option
 @_reports_errors
-def validate(facts_dir: Path) -> None:
+def validate(facts_dir: Path, strict: bool) -> None:
     """Check the facts and the graph they build against the shapes; write nothing.
 
+    Figures that several sources give are reconciled: agreeing, one a rounding of
+    the other (the more precise is preferred), or in conflict. A conflict that no
+    rank settles is a warning, and an error with --strict.
+
     \b
-    Example:
+    Examples:
         kg validate --facts facts
+        kg validate --strict          # as CI runs it
     """
     facts = load_facts(facts_dir, progress=_progress())
     graph = checked_graph(facts)
-    click.echo(f"{len(facts.records)} facts, {len(graph)} triples: valid")
+    _report(facts.warnings, facts.notices, strict=strict)
+    warned = f", {len(facts.warnings)} warning{'s' if len(facts.warnings) != 1 else ''}" if facts.warnings else ""
+    click.echo(f"{len(facts.records)} facts, {len(graph)} triples: valid{warned}")
 
 
 @main.command()

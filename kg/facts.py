@@ -14,17 +14,20 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem, SourceLocation, UsageError
 from .ontology import GPU, Vocabulary, vocabulary
 from .progress import QUIET, Progress
-from .values import Amount, Unit, ValueProblem, parse_amount, parse_date, parse_period
+from .values import CURRENCIES, Amount, Unit, ValueProblem, parse_amount, parse_date, parse_period
 from .yamltree import Mapping, Node, Scalar, Sequence, read_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ENTITY_KINDS = ("organizations", "groups", "places", "sectors", "products", "segments")
+ENTITY_KINDS = ("organizations", "groups", "places", "sectors", "products", "segments", "people")
+# Entities several sources describe: each source's entry adds what it says to one entity.
+MERGED_KINDS = frozenset(ENTITY_KINDS)
 
 
 class FieldProblem(Exception):
@@ -119,13 +122,6 @@ def read_aliases(node: Node, vocab: Vocabulary) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def read_year(node: Node, vocab: Vocabulary) -> str:
-    text = read_text(node, vocab)
-    if not re.fullmatch(r"\d{4}", text):
-        raise FieldProblem(node.loc, f"'{text}' is not a year; write e.g. 2019")
-    return text
-
-
 def read_url(node: Node, vocab: Vocabulary) -> str:
     text = read_text(node, vocab)
     if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", text):
@@ -215,9 +211,15 @@ def _provenance() -> dict[str, Field]:
     return {
         "source": Field(read_ref, True, ("sources",)),
         "quote": Field(read_texts),
+        "locator": Field(read_text),
         "cites": Field(read_refs, refs=("sources",)),
         "note": Field(read_text),
+        "rank": Field(read_choice("preferred", "normal", "deprecated")),
+        "rank_reason": Field(read_text),
     }
+
+
+PROVENANCE_KEYS = ("source", "quote", "locator", "cites", "note", "rank", "rank_reason")
 
 
 _NAMED = {"id": Field(read_id, True), "name": Field(read_names, True), "aliases": Field(read_aliases)}
@@ -228,6 +230,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "kind": Field(read_choice("article", "filing", "statistic", "data", "report", "website"), True),
         "title": Field(read_names, True),
         "publisher": Field(read_ref, refs=("organizations",)),
+        "author": Field(read_texts),
+        "published": Field(read_date),
         "url": Field(read_url),
         "language": Field(read_language),
         "text": Field(read_text),
@@ -237,7 +241,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         **_NAMED,
         "roles": Field(read_roles, True),
         "legal_name": Field(read_some_names),
-        "founded": Field(read_year),
+        "founded": Field(read_date),
         "headquarters": Field(read_ref, refs=("places",)),
         "in_sectors": Field(read_refs, refs=("sectors",)),
         "serves_sectors": Field(read_refs, refs=("sectors",)),
@@ -258,6 +262,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         **_provenance(),
     },
     "places": {**_NAMED, "within": Field(read_ref, refs=("places",)), **_provenance()},
+    "people": {**_NAMED, **_provenance()},
     "sectors": {**_NAMED, **_provenance()},
     "products": {
         **_NAMED,
@@ -281,6 +286,21 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "date": Field(read_date),
         "period": Field(read_period),
         "stated_date": Field(read_text),
+        **_provenance(),
+    },
+    "positions": {
+        "person": Field(read_ref, True, ("people",)),
+        "organization": Field(read_ref, True, ("organizations",)),
+        "role": Field(_codes("PositionRole", "position role", many=False), True),
+        "title": Field(read_some_names),
+        "former": Field(read_choice("true", "false")),
+        **_provenance(),
+    },
+    "securities": {
+        "id": Field(read_id, True),
+        "company": Field(read_ref, True, ("organizations",)),
+        "ticker": Field(read_text, True),
+        "venue": Field(read_ref, refs=("organizations",)),
         **_provenance(),
     },
     "supply_chain": {
@@ -308,6 +328,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "date": Field(read_date),
         "period": Field(read_period),
         "stated_date": Field(read_text),
+        "security": Field(read_ref, refs=("securities",)),
+        "sponsors": Field(read_refs, refs=("organizations",)),
+        "cornerstone_investors": Field(read_refs, refs=("organizations",)),
         **_provenance(),
     },
     "figures": {
@@ -315,12 +338,20 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "metric": Field(_codes("Metric", "metric", many=False), True),
         "segment": Field(read_ref, refs=("segments",)),
         "event": Field(read_ref, refs=("listing_events",)),
+        "holder": Field(read_ref, refs=("organizations", "people")),
+        "market": Field(read_ref, refs=("sectors",)),
+        "basis": Field(_codes("PriceBasis", "basis", many=False)),
         "period": Field(read_period),
         "reference_period": Field(read_period),
         "value": Field(read_raw),
         "at_least": Field(read_raw),
+        "at_most": Field(read_raw),
         "between": Field(read_raw),
         "values": Field(read_raw),
+        "currency": Field(read_choice("CNY", "HKD", "USD")),
+        "approximation": Field(_codes("Approximation", "approximation", many=False)),
+        "circumstance": Field(_codes("Circumstance", "circumstance", many=False)),
+        "said_by": Field(read_ref, refs=("people", "organizations")),
         **_provenance(),
     },
     "statements": {
@@ -328,6 +359,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "about": Field(read_refs, True, ENTITY_KINDS),
         "kind": Field(_codes("StatementKind", "statement kind", many=False), True),
         "text": Field(read_names, True),
+        "said_by": Field(read_ref, refs=("people", "organizations")),
         **_provenance(),
     },
 }
@@ -339,14 +371,53 @@ REQUIRED = {kind: [key for key, spec in fields.items() if spec.required] for kin
 # --- records -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class Provenance:
+    """What one source says for a fact: the source, where in it, and the statement's rank."""
+
+    source: str
+    location: SourceLocation            # the entry that says it
+    quotes: tuple[str, ...] = ()
+    locator: str | None = None          # where in a source whose text is not stored, in our words
+    cites: tuple[str, ...] = ()
+    note: str | None = None
+    rank: str = "normal"                # preferred, normal or deprecated (Wikidata's ranks)
+    rank_reason: str | None = None
+    quote_location: SourceLocation | None = None
+
+
+@dataclass(frozen=True)
 class Record:
-    """One checked fact: its kind, its key (the id, or a key made of what it states), its values."""
+    """One checked fact: its kind, its key (the id, or a key made of what it states), its values.
+
+    A fact several sources give (an entity two articles describe, one event under two
+    ids) is one record whose ``merged`` holds each source's provenance.
+    """
 
     kind: str
     key: str
     values: dict[str, Any]
     location: SourceLocation
     value_locations: dict[str, SourceLocation] = field(default_factory=dict)
+    merged: tuple[Provenance, ...] = ()
+
+    @property
+    def provenance(self) -> tuple[Provenance, ...]:
+        if self.merged:
+            return self.merged
+        if "source" not in self.values:
+            return ()
+        v = self.values
+        return (Provenance(
+            v["source"][0][0], self.location, tuple(v.get("quote", ())), v.get("locator"),
+            tuple(ref for ref, _ in v.get("cites", ())), v.get("note"), v.get("rank", "normal"),
+            v.get("rank_reason"), self.value_locations.get("quote"),
+        ),)
+
+    @property
+    def rank(self) -> str:
+        """The statement's rank: the best its sources give."""
+        ranks = {p.rank for p in self.provenance}
+        return next((r for r in ("preferred", "normal", "deprecated") if r in ranks), "normal")
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -369,6 +440,19 @@ class Facts:
 
     records: tuple[Record, ...]
     root: Path
+    notices: tuple[Problem, ...] = ()    # what the reader did that the user should know (events merged)
+
+    @cached_property
+    def reconciliation(self):
+        """How the statements of several sources about one figure relate (``kg.reconcile``)."""
+        from .reconcile import reconcile  # reconcile reads records: it imports this module
+
+        return reconcile(self.records)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """What is allowed but should be looked at: conflicts no rank settles."""
+        return self.reconciliation.warnings
 
     def of_kind(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]
@@ -379,12 +463,22 @@ class Facts:
 
 @dataclass(frozen=True)
 class FigureValue:
-    """What a figure states: an exact value, a lower bound, or a range."""
+    """What a figure states: an exact value, a lower or upper bound, or a range.
 
-    qualifier: str              # "exact", "at-least" or "range"
+    ``approximation`` (about, nearly, rounded) and ``circumstance`` (forecast,
+    hypothetical, planned) qualify it further: none of them is ever shown as exact.
+    """
+
+    qualifier: str              # "exact", "at-least", "at-most" or "range"
     value: Amount | None = None
     low: Amount | None = None
     high: Amount | None = None
+    approximation: str | None = None
+    circumstance: str | None = None
+
+    @property
+    def unit(self):
+        return (self.value or self.low).unit
 
 
 def fact_files(root: Path) -> list[Path]:
@@ -429,6 +523,7 @@ def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
     vocab = vocabulary()
     problems: list[Problem] = []
     records: list[Record] = []
+    notices: list[Problem] = []
     broken_ids: dict[str, str] = {}  # ids of entries with problems of their own: not "unknown" elsewhere
     all_read = True
     paths = fact_files(root)
@@ -447,13 +542,13 @@ def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
                 progress.advance(len(data))
             records.extend(_read_file(tree, vocab, problems, broken_ids))
         progress.done()
-        records = _check_keys(records, problems)
+        records = _merge(records, problems, notices)
         if all_read:  # a file we could not read may define the ids others refer to
             _check_references(records, problems, broken_ids)
         _check_quotes(records, root, problems)
         if problems:
             raise InputError(problems)
-        return Facts(tuple(sorted(records, key=lambda r: (r.kind, r.key))), root)
+        return Facts(tuple(sorted(records, key=lambda r: (r.kind, r.key))), root, tuple(sorted(notices)))
 
 
 def _read_file(tree: Node, vocab: Vocabulary, problems: list[Problem], broken_ids: dict[str, str]) -> list[Record]:
@@ -494,13 +589,21 @@ def _read_record(
         except FieldProblem as problem:
             problems.append(Problem(problem.location, f"{kind}.{key}: {problem.message}"))
             ok = False
-    for key in REQUIRED[kind]:
+    # An entity's required keys are checked once every source's entry is merged.
+    for key in REQUIRED[kind] if kind not in MERGED_KINDS else ("id", "source"):
         if key not in entry.items:
             problems.append(Problem(entry.loc, f"{kind}: missing required key '{key}'"))
             ok = False
+    if ok and "rank" in values and values["rank"] != "normal" and "rank_reason" not in values:
+        problems.append(Problem(locations["rank"], f"{kind}.rank: a {values['rank']} rank needs a `rank_reason` saying why"))
+        ok = False
+    if ok and "rank_reason" in values and values.get("rank", "normal") == "normal":
+        problems.append(Problem(locations["rank_reason"], f"{kind}.rank_reason: gives a reason for a rank, but the entry has no `rank: preferred` or `rank: deprecated`"))
+        ok = False
     try:
         if ok:
-            return FINISHERS.get(kind, _finish_plain)(kind, values, locations, entry, vocab)
+            finish = _finish_plain if kind in MERGED_KINDS else FINISHERS.get(kind, _finish_plain)
+            return finish(kind, values, locations, entry, vocab)
     except FieldProblem as problem:
         where = f"{kind}.{problem.field}" if problem.field else kind
         problems.append(Problem(problem.location, f"{where}: {problem.message}"))
@@ -515,52 +618,96 @@ def _finish_plain(kind, values, locations, entry, vocab) -> list[Record]:
 
 
 def _natural_key(kind: str, values: dict[str, Any]) -> str:
-    """Id-less facts are named by what they state, so the same fact twice is caught."""
+    """Id-less facts are named by what they state, so the same fact twice is caught.
+
+    A figure is a statement of one source: its key ends with the source, and
+    ``figure_group`` strips it to name what several sources may state.
+    """
     ref = lambda name: values[name][0][0]  # noqa: E731
     if kind == "milestones":
         when = values["date"].lexical if "date" in values else values["period"].slug
         return f"{ref('of')}/{values['type']}/{when}"
     if kind == "supply_chain":
         return f"{ref('client')}/{ref('supplier')}/{values['role']}"
+    if kind == "positions":
+        return f"{ref('person')}/{ref('organization')}/{values['role']}"
     key = f"{ref('of')}/{values['metric']}/{values['period'].slug}"
-    if "segment" in values:
-        key += f"/{ref('segment')}"
-    return key
+    for name in ("segment", "holder", "market"):
+        if name in values:
+            key += f"/{ref(name)}"
+    if "basis" in values:
+        key += f"/{values['basis']}"
+    return f"{key}/{ref('source')}"
+
+
+def figure_group(key: str) -> str:
+    """What a figure is about, whoever says it: its key without the source (and its suffix)."""
+    return key.rsplit("/", 1)[0]
+
+
+def event_identity(record: Record) -> tuple[str, ...]:
+    """Two listing events with the same company, venue, type and date are one event."""
+    when = record["date"].lexical if "date" in record.values else record["period"].code
+    return (record.ref("company") or "", record.ref("venue") or "", record["type"], when)
 
 
 def _finish_dated(kind, values, locations, entry, vocab) -> list[Record]:
     if "date" in values and "period" in values:
         raise FieldProblem(locations["period"], "give a date or a period, not both", "period")
-    if "date" not in values and "period" not in values:
+    if "date" not in values and "period" not in values and kind != "listing_events":
         raise FieldProblem(entry.loc, "needs a date (2025-12-19, 2025-08, 2025) or a period (2026Q1, unspecified)")
     return _finish_plain(kind, values, locations, entry, vocab)
 
 
 def _finish_round(kind, values, locations, entry, vocab) -> list[Record]:
-    cny = next(u for u in vocab.units.values() if u.notation == "CNY")
     for name in ("pre_money", "post_money"):
         if name in values:
-            values[name] = _amount(values[name], cny, name)
+            values[name] = _amount(values[name], CURRENCIES["CNY"], name)
     return _finish_plain(kind, values, locations, entry, vocab)
 
 
-def _amount(node: Node, unit: Unit, field: str) -> Amount:
+def _amount(node: Node, unit: Unit, field: str, bound: str = "exact") -> Amount:
     try:
-        return parse_amount(_scalar(node).text, unit)
+        return parse_amount(_scalar(node).text, unit, bound=bound)
     except FieldProblem as problem:
         raise FieldProblem(problem.location, problem.message, field) from None
     except ValueProblem as problem:
         raise FieldProblem(node.loc, str(problem), field) from None
 
 
+_BOUNDS = {"value": "exact", "at_least": "at-least", "at_most": "at-most"}
+_VALUE_KEYS = ("value", "at_least", "at_most", "between", "values")
+
+
 def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
-    unit = vocab.metric_units[values["metric"]]
-    given = [name for name in ("value", "at_least", "between", "values") if name in values]
+    metric = values["metric"]
+    unit = vocab.metric_units[metric]
+    if "currency" in values:
+        if not unit.is_money:
+            raise FieldProblem(locations["currency"], f"'{metric}' is measured in {unit.notation}, not money", "currency")
+        unit = CURRENCIES[values["currency"]]
+    if metric in vocab.basis_metrics and "basis" not in values:
+        raise FieldProblem(entry.loc, f"a {metric} figure needs `basis`: open, close, intraday-high, or not-stated when the source does not say")
+    if "basis" in values and metric not in vocab.basis_metrics:
+        raise FieldProblem(locations["basis"], f"only listing-day prices, gains and market values have a basis; {metric} has none", "basis")
+    given = [name for name in _VALUE_KEYS if name in values]
     if len(given) != 1:
         where = locations[given[1]] if len(given) > 1 else entry.loc
         what = " and ".join(given) if given else "none of them"
-        raise FieldProblem(where, f"give exactly one of value, at_least, between or values (found {what}); a value is either exact or a lower bound")
+        raise FieldProblem(where, f"give exactly one of value, at_least, at_most, between or values (found {what}); a value is exact, a lower bound, an upper bound or a range")
     how = given[0]
+    approximation = values.get("approximation")
+    circumstance = values.get("circumstance")
+
+    def stated(amounts: list[Amount], qualifier: str, at: str) -> FigureValue:
+        cues = {a.approximation for a in amounts if a.approximation}
+        if approximation and cues and cues != {approximation}:
+            raise FieldProblem(locations["approximation"], f"says {approximation}, but the value says {'/'.join(sorted(cues))}", "approximation")
+        found = approximation or (cues.pop() if cues else None)
+        if qualifier == "range":
+            return FigureValue("range", low=amounts[0], high=amounts[1], approximation=found, circumstance=circumstance)
+        return FigureValue(qualifier, amounts[0], approximation=found, circumstance=circumstance)
+
     if how == "values":
         if "period" in values:
             raise FieldProblem(locations["period"], "`values` already names the periods; drop `period`", "period")
@@ -574,25 +721,25 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
                 period = parse_period(period_text)
             except ValueProblem as problem:
                 raise FieldProblem(period_loc, str(problem), "values") from None
-            one = dict(values, period=period, figure=FigureValue("exact", _amount(node, unit, "values")))
+            figure = stated([_amount(node, unit, "values")], "exact", "values")
+            one = dict(values, period=period, figure=figure)
             one_locations = dict(locations, period=period_loc, value=node.loc)
             records.append(Record(kind, _natural_key(kind, one), one, period_loc, one_locations))
         return records
     if "period" not in values:
         raise FieldProblem(entry.loc, "missing required key 'period' (or give `values` by period)")
     node = values.pop(how)
-    if how == "value":
-        stated = FigureValue("exact", _amount(node, unit, how))
-    elif how == "at_least":
-        stated = FigureValue("at-least", _amount(node, unit, how))
-    else:
+    if how == "between":
         if not isinstance(node, Sequence) or len(node.items) != 2:
             raise FieldProblem(node.loc, "takes two amounts, low and high: [53%, 61%]", how)
         low, high = (_amount(item, unit, how) for item in node.items)
+        if low.unit != high.unit:
+            raise FieldProblem(node.loc, f"low and high are in different units ({low.unit.notation}, {high.unit.notation})", how)
         if low.value > high.value:
             raise FieldProblem(node.loc, f"is [low, high], but {low.stated} is above {high.stated}", how)
-        stated = FigureValue("range", low=low, high=high)
-    values["figure"] = stated
+        values["figure"] = stated([low, high], "range", how)
+    else:
+        values["figure"] = stated([_amount(node, unit, how, _BOUNDS[how])], _BOUNDS[how], how)
     return _finish_plain(kind, values, locations, entry, vocab)
 
 
@@ -615,20 +762,211 @@ FINISHERS = {
 
 # --- checks across files --------------------------------------------------------------
 
-def _check_keys(records: list[Record], problems: list[Problem]) -> list[Record]:
-    """Ids are unique across all kinds; id-less facts are unique by what they state."""
-    first: dict[tuple[str, str], Record] = {}
-    unique = []
+def _merge(records: list[Record], problems: list[Problem], notices: list[Problem]) -> list[Record]:
+    """One record per thing stated, with every source that states it.
+
+    Several sources may describe one entity (same id), one relation or milestone
+    (same key) or one listing event (same company, venue, type and date, whatever
+    its id); a thing given twice by the same source is a duplicate. Other ids and
+    figure statements (whose key names their source) are unique.
+    """
+    records = _distinct_figures(_merge_events(records, problems, notices))
+    groups: dict[tuple[str, str], list[Record]] = {}
     for record in records:
         scope = "id" if "id" in record.values else record.kind
-        seen = first.get((scope, record.key))
-        if seen is None:
-            first[(scope, record.key)] = record
-            unique.append(record)
+        groups.setdefault((scope, record.key), []).append(record)
+    merged = []
+    for (scope, key), same in groups.items():
+        first = same[0]
+        mergeable = first.kind in MERGED_KINDS or first.kind in ("milestones", "supply_chain", "positions")
+        kept = [first]
+        for record in same[1:]:
+            what = f"id '{key}'" if scope == "id" else f"{record.kind} entry '{key}'"
+            if record.kind != first.kind or not mergeable:
+                problems.append(Problem(record.location, f"duplicate {what}; first given at {first.location}"))
+                continue
+            twin = next((k for k in kept if k.ref("source") == record.ref("source")), None)
+            if twin is not None:
+                problems.append(Problem(record.location, f"duplicate {what} from source '{record.ref('source')}'; first given at {twin.location}"))
+                continue
+            kept.append(record)
+        merged.append(kept[0] if len(kept) == 1 else _merged(kept, problems))
+    for record in merged:
+        if record.kind in MERGED_KINDS:
+            _check_entity(record, problems)
+    return merged
+
+
+def _distinct_figures(records: list[Record]) -> list[Record]:
+    """One source may give a figure twice, as different numbers (近80亿元 and 79.996亿元):
+    both are statements, told apart by a suffix in the order of their text. The same
+    number twice stays a duplicate."""
+    by_key: dict[str, list[Record]] = {}
+    for record in records:
+        if record.kind == "figures":
+            by_key.setdefault(record.key, []).append(record)
+    renamed: dict[int, str] = {}
+    for key, same in by_key.items():
+        texts = sorted({_stated(r) for r in same})
+        if len(texts) > 1:
+            for record in same:
+                rank = texts.index(_stated(record))
+                if rank:
+                    renamed[id(record)] = f"{key}-{rank + 1}"
+    if not renamed:
+        return records
+    return [Record(r.kind, renamed[id(r)], r.values, r.location, r.value_locations, r.merged) if id(r) in renamed else r
+            for r in records]
+
+
+def _stated(record: Record) -> str:
+    figure = record["figure"]
+    return figure.value.stated if figure.value else f"{figure.low.stated}/{figure.high.stated}"
+
+
+def _merged(entries: list[Record], problems: list[Problem]) -> Record:
+    """Entries of several sources about one thing, as one record.
+
+    Lists (aliases, sectors, roles...) are joined; a single value (a founding date,
+    a designer) must be the same in every entry that is not ranked deprecated.
+    """
+    entries = sorted(entries, key=lambda r: r.location)
+    values: dict[str, Any] = {}
+    locations: dict[str, SourceLocation] = {}
+    given_by: dict[str, Record] = {}
+    for entry in entries:
+        if entry.rank == "deprecated":
             continue
-        what = f"id '{record.key}'" if scope == "id" else f"{record.kind} entry '{record.key}'"
-        problems.append(Problem(record.location, f"duplicate {what}; first given at {seen.location}"))
-    return unique
+        for name, value in entry.values.items():
+            if name in PROVENANCE_KEYS:
+                continue
+            if name not in values:
+                values[name], locations[name], given_by[name] = value, entry.value_locations.get(name, entry.location), entry
+                continue
+            joined = _join_values(values[name], value)
+            if joined is None:
+                problems.append(Problem(
+                    entry.value_locations.get(name, entry.location),
+                    f"{entry.kind}.{name}: {_shown_value(value)} differs from {_shown_value(values[name])} given at "
+                    f"{locations[name]} by source '{given_by[name].ref('source')}'; keep one, or rank the wrong one "
+                    f"`rank: deprecated` with a `rank_reason`",
+                ))
+                continue
+            values[name] = joined
+    values["source"] = entries[0].values["source"]
+    first = entries[0]
+    return Record(first.kind, first.key, values, first.location, {**first.value_locations, **locations},
+                  tuple(p for entry in entries for p in entry.provenance))
+
+
+def _join_values(old: Any, new: Any) -> Any:
+    """Two sources' values of one field joined, or None when they disagree."""
+    if isinstance(old, tuple):  # a list: references (id, location), codes or texts
+        seen = {_bare(item) for item in old}
+        return old + tuple(item for item in new if _bare(item) not in seen)
+    if isinstance(old, dict):   # names and aliases by language
+        out = dict(old)
+        for lang, text in new.items():
+            if isinstance(text, tuple):
+                out[lang] = _join_values(out.get(lang, ()), text)
+            elif out.setdefault(lang, text) != text:
+                return None
+        return out
+    return old if old == new else None
+
+
+def _bare(item: Any) -> Any:
+    return item[0] if isinstance(item, tuple) else item
+
+
+def _shown_value(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(str(_bare(item)) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{lang}: {text}" for lang, text in value.items())
+    return f"'{getattr(value, 'lexical', value)}'"
+
+
+def _check_entity(record: Record, problems: list[Problem]) -> None:
+    """What an entity needs once every source's entry about it is in."""
+    missing = [key for key in REQUIRED[record.kind] if key not in record.values]
+    for key in missing:
+        problems.append(Problem(record.location, f"{record.kind}: '{record.key}' has no '{key}' in any entry"))
+    if missing:
+        return
+    if record.kind == "products":
+        try:
+            _finish_product(record.kind, record.values, record.value_locations, _Located(record.location), None)
+        except FieldProblem as problem:
+            where = f"{record.kind}.{problem.field}" if problem.field else record.kind
+            problems.append(Problem(problem.location, f"{where}: {problem.message}"))
+
+
+@dataclass(frozen=True)
+class _Located:
+    loc: SourceLocation
+
+
+def _merge_events(records: list[Record], problems: list[Problem], notices: list[Problem]) -> list[Record]:
+    """Listing events stated by several sources become one event, under the smallest of their ids."""
+    events: dict[tuple[str, ...], list[Record]] = {}
+    undated: list[Record] = []
+    for record in records:
+        if record.kind == "listing_events":
+            if "date" in record.values or "period" in record.values:
+                events.setdefault(event_identity(record), []).append(record)
+            else:
+                undated.append(record)
+    # An entry without a date confirms the event of its id that has one (a source that says
+    # only that the listing happened); its company, venue and type must be the event's.
+    by_id = {r.key: identity for identity, same in events.items() for r in same}
+    for record in undated:
+        identity = by_id.get(record.key)
+        if identity is None:
+            problems.append(Problem(record.location, (
+                f"listing_events: '{record.key}' needs a date or a period; without one it can only confirm an "
+                f"event of the same id that has a date")))
+        elif identity[:3] != (record.ref("company") or "", record.ref("venue") or "", record["type"]):
+            problems.append(Problem(record.location, (
+                f"listing_events: '{record.key}' has no date, so it confirms the event of that id, but its company, "
+                f"venue or type differ from it")))
+        else:
+            events[identity].append(record)
+    renamed: dict[str, str] = {}
+    out = [r for r in records if r.kind != "listing_events"]
+    for same in events.values():
+        if len(same) == 1:
+            out.append(same[0])
+            continue
+        same.sort(key=lambda r: r.location)
+        canonical = min(r.key for r in same)
+        first = next(r for r in same if r.key == canonical)
+        kept = [first]
+        for record in same:
+            if record is first:
+                continue
+            if any(k.ref("source") == record.ref("source") for k in kept):
+                out.append(record)  # a duplicate: the id and key checks say so
+                continue
+            kept.append(record)
+            if record.key != canonical:
+                renamed[record.key] = canonical
+                notices.append(Problem(record.location, (
+                    f"listing_events: '{record.key}' is the same event as '{canonical}' ({first.location}): same "
+                    f"company, venue, type and date; source '{record.ref('source')}' is added to it")))
+        out.append(_merged(kept, problems) if len(kept) > 1 else first)
+    if renamed:
+        out = [_renamed(record, renamed) for record in out]
+    return out
+
+
+def _renamed(record: Record, renamed: dict[str, str]) -> Record:
+    """References to an event id merged into another point to the one kept."""
+    ref = record.values.get("event")
+    if not ref or ref[0][0] not in renamed:
+        return record
+    values = dict(record.values, event=((renamed[ref[0][0]], ref[0][1]),))
+    return Record(record.kind, record.key, values, record.location, record.value_locations, record.merged)
 
 
 def _check_references(records: list[Record], problems: list[Problem], broken_ids: dict[str, str],
@@ -654,27 +992,35 @@ def _check_references(records: list[Record], problems: list[Problem], broken_ids
 
 def _check_quotes(records: list[Record], root: Path, problems: list[Problem],
                   texts: dict[str, str | None] | None = None) -> None:
-    """A quote from a source whose text we keep must stand in it word for word.
+    """Words are quoted only from a source whose text we keep, and word for word.
 
-    ``texts`` maps every source id to its stored text (None without one); it is
-    read from the sources among ``records`` when not given.
+    A fact from such a source quotes its sentence; a fact from a source whose
+    text is not stored says where it stands in a ``locator`` in our own words
+    and quotes nothing. ``texts`` maps every source id to its stored text (None
+    without one); it is read from the sources among ``records`` when not given.
     """
     if texts is None:
         texts = _source_texts(records, root, problems)
     for record in records:
-        if "source" not in record.values:
-            continue
-        text = texts.get(record.ref("source"))
-        quotes = record.get("quote", ())
-        if text is not None and not quotes:
-            problems.append(Problem(record.location, f"{record.kind}: missing 'quote': the sentence of '{record.ref('source')}' this comes from"))
-        if text is None and record.ref("source") in texts and not quotes and "note" not in record.values:
-            problems.append(Problem(record.location, f"{record.kind}: give a 'quote' or a 'note' saying where in '{record.ref('source')}' this is"))
-        for quote in quotes if text is not None else ():
-            if quote not in text:
-                problems.append(Problem(
-                    record.value_locations["quote"], f"{record.kind}.quote: not found word for word in source '{record.ref('source')}': {quote[:40]}…"
-                ))
+        for said in record.provenance:
+            if said.source not in texts:
+                continue  # an unknown source: the reference check says so
+            text = texts[said.source]
+            where = said.quote_location or said.location
+            if text is not None:
+                if not said.quotes:
+                    problems.append(Problem(said.location, f"{record.kind}: missing 'quote': the sentence of '{said.source}' this comes from"))
+                for quote in said.quotes:
+                    if quote not in text:
+                        problems.append(Problem(where, f"{record.kind}.quote: not found word for word in source '{said.source}': {quote[:40]}…"))
+            elif said.quotes:
+                problems.append(Problem(where, (
+                    f"{record.kind}.quote: the text of '{said.source}' is not stored, so nothing can be quoted from it; "
+                    f"say where the fact stands in a `locator`, in your own words")))
+            elif said.locator is None:
+                problems.append(Problem(said.location, (
+                    f"{record.kind}: missing 'locator': where in '{said.source}' this stands, in your own words "
+                    f"(e.g. \"offering paragraph, price range\")")))
 
 
 def _source_texts(records: list[Record], root: Path, problems: list[Problem]) -> dict[str, str | None]:

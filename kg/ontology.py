@@ -72,6 +72,19 @@ class GPU(DefinedNamespace):
     Workload: URIRef
     EcosystemStance: URIRef
     StatementKind: URIRef
+    Person: URIRef
+    Position: URIRef
+    Security: URIRef
+    NewsOutlet: URIRef
+    SecuritiesFirm: URIRef
+    Regulator: URIRef
+    Reference: URIRef
+    BestRank: URIRef
+    PriceBasis: URIRef
+    Approximation: URIRef
+    Circumstance: URIRef
+    Rank: URIRef
+    PositionRole: URIRef
     # object properties
     designedBy: URIRef
     productLine: URIRef
@@ -111,6 +124,24 @@ class GPU(DefinedNamespace):
     statementAbout: URIRef
     statementKind: URIRef
     expectedUnit: URIRef
+    rank: URIRef
+    basis: URIRef
+    approximation: URIRef
+    circumstance: URIRef
+    saidBy: URIRef
+    holder: URIRef
+    market: URIRef
+    sponsor: URIRef
+    cornerstoneInvestor: URIRef
+    security: URIRef
+    securityOf: URIRef
+    listedOn: URIRef
+    person: URIRef
+    organization: URIRef
+    positionRole: URIRef
+    roundingOf: URIRef
+    agreesWith: URIRef
+    conflictsWith: URIRef
     # datatype properties
     foundedIn: URIRef
     legalName: URIRef
@@ -133,11 +164,23 @@ class GPU(DefinedNamespace):
     url: URIRef
     language: URIRef
     symbol: URIRef
+    rankReason: URIRef
+    ticker: URIRef
+    positionTitle: URIRef
+    former: URIRef
+    locator: URIRef
+    published: URIRef
+    author: URIRef
+    needsBasis: URIRef
     # individuals used by code
     Exact: URIRef
     AtLeast: URIRef
     Range: URIRef
+    AtMost: URIRef
     CNY: URIRef
+    HKD: URIRef
+    USD: URIRef
+    Money: URIRef
 
 
 def ontology_dir() -> Path:
@@ -166,7 +209,7 @@ def kebab(local_name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", local_name).lower()
 
 
-COUNT_UNITS = frozenset({"chip", "customer", "deployment", "project", "patent"})
+COUNT_UNITS = frozenset({"chip", "customer", "deployment", "project", "patent", "share", "account", "investor", "day"})
 
 
 @dataclass(frozen=True)
@@ -177,6 +220,7 @@ class Vocabulary:
     metric_units: dict[str, Unit]                # metric notation -> its unit
     units: dict[URIRef, Unit]
     organization_roles: dict[str, URIRef]       # "chip-designer" -> gpu:ChipDesigner
+    basis_metrics: frozenset[str]               # metrics whose figures say their listing-day price basis
 
     def codes(self, concept_class: URIRef) -> dict[str, URIRef]:
         return self.concepts[concept_class]
@@ -204,4 +248,8 @@ def vocabulary() -> Vocabulary:
         for cls in graph.subjects(RDFS.subClassOf, GPU.Organization)
         if (cls, RDF.type, OWL.Class) in graph
     }
-    return Vocabulary(concepts, metric_units, units, roles)
+    basis_metrics = frozenset(
+        notation for notation, individual in concepts[GPU.Metric].items()
+        if graph.value(individual, GPU.needsBasis) is not None and graph.value(individual, GPU.needsBasis).toPython()
+    )
+    return Vocabulary(concepts, metric_units, units, roles, basis_metrics)

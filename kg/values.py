@@ -15,11 +15,8 @@ from decimal import Decimal, InvalidOperation
 MULTIPLIERS = {
     "十": 10, "百": 100, "千": 1_000, "万": 10_000, "十万": 100_000, "百万": 1_000_000,
     "千万": 10_000_000, "亿": 100_000_000, "十亿": 10**9, "百亿": 10**10, "千亿": 10**11, "万亿": 10**12,
+    "thousand": 1_000, "million": 1_000_000, "mn": 1_000_000, "billion": 10**9, "bn": 10**9, "trillion": 10**12,
 }
-_AMOUNT = re.compile(
-    r"^(?P<number>\d+(?:\.\d+)?)\s*(?P<multiplier>万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千|百|十)?\s*(?P<symbol>\D*)$"
-)
-_LOWER_BOUND_WORDS = ("超过", "超", "突破", "逾", "over", ">")
 
 
 class ValueProblem(ValueError):
@@ -28,16 +25,53 @@ class ValueProblem(ValueError):
 
 @dataclass(frozen=True)
 class Unit:
-    notation: str      # "CNY", "percent", "chip", ...
+    notation: str      # "CNY", "percent", "chip", ...; "money" for a metric that takes any currency
     symbol: str        # "元", "%", "片", ...
     is_count: bool     # counts are whole numbers (xsd:integer)
+
+    @property
+    def is_money(self) -> bool:
+        return self.notation in CURRENCIES or self.notation == "money"
+
+
+# Currencies and the ways sources write them, before or after the number. Nothing
+# is ever converted: an amount keeps the currency it was written in.
+CURRENCIES = {"CNY": Unit("CNY", "元", False), "HKD": Unit("HKD", "港元", False), "USD": Unit("USD", "美元", False)}
+MONEY = Unit("money", "", False)
+_CURRENCY_WORDS = {
+    "元": "CNY", "人民币": "CNY", "元人民币": "CNY", "人民币元": "CNY", "RMB": "CNY", "CNY": "CNY", "¥": "CNY",
+    "港元": "HKD", "港币": "HKD", "港幣": "HKD", "HK$": "HKD", "HKD": "HKD",
+    "美元": "USD", "US$": "USD", "USD": "USD",
+}
+# Cue words, longest first so that 超过 is not read as 超.
+LOWER_BOUND_CUES = ("more than", "超过", "突破", "over", "超", "逾", ">")
+UPPER_BOUND_CUES = ("最高可达", "up to", "at most", "less than", "不超过", "最高", "最多", "不到", "不足", "<")
+APPROXIMATION_CUES = {
+    "approximately": "about", "around": "about", "about": "about", "大约": "about", "约合": "about", "约": "about",
+    "~": "about", "nearly": "nearly", "almost": "nearly", "接近": "nearly", "将近": "nearly", "近": "nearly",
+}
+FORECAST_CUES = ("预计", "预期", "expected", "forecast")
+
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_AMOUNT = re.compile(
+    r"^(?P<prefix>HK\$|US\$|RMB|CNY|HKD|USD|人民币|¥)?\s*(?P<number>" + _NUMBER + r")\s*"
+    r"(?P<multiplier>万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千|百|十|thousand|million|billion|trillion|mn|bn)?\s*"
+    r"(?P<symbol>\D*)$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class Amount:
     value: Decimal | int
     unit: Unit
-    stated: str        # as written, kept for provenance
+    stated: str                 # as written, kept for provenance
+    step: Decimal = Decimal(1)  # the precision it was written to: 16亿 -> 100000000, 16.01亿 -> 1000000
+    approximation: str | None = None  # "about" (约) or "nearly" (近) when the text says so
+
+    @property
+    def currency(self) -> str | None:
+        return self.unit.notation if self.unit.notation in CURRENCIES else None
 
 
 def canonical_decimal(value: Decimal) -> str:
@@ -50,38 +84,86 @@ def canonical_decimal(value: Decimal) -> str:
     return text if "." in text else text + ".0"
 
 
-def parse_amount(text: str, expected: Unit) -> Amount:
-    """Read an amount for a metric whose unit is ``expected``; the symbol is optional."""
+def _strip_cue(raw: str, cues) -> tuple[str | None, str]:
+    lowered = raw.lower()
+    for cue in cues:
+        if lowered.startswith(cue):
+            return cue, raw[len(cue):].strip()
+    return None, raw
+
+
+def parse_amount(text: str, expected: Unit, *, bound: str = "exact") -> Amount:
+    """Read an amount for a metric whose unit is ``expected``; the symbol is optional.
+
+    ``bound`` is how the fact gives it: "exact" (``value:``), "at-least" or "at-most";
+    a cue word in the text (超, 最高) must agree with it. 约 / 近 (about, nearly) are
+    kept as the amount's approximation. A money amount names its currency (元, 港元,
+    HK$, US$ ...) unless ``expected`` is itself a currency.
+    """
     raw = text.strip()
-    for word in _LOWER_BOUND_WORDS:
-        if raw.lower().startswith(word):
-            raise ValueProblem(
-                f"'{text}' is a lower bound; write it as `at_least: {raw[len(word):].strip()}` instead of `value:`"
-            )
-    if raw.startswith("-"):
+    for cue in FORECAST_CUES:
+        if raw.lower().startswith(cue):
+            raise ValueProblem(f"'{text}' is a forecast; write the amount without '{cue}' and add `circumstance: forecast`")
+    rest = raw
+    upper, rest = _strip_cue(rest, UPPER_BOUND_CUES)
+    approximation_cue, rest = _strip_cue(rest, APPROXIMATION_CUES)
+    lower, rest = _strip_cue(rest, LOWER_BOUND_CUES)
+    if upper and bound != "at-most":
+        key = "at_most" if bound == "exact" else bound.replace("-", "_")
+        raise ValueProblem(f"'{text}' is an upper bound ('{upper}'); write it as `at_most: {rest}`"
+                           + ("" if bound == "exact" else f" instead of `{key}:`"))
+    if lower and bound != "at-least":
+        if bound == "exact":
+            raise ValueProblem(f"'{text}' is a lower bound; write it as `at_least: {rest}` instead of `value:`")
+        raise ValueProblem(f"'{text}' is a lower bound ('{lower}'), but this is an upper bound")
+    if rest.startswith("-"):
         raise ValueProblem(f"'{text}' is negative; amounts are non-negative (a loss is a positive amount of net-loss)")
-    match = _AMOUNT.match(raw.replace(",", ""))
+    match = _AMOUNT.match(rest)
     if not match:
         raise ValueProblem(f"cannot read '{text}' as an amount; write a number with an optional 万/亿 and unit, e.g. 1.89亿元")
-    symbol = match["symbol"].strip()
-    if symbol in ("人民币", "元人民币", "CNY", "RMB"):
-        symbol = "元"
-    if symbol and symbol != expected.symbol:
-        raise ValueProblem(
-            f"unit '{symbol}' in '{text}' does not fit this metric, which is measured in '{expected.symbol}' ({expected.notation})"
-        )
-    multiplier = match["multiplier"]
-    if multiplier and expected.notation in ("percent", "times"):
-        raise ValueProblem(f"'{text}': a {expected.notation} value takes no 万/亿 multiplier")
-    try:
-        value = Decimal(match["number"]) * MULTIPLIERS.get(multiplier or "", 1)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise ValueProblem(f"cannot read '{text}' as a number") from None
-    if expected.is_count:
+    unit = _unit_of(text, match["prefix"], match["symbol"].strip(), expected)
+    multiplier = (match["multiplier"] or "").lower()
+    if multiplier and unit.notation in ("percent", "times"):
+        raise ValueProblem(f"'{text}': a {unit.notation} value takes no 万/亿 multiplier")
+    number = Decimal(match["number"].replace(",", ""))
+    scale = MULTIPLIERS.get(multiplier, 1)
+    value = number * scale
+    step = Decimal(1).scaleb(number.as_tuple().exponent) * scale
+    approximation = APPROXIMATION_CUES[approximation_cue] if approximation_cue else None
+    if unit.is_count:
         if value != value.to_integral_value():
-            raise ValueProblem(f"'{text}' is {canonical_decimal(value)}, not a whole number of {expected.notation}s")
-        return Amount(int(value), expected, raw)
-    return Amount(Decimal(canonical_decimal(value)), expected, raw)
+            raise ValueProblem(f"'{text}' is {canonical_decimal(value)}, not a whole number of {unit.notation}s")
+        return Amount(int(value), unit, raw, step, approximation)
+    return Amount(Decimal(canonical_decimal(value)), unit, raw, step, approximation)
+
+
+def _unit_of(text: str, prefix: str | None, symbol: str, expected: Unit) -> Unit:
+    """The unit an amount is in: the currency it names, or the metric's own unit."""
+    if expected.is_money:
+        symbol = symbol.removesuffix("/股").removesuffix("每股").strip()  # a price per share
+    prefix = (prefix or "").upper() if prefix and prefix[0].isascii() else prefix
+    named = [_CURRENCY_WORDS[word] for word in (prefix, symbol.upper() if symbol.isascii() else symbol)
+             if word and word in _CURRENCY_WORDS]
+    if prefix and symbol and len(set(named)) != 1:
+        raise ValueProblem(f"'{text}' names its currency twice ('{prefix}' and '{symbol}'); write one, e.g. 5.58亿港元")
+    if expected.is_money:
+        if named:
+            currency = CURRENCIES[named[0]]
+            if expected.notation != "money" and currency != expected:
+                raise ValueProblem(
+                    f"unit '{symbol or prefix}' in '{text}' does not fit this metric, which is measured in '{expected.symbol}' ({expected.notation})"
+                )
+            return currency
+        if symbol:
+            raise ValueProblem(f"unknown currency '{symbol}' in '{text}'; write 元 (CNY), 港元 (HKD) or 美元 (USD)")
+        if expected.notation == "money":
+            raise ValueProblem(f"'{text}' does not say its currency; write 元, 港元 or 美元 (e.g. {text.strip()}元), or give `currency:`")
+        return expected
+    if prefix or (symbol and symbol != expected.symbol):
+        raise ValueProblem(
+            f"unit '{symbol or prefix}' in '{text}' does not fit this metric, which is measured in '{expected.symbol}' ({expected.notation})"
+        )
+    return expected
 
 
 # --- dates --------------------------------------------------------------------

@@ -1,0 +1,172 @@
+"""Reconciling what several sources say of one figure: agree, round, or conflict.
+
+Every figure is one source's statement; statements about the same thing (entity,
+metric, period, segment, basis...) form a group. Each statement admits an
+interval of true values: a number as written covers half a step of its last
+digit either way (16亿 covers 15.5亿 to 16.5亿, 16.01亿 covers 16.005亿 to
+16.015亿), "about" a whole step, "nearly" up to a step below, a lower or upper
+bound everything past it, a range its two ends. Two statements whose intervals
+meet can both be true; one whose interval holds the other's more precise number
+is a rounding of it.
+
+The best statements of a group (Wikidata's truthy statements) are the preferred
+ones if any, else the normal ones, less any that is a rounding of, or a bound or
+approximation met by, another best candidate. Deprecated statements are never
+best. Two statements that cannot both be true and are not ranked apart are a
+conflict, reported as a warning (an error with ``--strict``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .errors import Problem
+from .facts import FigureValue, Record, figure_group
+
+SAME, MORE_PRECISE, LESS_PRECISE, CONSISTENT, CONFLICT = "same", "more precise", "less precise", "consistent", "conflict"
+_RANK_ORDER = {"preferred": 0, "normal": 1, "deprecated": 2}
+
+
+def interval(figure: FigureValue) -> tuple[Decimal | None, Decimal | None]:
+    """The true values a statement admits; None for an open end."""
+    if figure.qualifier == "range":
+        return Decimal(figure.low.value), Decimal(figure.high.value)
+    amount = figure.value
+    value, step = Decimal(amount.value), Decimal(amount.step)
+    approximation = figure.approximation
+    below = step if approximation == "about" else (step if approximation == "nearly" else step / 2)
+    above = step if approximation == "about" else (Decimal(0) if approximation == "nearly" else step / 2)
+    if figure.qualifier == "at-least":
+        return value - (below if approximation else 0), None
+    if figure.qualifier == "at-most":
+        return None, value + (above if approximation else 0)
+    return value - below, value + above
+
+
+def _is_point(figure: FigureValue) -> bool:
+    return figure.qualifier == "exact"
+
+
+def _precision(figure: FigureValue) -> Decimal | None:
+    """How finely a point value is written (None for bounds and ranges)."""
+    if not _is_point(figure):
+        return None
+    step = Decimal(figure.value.step)
+    return step * 2 if figure.approximation in ("about", "nearly") else step
+
+
+def _contains(outer: tuple[Decimal | None, Decimal | None], value: Decimal) -> bool:
+    low, high = outer
+    return (low is None or low <= value) and (high is None or value <= high)
+
+
+def _meet(a: tuple[Decimal | None, Decimal | None], b: tuple[Decimal | None, Decimal | None]) -> bool:
+    low = max((x for x in (a[0], b[0]) if x is not None), default=None)
+    high = min((x for x in (a[1], b[1]) if x is not None), default=None)
+    return low is None or high is None or low <= high
+
+
+def compare(new: FigureValue, old: FigureValue) -> str:
+    """What ``new`` is to ``old``: same, more precise, less precise, consistent or conflict."""
+    if new.unit != old.unit:
+        return CONFLICT  # another currency or unit: nothing is converted, so nothing agrees
+    if new.circumstance != old.circumstance:
+        return CONSISTENT if _meet(interval(new), interval(old)) else CONFLICT
+    new_range, old_range = interval(new), interval(old)
+    if not _meet(new_range, old_range):
+        return CONFLICT
+    new_step, old_step = _precision(new), _precision(old)
+    if new_step is not None and old_step is not None:
+        if new.value.value == old.value.value and new_step == old_step and new.approximation == old.approximation:
+            return SAME
+        if new_step < old_step and _contains(old_range, Decimal(new.value.value)):
+            return MORE_PRECISE
+        if old_step < new_step and _contains(new_range, Decimal(old.value.value)):
+            return LESS_PRECISE
+        return CONSISTENT
+    if new_step is not None and _contains(old_range, Decimal(new.value.value)):
+        return MORE_PRECISE   # a number that meets a bound or a range says more
+    if old_step is not None and _contains(new_range, Decimal(old.value.value)):
+        return LESS_PRECISE
+    return CONSISTENT
+
+
+@dataclass
+class Reconciled:
+    """What the build records of one statement: whether it is best, and how it relates to the others."""
+
+    best: bool = True
+    rounding_of: list[str] = field(default_factory=list)   # keys of more precise statements it rounds
+    agrees_with: list[str] = field(default_factory=list)
+    conflicts_with: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    statements: dict[str, Reconciled]     # figure key -> its reconciliation
+    warnings: tuple[Problem, ...]         # unranked conflicts
+
+
+def reconcile(records: Iterable[Record]) -> Reconciliation:
+    """Group the figure statements, pick the best of each group, find roundings and conflicts."""
+    groups: dict[str, list[Record]] = {}
+    for record in records:
+        if record.kind == "figures":
+            groups.setdefault(figure_group(record.key), []).append(record)
+    out: dict[str, Reconciled] = {}
+    warnings: list[Problem] = []
+    for group in groups.values():
+        group.sort(key=lambda r: r.key)
+        for record in group:
+            out[record.key] = Reconciled(best=record.rank != "deprecated")
+        if len(group) > 1:
+            _reconcile_group(group, out, warnings)
+    return Reconciliation(out, tuple(sorted(warnings)))
+
+
+def _reconcile_group(group: list[Record], out: dict[str, Reconciled], warnings: list[Problem]) -> None:
+    relation: dict[tuple[str, str], str] = {}
+    for i, a in enumerate(group):
+        for b in group[i + 1:]:
+            found = compare(a["figure"], b["figure"])
+            relation[a.key, b.key] = found
+            relation[b.key, a.key] = {MORE_PRECISE: LESS_PRECISE, LESS_PRECISE: MORE_PRECISE}.get(found, found)
+            if found == CONFLICT:
+                out[a.key].conflicts_with.append(b.key)
+                out[b.key].conflicts_with.append(a.key)
+                if a.rank == b.rank and a.rank != "deprecated":
+                    warnings.append(_conflict(a, b))
+            elif found == MORE_PRECISE:
+                out[b.key].rounding_of.append(a.key)
+            elif found == LESS_PRECISE:
+                out[a.key].rounding_of.append(b.key)
+            else:
+                out[a.key].agrees_with.append(b.key)
+                out[b.key].agrees_with.append(a.key)
+    top = min(_RANK_ORDER[r.rank] for r in group)
+    candidates = [r for r in group if _RANK_ORDER[r.rank] == top and r.rank != "deprecated"]
+    for record in group:
+        out[record.key].best = record in candidates and not any(
+            relation[record.key, other.key] == LESS_PRECISE for other in candidates if other is not record
+        )
+
+
+def _conflict(a: Record, b: Record) -> Problem:
+    first, second = sorted((a, b), key=lambda r: r.location)
+    return Problem(second.location, (
+        f"figures: {second['figure'].value.stated if second['figure'].value else _range(second)} from source "
+        f"'{second.ref('source')}' conflicts with {_shown(first)} from source '{first.ref('source')}' "
+        f"({first.location}) for {figure_group(second.key)}; rank one `preferred` or `deprecated` with a `rank_reason`"
+    ))
+
+
+def _range(record: Record) -> str:
+    figure = record["figure"]
+    return f"{figure.low.stated}–{figure.high.stated}"
+
+
+def _shown(record: Record) -> str:
+    figure = record["figure"]
+    return figure.value.stated if figure.value else _range(record)
