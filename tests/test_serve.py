@@ -249,6 +249,7 @@ def test_completion_finds_names_in_both_languages(graph):
     site = serve.Site(graph)
     assert [e.key for e in site.complete("天数", str(queries.expand_name("gpu:Organization")))] == ["iluvatar"]
     assert [e.key for e in site.complete("moore")][:1] == ["moore-threads"]
-    assert "gpu:Revenue" in [e.key for e in site.complete("营收", str(queries.expand_name("gpu:Metric")))] or \
-        "gpu:Revenue" in [e.key for e in site.complete("revenue", str(queries.expand_name("gpu:Metric")))]
-    assert site.complete("天数", str(queries.expand_name("gpu:Metric"))) == []
+    metric = str(queries.expand_name("gpu:Metric"))
+    assert [e.key for e in site.complete("营业", metric)] == ["gpu:Revenue"]
+    assert [e.key for e in site.complete("revenue", metric)][0] == "gpu:Revenue", "an exact name comes first"
+    assert site.complete("天数智芯", metric) == [], "a company is not a metric"

@@ -134,7 +134,7 @@ def test_completion_offers_only_entities_of_the_parameters_class(browser, base):
     opened = open_app(browser, base, "/queries/financial-series")
     page = opened.page
     page.locator("#p-metric").fill("")
-    page.locator("#p-metric").press_sequentially("天数", delay=30)
+    page.locator("#p-metric").press_sequentially("天数智芯", delay=30)
     page.wait_for_timeout(800)
     assert page.locator("ul.completions li").count() == 0, "a company is not a metric"
     page.locator("#find-entity").press_sequentially("moore", delay=30)
