@@ -448,7 +448,9 @@ def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: st
     from . import serve as serve_lib
 
     serve_lib.check_installed()
-    site = serve_lib.Site(_graph_or_store(store_spec, facts_dir), catalog_dir=catalog_dir, timeout=timeout)
+    open_store(store_spec, facts_dir=facts_dir)  # a wrong --store is a usage error before anything starts
+    # The graph is built while the server starts listening; a request waits for it.
+    site = serve_lib.Site(lambda: _graph_or_store(store_spec, facts_dir), catalog_dir=catalog_dir, timeout=timeout)
     if host not in serve_lib.LOOPBACK_NAMES:
         click.echo(f"Warning: listening on {host}: other machines can reach this server", err=True)
     serve_lib.serve(site, host=host, port=port,

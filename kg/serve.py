@@ -128,10 +128,11 @@ SELECT DISTINCT ?source ?p ?o WHERE {
   ?source ?p ?o
 } ORDER BY ?source ?p ?o"""
 _LABELS = """
+PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>
 SELECT DISTINCT ?x ?label WHERE {
   { BIND(?_entity_iri AS ?x) } UNION { ?_entity_iri ?x ?o } UNION { ?_entity_iri ?p ?x }
   UNION { ?x ?p ?_entity_iri } UNION { ?s ?l ?_entity_iri . ?s ?x ?o } UNION { ?s ?l ?_entity_iri . ?s ?p ?x }
-  UNION { ?_entity_iri ?sp ?s . ?s ?x ?o }
+  UNION { ?_entity_iri gpu:source ?src . ?src ?p ?x } UNION { ?s ?l ?_entity_iri . ?s gpu:source ?src . ?src ?p ?x }
   ?x rdfs:label ?label
 }"""
 
@@ -139,9 +140,19 @@ SELECT DISTINCT ?x ?label WHERE {
 class Site:
     """The graph (or store), the catalog, and what the pages keep between requests."""
 
-    def __init__(self, source: Graph | Store, *, catalog_dir: str | Path | None = None,
+    def __init__(self, source: Graph | Store | Callable[[], Graph | Store], *, catalog_dir: str | Path | None = None,
                  timeout: float | None = queries_lib.DEFAULT_TIMEOUT):
-        self.source = source
+        """``source`` is the graph or store, or a function that builds it: then :meth:`load` builds it
+        (in the background while the server starts listening) and requests wait for it."""
+        self._source: Graph | Store | None = None
+        self._loader: Callable[[], Graph | Store] | None = None
+        self._loaded = threading.Event()
+        self.load_error: KgError | None = None
+        if callable(source) and not isinstance(source, (Graph, Store)):
+            self._loader = source
+        else:
+            self._source = source
+            self._loaded.set()
         self.catalog_dir = catalog_dir
         self.timeout = timeout
         self.catalog = queries_lib.load_catalog(catalog_dir, headers_only=True)
@@ -152,6 +163,24 @@ class Site:
         self._views: dict[str, bytes] = {}
         # One request at a time parses SPARQL (pyparsing is not thread-safe) and reads rdflib's graph.
         self._lock = threading.RLock()
+
+    def load(self) -> None:
+        """Build the graph with the function given; a failure is kept, and told to every request."""
+        try:
+            if self._loader is not None and self._source is None:
+                self._source = self._loader()
+        except KgError as err:
+            self.load_error = err
+        finally:
+            self._loaded.set()
+
+    @property
+    def source(self) -> Graph | Store:
+        self._loaded.wait()
+        if self.load_error is not None:
+            raise Unavailable(f"the graph could not be loaded: {self.load_error}")
+        assert self._source is not None
+        return self._source
 
     # -- running, always through kg.queries.run --
 
@@ -264,6 +293,10 @@ def _key(iri: str) -> str:
 
 class NotFound(KgError):
     """No such page, query or entity."""
+
+
+class Unavailable(KgError):
+    """The graph could not be loaded."""
 
 
 # --- what the pages show --------------------------------------------------------------------
@@ -658,6 +691,12 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
     async def not_found(request: Request, exc) -> Response:
         return error_page(Exception(f"nothing at {request.url.path}"), 404)
 
+    async def failed(request: Request, exc: KgError) -> Response:
+        status = 503 if isinstance(exc, Unavailable) else 500
+        if request.url.path.startswith(("/api/", "/sparql")):
+            return PlainTextResponse(str(exc) + "\n", status_code=status)
+        return error_page(exc, status)
+
     routes = [
         Route("/", index),
         Route("/queries/{name}", query_page),
@@ -672,7 +711,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES)]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found})
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, KgError: failed})
     return _Headers(app)  # outermost, so that even an error page carries the headers
 
 
@@ -714,14 +753,24 @@ def serve(site: Site, *, host: str = LOOPBACK, port: int = DEFAULT_PORT,
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
                             server_header=False)
     server = uvicorn.Server(config)
-    if started is not None:
-        shown = f"[{host}]" if ":" in host else host
-        original = server.startup
 
-        async def startup(sockets=None):
-            await original(sockets=sockets)
-            if server.started:
+    def load() -> None:
+        site.load()
+        if site.load_error is not None:
+            server.should_exit = True  # nothing to serve: stop, and report why below
+
+    shown = f"[{host}]" if ":" in host else host
+    original = server.startup
+
+    async def startup(sockets=None):
+        await original(sockets=sockets)
+        if server.started:
+            # Built once the socket listens, so that building does not slow the start down.
+            threading.Thread(target=load, name="kg-serve-load", daemon=True).start()
+            if started is not None:
                 started(f"http://{shown}:{port}/")
 
-        server.startup = startup  # type: ignore[method-assign]
+    server.startup = startup  # type: ignore[method-assign]
     server.run()
+    if site.load_error is not None:
+        raise site.load_error
