@@ -57,9 +57,9 @@ def fitted_table(result: Result, prefixes: dict[str, str], width: int) -> str:
     numeric = _numeric_columns(result)
     cells = [[amount_text(term) or short_name(term, prefixes) for term in row] for row in result.rows]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(header)]
-    # Numbers, dates and short codes are never cut; text columns give way, the widest first.
-    floors = [w if numeric[i] or w <= KEEP else max(MIN_COLUMN, min(display_width(header[i]), KEEP))
-              for i, w in enumerate(widths)]
+    # Numbers, dates and short codes are never cut (a number's header may be); text gives way, widest first.
+    floors = [max([display_width(r[i]) for r in cells] + [1]) if numeric[i]
+              else w if w <= KEEP else MIN_COLUMN for i, w in enumerate(widths)]
     while sum(widths) + GAP * (len(widths) - 1) > width:
         widest = max(range(len(widths)), key=lambda i: (widths[i] - floors[i], -i))
         if widths[widest] <= floors[widest]:
