@@ -127,14 +127,7 @@ SELECT DISTINCT ?source ?p ?o WHERE {
   { ?_entity_iri gpu:source ?source } UNION { ?s ?link ?_entity_iri . ?s gpu:source ?source }
   ?source ?p ?o
 } ORDER BY ?source ?p ?o"""
-_LABELS = """
-PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>
-SELECT DISTINCT ?x ?label WHERE {
-  { BIND(?_entity_iri AS ?x) } UNION { ?_entity_iri ?x ?o } UNION { ?_entity_iri ?p ?x }
-  UNION { ?x ?p ?_entity_iri } UNION { ?s ?l ?_entity_iri . ?s ?x ?o } UNION { ?s ?l ?_entity_iri . ?s ?p ?x }
-  UNION { ?_entity_iri gpu:source ?src . ?src ?p ?x } UNION { ?s ?l ?_entity_iri . ?s gpu:source ?src . ?src ?p ?x }
-  ?x rdfs:label ?label
-}"""
+_ALL_LABELS = "SELECT ?x ?label WHERE { ?x rdfs:label ?label }"
 
 
 class Site:
@@ -158,6 +151,7 @@ class Site:
         self.catalog = queries_lib.load_catalog(catalog_dir, headers_only=True)
         self._parsed: dict[str, queries_lib.Query] = {}
         self._entities: list[Entity] | None = None
+        self._labels: dict[str, dict[str, str]] | None = None
         self._subclasses: dict[str, frozenset[str]] = {}
         self._network = None
         self._views: dict[str, bytes] = {}
@@ -224,17 +218,30 @@ class Site:
                 entry["types"].add(str(kind))
                 if isinstance(name, Literal):
                     entry["names"].add(normal_name(str(name)))
-            labels = self.run(self.inline("SELECT ?x ?label WHERE { ?x rdfs:label ?label }")).rows
-            for node, label in labels:
-                entry = found.get(str(node))
-                if entry is not None and isinstance(label, Literal) and label.language in ("en", "zh"):
-                    entry[label.language] = entry[label.language] or str(label)
+            for iri, names in self._label_index().items():
+                entry = found.get(iri)
+                if entry is not None:
+                    entry["en"], entry["zh"] = names.get("en", ""), names.get("zh", "")
             self._entities = sorted(
                 (Entity(iri, _key(iri), entry["en"], entry["zh"], frozenset(entry["types"]),
                         frozenset(entry["names"] | entity_keys(iri)))
                  for iri, entry in found.items() if entry["en"] or entry["zh"]),
                 key=lambda e: (e.en or e.zh).casefold())
         return self._entities
+
+    def labels(self) -> dict[str, dict[str, str]]:
+        """Every node's rdfs:label by language ("" for none), the first of each, read once."""
+        with self._lock:
+            return self._label_index()
+
+    def _label_index(self) -> dict[str, dict[str, str]]:
+        if self._labels is None:
+            index: dict[str, dict[str, str]] = {}
+            for node, label in sorted(self.run(self.inline(_ALL_LABELS)).rows, key=lambda row: (str(row[0]), str(row[1]))):
+                if isinstance(label, Literal):
+                    index.setdefault(str(node), {}).setdefault(label.language or "", str(label))
+            self._labels = index
+        return self._labels
 
     def subclasses(self, kind: str) -> frozenset[str]:
         with self._lock:
@@ -375,10 +382,7 @@ def entity_page(site: Site, text: str) -> dict[str, Any]:
         except UsageError as err:
             raise NotFound(str(err)) from None
     values = {"entity": str(iri)}
-    labels: dict[str, dict[str, str]] = {}
-    for node, label in site.run(site.inline(_LABELS), values).rows:
-        if isinstance(label, Literal):
-            labels.setdefault(str(node), {}).setdefault(label.language or "", str(label))
+    labels = site.labels()
 
     def named(term: Node | None) -> Cell:
         shown = cell(term)
@@ -771,6 +775,9 @@ def serve(site: Site, *, host: str = LOOPBACK, port: int = DEFAULT_PORT,
                 started(f"http://{shown}:{port}/")
 
     server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn raises the Ctrl-C again once it has shut down: a normal stop
+        pass
     if site.load_error is not None:
         raise site.load_error

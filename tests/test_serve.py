@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.parse
 
@@ -19,7 +23,8 @@ from rdflib.compare import isomorphic
 from SPARQLWrapper import CSV, GET, JSON, N3, POST, POSTDIRECTLY, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from conftest import SEED
+from conftest import ROOT, SEED
+from servers import free_port
 from webapp import fetch, kg_serve
 
 from kg import queries, serve
@@ -240,9 +245,29 @@ def test_the_entity_page_lists_statements_with_their_sources(base):
     assert fetch(base + "/entity?id=no-such-thing")[0] == 404
 
 
-def test_the_server_starts_from_the_command_line_and_prints_where(tmp_path):
-    with kg_serve(facts=SEED) as url:
-        assert fetch(url + "/")[0] == 200
+def test_the_server_says_where_it_listens_and_stops_on_a_signal():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(port), "--facts", str(SEED)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr.readline() == f"serving http://127.0.0.1:{port}/ (read-only; Ctrl-C to stop)\n"
+        assert fetch(f"http://127.0.0.1:{port}/")[0] == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0 and "Traceback" not in err
+
+
+def test_wrong_facts_stop_the_server_with_every_problem(tmp_path):
+    facts = tmp_path / "facts"
+    shutil.copytree(SEED, facts)
+    figures = facts / "figures" / "biren.yaml"
+    figures.write_text(figures.read_text("utf-8").replace("metric: revenue\n", "metric: revenu\n", 1), "utf-8")
+    done = subprocess.run([sys.executable, "-m", "kg", "serve", "--port", str(free_port()), "--facts", str(facts)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "figures/biren.yaml:" in done.stderr and "unknown metric 'revenu' (did you mean 'revenue'?)" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_completion_finds_names_in_both_languages(graph):
