@@ -79,7 +79,7 @@ _ALIASES = {"srj": "json", "application/json": "json", "application/sparql-resul
             "srx": "xml", "application/xml": "xml", "text/xml": "xml", "application/sparql-results+xml": "xml",
             "text/csv": "csv", "text/tab-separated-values": "tsv", "ttl": "turtle", "text/turtle": "turtle",
             "n3": "turtle", "text/n3": "turtle", "ntriples": "nt", "n-triples": "nt", "application/n-triples": "nt",
-            "text/plain": "nt", "rdf+xml": "turtle"}
+            "text/plain": "nt"}
 _GPU = str(GPU)
 _DATES = {XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth}
 _WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -118,6 +118,7 @@ SELECT ?entity ?type ?name WHERE {
   OPTIONAL { ?entity rdfs:label|skos:altLabel|skos:prefLabel|gpu:legalName|skos:notation ?name }
 }"""
 _SUBCLASSES = "SELECT ?class WHERE { ?class rdfs:subClassOf* ?_of_iri }"
+_RESOLVE = "SELECT ?entity WHERE { BIND(?_entity_iri AS ?entity) }"
 _OUT = "SELECT ?p ?o WHERE { ?_entity_iri ?p ?o } ORDER BY ?p ?o"
 _IN = "SELECT ?s ?p WHERE { ?s ?p ?_entity_iri } ORDER BY ?s ?p"
 _AROUND = "SELECT ?s ?p ?o WHERE { ?s ?link ?_entity_iri . ?s ?p ?o } ORDER BY ?s ?p ?o"
@@ -375,12 +376,10 @@ class Statement:
 
 def entity_page(site: Site, text: str) -> dict[str, Any]:
     """Everything about one entity: its triples, the statements pointing at it, their sources."""
-    iri = queries_lib.expand_name(text)
-    if iri is None:
-        try:
-            iri = queries_lib.resolve(site.graph(), text)
-        except UsageError as err:
-            raise NotFound(str(err)) from None
+    try:  # the name resolved as any entity parameter is: an id, a name in either language, an IRI
+        iri = site.run(site.inline(_RESOLVE), {"entity": text}).rows[0][0]
+    except UsageError as err:
+        raise NotFound(str(err).removeprefix("parameter 'entity': ")) from None
     values = {"entity": str(iri)}
     labels = site.labels()
 

@@ -278,3 +278,18 @@ def test_completion_finds_names_in_both_languages(graph):
     assert [e.key for e in site.complete("营业", metric)] == ["gpu:Revenue"]
     assert [e.key for e in site.complete("revenue", metric)][0] == "gpu:Revenue", "an exact name comes first"
     assert site.complete("天数智芯", metric) == [], "a company is not a metric"
+
+
+def test_the_app_over_the_on_disk_store_answers_as_over_memory(base, tmp_path):
+    store = f"oxigraph:{tmp_path / 'store'}"
+    built = subprocess.run([sys.executable, "-m", "kg", "build", "--facts", str(SEED), "--out", str(tmp_path / "out"),
+                            "--store", store], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    paths = ["/api/queries/financial-series?" + urllib.parse.urlencode({"company": "壁仞科技", "format": "csv"}),
+             "/sparql?" + urllib.parse.urlencode({"query": SELECT, "format": "tsv"}),
+             "/api/complete?" + urllib.parse.urlencode({"q": "壁仞", "class": "gpu:Organization"})]
+    with kg_serve("--store", store, facts=tmp_path / "no-facts-needed") as on_disk:
+        for path in paths:
+            assert fetch(on_disk + path)[2] == fetch(base + path)[2], path
+        status, _, body = fetch(on_disk + "/entity?" + urllib.parse.urlencode({"id": "壁仞科技"}))
+        assert status == 200 and "Biren Technology" in body.decode() and "Statements about it" in body.decode()
