@@ -19,7 +19,7 @@ from . import views as views_lib
 from . import queries as queries_lib
 from .build import PREFIXES
 from .errors import UsageError
-from .results import FORMATS as RESULT_FORMATS, encode, format_for as result_format_for, render
+from .results import BINARY_FORMATS, FORMATS as RESULT_FORMATS, encode, format_for as result_format_for, render
 from .stores import MEMORY, Document, MemoryStore, Store, open_store
 
 TURTLE_NAME = "gpu-kg.ttl"
@@ -303,7 +303,7 @@ def _param_values(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--run-all", is_flag=True, help="Run every saved query with its defaults; write NAME.csv and NAME.json.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for --run-all (e.g. out/queries).")
-@click.option("--format", "format_name", type=click.Choice(list(RESULT_FORMATS)),
+@click.option("--format", "format_name", type=click.Choice([f for f in RESULT_FORMATS if f not in BINARY_FORMATS]),
               help="Format of the list (default table on a terminal, csv otherwise).")
 @lang_option
 @timeout_option
