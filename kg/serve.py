@@ -19,7 +19,6 @@ them; both are the optional extra ``gpu-kg[serve]``.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -30,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import queries as queries_lib
@@ -39,7 +38,7 @@ from .build import PREFIXES, new_graph
 from .errors import InputError, KgError, UsageError
 from .export import serialize
 from .ontology import GPU, KGR
-from .results import Result, encode, render, short_name
+from .results import Result, encode, short_name
 from .stores import Store, entity_keys, normal_name
 from .tables import amount_text
 
@@ -64,6 +63,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
 COMPLETIONS = 20  # names offered at most for one prefix
+MAX_QUERY_BYTES = 1_000_000
 
 # What a results format is called in a URL, the media type it is served as, and the file suffix.
 RESULT_TYPES = {
@@ -652,7 +652,10 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         text = params.get("query")
         if request.method == "POST":
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = (await request.body()).decode("utf-8", errors="replace")
+            raw = await request.body()
+            if len(raw) > MAX_QUERY_BYTES:
+                return PlainTextResponse(f"a query is at most {MAX_QUERY_BYTES:,} bytes\n", status_code=413)
+            body = raw.decode("utf-8", errors="replace")
             if content_type == "application/sparql-query":
                 text = body
             elif content_type == "application/x-www-form-urlencoded":
