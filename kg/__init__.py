@@ -5,24 +5,42 @@ The library under the ``kg`` command, for notebooks too::
     import kg
     graph = kg.load_graph("facts")          # YAML -> checked RDF graph
     print(kg.serialize(graph, "turtle").decode())
+
+Names are imported when first used (PEP 562), so ``import kg`` and the command
+line start without loading rdflib, pySHACL or the view libraries.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph
-
-from .build import FactGraph, build_graph, fact_graph, origins
 from .errors import InputError, KgError, NotConforming, Problem, SourceLocation, UsageError
-from .export import serialize, write_atomically
-from .facts import Facts, load_facts
-from .validate import check
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from .build import FactGraph
+    from .facts import Facts
 
 __all__ = [
     "FactGraph", "Facts", "InputError", "KgError", "NotConforming", "Problem", "SourceLocation", "UsageError",
     "build_graph", "check_facts", "checked_graph", "load_facts", "load_graph", "serialize", "write_atomically",
 ]
+
+_LAZY = {
+    "FactGraph": "build", "build_graph": "build", "fact_graph": "build", "origins": "build",
+    "serialize": "export", "write_atomically": "export", "Facts": "facts", "load_facts": "facts", "check": "validate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")
 
 
 def check_facts(facts: Facts) -> Graph:
@@ -32,6 +50,9 @@ def check_facts(facts: Facts) -> Graph:
 
 def checked_graph(facts: Facts) -> FactGraph:
     """``check_facts`` without rdflib: the lighter graph that exports and stores load fast."""
+    from .build import fact_graph, origins
+    from .validate import check
+
     graph = fact_graph(facts)
     check(graph, lambda: origins(facts))
     return graph
@@ -39,4 +60,6 @@ def checked_graph(facts: Facts) -> FactGraph:
 
 def load_graph(facts_dir: str | Path = "facts") -> Graph:
     """Read, build and check a fact folder: the graph every other command works on."""
+    from .facts import load_facts
+
     return check_facts(load_facts(facts_dir))

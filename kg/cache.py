@@ -49,7 +49,8 @@ from .build import (
     IRI_PREFIX, KGR_TEXT, FactGraph, RecordBuilder, T, kgr, names_of, ontology_subjects, origins, period_pairs,
     period_term, periods_of, record_term,
 )
-from .errors import InputError, KgError, Problem
+from .config import CACHE_NAME
+from .errors import InputError, KgError, Problem, SourceLocation
 from .export import _alive, turtle_blocks, turtle_from_blocks
 from .facts import (
     SCHEMA, Record, _check_quotes, _check_references, _merge, _read_file, fact_files, figure_group, load_facts,
@@ -63,7 +64,6 @@ from .validate import check
 from .values import parse_period
 from .yamltree import read_yaml
 
-CACHE_NAME = ".kg-cache"
 FORMAT = 2
 
 
@@ -131,6 +131,9 @@ def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | Non
     by_name = {_relative(path, root): path for path in paths}
     with paused_gc():
         store = _Store(Path(cache_dir)) if cache_dir is not None else None
+        whole = _whole_key(root, files) if store else ""
+        if store is not None and (same := store.load_whole(whole)) is not None:
+            return same  # not a byte of the folder, the code or the ontology changed since it was checked
         cached = store.load() if store else None
         work = None
         if cached is not None:
@@ -145,7 +148,18 @@ def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | Non
                 store.save(work, cached)
             else:
                 store.forget()
+            store.save_whole(whole, work.built)
         return work.built
+
+
+def _whole_key(root: Path, files: dict[str, str]) -> str:
+    """What a whole build depends on: every file under the fact folder (stored texts too) and the code."""
+    digest = hashlib.sha256(code_version().encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        name = _relative(path, root)
+        known = files.get(name) or hashlib.sha256(path.read_bytes()).hexdigest()
+        digest.update(f"{name}\0{known}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 @dataclass
@@ -447,6 +461,31 @@ class _Store:
         except OSError:
             pass
 
+    def load_whole(self, key: str) -> Built | None:
+        """The last build's Turtle, if it was built from exactly this folder by exactly this code."""
+        try:
+            meta = json.loads((self.directory / "whole.json").read_bytes())
+            if meta.get("key") != key:
+                return None
+            turtle = (self.directory / "whole.ttl").read_bytes()
+            if zlib.crc32(turtle) != meta["crc"]:
+                return None
+            return Built(turtle, meta["triples"], meta["records"], meta["files"], 0,
+                         _problems(meta["warnings"]), _problems(meta["notices"]))
+        except Exception:  # missing, unreadable, edited by hand: build as usual
+            return None
+
+    def save_whole(self, key: str, built: Built) -> None:
+        try:
+            _replace(self.directory / "whole.ttl", built.turtle)
+            meta = {"key": key, "crc": zlib.crc32(built.turtle), "triples": built.triples,
+                    "records": built.records, "files": built.files,
+                    "warnings": [list(p.location) + [p.message] for p in built.warnings],
+                    "notices": [list(p.location) + [p.message] for p in built.notices]}
+            _replace(self.directory / "whole.json", json.dumps(meta).encode("utf-8"))
+        except OSError:
+            (self.directory / "whole.json").unlink(missing_ok=True)
+
     def save(self, work: _Work, cached: _Cached | None) -> None:
         """Write the units compiled, then the index; a failure to write leaves no cache rather than a wrong one."""
         try:
@@ -471,6 +510,10 @@ class _Store:
                     path.unlink(missing_ok=True)
         except OSError:
             (self.directory / "index.json").unlink(missing_ok=True)
+
+
+def _problems(rows: list[list]) -> tuple[Problem, ...]:
+    return tuple(Problem(SourceLocation(path, line, col), message) for path, line, col, message in rows)
 
 
 def _unit_files(unit: Unit) -> tuple[bytes, bytes]:

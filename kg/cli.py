@@ -1,4 +1,8 @@
-"""The ``kg`` command: parses options, calls one library function, prints the outcome."""
+"""The ``kg`` command: parses options, calls one library function, prints the outcome.
+
+Each command imports the library modules it uses when it runs, so ``kg --help``
+and ``kg query`` do not pay for the view, SHACL and export libraries.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,18 @@ from pathlib import Path
 
 import click
 
-from . import checked_graph, load_facts, load_graph, serialize, write_atomically
-from .cache import CACHE_NAME, build_turtle
+from .config import CACHE_NAME, DEFAULT_TIMEOUT
+from .errors import InputError, KgError, UsageError
+from .formats import BINARY_RESULT_FORMATS, LANGS, RDF_FORMAT_NAMES, RESULT_FORMATS, VIEW_FORMATS, VIEW_NAMES
 from .progress import QUIET, Progress
-from .synth import write_synthetic
-from .errors import InputError, KgError
-from .export import FORMATS, format_for
-from . import views as views_lib
-from . import queries as queries_lib
-from .build import PREFIXES
-from .errors import UsageError
-from .results import BINARY_FORMATS, FORMATS as RESULT_FORMATS, encode, format_for as result_format_for, render
-from .stores import MEMORY, Document, MemoryStore, Store, open_store
 
 TURTLE_NAME = "gpu-kg.ttl"
-PREFIX_TEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+
+def _prefix_text() -> dict[str, str]:
+    from .build import PREFIXES
+
+    return {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
 
 def _reports_errors(command):
@@ -102,16 +103,11 @@ def _report(warnings, notices, *, strict: bool) -> None:
         click.echo(f"{problem.location}: warning: {problem.message}", err=True)
 
 
-def _graph_or_store(store_spec: str | None, facts_dir: Path):
-    """The graph in memory (built from the facts), or the store that holds it."""
-    store = open_store(store_spec, facts_dir=facts_dir)
-    return load_graph(facts_dir) if isinstance(store, MemoryStore) else store
+def _store(store_spec: str | None, facts_dir: Path):
+    """The store that holds the graph: in memory (built from the facts when first used), on disk or remote."""
+    from .stores import open_store
 
-
-def _graph(store_spec: str | None, facts_dir: Path):
-    """The graph, built from the facts or read from its store."""
-    found = _graph_or_store(store_spec, facts_dir)
-    return found.graph() if isinstance(found, Store) else found
+    return open_store(store_spec, facts_dir=facts_dir)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,6 +143,10 @@ def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool
         kg build --facts facts --out out     # writes out/gpu-kg.ttl
         kg build --store oxigraph:out/store  # and loads the on-disk store
     """
+    from .cache import build_turtle
+    from .export import write_atomically
+    from .stores import MEMORY, Document, open_store
+
     progress = _progress()
     built = build_turtle(facts_dir, cache_dir=None if no_cache else out_dir / CACHE_NAME, progress=progress)
     _report(built.warnings, built.notices, strict=strict)
@@ -175,6 +175,8 @@ def validate(facts_dir: Path, strict: bool) -> None:
         kg validate --facts facts
         kg validate --strict          # as CI runs it
     """
+    from . import checked_graph, load_facts
+
     facts = load_facts(facts_dir, progress=_progress())
     graph = checked_graph(facts)
     _report(facts.warnings, facts.notices, strict=strict)
@@ -184,7 +186,7 @@ def validate(facts_dir: Path, strict: bool) -> None:
 
 @main.command()
 @facts_option
-@click.option("--format", "format_name", type=click.Choice(sorted(FORMATS)),
+@click.option("--format", "format_name", type=click.Choice(RDF_FORMAT_NAMES),
               help="RDF format; guessed from the file suffix when not given (default turtle).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write; standard output when not given.")
@@ -197,6 +199,9 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None) -> Non
         kg export -o out/gpu-kg.nt
         kg export --format jsonld > gpu-kg.jsonld
     """
+    from . import checked_graph, load_facts
+    from .export import format_for, serialize, write_atomically
+
     chosen = format_for(format_name, output)
     data = serialize(checked_graph(load_facts(facts_dir, progress=_progress())), chosen)
     if output is None:
@@ -208,24 +213,28 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None) -> Non
 
 @main.command()
 @facts_option
-@click.argument("name", required=False, type=click.Choice(views_lib.VIEW_NAMES))
+@click.argument("name", required=False, type=click.Choice(VIEW_NAMES))
 @click.option("--focus", metavar="ENTITY", help="Draw what surrounds one entity, given by id or by English or Chinese name.")
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(0), help="How many edges out from --focus.")
 @click.option("--query", "query_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Draw the triples of a CONSTRUCT query, or of a SELECT ?s ?p ?o, in this .rq file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write; out/views/<view>.<format> when not given.")
-@click.option("--format", "format_name", type=click.Choice(sorted(views_lib.FORMATS)),
+@click.option("--format", "format_name", type=click.Choice(sorted(VIEW_FORMATS)),
               help="html (interactive page), or graphml / gexf for Gephi and Cytoscape; "
                    "guessed from the -o suffix when not given (default html).")
-@click.option("--lang", default="en", show_default=True, type=click.Choice(views_lib.LANGS),
+@click.option("--lang", default="en", show_default=True, type=click.Choice(LANGS),
               help="Language of the labels (the page can switch; tooltips show both names).")
 @click.option("--size-by", default="degree", show_default=True, metavar="degree|METRIC",
               help="Node size: the number of edges, or the latest figure of a metric such as revenue.")
+@click.option("--allow-service", is_flag=True, help="Let --query's SERVICE, LOAD, FROM and USING fetch data over the network.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+              metavar="SECONDS", help="Stop --query's query if it runs longer than this; 0 for no limit.")
 @store_option
 @_reports_errors
 def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query_file: Path | None,
-         output: Path | None, format_name: str | None, lang: str, size_by: str, store_spec: str | None) -> None:
+         output: Path | None, format_name: str | None, lang: str, size_by: str, allow_service: bool,
+         timeout: float, store_spec: str | None) -> None:
     """Write one interactive network view: a single HTML file that works offline.
 
     NAME is one of supply-chain, capital, products, all; or give --focus or --query instead.
@@ -238,10 +247,21 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
         kg view --query queries/my-view.rq
         kg view all -o gpu-kg.graphml
     """
+    from . import queries as queries_lib
+    from . import views as views_lib
+    from .export import write_atomically
+
     views_lib.check_request(name=name, focus=focus, query_file=query_file)
     chosen = views_lib.format_for(format_name, output)
-    graph = _graph(store_spec, facts_dir)
-    shown = views_lib.select_view(graph, name=name, focus=focus, depth=depth, query_file=query_file)
+    found = None
+    if query_file is not None:  # refused before any work if it asks for what was not allowed
+        found = queries_lib.check_request(queries_lib.load_query(query_file), allow_service=allow_service)
+    store = _store(store_spec, facts_dir)
+    if found is not None:
+        result = queries_lib.run(store, found, allow_service=allow_service, timeout=timeout)
+        shown = views_lib.query_view(store.graph(), result, name=query_file.stem)
+    else:
+        shown = views_lib.select_view(store.graph(), name=name, focus=focus, depth=depth)
     target = output or Path("out") / "views" / f"{shown.name}.{chosen}"
     data = views_lib.render(shown, chosen, lang=lang, size_by=size_by)
     write_atomically(target, data)
@@ -252,7 +272,7 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
 @facts_option
 @click.option("--out", "out_dir", default="out/views", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the pages.")
-@click.option("--lang", default="en", show_default=True, type=click.Choice(views_lib.LANGS),
+@click.option("--lang", default="en", show_default=True, type=click.Choice(LANGS),
               help="Language of the labels.")
 @store_option
 @_reports_errors
@@ -263,7 +283,9 @@ def views_command(facts_dir: Path, out_dir: Path, lang: str, store_spec: str | N
     Example:
         kg views --out out/views     # then open out/views/index.html
     """
-    for path, shown in views_lib.write_views(_graph(store_spec, facts_dir), out_dir, lang=lang):
+    from . import views as views_lib
+
+    for path, shown in views_lib.write_views(_store(store_spec, facts_dir).graph(), out_dir, lang=lang):
         click.echo(f"wrote {path}" + (f" ({views_lib.counts(shown)})" if shown else ""))
 
 
@@ -274,7 +296,7 @@ lang_option = click.option(
     help="Language of names and labels (default en; the other language where one is missing).",
 )
 timeout_option = click.option(
-    "--timeout", type=click.FloatRange(min=0), default=queries_lib.DEFAULT_TIMEOUT, show_default=True,
+    "--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
     metavar="SECONDS", help="Stop a query that runs longer than this; 0 for no limit.",
 )
 catalog_option = click.option(
@@ -303,7 +325,7 @@ def _param_values(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--run-all", is_flag=True, help="Run every saved query with its defaults; write NAME.csv and NAME.json.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for --run-all (e.g. out/queries).")
-@click.option("--format", "format_name", type=click.Choice([f for f in RESULT_FORMATS if f not in BINARY_FORMATS]),
+@click.option("--format", "format_name", type=click.Choice([f for f in RESULT_FORMATS if f not in BINARY_RESULT_FORMATS]),
               help="Format of the list (default table on a terminal, csv otherwise).")
 @lang_option
 @timeout_option
@@ -320,10 +342,13 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
         kg queries company-profile               # what it answers and its parameters
         kg queries --run-all --out out/queries   # every result as CSV and JSON
     """
+    from . import queries as queries_lib
+    from .results import format_for as result_format_for, render
+
     if run_all:
         if out_dir is None:
             raise UsageError("--run-all needs --out DIR (e.g. --out out/queries)")
-        written = queries_lib.write_all(_graph_or_store(store_spec, facts_dir), out_dir, catalog_dir, lang=lang,
+        written = queries_lib.write_all(_store(store_spec, facts_dir), out_dir, catalog_dir, lang=lang,
                                         timeout=timeout)
         click.echo(f"{len(written) // 2} queries; wrote {len(written)} files to {out_dir}")
         return
@@ -332,7 +357,7 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
         return
     chosen = result_format_for(format_name, None, terminal=sys.stdout.isatty())
     listing = queries_lib.catalog_result(queries_lib.load_catalog(catalog_dir, headers_only=True))
-    click.echo(render(listing, chosen, prefixes=PREFIX_TEXT), nl=False)
+    click.echo(render(listing, chosen, prefixes=_prefix_text()), nl=False)
 
 
 @main.command("query")
@@ -352,11 +377,14 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @click.option("--allow-update", is_flag=True, help="Let a SPARQL UPDATE change the graph in memory (never facts/).")
 @click.option("--allow-service", is_flag=True, help="Let SERVICE, LOAD, FROM and USING fetch data over the network.")
 @timeout_option
+@click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Write at most N rows.")
+@click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N", help="Skip the first N rows.")
 @store_option
 @_reports_errors
 def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params: tuple[str, ...],
                   format_name: str | None, output: Path | None, bom: bool, raw: bool, lang: str | None,
-                  allow_update: bool, allow_service: bool, timeout: float, store_spec: str | None) -> None:
+                  allow_update: bool, allow_service: bool, timeout: float, limit: int | None, offset: int,
+                  store_spec: str | None) -> None:
     """Run a saved query by NAME, a .rq FILE, or inline SPARQL.
 
     On a terminal the table fits the window (long text cut, amounts grouped);
@@ -372,7 +400,12 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         kg query investors --lang zh -o investors.csv --bom  # Excel opens it with Chinese intact
         kg query 'SELECT ?c WHERE { ?c a gpu:ChipDesigner } ORDER BY ?c'
         kg query listing-race --store oxigraph:out/store   # no rebuild: the store kg build filled
+        kg query figures --limit 20 --offset 40
     """
+    from . import queries as queries_lib
+    from .export import write_atomically
+    from .results import encode, format_for as result_format_for, render
+
     values = _param_values(params)
     on_terminal = output is None and sys.stdout.isatty()
     chosen = result_format_for(format_name, output, terminal=on_terminal)
@@ -380,14 +413,14 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         raise UsageError("xlsx is a binary format; write it to a file with -o result.xlsx")
     found = queries_lib.check_request(queries_lib.find_query(query, catalog_dir), values, lang=lang,
                                       allow_update=allow_update, allow_service=allow_service)
-    result = queries_lib.run(_graph_or_store(store_spec, facts_dir), found, values, lang=lang, allow_update=allow_update,
-                             allow_service=allow_service, timeout=timeout)
+    result = queries_lib.run(_store(store_spec, facts_dir), found, values, lang=lang, allow_update=allow_update,
+                             allow_service=allow_service, timeout=timeout, limit=limit, offset=offset)
     if found.form == "update":
         click.echo("The update changed the graph in memory only; facts/ are unchanged.", err=True)
     if on_terminal and chosen == "table" and not raw:
-        click.echo(render(result, chosen, prefixes=PREFIX_TEXT, width=shutil.get_terminal_size().columns), nl=False)
+        click.echo(render(result, chosen, prefixes=_prefix_text(), width=shutil.get_terminal_size().columns), nl=False)
         return
-    data = encode(result, chosen, prefixes=PREFIX_TEXT, bom=bom)
+    data = encode(result, chosen, prefixes=_prefix_text(), bom=bom)
     if output is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -415,6 +448,8 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
         kg synth --companies 1000 -o /tmp/facts-1k
         kg build --facts /tmp/facts-1k --out /tmp/out-1k
     """
+    from .synth import write_synthetic
+
     summary = write_synthetic(out_dir, companies, seed=seed)
     click.echo(f"wrote {summary.entries} entries for {summary.companies} companies in {summary.files} files under {out_dir}")
 
@@ -448,9 +483,9 @@ def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: st
     from . import serve as serve_lib
 
     serve_lib.check_installed()
-    open_store(store_spec, facts_dir=facts_dir)  # a wrong --store is a usage error before anything starts
+    store = _store(store_spec, facts_dir)  # a wrong --store is a usage error before anything starts
     # The graph is built while the server starts listening; a request waits for it.
-    site = serve_lib.Site(lambda: _graph_or_store(store_spec, facts_dir), catalog_dir=catalog_dir, timeout=timeout)
+    site = serve_lib.Site(lambda: store, catalog_dir=catalog_dir, timeout=timeout)
     if host not in serve_lib.LOOPBACK_NAMES:
         click.echo(f"Warning: listening on {host}: other machines can reach this server", err=True)
     serve_lib.serve(site, host=host, port=port,

@@ -143,3 +143,24 @@ def _check_table(name: str, table: Any, where: SourceLocation) -> list[Problem]:
 def _did_you_mean(word: str, choices) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+CACHE_NAME = ".kg-cache"  # the build's cache, beside its output (kg.cache)
+CACHE_ENV = "KG_CACHE_DIR"
+DEFAULT_TIMEOUT = 30.0  # seconds a query may run (kg.queries); every saved query answers in well under one
+
+
+def cache_home() -> Path:
+    """Where gpu-kg keeps what it can compute again: ``$KG_CACHE_DIR``, else the user's cache folder."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gpu-kg"
+
+
+def build_cache_dir(facts_dir: str | Path) -> Path:
+    """The build cache of one fact folder (see ``kg.cache``), named after the folder's absolute path."""
+    import hashlib
+
+    where = str(Path(facts_dir).resolve())
+    return cache_home() / "builds" / hashlib.sha256(where.encode("utf-8")).hexdigest()[:16]

@@ -36,6 +36,7 @@ def workbook(result: Result, *, prefixes: Mapping[str, str] | None = None) -> by
         "nan_inf_to_errors": True,
     })
     book.set_properties({"created": CREATED, "title": "gpu-kg query result"})
+    result = result.with_label_columns()  # as CSV has them: NAME_label after each column of entities
     sheet = book.add_worksheet(SHEET)
     bold = book.add_format({"bold": True})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})

@@ -26,7 +26,7 @@ from .formats import pick_format
 from .terms import XSD as XSD_TEXT, literal, object_key, parts
 
 # name -> (oxigraph format, file suffixes)
-FORMATS = {
+FORMATS = {  # the same names as kg.formats.RDF_FORMAT_NAMES
     "turtle": (ox.RdfFormat.TURTLE, (".ttl",)),
     "nt": (ox.RdfFormat.N_TRIPLES, (".nt",)),
     "jsonld": (ox.RdfFormat.JSON_LD, (".jsonld", ".json")),

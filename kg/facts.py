@@ -824,7 +824,7 @@ def _stated(record: Record) -> str:
     return figure.value.stated if figure.value else f"{figure.low.stated}/{figure.high.stated}"
 
 
-def _merged(entries: list[Record], problems: list[Problem]) -> Record:
+def _merged(entries: list[Record], problems: list[Problem], key: str | None = None) -> Record:
     """Entries of several sources about one thing, as one record.
 
     Lists (aliases, sectors, roles...) are joined; a single value (a founding date,
@@ -838,7 +838,7 @@ def _merged(entries: list[Record], problems: list[Problem]) -> Record:
         if entry.rank == "deprecated":
             continue
         for name, value in entry.values.items():
-            if name in PROVENANCE_KEYS:
+            if name in PROVENANCE_KEYS or name == "id":
                 continue
             if name not in values:
                 values[name], locations[name], given_by[name] = value, entry.value_locations.get(name, entry.location), entry
@@ -853,9 +853,12 @@ def _merged(entries: list[Record], problems: list[Problem]) -> Record:
                 ))
                 continue
             values[name] = joined
-    values["source"] = entries[0].values["source"]
     first = entries[0]
-    return Record(first.kind, first.key, values, first.location, {**first.value_locations, **locations},
+    key = key or first.key
+    values["source"] = first.values["source"]
+    if "id" in first.values:
+        values["id"] = key
+    return Record(first.kind, key, values, first.location, {**first.value_locations, **locations},
                   tuple(p for entry in entries for p in entry.provenance))
 
 
@@ -954,7 +957,7 @@ def _merge_events(records: list[Record], problems: list[Problem], notices: list[
                 notices.append(Problem(record.location, (
                     f"listing_events: '{record.key}' is the same event as '{canonical}' ({first.location}): same "
                     f"company, venue, type and date; source '{record.ref('source')}' is added to it")))
-        out.append(_merged(kept, problems) if len(kept) > 1 else first)
+        out.append(_merged(kept, problems, canonical) if len(kept) > 1 else first)
     if renamed:
         out = [_renamed(record, renamed) for record in out]
     return out

@@ -1,4 +1,9 @@
-"""Choosing an output format: by name, or from the output file's suffix."""
+"""Choosing an output format: by name, or from the output file's suffix.
+
+The names the command line offers (formats, views, languages) live here, apart
+from the modules that write them, so that ``kg --help`` and ``kg query`` start
+without loading the graph, view or export libraries.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,24 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .errors import UsageError
+
+# Query results: name -> file suffixes that imply it (kg.results writes them).
+RESULT_FORMATS: dict[str, tuple[str, ...]] = {
+    "table": (".txt",),
+    "csv": (".csv",),
+    "tsv": (".tsv",),
+    "json": (".json", ".srj"),
+    "md": (".md", ".markdown"),
+    "xml": (".srx", ".xml"),
+    "xlsx": (".xlsx",),
+}
+BINARY_RESULT_FORMATS = ("xlsx",)  # written as bytes only (kg.results.encode)
+# RDF serialisations kg.export writes.
+RDF_FORMAT_NAMES = ("jsonld", "nt", "trig", "turtle", "xml")
+# Network views (kg.views): the named views, their formats and the languages of their labels.
+VIEW_NAMES = ("supply-chain", "capital", "products", "all")
+VIEW_FORMATS = {"html": (".html", ".htm"), "graphml": (".graphml",), "gexf": (".gexf",)}
+LANGS = ("en", "zh")
 
 
 def pick_format(

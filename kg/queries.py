@@ -15,8 +15,12 @@ calls it ``substitutions``), so no value can change the shape of a query.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import datetime as dt
 import difflib
+import hashlib
+import json
+import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -26,21 +30,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pyparsing import ParseBaseException, ParseResults
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef, Variable
-from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
 
 from .build import PREFIXES
+from .config import DEFAULT_TIMEOUT, cache_home
 from .errors import InputError, KgError, Problem, SourceLocation, UsageError
 from .export import write_atomically
 from .ontology import GPU
 from .results import Result, render
-from .stores import Store, entity_keys, normal_name
+from .stores import MemoryStore, Prepared, Store, entity_keys, normal_name
 
 QUERY_SUFFIXES = (".rq", ".sparql")
-DEFAULT_TIMEOUT = 30.0  # seconds; every saved query answers in well under one
 TYPES = ("iri", "string", "integer", "decimal", "date", "language")
 INLINE = "<inline query>"
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -98,7 +98,7 @@ class Query:
     tags: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
     reaches_out: tuple[str, ...] = ()   # SERVICE, LOAD, FROM, USING: what would fetch data from elsewhere
-    prepared: Any = field(default=None, compare=False, repr=False)
+    columns: tuple[str, ...] = ()       # the variables a SELECT projects, in order
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -106,9 +106,12 @@ class Query:
     @property
     def projected(self) -> tuple[str, ...]:
         """The variables a SELECT returns, in order."""
-        if self.form != "select":
-            return ()
-        return tuple(str(v) for v in self.prepared.algebra["PV"])
+        return self.columns if self.form == "select" else ()
+
+    @property
+    def checked(self) -> bool:
+        """Whether the SPARQL was read (not only the header): its form and what it reaches are known."""
+        return bool(self.form)
 
 
 # --- where the catalog lives -----------------------------------------------------------
@@ -205,9 +208,9 @@ def parse_query(text: str, *, name: str = "query", source: str = INLINE, saved: 
     """Parse the header and the SPARQL of ``text``; problems are raised as path:line:col."""
     header = _read_header(text, source)
     if headers_only:
-        form, prepared, variables, reaches_out = "", None, _scan_variables(text), ()
+        form, columns, variables, reaches_out = "", (), _scan_variables(text), ()
     else:
-        form, prepared, variables, reaches_out = _parse_sparql(text, source)
+        form, columns, variables, reaches_out = _read_sparql(text, source)
     problems: list[Problem] = []
     keys = header.keys()
     for key in keys:
@@ -224,7 +227,7 @@ def parse_query(text: str, *, name: str = "query", source: str = INLINE, saved: 
     if problems:
         raise InputError(problems)
     return Query(name=name, text=text, form=form, source=source, title=title, description=description,
-                 tags=tags, params=params, reaches_out=reaches_out, prepared=prepared)
+                 tags=tags, params=params, reaches_out=reaches_out, columns=columns)
 
 
 class _Header:
@@ -303,23 +306,64 @@ def _read_header(text: str, source: str) -> _Header:
     return _Header(root, source)
 
 
-def _parse_sparql(text: str, source: str) -> tuple[str, Any, set[str], tuple[str, ...]]:
+# Bump when what _parse_sparql returns changes, so that cached readings are read again.
+_READING_VERSION = 1
+
+
+def _read_sparql(text: str, source: str) -> tuple[str, tuple[str, ...], set[str], tuple[str, ...]]:
+    """What running a query needs of its SPARQL: form, columns, variables, network operations.
+
+    rdflib takes 0.3 s to load its parser and up to a second to read a long
+    query, so what it finds is kept in the user's cache folder under the hash of
+    the text (and of rdflib's version): an unchanged query is read once. A text
+    that does not parse is never cached, so its errors are reported every time.
+    """
+    import rdflib
+
+    key = hashlib.sha256(f"{_READING_VERSION}\0{rdflib.__version__}\0{text}".encode("utf-8")).hexdigest()
+    path = cache_home() / "queries" / f"{key[:2]}" / f"{key}.json"
+    try:
+        kept = json.loads(path.read_bytes())
+        return kept["form"], tuple(kept["columns"]), set(kept["variables"]), tuple(kept["reaches_out"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    form, columns, variables, reaches_out = _parse_sparql(text, source)
+    try:
+        data = json.dumps({"form": form, "columns": list(columns), "variables": sorted(variables),
+                           "reaches_out": list(reaches_out)}).encode("utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache folder only costs the parse next time
+    return form, columns, variables, reaches_out
+
+
+def _parse_sparql(text: str, source: str) -> tuple[str, tuple[str, ...], set[str], tuple[str, ...]]:
     """Parse as a query, else as an update; report the error that got furthest into the text.
 
     Also returns the names of every variable written in the text and the
     network operations it uses, read from the parse tree: rdflib's algebra keeps
     the patterns inside FILTER EXISTS where a walk does not see them.
     """
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
     try:
         tree = parseQuery(text)
         found = _variables(tree), _reaches_out(tree)
         prepared = translateQuery(tree, None, PREFIXES)
-        return _FORMS[prepared.algebra.name], prepared, *found
+        form = _FORMS[prepared.algebra.name]
+        columns = tuple(str(v) for v in prepared.algebra["PV"]) if form == "select" else ()
+        return form, columns, *found
     except ParseBaseException as query_error:
         try:
             tree = parseUpdate(text)
             found = _variables(tree), _reaches_out(tree)
-            return "update", translateUpdate(tree, None, PREFIXES), *found
+            translateUpdate(tree, None, PREFIXES)
+            return "update", (), *found
         except ParseBaseException as update_error:
             error = update_error if update_error.loc > query_error.loc else query_error
             raise _syntax_problem(error, source) from None
@@ -332,7 +376,7 @@ def _parse_sparql(text: str, source: str) -> tuple[str, Any, set[str], tuple[str
 _FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct", "DescribeQuery": "describe"}
 
 
-def _syntax_problem(error: ParseBaseException, source: str) -> InputError:
+def _syntax_problem(error: Any, source: str) -> InputError:
     what = str(error.msg)
     found = str(error.line[error.col - 1:error.col - 1 + 20]).split()[0] if error.line[error.col - 1:].strip() else ""
     detail = f"SPARQL syntax error near '{found}' ({what})" if found else f"SPARQL syntax error at the end of the text ({what})"
@@ -365,6 +409,8 @@ def _without_comments(text: str) -> str:
 
 def _walk(node: Any) -> Iterable[Any]:
     """Every node of a parse tree or algebra (CompValues, pyparsing results, lists), each once."""
+    from pyparsing import ParseResults
+
     stack, seen = [node], set()
     while stack:
         item = stack.pop()
@@ -390,7 +436,7 @@ def _scan_variables(text: str) -> set[str]:
 
 def parsed(query: Query) -> Query:
     """``query`` itself, or, when only its header was read, the query parsed in full."""
-    if query.prepared is not None:
+    if query.checked:
         return query
     return parse_query(query.text, name=query.name, source=query.source, saved=query.source != INLINE)
 
@@ -404,6 +450,8 @@ _NETWORK = {"ServiceGraphPattern": "SERVICE", "Load": "LOAD", "DatasetClause": "
 
 
 def _reaches_out(tree: Any) -> tuple[str, ...]:
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     return tuple(sorted({_NETWORK[item.name] for item in _walk(tree)
                          if isinstance(item, CompValue) and item.name in _NETWORK}))
 
@@ -809,65 +857,104 @@ def check_request(query: Query, values: Mapping[str, str] | None = None, *, lang
 
 
 def run(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = None, *, lang: str | None = None,
-        allow_update: bool = False, allow_service: bool = False,
-        timeout: float | None = DEFAULT_TIMEOUT) -> Result:
+        allow_update: bool = False, allow_service: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
+        limit: int | None = None, offset: int = 0, labels: bool = True) -> Result:
     """Run ``query`` on ``graph`` with its parameters bound; stop it after ``timeout`` seconds (0: never).
 
-    An UPDATE (only with ``allow_update``) changes ``graph`` itself and returns how
-    many triples it added and removed. ``graph`` may also be a store
-    (kg.stores: on disk or a SPARQL server), which answers read queries.
+    The one way gpu-kg runs SPARQL: every command, view and the library come
+    here, so every guard holds everywhere. An UPDATE is refused unless
+    ``allow_update``; SERVICE, LOAD, FROM and USING unless ``allow_service``;
+    values are bound as RDF terms, never pasted; the time limit covers finding
+    the entities the values name (a request to a remote store) and the query.
+    ``graph`` is an rdflib Graph (run on Oxigraph in memory) or a store
+    (kg.stores). An allowed UPDATE changes the graph in memory and returns how
+    many triples it added and removed. ``limit`` and ``offset`` take a page of
+    the rows. ``labels``: look up the labels of the entities a SELECT returns, in
+    ``lang`` (see kg.results), within the same time limit.
     """
     query = parsed(query)
     check_allowed(query, allow_update=allow_update, allow_service=allow_service)
-    if isinstance(graph, Store):
-        return _run_in_store(graph, query, values, lang=lang, timeout=timeout)
-    bindings = bind(graph, query, values, lang=lang)
-    if query.form == "update":
-        return _with_deadline(lambda: _update(graph, query, bindings), timeout, query)
-    return _with_deadline(lambda: _select(graph, query, bindings), timeout, query)
-
-
-def _run_in_store(store: Store, query: Query, values: Mapping[str, str] | None, *, lang: str | None,
-                  timeout: float | None) -> Result:
-    if query.form == "update":
+    store = graph if isinstance(graph, Store) else MemoryStore(graph)
+    if query.form == "update" and not isinstance(store, MemoryStore):
         raise UsageError(f"{_what(query)} is a SPARQL UPDATE; it runs only on the graph in memory "
                          f"(--store memory), never on {store.name}")
-    bind(None, query, values, lang=lang)  # a usage error before any request
-    # Entities are found by name in the naming triples only, not the whole stored graph;
-    # a store with an index of names gives those of the entities the values may name.
+    bind(None, query, values, lang=lang)  # a usage error before any work
+
+    def work() -> Result:
+        bindings = _bindings_in(store, query, values, lang=lang)
+        if query.form == "update":
+            added, removed = store.update(query.text, bindings)
+            return Result(("added", "removed"), ((Literal(added), Literal(removed)),))
+        if query.form == "select" and hasattr(store, "rows"):  # Oxigraph: stop reading at the page's end
+            columns, rows = store.rows(query, bindings)
+            result = Result(columns, tuple(_page(rows, limit, offset)))
+        else:
+            result = store.answer(query, bindings)
+            if result.is_boolean:
+                return result
+            result = Result(result.variables, tuple(_page(iter(result.rows), limit, offset)))
+        if labels and query.form == "select":
+            result = dataclasses.replace(result, labels=entity_labels(store, result, lang or "en"))
+        return result
+
+    return _with_deadline(work, timeout, query)
+
+
+LABEL_CHUNK = 2000  # IRIs per VALUES block of the label lookup
+
+
+def entity_labels(store: Store, result: Result, lang: str) -> dict[URIRef, Literal]:
+    """The label of each IRI in ``result``, in ``lang`` (else the other language), from one lookup.
+
+    One query (in blocks of LABEL_CHUNK IRIs) asks for the labels of exactly the
+    IRIs the result holds, so that no saved query joins labels itself: an engine
+    answers it by index, where a query's own OPTIONAL label patterns make it read
+    every label. Among labels of one language the least (in code-point order) wins.
+    """
+    iris = sorted({term for row in result.rows for term in row if isinstance(term, URIRef)})
+    found: dict[URIRef, dict[str, str]] = {}
+    for start in range(0, len(iris), LABEL_CHUNK):
+        block = " ".join(f"<{iri}>" for iri in iris[start:start + LABEL_CHUNK] if _IRI_TOKEN.match(iri))
+        if not block:
+            continue
+        text = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {block} }} ?s <{RDFS.label}> ?l }}"
+        for subject, label in store.select(Prepared(text, "select", ("s", "l"))).rows:
+            if isinstance(label, Literal):
+                by_lang = found.setdefault(subject, {})
+                key = label.language or ""
+                by_lang[key] = min(by_lang.get(key, str(label)), str(label))
+    other = {"en": "zh", "zh": "en"}.get(lang, "en")
+    labels: dict[URIRef, Literal] = {}
+    for iri, by_lang in found.items():
+        for wanted in (lang, other, *sorted(by_lang)):
+            if wanted in by_lang:
+                labels[iri] = Literal(by_lang[wanted], lang=wanted or None)
+                break
+    return labels
+
+
+_IRI_TOKEN = re.compile(r'^[^<>"{}|^`\\\x00-\x20]+$')  # what may stand between < and > in SPARQL
+
+
+def _page(rows: Iterable[tuple], limit: int | None, offset: int) -> Iterable[tuple]:
+    import itertools
+
+    return itertools.islice(rows, max(offset, 0), None if limit is None else max(offset, 0) + max(limit, 0))
+
+
+def _bindings_in(store: Store, query: Query, values: Mapping[str, str] | None, *, lang: str | None) -> dict[str, Any]:
+    """The bound terms of ``query``; entities are found by name in the naming triples only.
+
+    A store with an index of names gives those of the entities the values may name.
+    """
     texts = [text for p in query.params if p.type == "iri" and (text := (values or {}).get(p.name, p.default))]
     if not texts:
-        bindings = bind(None, query, values, lang=lang)
-    else:
-        iris = [str(iri) for text in texts if (iri := expand_name(text)) is not None]
-        try:
-            bindings = bind(store.naming_graph(texts, iris), query, values, lang=lang)
-        except UsageError:  # say what is wrong, and what may have been meant, from every name there is
-            bindings = bind(store.naming_graph(), query, values, lang=lang)
-    return _with_deadline(lambda: store.answer(query, bindings), timeout, query)
-
-
-def _select(graph: Graph, query: Query, bindings: dict[str, Any]) -> Result:
-    answer = graph.query(query.prepared, initBindings=bindings)
-    if answer.type == "ASK":
-        return Result(boolean=bool(answer.askAnswer))
-    if answer.type == "SELECT":
-        variables = tuple(str(v) for v in answer.vars)
-        rows = tuple(tuple(row[i] for i in range(len(variables))) for row in answer)
-        return Result(variables, rows)
-    # CONSTRUCT and DESCRIBE give a graph: one row per triple, sorted so the output is stable.
-    from .results import turtle_term
-
-    triples = sorted(answer.graph, key=lambda t: tuple(turtle_term(term) for term in t))
-    return Result(("subject", "predicate", "object"), tuple(tuple(t) for t in triples))
-
-
-def _update(graph: Graph, query: Query, bindings: dict[str, Any]) -> Result:
-    before = set(graph)
-    graph.update(query.prepared, initBindings=bindings)
-    after = set(graph)
-    added, removed = len(after - before), len(before - after)
-    return Result(("added", "removed"), ((Literal(added), Literal(removed)),))
+        return bind(None, query, values, lang=lang)
+    iris = [str(iri) for text in texts if (iri := expand_name(text)) is not None]
+    try:
+        return bind(store.naming_graph(texts, iris), query, values, lang=lang)
+    except UsageError:  # say what is wrong, and what may have been meant, from every name there is
+        return bind(store.naming_graph(), query, values, lang=lang)
 
 
 class _Stopped(BaseException):
@@ -877,9 +964,12 @@ class _Stopped(BaseException):
 def _with_deadline(work: Callable[[], Result], timeout: float | None, query: Query) -> Result:
     """Run ``work`` in a thread and stop it when ``timeout`` seconds have passed.
 
-    rdflib has no time limit of its own and a Python thread cannot be killed, so
-    the thread is sent an exception (CPython's PyThreadState_SetAsyncExc); the
-    engine is pure Python, so it is interrupted at its next step.
+    Oxigraph has no time limit of its own and a Python thread cannot be killed:
+    when time is up the caller gets QueryTimeout at once, and the thread is sent
+    an exception (CPython's PyThreadState_SetAsyncExc) that stops it at its next
+    step in Python (the next row, the next request). A step inside the engine
+    (a sort, an aggregate) finishes first, in the background; the command exits
+    without waiting for it.
     """
     if not timeout or timeout <= 0:
         return work()
@@ -889,14 +979,17 @@ def _with_deadline(work: Callable[[], Result], timeout: float | None, query: Que
         try:
             outcome["result"] = work()
         except BaseException as err:  # noqa: BLE001 - handed to the calling thread
-            outcome["error"] = err
+            # Without its traceback: the frames hold Oxigraph's iterators, which must be
+            # dropped in the thread that made them.
+            outcome["error"] = err.with_traceback(None)
+            err.__context__ = None
 
     thread = threading.Thread(target=target, name=f"kg-query-{query.name}", daemon=True)
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Stopped))
-        thread.join(5)
+        thread.join(0.1)
         raise QueryTimeout(f"{_what(query)} was stopped after {timeout:g} seconds (--timeout); "
                            "narrow it down, or give a longer --timeout (0 for none)")
     error = outcome.get("error")
@@ -907,13 +1000,14 @@ def _with_deadline(work: Callable[[], Result], timeout: float | None, query: Que
     return outcome["result"]
 
 
-def run_all(graph: Graph, catalog: Mapping[str, Query], *, lang: str | None = None,
+def run_all(graph: Graph | Store, catalog: Mapping[str, Query], *, lang: str | None = None,
             timeout: float | None = DEFAULT_TIMEOUT) -> dict[str, Result]:
     """Every saved query with its default parameters, by name."""
-    return {name: run(graph, query, lang=lang, timeout=timeout) for name, query in sorted(catalog.items())}
+    store = graph if isinstance(graph, Store) else MemoryStore(graph)  # loaded into Oxigraph once
+    return {name: run(store, query, lang=lang, timeout=timeout) for name, query in sorted(catalog.items())}
 
 
-def write_all(graph: Graph, out_dir: str | Path, directory: str | Path | None = None, *,
+def write_all(graph: Graph | Store, out_dir: str | Path, directory: str | Path | None = None, *,
               lang: str | None = None, timeout: float | None = DEFAULT_TIMEOUT) -> list[Path]:
     """Run the whole catalog and write ``NAME.csv`` and ``NAME.json`` for each query under ``out_dir``.
 

@@ -3,7 +3,16 @@
 The one place output formats live. CSV, TSV and JSON follow the W3C SPARQL 1.1
 results formats (https://www.w3.org/TR/sparql11-results-csv-tsv/,
 https://www.w3.org/TR/sparql11-results-json/), so any SPARQL tool reads them;
-table and Markdown are for people and show IRIs in their short prefixed form.
+table and Markdown are for people.
+
+Labels live here, not in the queries (as the Wikidata Query Service's label
+service keeps them out of its queries' joins): a query returns entities as
+IRIs, and ``Result.labels`` holds the label of each, in the language asked for,
+from one lookup (``kg.queries.run``). Table and Markdown show an entity by its
+label; CSV, TSV and JSON keep the IRI and add a ``NAME_label`` column after each
+column of entities. A fact's own IRI (a column named ``fact`` or ``id``, or
+ending in ``_fact`` or ``_id``, and any IRI of a fact) is its identity, shown
+as a short id and never labelled.
 """
 
 from __future__ import annotations
@@ -14,26 +23,17 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import UsageError
-from .formats import pick_format
+from .formats import BINARY_RESULT_FORMATS, RESULT_FORMATS, pick_format
 
-# name -> file suffixes that imply it
-FORMATS: dict[str, tuple[str, ...]] = {
-    "table": (".txt",),
-    "csv": (".csv",),
-    "tsv": (".tsv",),
-    "json": (".json", ".srj"),
-    "md": (".md", ".markdown"),
-    "xml": (".srx", ".xml"),
-    "xlsx": (".xlsx",),
-}
-BINARY_FORMATS = frozenset({"xlsx"})  # bytes only: see encode()
+FORMATS = RESULT_FORMATS  # name -> file suffixes that imply it
+BINARY_FORMATS = frozenset(BINARY_RESULT_FORMATS)  # bytes only: see encode()
 # What a pipe or a file gets when no format is named: plain W3C CSV reads anywhere.
 DEFAULT_FORMAT = "csv"
 TERMINAL_FORMAT = "table"
@@ -55,6 +55,8 @@ class Result:
     variables: tuple[str, ...] = ()
     rows: tuple[tuple[Node | None, ...], ...] = ()
     boolean: bool | None = None
+    # The label of each entity IRI of the rows, in the language asked for (see the module's docstring).
+    labels: Mapping[Node, Literal] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_boolean(self) -> bool:
@@ -67,6 +69,34 @@ class Result:
     def records(self) -> list[dict[str, Node]]:
         """Rows as dictionaries of the bound variables, for notebooks and tests."""
         return [{v: term for v, term in zip(self.variables, row) if term is not None} for row in self.rows]
+
+    def labelled_columns(self) -> list[bool]:
+        """Which columns hold entities that have labels (identity columns never do)."""
+        if not self.labels:
+            return [False] * len(self.variables)
+        return [not is_identity_column(name) and any(row[i] in self.labels for row in self.rows)
+                for i, name in enumerate(self.variables)]
+
+    def with_label_columns(self) -> Result:
+        """The result with a ``NAME_label`` column after each column of labelled entities (for CSV, TSV, JSON)."""
+        flags = self.labelled_columns()
+        if not any(flags):
+            return self
+        variables: list[str] = []
+        for name, flag in zip(self.variables, flags):
+            variables += [name, f"{name}_label"] if flag else [name]
+        rows = []
+        for row in self.rows:
+            cells: list[Node | None] = []
+            for term, flag in zip(row, flags):
+                cells += [term, self.labels.get(term)] if flag else [term]
+            rows.append(tuple(cells))
+        return Result(tuple(variables), tuple(rows), self.boolean)
+
+
+def is_identity_column(name: str) -> bool:
+    """``fact``, ``id``, ``group_fact``, ...: a column that says which fact a row is, shown as an id."""
+    return name in ("fact", "id") or name.endswith(("_fact", "_id"))
 
 
 def format_for(name: str | None, path: str | Path | None = None, *, terminal: bool = False) -> str:
@@ -108,6 +138,7 @@ def encode(result: Result, format: str, *, prefixes: Mapping[str, str] | None = 
 
 def _csv(result: Result, _: dict[str, str]) -> str:
     """SPARQL 1.1 CSV: plain values, RFC 4180 quoting, CRLF line ends."""
+    result = result.with_label_columns()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     if result.is_boolean:
@@ -124,6 +155,7 @@ def _tsv(result: Result, _: dict[str, str]) -> str:
     """SPARQL 1.1 TSV: terms in Turtle syntax, so datatypes and languages survive."""
     if result.is_boolean:
         return f"?{ASK_COLUMN}\n{'true' if result.boolean else 'false'}\n"
+    result = result.with_label_columns()
     lines = ["\t".join(f"?{v}" for v in result.variables)]
     lines += ["\t".join(turtle_term(term) for term in row) for row in result.rows]
     return "\n".join(lines) + "\n"
@@ -134,6 +166,7 @@ def _json(result: Result, _: dict[str, str]) -> str:
     if result.is_boolean:
         document: dict = {"head": {}, "boolean": result.boolean}
     else:
+        result = result.with_label_columns()
         bindings = [
             {v: _json_term(term) for v, term in zip(result.variables, row) if term is not None}
             for row in result.rows
@@ -207,6 +240,13 @@ def short_name(term: Node | None, prefixes: Mapping[str, str]) -> str:
     return " ".join(str(term).replace("\t", " ").splitlines())
 
 
+def _shown(term: Node | None, result: Result, labelled: bool, prefixes: Mapping[str, str]) -> str:
+    """A cell for people: an entity by its label, anything else by ``short_name``."""
+    if labelled and term in result.labels:
+        return short_name(result.labels[term], prefixes)
+    return short_name(term, prefixes)
+
+
 def _is_number(term: Node | None) -> bool:
     return isinstance(term, Literal) and term.datatype in _NUMERIC
 
@@ -235,7 +275,8 @@ def _table(result: Result, prefixes: dict[str, str]) -> str:
     if result.is_boolean:
         return ("true" if result.boolean else "false") + "\n"
     header = list(result.variables)
-    cells = [[short_name(term, prefixes) for term in row] for row in result.rows]
+    flags = result.labelled_columns()
+    cells = [[_shown(term, result, flag, prefixes) for term, flag in zip(row, flags)] for row in result.rows]
     numeric = _numeric_columns(result)
     widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(header)]
     lines = ["  ".join(_pad(h, w, n) for h, w, n in zip(header, widths, numeric)).rstrip()]
@@ -257,8 +298,10 @@ def _markdown(result: Result, prefixes: dict[str, str]) -> str:
     numeric = _numeric_columns(result)
     lines = ["| " + " | ".join(_md_cell(v) for v in result.variables) + " |"]
     lines.append("| " + " | ".join("---:" if n else "---" for n in numeric) + " |")
+    flags = result.labelled_columns()
     for row in result.rows:
-        lines.append("| " + " | ".join(_md_cell(short_name(term, prefixes)) for term in row) + " |")
+        lines.append("| " + " | ".join(_md_cell(_shown(term, result, flag, prefixes))
+                                       for term, flag in zip(row, flags)) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -267,6 +310,7 @@ def _xml(result: Result, _: dict[str, str]) -> str:
     from xml.sax.saxutils import escape, quoteattr
 
     lines = ['<?xml version="1.0" encoding="utf-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    result = result.with_label_columns()
     if result.is_boolean:
         lines += ["  <head/>", f"  <boolean>{'true' if result.boolean else 'false'}</boolean>", "</sparql>"]
         return "\n".join(lines) + "\n"

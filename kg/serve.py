@@ -163,7 +163,10 @@ class Site:
         """Build the graph with the function given; a failure is kept, and told to every request."""
         try:
             if self._loader is not None and self._source is None:
-                self._source = self._loader()
+                source = self._loader()
+                if isinstance(source, Store):
+                    source.count()  # a store in memory builds the graph on first use: now, not at a request
+                self._source = source
         except KgError as err:
             self.load_error = err
         finally:

@@ -58,14 +58,11 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from pyparsing import ParseBaseException
 from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef, Variable
-from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import Node
 
 from .build import GRAPH_IRI, PREFIXES, new_graph
-from .config import Config, load_config
+from .config import Config, build_cache_dir, load_config
 from .errors import KgError, UsageError
 from .export import turtle_to_ntriples, write_atomically
 from .ontology import GPU, KGR
@@ -219,40 +216,58 @@ def sparql_term(term: Node) -> str:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A query's text with rdflib's reading of it: its form, its columns, its template."""
+    """A query's text with what a store needs of it: its form and its columns.
+
+    A saved query's form and columns come from the catalog's cache (see
+    ``kg.queries``), so running it needs no SPARQL parser in Python; rdflib's
+    reading of the text (``algebra``) is made only for what asks for it (the
+    template of a CONSTRUCT sent to a remote server).
+    """
 
     text: str
     form: str                      # select | ask | construct | describe
-    algebra: Any = field(compare=False, repr=False)
-    rdflib_query: Any = field(compare=False, repr=False)
+    variables: tuple[str, ...] = ()
 
     @property
-    def variables(self) -> tuple[str, ...]:
-        return tuple(str(v) for v in self.algebra["PV"]) if self.form == "select" else ()
+    def algebra(self) -> Any:
+        return _rdflib_query(self.text).algebra
 
 
 _FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct", "DescribeQuery": "describe"}
 
 
+def _rdflib_query(text: str) -> Any:
+    """rdflib's reading of a query (imported here: the parser alone takes a third of a second to load)."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        return translateQuery(parseQuery(text), None, PREFIXES)
+    except ParseBaseException as err:
+        raise UsageError(f"cannot read the query: line {err.lineno}, column {err.col}: {err.msg}") from None
+    except Exception as err:  # noqa: BLE001 - rdflib raises bare Exceptions for semantic errors
+        raise UsageError(f"cannot read the query: {err}") from None
+
+
 def prepare(query: Any) -> Prepared:
-    """``query`` as SPARQL text, or a saved query (anything with ``.text`` and rdflib's ``.prepared``)."""
+    """``query`` as SPARQL text, or a saved query (anything with ``.text``, ``.form`` and ``.projected``)."""
     if isinstance(query, Prepared):
         return query
     text = getattr(query, "text", query)
-    parsed = getattr(query, "prepared", None)
     if not isinstance(text, str):
         raise UsageError(f"{query!r} is not a SPARQL query")
-    if parsed is None:
-        try:
-            parsed = translateQuery(parseQuery(text), None, PREFIXES)
-        except ParseBaseException as err:
-            raise UsageError(f"cannot read the query: line {err.lineno}, column {err.col}: {err.msg}") from None
-        except Exception as err:  # noqa: BLE001 - rdflib raises bare Exceptions for semantic errors
-            raise UsageError(f"cannot read the query: {err}") from None
+    form = getattr(query, "form", None)
+    if form:
+        if form not in ("select", "ask", "construct", "describe"):
+            raise UsageError("a store answers SELECT, ASK, CONSTRUCT and DESCRIBE queries; updates go through kg build")
+        return Prepared(text=text, form=form, variables=tuple(getattr(query, "projected", ())))
+    parsed = _rdflib_query(text)
     form = _FORMS.get(getattr(parsed.algebra, "name", ""))
     if form is None:
         raise UsageError("a store answers SELECT, ASK, CONSTRUCT and DESCRIBE queries; updates go through kg build")
-    return Prepared(text=text, form=form, algebra=parsed.algebra, rdflib_query=parsed)
+    variables = tuple(str(v) for v in parsed.algebra["PV"]) if form == "select" else ()
+    return Prepared(text=text, form=form, variables=variables)
 
 
 def _graph_rows(graph: Graph) -> Result:
@@ -350,9 +365,9 @@ class Store:
         return self._naming
 
     def _naming_triples(self) -> Graph:
-        return self.construct(
+        return self.construct(Prepared(
             "CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?p { "
-            + " ".join(f"<{p}>" for p in NAMING_PREDICATES) + " } ?s ?p ?o }")
+            + " ".join(f"<{p}>" for p in NAMING_PREDICATES) + " } ?s ?p ?o }", "construct"))
 
     def count(self) -> int:
         """How many triples the stored graph holds."""
@@ -375,63 +390,149 @@ def _bindings(bindings: Mapping[str, Node] | None) -> dict[str, Node]:
     return {str(name).lstrip("?$"): term for name, term in (bindings or {}).items()}
 
 
-# --- in memory ---------------------------------------------------------------------------------
+# --- Oxigraph, in memory or on disk -------------------------------------------------------------
 
 
-class MemoryStore(Store):
-    """An rdflib Graph: built from the facts on first use, or given."""
+class OxigraphStore(Store):
+    """What the in-memory and the on-disk store share: Oxigraph answers every query.
+
+    One engine for both, so memory and disk give the same answers by construction.
+    """
+
+    def _open(self) -> ox.Store:
+        raise NotImplementedError
+
+    def _default_graph(self) -> ox.NamedNode | None:
+        """The graph queries read as their default graph (None: the store's default graph)."""
+        return ox.NamedNode(str(self.graph_iri))
+
+    def _run(self, prepared: Prepared, bindings: Mapping[str, Node] | None):
+        # pyoxigraph's own `substitutions` only takes variables the query projects; a saved
+        # query's parameters rarely are, so values go in as terms, as for a remote server.
+        text = substitute(prepared.text, _bindings(bindings))
+        options: dict[str, Any] = {"prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
+        default = self._default_graph()
+        if default is not None:
+            options["default_graph"] = default
+        try:
+            return self._open().query(text, **options)
+        except SyntaxError as err:
+            raise UsageError(f"{self.name}: cannot read the query ({err})") from None
+        except OSError as err:
+            raise StoreError(f"{self.name}: {err}") from None
+
+    def rows(self, query: Any, bindings: Mapping[str, Node] | None = None) -> tuple[tuple[str, ...], Iterator[tuple]]:
+        """A SELECT's columns, and its rows as Oxigraph finds them (for writing them as they come)."""
+        prepared = prepare(query)
+        if prepared.form != "select":
+            raise UsageError(f"select() runs SELECT queries, not {prepared.form.upper()}")
+        bound = _bindings(bindings)
+        solutions = self._run(prepared, bound)
+        given = [v.value for v in solutions.variables]
+        # Columns in the order the query projects them, so every store writes the same table;
+        # a substituted variable is no longer in the query, and its value is the bound term.
+        columns = prepared.variables or tuple(given)
+        order = [given.index(v) if v in given else v for v in columns]
+        return columns, (tuple(bound.get(i) if isinstance(i, str) else from_oxigraph(solution[i]) for i in order)
+                         for solution in solutions)
+
+    def select(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Result:
+        columns, rows = self.rows(query, bindings)
+        return Result(columns, tuple(rows))
+
+    def ask(self, query: Any, bindings: Mapping[str, Node] | None = None) -> bool:
+        prepared = prepare(query)
+        if prepared.form != "ask":
+            raise UsageError(f"ask() runs ASK queries, not {prepared.form.upper()}")
+        return bool(self._run(prepared, bindings))
+
+    def construct(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Graph:
+        prepared = prepare(query)
+        if prepared.form not in ("construct", "describe"):
+            raise UsageError(f"construct() runs CONSTRUCT and DESCRIBE queries, not {prepared.form.upper()}")
+        return _to_rdflib(self._run(prepared, bindings))
+
+    def triples(self) -> Iterator[ox.Quad]:
+        """The stored graph's triples (as quads), read straight from Oxigraph."""
+        return self._open().quads_for_pattern(None, None, None, self._default_graph() or ox.DefaultGraph())
+
+    def graph(self) -> Graph:
+        return _to_rdflib(self.triples())
+
+    def count(self) -> int:
+        options = {"default_graph": self._default_graph()} if self._default_graph() is not None else {}
+        solutions = self._open().query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **options)
+        return int(next(iter(solutions))[0].value)
+
+
+class MemoryStore(OxigraphStore):
+    """An Oxigraph store in memory: filled from the facts on first use, or from a given rdflib Graph.
+
+    A given Graph stays the library's graph (``graph()`` returns it, and an update
+    allowed on it changes it too); queries run on Oxigraph all the same.
+    """
 
     name = MEMORY
 
-    def __init__(self, graph: Graph | None = None, *, load: Callable[[], Graph] | None = None):
-        self._graph = graph
+    def __init__(self, graph: Graph | None = None, *, load: Callable[[], Graph | Document] | None = None):
+        self._given = graph
         self._load = load
+        self._store: ox.Store | None = None
+
+    def _default_graph(self) -> ox.NamedNode | None:
+        return None  # an allowed update writes where queries read
+
+    def _open(self) -> ox.Store:
+        if self._store is None:
+            source = self._given if self._given is not None else (self._load() if self._load else None)
+            store = ox.Store()
+            if isinstance(source, Graph):
+                self._given = source
+                data, total = ntriples(source)
+                source = Document(data, "nt", total)
+            if source is not None:
+                store.bulk_load(source.data, format=_OX_FORMATS[source.format])
+            self._store = store
+        return self._store
 
     def graph(self) -> Graph:
-        if self._graph is None:
-            if self._load is None:
-                self._graph = new_graph()
-            else:
-                self._graph = self._load()
-        return self._graph
+        if self._given is None:
+            self._given = _to_rdflib(self._open().quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        return self._given
 
     def replace(self, graph: Graph | Document, *, progress: Progress = QUIET) -> int:
-        if isinstance(graph, Document):
-            graph = new_graph().parse(data=graph.data, format=graph.format)
-        self._graph = graph
-        return len(graph)
+        self._naming = None
+        self._store = None
+        if isinstance(graph, Graph):
+            self._given, self._load = graph, None
+        else:
+            self._given, self._load = None, lambda: graph
+        return len(self._open())
 
-    def _query(self, query: Any, bindings: Mapping[str, Node] | None):
-        prepared = prepare(query)
-        return prepared, self.graph().query(prepared.rdflib_query, initBindings=_bindings(bindings))
-
-    def select(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Result:
-        prepared, answer = self._query(query, bindings)
-        if prepared.form != "select":
-            raise UsageError(f"select() runs SELECT queries, not {prepared.form.upper()}")
-        variables = tuple(str(v) for v in answer.vars)
-        return Result(variables, tuple(tuple(row[i] for i in range(len(variables))) for row in answer))
-
-    def ask(self, query: Any, bindings: Mapping[str, Node] | None = None) -> bool:
-        prepared, answer = self._query(query, bindings)
-        if prepared.form != "ask":
-            raise UsageError(f"ask() runs ASK queries, not {prepared.form.upper()}")
-        return bool(answer.askAnswer)
-
-    def construct(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Graph:
-        prepared, answer = self._query(query, bindings)
-        if prepared.form not in ("construct", "describe"):
-            raise UsageError(f"construct() runs CONSTRUCT and DESCRIBE queries, not {prepared.form.upper()}")
-        built = new_graph()
-        for triple in answer.graph:
-            built.add(triple)
-        return built
+    def update(self, text: str, bindings: Mapping[str, Node] | None = None) -> tuple[int, int]:
+        """Run a SPARQL Update on the graph in memory; how many triples it added and removed."""
+        store = self._open()
+        before = set(store)
+        try:
+            store.update(substitute(text, _bindings(bindings)), prefixes={p: str(ns) for p, ns in PREFIXES.items()})
+        except SyntaxError as err:
+            raise UsageError(f"cannot read the update ({err})") from None
+        except OSError as err:
+            raise StoreError(f"the update failed ({err})") from None
+        after = set(store)
+        added, removed = after - before, before - after
+        self._naming = None
+        if self._given is not None:  # the library's Graph follows
+            for quad in removed:
+                self._given.remove((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
+            for quad in added:
+                self._given.add((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
+        return len(added), len(removed)
 
     def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
-        return self.graph()
-
-    def count(self) -> int:
-        return len(self.graph())
+        if self._given is not None:
+            return self._given
+        return super().naming_graph(names, iris)
 
 
 # --- on disk ------------------------------------------------------------------------------------
@@ -441,7 +542,7 @@ MANIFEST = "store.json"
 _VERSION = re.compile(r"^v-(\d+)$")
 
 
-class DiskStore(Store):
+class DiskStore(OxigraphStore):
     """An embedded Oxigraph store in a folder, kept between commands.
 
     The folder holds versions (``v-1``, ``v-2``, ...), each a complete
@@ -489,47 +590,8 @@ class DiskStore(Store):
                 problem = err
         raise StoreError(f"{self.name}: cannot open the store ({problem})")
 
-    def _run(self, prepared: Prepared, bindings: Mapping[str, Node] | None):
-        # pyoxigraph's own `substitutions` only takes variables the query projects; a saved
-        # query's parameters rarely are, so values go in as terms, as for a remote server.
-        text = substitute(prepared.text, _bindings(bindings))
-        try:
-            return self._open().query(
-                text, prefixes={p: str(ns) for p, ns in PREFIXES.items()},
-                default_graph=ox.NamedNode(str(self.graph_iri)))
-        except SyntaxError as err:
-            raise UsageError(f"{self.name}: cannot read the query ({err})") from None
-        except OSError as err:
-            raise StoreError(f"{self.name}: {err}") from None
-
-    def select(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Result:
-        prepared = prepare(query)
-        if prepared.form != "select":
-            raise UsageError(f"select() runs SELECT queries, not {prepared.form.upper()}")
-        bound = _bindings(bindings)
-        solutions = self._run(prepared, bound)
-        given = [v.value for v in solutions.variables]
-        # Columns in rdflib's order (the order memory gives), so every store writes the same table;
-        # a substituted variable is no longer in the query, and its value is the bound term.
-        order = [given.index(v) if v in given else v for v in prepared.variables]
-        rows = tuple(tuple(bound.get(i) if isinstance(i, str) else from_oxigraph(solution[i]) for i in order)
-                     for solution in solutions)
-        return Result(prepared.variables, rows)
-
-    def ask(self, query: Any, bindings: Mapping[str, Node] | None = None) -> bool:
-        prepared = prepare(query)
-        if prepared.form != "ask":
-            raise UsageError(f"ask() runs ASK queries, not {prepared.form.upper()}")
-        return bool(self._run(prepared, bindings))
-
-    def construct(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Graph:
-        prepared = prepare(query)
-        if prepared.form not in ("construct", "describe"):
-            raise UsageError(f"construct() runs CONSTRUCT and DESCRIBE queries, not {prepared.form.upper()}")
-        return _to_rdflib(self._run(prepared, bindings))
-
-    def graph(self) -> Graph:
-        return _to_rdflib(self._open().quads_for_pattern(None, None, None, ox.NamedNode(str(self.graph_iri))))
+    def _default_graph(self) -> ox.NamedNode:
+        return ox.NamedNode(str(self.graph_iri))
 
     def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
         manifest = self._manifest() or {}
@@ -548,11 +610,6 @@ class DiskStore(Store):
             UNION {{ GRAPH <{_iri(self.graph_iri)}> {{ ?s <{RDFS.subClassOf}> ?o BIND(<{RDFS.subClassOf}> AS ?p) }} }}
         }}"""
         return _to_rdflib(store.query(text))
-
-    def count(self) -> int:
-        solutions = self._open().query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
-                                       default_graph=ox.NamedNode(str(self.graph_iri)))
-        return int(next(iter(solutions))[0].value)
 
     def close(self) -> None:
         self._store = None  # pyoxigraph closes the store when the last reference goes
@@ -1256,6 +1313,19 @@ def remote_settings(location: str, table: Mapping[str, Any] | None = None, *, la
     )
 
 
+def built_document(facts_dir: str | Path) -> Document:
+    """The checked graph of a fact folder as Turtle, rebuilt only where its files changed.
+
+    The build keeps what each fact file gave in the user's cache folder (one per
+    fact folder), so a command run again on the same facts reads them from there:
+    the same checks, the same bytes, in milliseconds.
+    """
+    from .cache import build_turtle  # the package imports this module's users, not the other way round
+
+    built = build_turtle(facts_dir, cache_dir=build_cache_dir(facts_dir))
+    return Document(built.turtle, "turtle", built.triples)
+
+
 def open_store(spec: str | None = None, *, config: Config | None = None, facts_dir: str | Path = "facts",
                graph: Graph | None = None) -> Store:
     """The store ``spec`` names: ``memory``, a location, or a ``[stores.NAME]`` of kg.toml.
@@ -1277,9 +1347,7 @@ def open_store(spec: str | None = None, *, config: Config | None = None, facts_d
     if spec == MEMORY:
         if graph is not None:
             return MemoryStore(graph)
-        from . import load_graph  # the package imports this module's users, not the other way round
-
-        return MemoryStore(load=lambda: load_graph(facts_dir))
+        return MemoryStore(load=lambda: built_document(facts_dir))
     if spec.startswith("oxigraph:") and not spec.startswith("oxigraph+"):
         path = Path(spec[len("oxigraph:"):]).expanduser()
         if not str(path) or str(path) == ".":

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from rdflib import Literal
 from rdflib.term import Node
 
-from .results import Result, _is_number, _numeric_columns, _pad, display_width, short_name
+from .results import Result, _is_number, _numeric_columns, _pad, _shown, display_width
 
 ELLIPSIS = "…"
 MIN_COLUMN = 6   # a text column is never cut narrower than this
@@ -55,7 +55,9 @@ def fitted_table(result: Result, prefixes: dict[str, str], width: int) -> str:
         return ("true" if result.boolean else "false") + "\n"
     header = list(result.variables)
     numeric = _numeric_columns(result)
-    cells = [[amount_text(term) or short_name(term, prefixes) for term in row] for row in result.rows]
+    flags = result.labelled_columns()
+    cells = [[amount_text(term) or _shown(term, result, flag, prefixes) for term, flag in zip(row, flags)]
+             for row in result.rows]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(header)]
     # Numbers, dates and short codes are never cut (a number's header may be); text gives way, widest first.
     floors = [max([display_width(r[i]) for r in cells] + [1]) if numeric[i]

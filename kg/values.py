@@ -104,17 +104,17 @@ def parse_amount(text: str, expected: Unit, *, bound: str = "exact") -> Amount:
     for cue in FORECAST_CUES:
         if raw.lower().startswith(cue):
             raise ValueProblem(f"'{text}' is a forecast; write the amount without '{cue}' and add `circumstance: forecast`")
-    rest = raw
-    upper, rest = _strip_cue(rest, UPPER_BOUND_CUES)
-    approximation_cue, rest = _strip_cue(rest, APPROXIMATION_CUES)
+    upper, after_upper = _strip_cue(raw, UPPER_BOUND_CUES)
+    approximation_cue, rest = _strip_cue(after_upper, APPROXIMATION_CUES)
     lower, rest = _strip_cue(rest, LOWER_BOUND_CUES)
     if upper and bound != "at-most":
         key = "at_most" if bound == "exact" else bound.replace("-", "_")
-        raise ValueProblem(f"'{text}' is an upper bound ('{upper}'); write it as `at_most: {rest}`"
+        raise ValueProblem(f"'{text}' is an upper bound ('{upper}'); write it as `at_most: {after_upper}`"
                            + ("" if bound == "exact" else f" instead of `{key}:`"))
     if lower and bound != "at-least":
         if bound == "exact":
-            raise ValueProblem(f"'{text}' is a lower bound; write it as `at_least: {rest}` instead of `value:`")
+            without = raw.replace(lower, "", 1).strip()
+            raise ValueProblem(f"'{text}' is a lower bound; write it as `at_least: {without}` instead of `value:`")
         raise ValueProblem(f"'{text}' is a lower bound ('{lower}'), but this is an upper bound")
     if rest.startswith("-"):
         raise ValueProblem(f"'{text}' is negative; amounts are non-negative (a loss is a positive amount of net-loss)")

@@ -37,6 +37,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 from jinja2 import Environment, FileSystemLoader
@@ -46,13 +47,13 @@ from rdflib.namespace import OWL
 
 from .build import PREFIXES
 from .errors import UsageError
-from .formats import pick_format
+from .formats import LANGS, VIEW_FORMATS, VIEW_NAMES, pick_format
 from .export import write_atomically
 from .ontology import GPU, KGR, ontology_graph
 
-VIEW_NAMES = ("supply-chain", "capital", "products", "all")
-FORMATS = {"html": (".html", ".htm"), "graphml": (".graphml",), "gexf": (".gexf",)}
-LANGS = ("en", "zh")
+_DERIVED_FROM = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+
+FORMATS = VIEW_FORMATS
 MAX_NODES = 1500          # above this the page draws the best-connected nodes and says how many it left out
 LAYOUT_SEED = 20251219    # vis-network's layout.randomSeed: the same picture on every load
 TOOLTIP_FACTS = 14        # key facts listed in a tooltip before "and N more"
@@ -130,9 +131,10 @@ _SHORT_METRIC = {"first-day-gain": {"en": "day one", "zh": "首日涨幅"},
 # Predicates that never become edges or tooltip lines: they are shown another way.
 _NOT_FACTS = frozenset({
     RDF.type, RDFS.label, SKOS.altLabel, GPU.quote, GPU.source, GPU.citedSource, GPU.note, GPU.unit,
-    GPU.text, GPU.title,
+    GPU.text, GPU.title, GPU.locator, GPU.rank, GPU.rankReason, _DERIVED_FROM,
 })
-_NOT_EDGES = frozenset({RDF.type, GPU.source, GPU.citedSource, GPU.publisher})
+_NOT_EDGES = frozenset({RDF.type, GPU.source, GPU.citedSource, GPU.publisher, _DERIVED_FROM,
+                        GPU.roundingOf, GPU.agreesWith, GPU.conflictsWith})
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,13 @@ class _Describer:
     def literals(self, node, predicate) -> list[str]:
         return [str(o) for o in self.props(node).get(predicate, ()) if isinstance(o, Literal)]
 
+    def evidence(self, node, predicate) -> list[str]:
+        """Literals of ``node`` and of its references (one per source, when several sources give it)."""
+        found = self.literals(node, predicate)
+        for reference in self.props(node).get(_DERIVED_FROM, ()):
+            found += self.literals(reference, predicate)
+        return found
+
     def types(self, node) -> set:
         return set(self.props(node).get(RDF.type, ()))
 
@@ -469,8 +478,8 @@ class _Describer:
     def attributes(self, node, *, extra: list = (), extra_types: set = frozenset()) -> dict:
         style = self.style(node, extra_types)
         aliases = sorted(set(self.literals(node, SKOS.altLabel)))
-        quotes = self.literals(node, GPU.quote)
-        notes = self.literals(node, GPU.note)
+        quotes = self.evidence(node, GPU.quote)
+        notes = self.evidence(node, GPU.note) + [f"({where})" for where in self.evidence(node, GPU.locator)]
         attrs = {
             "iri": str(node),
             "cls": style.key,
@@ -492,6 +501,8 @@ class _Describer:
     def sources(self, node, lang: str) -> str:
         names = [self.name(s, lang) for s in self.props(node).get(GPU.source, ())]
         cited = [self.name(s, lang) for s in self.props(node).get(GPU.citedSource, ())]
+        for reference in self.props(node).get(_DERIVED_FROM, ()):
+            cited += [self.name(s, lang) for s in self.props(reference).get(GPU.citedSource, ())]
         text = "; ".join(names)
         if cited:
             text += (" (引用:" if lang == "zh" else " (citing ") + "; ".join(cited) + ")"
@@ -671,40 +682,31 @@ def ego_view(network: nx.MultiDiGraph, focus: str, depth: int = 1) -> View:
     )
 
 
-def read_query(path: str | Path) -> str:
-    path = Path(path)
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"no query file '{path}'") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"cannot read query file '{path}': {err}") from None
+def query_view(graph: Graph, result: Any, *, name: str = "query") -> View:
+    """The triples a CONSTRUCT query built, or the rows of a ``SELECT ?s ?p ?o``, as a network.
 
-
-def query_view(graph: Graph, query: str, *, name: str = "query") -> View:
-    """The triples a CONSTRUCT query builds, or the rows of a ``SELECT ?s ?p ?o``, as a network.
-
-    Nodes are described from ``graph`` (names, class, key facts); a literal object
-    becomes a key fact of its subject, ``rdf:type`` gives the class, anything else is
-    an edge.
+    ``result`` is what ``kg.queries.run`` answered (the one guarded way to run a
+    query: read-only, no SERVICE unless allowed, time-limited), or query text,
+    which is run that way. Nodes are
+    described from ``graph`` (names, class, key facts); a literal object becomes
+    a key fact of its subject, ``rdf:type`` gives the class, anything else is an edge.
     """
-    try:
-        result = graph.query(query)
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
-            triples = list(result.graph)
-        elif result.type == "SELECT":
-            names = [str(v) for v in result.vars]
-            if not {"s", "p", "o"} <= set(names):
-                raise UsageError(f"a SELECT view needs the variables ?s ?p ?o; this one selects "
-                                 f"{' '.join('?' + n for n in names)}")
-            triples = [(row["s"], row["p"], row["o"]) for row in result
-                       if row["s"] is not None and row["p"] is not None and row["o"] is not None]
-        else:
-            raise UsageError(f"a view needs a CONSTRUCT or a SELECT ?s ?p ?o query, not {result.type}")
-    except UsageError:
-        raise
-    except Exception as err:  # rdflib raises pyparsing and assorted errors, some only while evaluating
-        raise UsageError(f"the query does not parse or run: {err}") from None
+    if isinstance(result, str):  # query text: run it the one guarded way
+        from . import queries
+
+        result = queries.run(graph, queries.parse_query(result, name=name))
+    if result.is_boolean:
+        raise UsageError("a view needs a CONSTRUCT or a SELECT ?s ?p ?o query, not ASK")
+    names = list(result.variables)
+    if names == ["subject", "predicate", "object"]:
+        columns = (0, 1, 2)
+    elif {"s", "p", "o"} <= set(names):
+        columns = (names.index("s"), names.index("p"), names.index("o"))
+    else:
+        raise UsageError(f"a SELECT view needs the variables ?s ?p ?o; this one selects "
+                         f"{' '.join('?' + n for n in names)}")
+    triples = [(row[columns[0]], row[columns[1]], row[columns[2]]) for row in result.rows
+               if all(row[i] is not None for i in columns)]
     extra_types: dict = {}
     extra_facts: dict = {}
     node_terms: set = set()
@@ -742,7 +744,10 @@ def select_view(graph: Graph, *, name: str | None = None, focus: str | None = No
     """The view the command line asks for: exactly one of a name, a focus entity or a query file."""
     check_request(name=name, focus=focus, query_file=query_file)
     if query_file is not None:
-        return query_view(graph, read_query(query_file), name=Path(query_file).stem)
+        from . import queries
+
+        found = queries.load_query(query_file)
+        return query_view(graph, queries.run(graph, found), name=Path(query_file).stem)
     network = project(graph)
     if focus is not None:
         return ego_view(network, focus, depth)

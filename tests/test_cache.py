@@ -137,6 +137,9 @@ def test_random_edits_give_what_a_build_from_scratch_gives(synthetic, tmp_path, 
 def test_a_damaged_cache_is_ignored_and_rewritten(synthetic, tmp_path):
     store = tmp_path / CACHE_NAME
     expected = build_turtle(synthetic, cache_dir=store).turtle
+    (store / "whole.ttl").write_bytes(b"kgr:x kgr:y kgr:z .\n")  # the last whole build, damaged: ignored
+    assert build_turtle(synthetic, cache_dir=store).turtle == expected
+    (store / "whole.json").unlink()  # and without it, the units are read
     unit = sorted((store / "units").glob("*.ttl"))[0]
     unit.write_bytes(unit.read_bytes()[:-40] + b"kgr:x kgr:y kgr:z .\n" * 2)
     damaged = build_turtle(synthetic, cache_dir=store)

@@ -14,9 +14,12 @@ from rdflib.query import Result as RdflibResult
 
 from conftest import SEED
 from kg import queries
-from kg.cli import PREFIX_TEXT, main
+from kg.build import PREFIXES
+from kg.cli import main
 from kg.results import display_width, encode, render
 from kg.tables import amount_text
+
+PREFIX_TEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
 
 def run(*args: str):
@@ -35,14 +38,17 @@ def test_query_to_xlsx_has_typed_cells(tmp_path):
     result = run("query", "listing-race", "-o", str(target))
     assert (result.exit_code, result.stderr) == (0, f"wrote {target} (xlsx, 6 rows)\n")
     rows = sheet_rows(target.read_bytes())
-    assert rows[0] == ("date", "stated_date", "company", "step", "venue", "exchange", "first_day_gain_pct",
-                       "gain_qualifier", "first_day_market_cap_cny", "market_cap_qualifier", "fact")
-    moore = next(row for row in rows if row[2] == "Moore Threads")
-    assert moore[0] == dt.datetime(2025, 12, 5), "an xsd:date is an Excel date"
-    assert moore[6] == 468.8 and moore[8] == 305_500_000_000, "numbers are numbers"
-    enflame = next(row for row in rows if row[2] == "Enflame")
-    assert (enflame[0], enflame[1]) == ("2025", "2025年以来"), "a year alone stays as written; Chinese intact"
-    assert moore[10] == "https://w3id.org/gpu-kg/id/moore-threads-star-listing"
+    csv_header = next(csv.reader(io.StringIO(run("query", "listing-race", "--format", "csv").stdout)))
+    assert list(rows[0]) == csv_header, "the columns of the CSV, in its order"
+    records = [dict(zip(rows[0], row)) for row in rows[1:]]
+    moore = next(r for r in records if r["company"] == "Moore Threads")
+    assert moore["date"] == dt.datetime(2025, 12, 5), "an xsd:date is an Excel date"
+    assert moore["first_day_gain_pct"] == 468.8 and moore["first_day_market_cap"] == 305_500_000_000, \
+        "numbers are numbers"
+    enflame = next(r for r in records if r["company"] == "Enflame")
+    assert (enflame["date"], enflame["stated_date"]) == ("2025", "2025年以来"), \
+        "a year alone stays as written; Chinese intact"
+    assert moore["fact"] == "https://w3id.org/gpu-kg/id/moore-threads-star-listing"
 
 
 def test_the_same_result_gives_the_same_bytes(tmp_path):
@@ -89,7 +95,7 @@ def test_bom_starts_a_csv_that_excel_reads_as_utf8(tmp_path):
     run("query", "investors", "--lang", "zh", "--bom", "-o", str(marked))
     assert marked.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()
     rows = list(csv.DictReader(io.StringIO(marked.read_text("utf-8-sig"))))
-    assert rows[0]["company"] == "天数智芯"
+    assert rows[0]["company_label"] == "天数智芯"
 
 
 def test_dates_in_csv_are_iso_and_sort_as_dates():
@@ -118,10 +124,11 @@ def test_xml_from_the_command_line_by_suffix(tmp_path):
 
 def test_a_terminal_table_fits_its_width_and_groups_amounts(graph):
     result = queries.run(graph, queries.find_query("listing-race"))
-    for width in (110, 140):
+    for width in (140, 180):
         text = render(result, "table", prefixes=PREFIX_TEXT, width=width)
         assert all(display_width(line) <= width for line in text.splitlines()), width
         assert "305,500,000,000" in text and "2025-12-05" in text, "numbers and dates are never cut"
+        assert "Moore" in text and "CNY" in text
         assert "…" in text, "long text is cut"
     exact = render(result, "table", prefixes=PREFIX_TEXT)
     assert "305500000000.0" in exact and "…" not in exact, "without a width: exact values"

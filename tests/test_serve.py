@@ -28,7 +28,6 @@ from servers import free_port
 from webapp import fetch, kg_serve
 
 from kg import queries, serve
-from kg.cli import PREFIX_TEXT
 from kg.results import render
 
 SELECT = """PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>

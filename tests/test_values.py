@@ -48,7 +48,7 @@ def test_amounts_are_read_exactly(written, unit, value):
         ("22家", CHIP, "unit '家' in '22家' does not fit this metric, which is measured in '片' (chip)"),
         ("5.23456万片", CHIP, "'5.23456万片' is 52345.6, not a whole number of chips"),
         ("3万%", PERCENT, "'3万%': a percent value takes no 万/亿 multiplier"),
-        ("about 5", CNY, "cannot read 'about 5' as an amount; write a number with an optional 万/亿 and unit, e.g. 1.89亿元"),
+        ("five", CNY, "cannot read 'five' as an amount; write a number with an optional 万/亿 and unit, e.g. 1.89亿元"),
     ],
 )
 def test_unreadable_amounts_say_what_to_write(written, unit, message):

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
+import kg
 from kg import views
 from kg.cli import main
 from kg.errors import UsageError
@@ -205,11 +206,31 @@ def test_a_select_of_subject_predicate_object_is_a_view(graph):
 @pytest.mark.parametrize(("query", "message"), [
     ("SELECT ?x WHERE { ?x ?y ?z }", r"needs the variables \?s \?p \?o"),
     ("ASK { ?s ?p ?o }", "CONSTRUCT or a SELECT"),
-    ("SELEC ?s", "does not parse"),
 ])
 def test_a_query_that_cannot_be_a_view_is_a_usage_error(graph, query, message):
     with pytest.raises(UsageError, match=message):
         views.query_view(graph, query)
+
+
+def test_a_view_query_that_does_not_parse_says_where(graph):
+    with pytest.raises(kg.InputError) as err:
+        views.query_view(graph, "SELEC ?s")
+    assert "SPARQL syntax error near 'SELEC'" in str(err.value.problems[0])
+
+
+def test_a_view_query_goes_through_the_guards(cli, tmp_path):
+    """kg view --query runs the one guarded way: SERVICE refused unless allowed, the time limit holds."""
+    (tmp_path / "remote.rq").write_text(
+        "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }\n")
+    refused = cli("view", "--query", "remote.rq", "-o", "remote.html")
+    assert refused.exit_code == 2
+    assert "uses SERVICE, which fetches data over the network; pass --allow-service" in refused.output
+    assert not (tmp_path / "remote.html").exists()
+    (tmp_path / "slow.rq").write_text(
+        "CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . ?d ?e ?f FILTER(CONCAT(STR(?a), STR(?d)) = \"x\") }\n")
+    stopped = cli("view", "--query", "slow.rq", "--timeout", "0.2", "-o", "slow.html")
+    assert stopped.exit_code == 2 and "was stopped after 0.2 seconds (--timeout)" in stopped.output
+    assert not (tmp_path / "slow.html").exists()
 
 
 # --- the page ----------------------------------------------------------------------------
@@ -373,7 +394,7 @@ def test_kg_view_query_and_exchange_formats(cli, tmp_path):
     ((), "give one of a view name"),
     (("all", "--focus", "smic"), "give one of a view name"),
     (("--focus", "nobody"), "no entity named 'nobody'"),
-    (("--query", "missing.rq"), "no query file 'missing.rq'"),
+    (("--query", "missing.rq"), "no such query file: missing.rq"),
     (("all", "-o", "all.png"), "cannot tell the view format of 'all.png'"),
 ])
 def test_kg_view_usage_errors(cli, args, message):
