@@ -201,9 +201,13 @@ class Site:
             return query
 
     def run(self, query: queries_lib.Query, values: Mapping[str, str] | None = None, *,
-            lang: str | None = None) -> Result:
+            lang: str | None = None, labels: bool = True) -> Result:
         with self._lock:
-            return queries_lib.run(self.source, query, values, lang=lang, timeout=self.timeout)
+            return queries_lib.run(self.source, query, values, lang=lang, timeout=self.timeout, labels=labels)
+
+    def ask(self, text: str, values: Mapping[str, str] | None = None) -> Result:
+        """One of the app's own queries (names, an entity's statements): through the same run, unlabelled."""
+        return self.run(self.inline(text), values, labels=False)
 
     def graph(self) -> Graph:
         return self.source.graph() if isinstance(self.source, Store) else self.source
@@ -217,7 +221,7 @@ class Site:
     def _entity_list(self) -> list[Entity]:
         if self._entities is None:
             found: dict[str, dict[str, Any]] = {}
-            for entity, kind, name in self.run(self.inline(_NAMES)).rows:
+            for entity, kind, name in self.ask(_NAMES).rows:
                 entry = found.setdefault(str(entity), {"types": set(), "names": set(), "en": "", "zh": ""})
                 entry["types"].add(str(kind))
                 if isinstance(name, Literal):
@@ -241,7 +245,7 @@ class Site:
     def _label_index(self) -> dict[str, dict[str, str]]:
         if self._labels is None:
             index: dict[str, dict[str, str]] = {}
-            for node, label in sorted(self.run(self.inline(_ALL_LABELS)).rows, key=lambda row: (str(row[0]), str(row[1]))):
+            for node, label in sorted(self.ask(_ALL_LABELS).rows, key=lambda row: (str(row[0]), str(row[1]))):
                 if isinstance(label, Literal):
                     index.setdefault(str(node), {}).setdefault(label.language or "", str(label))
             self._labels = index
@@ -253,7 +257,7 @@ class Site:
 
     def _subclasses_of(self, kind: str) -> frozenset[str]:
         if kind not in self._subclasses:
-            rows = self.run(self.inline(_SUBCLASSES), {"of": kind}).rows
+            rows = self.ask(_SUBCLASSES, {"of": kind}).rows
             self._subclasses[kind] = frozenset(str(row[0]) for row in rows) | {kind}
         return self._subclasses[kind]
 
@@ -334,13 +338,14 @@ def entity_href(iri: str) -> str:
     return "/entity?" + urlencode({"iri": iri})
 
 
-def cell(term: Node | None) -> Cell:
-    """How one value shows in a table: amounts grouped, IRIs linked to their entity page."""
+def cell(term: Node | None, label: Node | None = None, unit: str = "") -> Cell:
+    """How one value shows in a table: an entity by its label and linked to its page, amounts grouped
+    and followed by their unit."""
     if term is None:
         return Cell("")
     if isinstance(term, URIRef):
-        return Cell(short_name(term, PREFIX_TEXT), sort=short_name(term, PREFIX_TEXT), href=entity_href(str(term)),
-                    exact=str(term))
+        shown = str(label) if label is not None else short_name(term, PREFIX_TEXT)
+        return Cell(shown, sort=shown, href=entity_href(str(term)), exact=str(term))
     if isinstance(term, BNode):
         return Cell(f"_:{term}")
     amount = amount_text(term)
@@ -349,7 +354,7 @@ def cell(term: Node | None) -> Cell:
             sort = str(Decimal(str(term)))
         except InvalidOperation:
             sort = str(term)
-        return Cell(amount, sort=sort, exact=str(term), numeric=True)
+        return Cell(f"{amount} {unit}" if unit else amount, sort=sort, exact=str(term), numeric=True)
     text = str(term)
     return Cell(text, sort=text, nowrap=isinstance(term, Literal) and term.datatype in _DATES)
 
@@ -357,14 +362,48 @@ def cell(term: Node | None) -> Cell:
 def table(result: Result) -> Table:
     if result.is_boolean:
         return Table((), (), result.boolean)
+    names = result.variables
     numeric = [bool(cells := [r[i] for r in result.rows if r[i] is not None])
-               and all(amount_text(c) is not None for c in cells) for i in range(len(result.variables))]
-    columns = tuple((name, _unit_of(name), numeric[i]) for i, name in enumerate(result.variables))
-    return Table(columns, tuple(tuple(cell(term) for term in row) for row in result.rows))
+               and all(amount_text(c) is not None for c in cells) for i in range(len(names))]
+    flags = result.labelled_columns()
+    units = [_unit_column(name, names) if numeric[i] else None for i, name in enumerate(names)]
+    columns = tuple((name, "" if units[i] is not None else _unit_of(name), numeric[i]) for i, name in enumerate(names))
+    rows = []
+    for row in result.rows:
+        rows.append(tuple(
+            cell(term, result.labels.get(term) if flags[i] else None,
+                 _unit_text(row[units[i]]) if units[i] is not None else "")
+            for i, term in enumerate(row)))
+    return Table(columns, tuple(rows))
 
 
 def _unit_of(column: str) -> str:
+    """``%`` for ``first_day_gain_pct``, ``CNY`` for ``..._cny``: a unit the column's name gives."""
     return _UNIT_SUFFIXES.get(column.rsplit("_", 1)[-1], "") if "_" in column else ""
+
+
+def _unit_column(name: str, names: tuple[str, ...]) -> int | None:
+    """The column that holds the unit or currency of the amounts in ``name``: ``market_cap_currency``
+    for ``first_day_market_cap``, ``unit`` for ``value``; None if there is none."""
+    if name.endswith("_pct"):
+        return None
+    general = None
+    for index, other in enumerate(names):
+        stem, _, kind = other.rpartition("_")
+        if other in ("unit", "currency"):
+            general = index
+        elif kind in ("unit", "currency") and stem and name.endswith(stem):
+            return index
+    return general
+
+
+def _unit_text(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return term.split("#")[-1].split("/")[-1]  # gpu:CNY -> CNY
+    code = re.search(r"\(([A-Z]{3})\)", str(term))  # "yuan (CNY)" -> CNY
+    return code.group(1) if code else str(term)
 
 
 @dataclass
@@ -380,7 +419,7 @@ class Statement:
 def entity_page(site: Site, text: str) -> dict[str, Any]:
     """Everything about one entity: its triples, the statements pointing at it, their sources."""
     try:  # the name resolved as any entity parameter is: an id, a name in either language, an IRI
-        iri = site.run(site.inline(_RESOLVE), {"entity": text}).rows[0][0]
+        iri = site.ask(_RESOLVE, {"entity": text}).rows[0][0]
     except UsageError as err:
         raise NotFound(str(err).removeprefix("parameter 'entity': ")) from None
     values = {"entity": str(iri)}
@@ -394,11 +433,11 @@ def entity_page(site: Site, text: str) -> dict[str, Any]:
             return Cell(text, sort=text, href=shown.href, exact=str(term))
         return shown
 
-    own = [(named(p), named(o)) for p, o in site.run(site.inline(_OUT), values).rows]
-    incoming = site.run(site.inline(_IN), values).rows
-    around = site.run(site.inline(_AROUND), values).rows
+    own = [(named(p), named(o)) for p, o in site.ask(_OUT, values).rows]
+    incoming = site.ask(_IN, values).rows
+    around = site.ask(_AROUND, values).rows
     sources: dict[str, dict[str, Any]] = {}
-    for source, predicate, value in site.run(site.inline(_SOURCES), values).rows:
+    for source, predicate, value in site.ask(_SOURCES, values).rows:
         entry = sources.setdefault(str(source), {"iri": str(source), "href": entity_href(str(source)),
                                                  "title": "", "url": "", "link": False, "published": "",
                                                  "publisher": ""})
@@ -483,7 +522,7 @@ def answer(site: Site, text: str, *, accept: str = "", requested: str | None = N
         raise Refused("this endpoint is read-only: SPARQL UPDATE is refused")
     graph_form = query.form in ("construct", "describe")
     chosen = negotiate(accept, requested, graph=graph_form)
-    result = site.run(query)
+    result = site.run(query, labels=False)  # a SPARQL client gets the query's own variables, nothing added
     if graph_form:
         out = new_graph()
         for triple in result.rows:
@@ -561,16 +600,20 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
             return error_page(err, 404)
         values = {k: v for k, v in request.query_params.items() if query.param(k) is not None}
         fields = [_field(param, values.get(param.name)) for param in _ordered(query.params)]
+        lang = _lang(query, request.query_params)
+        if query.param("lang") is None:  # the language of the labels the result layer adds
+            fields.append(_LANG_FIELD | {"value": lang or "en"})
         context: dict[str, Any] = {"query": query, "fields": fields}
         given = {k: v for k, v in values.items() if v.strip()}
         try:
-            result = site.run(query, given)
+            result = site.run(query, given, lang=lang)
         except (UsageError, InputError) as err:
             return page("query.html", 400, error=str(err), **context)
         except queries_lib.QueryTimeout as err:
             return page("query.html", 503, error=str(err), **context)
         shown = urlencode(sorted(given.items()))
-        downloads = [(fmt, f"/api/queries/{name}?" + urlencode(sorted({**given, "format": fmt}.items())),
+        asked = {**given, **({"lang": lang} if lang and query.param("lang") is None else {})}
+        downloads = [(fmt, f"/api/queries/{name}?" + urlencode(sorted({**asked, "format": fmt}.items())),
                       f"{name}.{fmt}") for fmt in ("csv", "json", "xlsx")]
         return page("query.html", table=table(result), downloads=downloads, shown=shown, **context)
 
@@ -593,10 +636,12 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         except NotFound as err:
             return PlainTextResponse(str(err) + "\n", status_code=404)
         requested = request.query_params.get("format")
-        values = {k: v for k, v in request.query_params.items() if k not in ("format", "bom")}
+        lang = _lang(query, request.query_params)
+        values = {k: v for k, v in request.query_params.items()
+                  if k not in ("format", "bom") and not (k == "lang" and query.param("lang") is None)}
         try:
             chosen = negotiate(request.headers.get("accept", ""), requested, graph=False)
-            result = site.run(query, values)
+            result = site.run(query, values, lang=lang)
         except (UsageError, InputError) as err:
             return PlainTextResponse(str(err) + "\n", status_code=400)
         except queries_lib.QueryTimeout as err:
@@ -727,6 +772,18 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
 def _view_links() -> list[dict[str, str]]:
     return [{"name": name, "title": views_lib.NAMED_VIEWS[name].title_en, "title_zh": views_lib.NAMED_VIEWS[name].title_zh,
              "href": f"/views/{name}"} for name in views_lib.VIEW_NAMES]
+
+
+_LANG_FIELD = {"name": "lang", "type": "language", "input": "text", "required": False, "choices": ("en", "zh"),
+               "description": "Language of the labels of entities.", "class": "", "complete": False, "help": ""}
+
+
+def _lang(query: queries_lib.Query, params: Mapping[str, str]) -> str | None:
+    """The language asked for the result's labels, when the query has no ``lang`` parameter of its own."""
+    if query.param("lang") is not None:
+        return None
+    lang = params.get("lang")
+    return lang if lang in views_lib.LANGS else None
 
 
 def _ordered(params) -> list[queries_lib.Param]:

@@ -45,7 +45,8 @@ def base():
 
 
 def expected(graph, text: str, format: str) -> str:
-    return render(queries.run(graph, queries.parse_query(text)), format)
+    """What the library answers; a SPARQL client gets the query's variables only (no label columns)."""
+    return render(queries.run(graph, queries.parse_query(text), labels=False), format)
 
 
 def client(base: str, query: str, format: str, *, method=GET, request_method=URLENCODED):
@@ -190,7 +191,9 @@ def test_a_saved_query_with_parameters_answers_as_the_command_line_does(base, gr
 
 def test_csv_downloads_can_carry_a_byte_order_mark_for_excel(base):
     status, _, body = fetch(base + "/api/queries/investors?lang=zh&format=csv&bom=1")
-    assert status == 200 and body.startswith(b"\xef\xbb\xbfinvestor,") and "衢州智造".encode() in body
+    assert status == 200 and body.startswith(b"\xef\xbb\xbfinvestor,") and "衢州智造".encode() in body, body
+    assert fetch(base + "/api/queries/investors?format=csv")[2] == body[3:].replace("衢州智造".encode(), b"Quzhou Zhizao") \
+        .replace("星纳赫资本".encode(), b"Xingnahe Capital").replace("天数智芯".encode(), b"Iluvatar CoreX")
 
 
 def test_the_excel_download_has_typed_cells(base):
@@ -198,9 +201,9 @@ def test_the_excel_download_has_typed_cells(base):
     assert status == 200 and headers["content-type"] == serve.RESULT_TYPES["xlsx"]
     sheet = openpyxl.load_workbook(io.BytesIO(body)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("date", "stated_date", "company")
-    moore = next(row for row in rows if row[2] == "Moore Threads")
-    assert moore[0].isoformat() == "2025-12-05T00:00:00" and moore[6] == 468.8
+    records = [dict(zip(rows[0], row)) for row in rows[1:]]
+    moore = next(r for r in records if r["company"] == "Moore Threads")
+    assert moore["date"].isoformat() == "2025-12-05T00:00:00" and moore["first_day_gain_pct"] == 468.8
 
 
 def test_a_bad_parameter_is_a_bad_request_naming_it_and_is_never_pasted(base):
@@ -231,7 +234,7 @@ def test_the_query_page_shows_a_form_and_a_table(base):
         {"company": "天数智芯", "metric": "revenue"}))
     page = body.decode()
     assert status == 200 and 'name="company"' in page and 'value="天数智芯"' in page
-    assert '<td class="num" data-sort="540000000.0" title="540000000.0">540,000,000</td>' in page
+    assert '<td class="num" data-sort="540000000.0" title="540000000.0">540,000,000 CNY</td>' in page
     status, _, body = fetch(base + "/queries/financial-series?company=nobody")
     assert status == 400 and "no organization is called &#39;nobody&#39;" in body.decode()
 

@@ -143,21 +143,30 @@ def test_completion_offers_only_entities_of_the_parameters_class(browser, base):
     close(opened)
 
 
+def sort_by(page: Page, name: str) -> str:
+    """Click a column's header; returns its selector."""
+    names = page.eval_on_selector_all("#result thead th button", "bs => bs.map(b => b.firstChild.textContent.trim())")
+    selector = f"#result thead th[data-column='{names.index(name)}']"
+    page.click(selector + " button")
+    return selector
+
+
 def test_the_table_sorts_by_number_and_by_text(browser, base):
     opened = open_app(browser, base, "/queries/listing-race")
     page = opened.page
-    page.click("#result thead th[data-column='8'] button")  # first_day_market_cap_cny
-    caps = [c for c in column(page, "first_day_market_cap_cny") if c]
-    assert caps == ["300,000,000,000", "305,500,000,000"]
-    assert page.get_attribute("#result thead th[data-column='8']", "aria-sort") == "ascending"
-    assert page.inner_text("#result thead th[data-column='8'] .unit") == "CNY"
-    page.click("#result thead th[data-column='8'] button")
-    assert [c for c in column(page, "first_day_market_cap_cny") if c] == ["305,500,000,000", "300,000,000,000"]
-    page.click("#result thead th[data-column='2'] button")  # company
+    header = sort_by(page, "first_day_market_cap")
+    caps = [c for c in column(page, "first_day_market_cap") if c]
+    assert caps == ["300,000,000,000 CNY", "305,500,000,000 CNY"], "amounts grouped, with their currency"
+    assert page.get_attribute(header, "aria-sort") == "ascending"
+    sort_by(page, "first_day_market_cap")
+    assert [c for c in column(page, "first_day_market_cap") if c] == ["305,500,000,000 CNY", "300,000,000,000 CNY"]
+    assert page.get_attribute(header, "aria-sort") == "descending"
+    sort_by(page, "company")
     companies = column(page, "company")
     assert companies == sorted(companies, key=str.casefold)
-    page.click("#result thead th[data-column='6'] button")  # first_day_gain_pct: 468.8 before 692.95
+    header = sort_by(page, "first_day_gain_pct")  # 468.8 before 692.95: by value, not as text
     assert [c for c in column(page, "first_day_gain_pct") if c] == ["468.8", "692.95"]
+    assert page.inner_text(header + " .unit") == "%"
     assert opened.clean() == ([], [], [])
     close(opened)
 
@@ -285,6 +294,6 @@ def test_screenshot_for_the_readme(browser, base):
     if not os.environ.get("KG_SCREENSHOTS"):
         pytest.skip("set KG_SCREENSHOTS=1 to write docs/serve.png")
     opened = open_app(browser, base, "/queries/listing-race", viewport=(1280, 760))
-    opened.page.click("#result thead th[data-column='8'] button")
+    sort_by(opened.page, "first_day_market_cap")
     opened.page.screenshot(path=str(DOCS / "serve.png"))
     close(opened)
