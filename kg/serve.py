@@ -33,7 +33,7 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from . import queries as queries_lib
-from . import views as views_lib
+from .formats import LANGS, VIEW_NAMES
 from .build import PREFIXES, new_graph
 from .errors import InputError, KgError, UsageError
 from .export import serialize
@@ -149,7 +149,10 @@ class Site:
             self._loaded.set()
         self.catalog_dir = catalog_dir
         self.timeout = timeout
-        self.catalog = queries_lib.load_catalog(catalog_dir, headers_only=True)
+        self._catalog: dict[str, queries_lib.Query] | None = None
+        self._catalog_ready = threading.Event()
+        if self._loader is None:
+            self._load_catalog()
         self._parsed: dict[str, queries_lib.Query] = {}
         self._entities: list[Entity] | None = None
         self._labels: dict[str, dict[str, str]] | None = None
@@ -159,17 +162,35 @@ class Site:
         # One request at a time parses SPARQL (pyparsing is not thread-safe) and reads rdflib's graph.
         self._lock = threading.RLock()
 
-    def load(self) -> None:
-        """Build the graph with the function given; a failure is kept, and told to every request."""
+    def _load_catalog(self) -> None:
         try:
+            self._catalog = queries_lib.load_catalog(self.catalog_dir, headers_only=True)
+        finally:
+            self._catalog_ready.set()
+
+    @property
+    def catalog(self) -> dict[str, queries_lib.Query]:
+        self._catalog_ready.wait()
+        if self._catalog is None:
+            raise Unavailable(f"the saved queries could not be read: {self.load_error}")
+        return self._catalog
+
+    def load(self) -> None:
+        """Read the catalog and build the graph with the function given; a failure is kept, and told
+        to every request."""
+        try:
+            if self._catalog is None:
+                self._load_catalog()
             if self._loader is not None and self._source is None:
                 source = self._loader()
                 if isinstance(source, Store):
                     source.count()  # a store in memory builds the graph on first use: now, not at a request
                 self._source = source
+            from . import views  # noqa: F401 - imported now rather than at the first page that lists the views
         except KgError as err:
             self.load_error = err
         finally:
+            self._catalog_ready.set()
             self._loaded.set()
 
     @property
@@ -286,7 +307,9 @@ class Site:
     # -- the network views --
 
     def view(self, name: str, lang: str) -> bytes:
-        if name not in views_lib.VIEW_NAMES:
+        from . import views as views_lib  # networkx and the view code, for the views pages only
+
+        if name not in VIEW_NAMES:
             raise NotFound(f"no view called '{name}'")
         key = f"{name}/{lang}"
         if key not in self._views:
@@ -674,7 +697,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
 
     def view(request: Request) -> Response:
         lang = request.query_params.get("lang", "en")
-        if lang not in views_lib.LANGS:
+        if lang not in LANGS:
             lang = "en"
         try:
             data = site.view(request.path_params["name"], lang)
@@ -770,8 +793,10 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
 
 
 def _view_links() -> list[dict[str, str]]:
-    return [{"name": name, "title": views_lib.NAMED_VIEWS[name].title_en, "title_zh": views_lib.NAMED_VIEWS[name].title_zh,
-             "href": f"/views/{name}"} for name in views_lib.VIEW_NAMES]
+    from .views import NAMED_VIEWS
+
+    return [{"name": name, "title": NAMED_VIEWS[name].title_en, "title_zh": NAMED_VIEWS[name].title_zh,
+             "href": f"/views/{name}"} for name in VIEW_NAMES]
 
 
 _LANG_FIELD = {"name": "lang", "type": "language", "input": "text", "required": False, "choices": ("en", "zh"),
@@ -783,7 +808,7 @@ def _lang(query: queries_lib.Query, params: Mapping[str, str]) -> str | None:
     if query.param("lang") is not None:
         return None
     lang = params.get("lang")
-    return lang if lang in views_lib.LANGS else None
+    return lang if lang in LANGS else None
 
 
 def _ordered(params) -> list[queries_lib.Param]:
