@@ -400,7 +400,7 @@ class Record:
     value_locations: dict[str, SourceLocation] = field(default_factory=dict)
     merged: tuple[Provenance, ...] = ()
 
-    @property
+    @cached_property
     def provenance(self) -> tuple[Provenance, ...]:
         if self.merged:
             return self.merged
@@ -413,7 +413,7 @@ class Record:
             v.get("rank_reason"), self.value_locations.get("quote"),
         ),)
 
-    @property
+    @cached_property
     def rank(self) -> str:
         """The statement's rank: the best its sources give."""
         ranks = {p.rank for p in self.provenance}

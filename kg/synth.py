@@ -2,11 +2,11 @@
 
 ``write_synthetic("big", companies=13_000)`` writes a folder that ``kg validate``
 accepts: chip designers with their products, milestones, suppliers, funding
-rounds, listings, figures by period and statements, about 77 triples per
+rounds, listings, figures by period and statements, about 86 triples per
 company. Each company's facts quote sentences of an industry report whose text
 is stored beside them (one report per ten companies), so the quotes are checked
 word for word; funding rounds come from a database source without a stored
-text, so their quotes cannot be checked and a note says where they are found.
+text, so they quote nothing and a locator says where they are found.
 
 The output depends on the seed alone: company ``i`` draws from its own random
 generator, so a folder of N companies holds the first N companies of any larger
@@ -342,8 +342,8 @@ class _Company:
         folder.add("funding_rounds", _entry(
             ("id", f"{self.id}-round-{_slug(round_name)}"), ("company", self.id), ("round", round_name),
             ("date", date), (which, valuation), ("investors", investors), ("source", FUNDING_DATABASE),
-            ("quote", f"{self.zh}于{year}年完成{round_name}轮融资，{'投前' if which == 'pre_money' else '投后'}估值{valuation}。"),
-            ("note", f"Synthetic: the database record of the round of {date}; the quote is its summary line."),
+            ("locator", f"the database record of the round of {date}"),
+            ("note", "Synthetic."),
         ))
 
     def write_listing(self, folder: _Folder) -> None:
@@ -359,8 +359,8 @@ class _Company:
             ))
             gain = f"{rng.randrange(20, 900)}.{rng.randrange(10, 100)}%"
             self.figures.append(_entry(
-                ("of", self.id), ("event", event), ("metric", "first-day-gain"), ("period", date),
-                ("value", gain), *self.say(f"{self.zh}上市首日涨幅达{gain}。"),
+                ("of", self.id), ("event", event), ("metric", "first-day-gain"), ("basis", "close"), ("period", date),
+                ("value", gain), *self.say(f"{self.zh}上市首日收盘涨幅达{gain}。"),
             ))
         else:
             folder.add("listing_events", _entry(

@@ -88,7 +88,7 @@ def test_the_export_command_gives_the_same_bytes_across_hash_seeds(turtle):
 
 
 DIGESTS = """
-import hashlib, sys, kg
+import hashlib, sys, kg, kg.export
 graph = kg.load_graph(sys.argv[1])
 for name in sorted(kg.export.FORMATS):
     print(name, hashlib.sha256(kg.serialize(graph, name)).hexdigest())

@@ -39,6 +39,7 @@ def hostile_facts(tmp_path: Path) -> Path:
     name: {{zh: {value}, en: {value}}}
     source: outside
     note: {value}
+    locator: {value}
 """
         for name, value in HOSTILE.items()
     )

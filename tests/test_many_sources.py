@@ -350,8 +350,8 @@ def test_two_sources_that_disagree_on_an_entity_are_told_where(tmp_path):
     assert "organizations.founded: '2001' differs from '2000' given at" in result.stderr
 
 
-def test_the_same_event_under_another_id_is_one_event_and_the_user_is_told(tmp_path):
-    root = folder(tmp_path, """
+# The wire's dated listing of Iluvatar in Hong Kong, which the tests below state again.
+WIRE_LISTING = """
         organizations:
           - id: hkex
             roles: [stock-exchange]
@@ -366,7 +366,11 @@ def test_the_same_event_under_another_id_is_one_event_and_the_user_is_told(tmp_p
             date: 2026-01-08
             source: wire
             locator: lead
-          - id: iluvatar-listed-in-hong-kong
+"""
+
+
+def test_the_same_event_under_another_id_is_one_event_and_the_user_is_told(tmp_path):
+    root = folder(tmp_path, WIRE_LISTING + """          - id: iluvatar-listed-in-hong-kong
             company: iluvatar
             venue: hkex
             type: listed
@@ -398,22 +402,7 @@ def test_the_same_event_under_another_id_is_one_event_and_the_user_is_told(tmp_p
 
 
 def test_an_undated_entry_confirms_the_dated_event_of_its_id(tmp_path):
-    root = folder(tmp_path, """
-        organizations:
-          - id: hkex
-            roles: [stock-exchange]
-            name: {zh: 香港交易所, en: HKEX}
-            source: wire
-            locator: lead
-        listing_events:
-          - id: iluvatar-hkex-listing
-            company: iluvatar
-            venue: hkex
-            type: listed
-            date: 2026-01-08
-            source: wire
-            locator: lead
-          - id: iluvatar-hkex-listing
+    root = folder(tmp_path, WIRE_LISTING + """          - id: iluvatar-hkex-listing
             company: iluvatar
             venue: hkex
             type: listed

@@ -94,7 +94,7 @@ def test_the_memory_store_answers_with_rdflib_terms(graph):
 
 
 def test_open_store_defaults_to_memory_built_from_the_facts(graph):
-    store = open_store(config=Config())
+    store = open_store(config=Config(), facts_dir=SEED)
     assert isinstance(store, MemoryStore) and store.count() == len(graph)
 
 
