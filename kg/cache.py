@@ -53,8 +53,8 @@ from .config import CACHE_NAME
 from .errors import InputError, KgError, Problem, SourceLocation
 from .export import _alive, turtle_blocks, turtle_from_blocks
 from .facts import (
-    SCHEMA, Record, _check_quotes, _check_references, _merge, _read_file, fact_files, figure_group, load_facts,
-    paused_gc, shown,
+    SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, fact_files, figure_group,
+    load_facts, paused_gc, read_fact_files, shown, source_text_path,
 )
 from .reconcile import Reconciled, reconcile
 from .ontology import ontology_dir, vocabulary
@@ -126,7 +126,7 @@ def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | Non
     """
     root = Path(facts_dir)
     paths = fact_files(root)
-    contents = {path: path.read_bytes() for path in paths}
+    contents = read_fact_files(paths)
     files = {_relative(path, root): hashlib.sha256(data).hexdigest() for path, data in contents.items()}
     by_name = {_relative(path, root): path for path in paths}
     with paused_gc():
@@ -298,8 +298,11 @@ def _read_texts(root: Path, units) -> tuple[dict[str, str], dict[str, str | None
             if relative is None:
                 texts[key] = None
                 continue
+            path = source_text_path(root, relative)
+            if path is None:
+                raise _Redo  # the full check says why
             try:
-                data = (root / relative).read_bytes()
+                data = path.read_bytes()
                 texts[key] = data.decode("utf-8")
             except (OSError, UnicodeDecodeError):
                 raise _Redo from None
@@ -335,6 +338,10 @@ def _quick(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes], fi
         read(name)
         progress.advance()
     progress.done()
+    if any(r.kind == kind and name in r.values for records in records_of.values() for r in records
+           for kind, name, _ in TREES):
+        raise _Redo  # a changed `within` may close a cycle through unchanged files: the full check looks
+
     units = {name: unit for name, unit in old.items() if name in files and name not in changed}
 
     # Ids and keys are unique across files; the kinds and names of every id.
@@ -477,6 +484,7 @@ class _Store:
 
     def save_whole(self, key: str, built: Built) -> None:
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)  # a build that keeps no units still keeps this
             _replace(self.directory / "whole.ttl", built.turtle)
             meta = {"key": key, "crc": zlib.crc32(built.turtle), "triples": built.triples,
                     "records": built.records, "files": built.files,
@@ -509,7 +517,10 @@ class _Store:
                 if not _in_progress(path):
                     path.unlink(missing_ok=True)
         except OSError:
-            (self.directory / "index.json").unlink(missing_ok=True)
+            try:
+                (self.directory / "index.json").unlink(missing_ok=True)
+            except OSError:  # no folder to hold a cache (a file in its way): there is none to spoil
+                pass
 
 
 def _problems(rows: list[list]) -> tuple[Problem, ...]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .config import CACHE_NAME, DEFAULT_TIMEOUT
-from .errors import InputError, KgError, UsageError
+from .errors import InputError, KgError, UsageError, file_error
 from .formats import BINARY_RESULT_FORMATS, LANGS, RDF_FORMAT_NAMES, RESULT_FORMATS, VIEW_FORMATS, VIEW_NAMES
 from .progress import QUIET, Progress
 
@@ -43,6 +43,10 @@ def _reports_errors(command):
         except KgError as err:
             click.echo(f"Error: {err}", err=True)
             sys.exit(err.exit_code)
+        except OSError as err:  # a failure the library did not name: the same message all the same
+            failure = file_error(err, "use")
+            click.echo(f"Error: {failure}", err=True)
+            sys.exit(failure.exit_code)
 
     return run
 
@@ -116,7 +120,8 @@ def main() -> None:
     """Build and query a knowledge graph of the Chinese domestic GPU industry.
 
     Exit status: 0 success, 1 the input is wrong (every problem is listed as
-    path:line:col: message), 2 wrong usage.
+    path:line:col: message), 2 wrong usage, or a file or folder that cannot be
+    read or written (the message names it).
     """
 
 
@@ -144,14 +149,14 @@ def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool
         kg build --store oxigraph:out/store  # and loads the on-disk store
     """
     from .cache import build_turtle
-    from .export import write_atomically
+    from .export import check_rdf, write_atomically
     from .stores import MEMORY, Document, open_store
 
     progress = _progress()
     built = build_turtle(facts_dir, cache_dir=None if no_cache else out_dir / CACHE_NAME, progress=progress)
     _report(built.warnings, built.notices, strict=strict)
     target = out_dir / TURTLE_NAME
-    write_atomically(target, built.turtle)
+    write_atomically(target, built.turtle, check=check_rdf("turtle"))
     click.echo(f"{built.triples} triples; wrote {target}")
     store = open_store(store_spec, facts_dir=facts_dir)
     if store.name != MEMORY:
@@ -200,10 +205,11 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None) -> Non
         kg export --format jsonld > gpu-kg.jsonld
     """
     from . import checked_graph, load_facts
-    from .export import format_for, serialize, write_atomically
+    from .export import check_rdf, format_for, serialize, write_atomically
 
     chosen = format_for(format_name, output)
     data = serialize(checked_graph(load_facts(facts_dir, progress=_progress())), chosen)
+    check_rdf(chosen)(data)  # what is written or printed reads back
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
     else:
@@ -258,7 +264,7 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
         found = queries_lib.check_request(queries_lib.load_query(query_file), allow_service=allow_service)
     store = _store(store_spec, facts_dir)
     if found is not None:
-        result = queries_lib.run(store, found, allow_service=allow_service, timeout=timeout)
+        result = queries_lib.run(store, found, allow_service=allow_service, timeout=timeout, labels=False)
         shown = views_lib.query_view(store.graph(), result, name=query_file.stem)
     else:
         shown = views_lib.select_view(store.graph(), name=name, focus=focus, depth=depth)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, Problem, SourceLocation
+from .errors import InputError, Problem, SourceLocation, file_error
 
 CONFIG_NAME = "kg.toml"
 CONFIG_ENV = "KG_CONFIG"
@@ -86,6 +86,8 @@ def load_config(path: str | Path | None = None) -> Config:
         raise InputError([Problem(where, f"no such config file (named by {CONFIG_ENV} or given)")]) from None
     except UnicodeDecodeError as err:
         raise InputError([Problem(where, f"not UTF-8 text ({err.reason})")]) from None
+    except OSError as err:
+        raise file_error(err, "read", chosen) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -9,19 +9,22 @@ have always had): sorting rdflib's own terms costs seconds at a million triples.
 
 from __future__ import annotations
 
+import errno
 import glob
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from xml.parsers import expat
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from .build import GRAPH_IRI, PREFIXES, FactGraph
+from .errors import ExportError, os_errors
 from .formats import pick_format
 from .terms import XSD as XSD_TEXT, literal, object_key, parts
 
@@ -256,26 +259,73 @@ def turtle_header() -> bytes:
     return b"".join(line for line in data.splitlines(keepends=True) if line.startswith(b"@prefix"))
 
 
-def write_atomically(path: str | Path, data: bytes) -> None:
+# --- checked before written ----------------------------------------------------------------
+
+def check_xml(data: bytes, what: str = "XML") -> None:
+    """Raise ExportError unless ``data`` is well-formed XML (read by expat, a real XML parser)."""
+    parser = expat.ParserCreate()
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as err:
+        raise ExportError(f"the {what} would not be well formed (line {err.lineno}, column {err.offset + 1}: "
+                          f"{expat.ErrorString(err.code)}); nothing was written") from None
+
+
+def check_rdf(format: str) -> Callable[[bytes], None]:
+    """A check that bytes in the RDF ``format`` read back: RDF/XML through expat and
+    Oxigraph, every other format through Oxigraph's parser (no graph is kept)."""
+    name = format_for(format, None)
+    rdf_format = FORMATS[name][0]
+
+    def check(data: bytes) -> None:
+        if name == "xml":
+            check_xml(data, "RDF/XML")
+        try:
+            for _ in ox.parse(data, format=rdf_format):
+                pass
+        except (SyntaxError, ValueError) as err:
+            raise ExportError(f"the {name} export would not read back ({err}); nothing was written") from None
+
+    return check
+
+
+def write_atomically(path: str | Path, data: bytes, *, check: Callable[[bytes], None] | None = None) -> None:
     """Write to a temporary file beside ``path`` and rename it into place.
 
     A reader sees the old file or the new one, never half of one. The temporary
     name carries our process id, so a later run can sweep what a killed run left.
+    ``check`` (e.g. ``check_rdf``) reads the bytes back first and raises if they
+    are not well formed: what is renamed into place has been read. Any failure of
+    the operating system is a FileError naming ``path``; the old file stays.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _sweep_orphans(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    if check is not None:
+        check(data)
+    with os_errors("write", path):
+        make_folder(path.parent)
+        _sweep_orphans(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())  # as open() would make it: mkstemp's files are private
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                Path(tmp).unlink(missing_ok=True)
+            except OSError:  # the write's own failure is the one to report; the next run sweeps it
+                pass
+            raise
+
+
+def make_folder(path: Path) -> None:
+    """``mkdir -p``; a file where a folder should be is ENOTDIR (Python says "already exists")."""
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # as open() would make it: mkstemp's files are private
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)) from None
 
 
 def _umask() -> int:
@@ -290,11 +340,14 @@ def _umask() -> int:
 
 
 def _sweep_orphans(path: Path) -> None:
-    """Remove temporary files of ``path`` whose writing process is gone."""
-    for orphan in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        pid = orphan.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            orphan.unlink(missing_ok=True)
+    """Remove temporary files of ``path`` whose writing process is gone (best effort)."""
+    try:
+        for orphan in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+            pid = orphan.name[len(path.name) + 2 :].split(".", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                orphan.unlink(missing_ok=True)
+    except OSError:  # an unreadable folder: the write itself will say what is wrong
+        pass
 
 
 def _alive(pid: int) -> bool:

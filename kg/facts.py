@@ -18,11 +18,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, Problem, SourceLocation, UsageError
+from .errors import InputError, Problem, SourceLocation, UsageError, os_reason, path_problem
 from .ontology import GPU, Vocabulary, vocabulary
 from .progress import QUIET, Progress
 from .values import CURRENCIES, Amount, Unit, ValueProblem, parse_amount, parse_date, parse_period
-from .yamltree import Mapping, Node, Scalar, Sequence, read_yaml
+from .yamltree import Mapping, Node, Scalar, Sequence, read_bytes, read_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ENTITY_KINDS = ("organizations", "groups", "places", "sectors", "products", "segments", "people")
@@ -482,9 +482,50 @@ class FigureValue:
 
 
 def fact_files(root: Path) -> list[Path]:
+    """Every ``*.yaml``/``*.yml`` under ``root``, sorted; InputError for one that cannot
+    be a fact file (a symbolic link to nothing, a folder that cannot be listed)."""
     if not root.is_dir():
         raise UsageError(f"no fact folder at {root}")
-    return sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    paths: list[Path] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+
+    def refused(err: OSError) -> None:
+        problems.append(path_problem(err, shown(Path(err.filename or root)), "list"))
+
+    for folder, subfolders, names in os.walk(root, onerror=refused, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a symbolic link back up the tree
+            subfolders.clear()
+            continue
+        seen.add(real)
+        subfolders.sort()
+        for name in names:
+            path = Path(folder) / name
+            if path.suffix not in (".yaml", ".yml"):
+                continue
+            if path.is_file():
+                paths.append(path)
+            elif path.is_symlink():
+                problems.append(Problem(SourceLocation(shown(path)),
+                                        f"a symbolic link to {os.readlink(path)}, which does not exist"))
+    if problems:
+        raise InputError(problems)
+    return sorted(paths)
+
+
+def read_fact_files(paths: list[Path]) -> dict[Path, bytes]:
+    """The bytes of every fact file; InputError naming each one that cannot be read."""
+    contents: dict[Path, bytes] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            contents[path] = read_bytes(path, shown(path))
+        except InputError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise InputError(problems)
+    return contents
 
 
 def shown(path: Path) -> str:
@@ -527,11 +568,11 @@ def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
     broken_ids: dict[str, str] = {}  # ids of entries with problems of their own: not "unknown" elsewhere
     all_read = True
     paths = fact_files(root)
-    contents = contents or {}
-    progress.stage("reading facts", sum(len(contents[p]) if p in contents else p.stat().st_size for p in paths))
+    contents = contents or read_fact_files(paths)
+    progress.stage("reading facts", sum(len(contents[p]) for p in paths))
     with paused_gc():
         for path in paths:
-            data = contents[path] if path in contents else path.read_bytes()
+            data = contents[path]
             try:
                 tree = read_yaml(path, shown(path), data)
             except InputError as err:
@@ -545,6 +586,7 @@ def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
         records = _merge(records, problems, notices)
         if all_read:  # a file we could not read may define the ids others refer to
             _check_references(records, problems, broken_ids)
+        _check_cycles(records, problems)
         _check_quotes(records, root, problems)
         if problems:
             raise InputError(problems)
@@ -1026,6 +1068,18 @@ def _check_quotes(records: list[Record], root: Path, problems: list[Problem],
                     f"(e.g. \"offering paragraph, price range\")")))
 
 
+def source_text_path(root: Path, relative: str) -> Path | None:
+    """Where a source's stored text is: inside the fact folder, or None. A ``text:``
+    that leaves the folder (``../``, an absolute path, a symbolic link out) would let a
+    fact file probe any local file through the quote check."""
+    path = root / relative
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symbolic-link loop
+        return None
+    return path if inside and not Path(relative).is_absolute() else None
+
+
 def _source_texts(records: list[Record], root: Path, problems: list[Problem]) -> dict[str, str | None]:
     texts: dict[str, str | None] = {}
     for source in (r for r in records if r.kind == "sources"):
@@ -1033,9 +1087,37 @@ def _source_texts(records: list[Record], root: Path, problems: list[Problem]) ->
         if relative is None:
             texts[source.key] = None
             continue
-        path = root / relative
+        path = source_text_path(root, relative)
+        if path is None:
+            problems.append(Problem(source.value_locations["text"], f"sources.text: '{relative}' is outside the "
+                                    f"fact folder {shown(root)}; keep stored texts in it, e.g. texts/article.txt"))
+            continue
         try:
             texts[source.key] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
-            problems.append(Problem(source.value_locations["text"], f"sources.text: cannot read {shown(path)}: {err}"))
+            reason = os_reason(err) if isinstance(err, OSError) else "it is not UTF-8"
+            problems.append(Problem(source.value_locations["text"], f"sources.text: cannot read {shown(path)}: {reason}"))
     return texts
+
+
+# References that make a tree: a place within a place, a company part of a company.
+TREES = (("places", "within", "within"), ("organizations", "part_of", "part of"))
+
+
+def _check_cycles(records: list[Record], problems: list[Problem]) -> None:
+    """No place is within itself and no company part of itself, directly or round a cycle."""
+    for kind, name, words in TREES:
+        parent = {r.key: r for r in records if r.kind == kind and name in r.values}
+        reported: set[str] = set()
+        for start in sorted(parent):
+            path: list[str] = []
+            node = start
+            while node in parent and node not in path and node not in reported:
+                path.append(node)
+                node = parent[node].ref(name)
+            if node in path:  # round a cycle: report it once, where it closes
+                cycle = path[path.index(node):]
+                reported.update(cycle)
+                what = "itself" if len(cycle) == 1 else f"a cycle: {' -> '.join([*cycle, node])}"
+                problems.append(Problem(parent[cycle[-1]].value_locations[name],
+                                        f"{kind}.{name}: '{cycle[-1]}' is {words} {what}"))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
-import datetime as dt
 import difflib
 import hashlib
 import json
@@ -25,7 +24,6 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +32,12 @@ from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef, Variable
 
 from .build import PREFIXES
 from .config import DEFAULT_TIMEOUT, cache_home
-from .errors import InputError, KgError, Problem, SourceLocation, UsageError
+from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error
 from .export import write_atomically
 from .ontology import GPU
 from .results import Result, render
 from .stores import MemoryStore, Prepared, Store, entity_keys, normal_name
+from .values import ValueProblem, parse_day, parse_number
 
 QUERY_SUFFIXES = (".rq", ".sparql")
 TYPES = ("iri", "string", "integer", "decimal", "date", "language")
@@ -62,9 +61,6 @@ _SUFFIX_FOR_TYPE = {"iri": "_iri", "integer": "_integer", "decimal": "_xsd_decim
                     "string": "", "language": ""}
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
-_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class QueryTimeout(KgError):
@@ -161,8 +157,8 @@ def load_query(path: str | Path, *, saved: bool = False, headers_only: bool = Fa
         raise UsageError(f"no such query file: {path}") from None
     except UnicodeDecodeError as err:
         raise InputError([Problem(SourceLocation(shown, 1, 1), f"not UTF-8 text ({err.reason})")]) from None
-    except (IsADirectoryError, PermissionError) as err:
-        raise UsageError(f"cannot read query file {path}: {err.strerror}") from None
+    except OSError as err:
+        raise file_error(err, "read query file", path) from None
     if saved and not NAME_PATTERN.match(path.stem):
         raise InputError([Problem(SourceLocation(shown), "a saved query's file name is lowercase words joined by '-'")])
     return parse_query(text, name=path.stem, source=shown, saved=saved, headers_only=headers_only)
@@ -642,26 +638,17 @@ def _literal(param: Param, text: str) -> Literal:
         if not _LANGUAGE_TAG.match(value):
             raise UsageError(f"'{text}' is not a language tag such as en or zh")
         return Literal(value.lower())
-    if param.type == "integer":
-        if not _INTEGER.match(value):
-            raise UsageError(f"'{text}' is not a whole number")
-        return Literal(str(int(value)), datatype=XSD.integer)
-    if param.type == "decimal":
-        if not _DECIMAL.match(value):
-            raise UsageError(f"'{text}' is not a decimal number such as 2.8 or 280000000")
-        try:
-            number = Decimal(value)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-            raise UsageError(f"'{text}' is not a decimal number") from None
-        return Literal(format(number, "f"), datatype=XSD.decimal)
-    if param.type == "date":
-        try:
-            if not _DATE.match(value):
-                raise ValueError
-            day = dt.date.fromisoformat(value)
-        except ValueError:
-            raise UsageError(f"'{text}' is not a date written YYYY-MM-DD") from None
-        return Literal(day.isoformat(), datatype=XSD.date)
+    # Numbers and dates go through kg.values, the reader the facts use: the same digits,
+    # separators and bounds mean the same here (full-width digits too; no exponent).
+    try:
+        if param.type == "integer":
+            return Literal(str(int(parse_number(value, signed=True, whole=True))), datatype=XSD.integer)
+        if param.type == "decimal":
+            return Literal(format(parse_number(value, signed=True), "f"), datatype=XSD.decimal)
+        if param.type == "date":
+            return Literal(parse_day(value).isoformat(), datatype=XSD.date)
+    except ValueProblem as problem:
+        raise UsageError(str(problem)) from None
     raise UsageError(f"type {param.type} takes no literal")  # pragma: no cover - iri handled by the resolver
 
 

@@ -70,6 +70,12 @@ class Result:
         """Rows as dictionaries of the bound variables, for notebooks and tests."""
         return [{v: term for v, term in zip(self.variables, row) if term is not None} for row in self.rows]
 
+    def labelled_records(self) -> list[dict[str, Node]]:
+        """Rows as dictionaries, each labelled entity given by its label: what a table shows."""
+        flags = self.labelled_columns()
+        return [{v: (self.labels.get(term, term) if flag else term)
+                 for v, term, flag in zip(self.variables, row, flags) if term is not None} for row in self.rows]
+
     def labelled_columns(self) -> list[bool]:
         """Which columns hold entities that have labels (identity columns never do)."""
         if not self.labels:
@@ -265,8 +271,11 @@ def display_width(text: str) -> int:
                for ch in text)
 
 
+TABLE_SAMPLE = 1000  # rows a table's columns are sized on
+
+
 def _pad(text: str, width: int, right: bool) -> str:
-    gap = " " * (width - display_width(text))
+    gap = " " * max(width - display_width(text), 0)
     return gap + text if right else text + gap
 
 
@@ -276,12 +285,20 @@ def _table(result: Result, prefixes: dict[str, str]) -> str:
         return ("true" if result.boolean else "false") + "\n"
     header = list(result.variables)
     flags = result.labelled_columns()
-    cells = [[_shown(term, result, flag, prefixes) for term, flag in zip(row, flags)] for row in result.rows]
-    numeric = _numeric_columns(result)
-    widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(header)]
+
+    def cells(row: tuple) -> list[str]:
+        return [_shown(term, result, flag, prefixes) for term, flag in zip(row, flags)]
+
+    # Columns are sized on the first TABLE_SAMPLE rows, not on every row of a long answer;
+    # a longer cell further down overflows its column rather than widening all of them.
+    sample = [cells(row) for row in result.rows[:TABLE_SAMPLE]]
+    numeric = _numeric_columns(Result(result.variables, result.rows[:TABLE_SAMPLE]))
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in sample]) for i, h in enumerate(header)]
     lines = ["  ".join(_pad(h, w, n) for h, w, n in zip(header, widths, numeric)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(_pad(c, w, n) for c, w, n in zip(row, widths, numeric)).rstrip() for row in cells]
+    for i, row in enumerate(result.rows):
+        shown = sample[i] if i < len(sample) else cells(row)
+        lines.append("  ".join(_pad(c, w, n) for c, w, n in zip(shown, widths, numeric)).rstrip())
     count = len(result.rows)
     lines.append(f"({count} row{'' if count == 1 else 's'})")
     return "\n".join(lines) + "\n"

@@ -52,6 +52,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -63,8 +64,8 @@ from rdflib.term import Node
 
 from .build import GRAPH_IRI, PREFIXES, new_graph
 from .config import Config, build_cache_dir, load_config
-from .errors import KgError, UsageError
-from .export import turtle_to_ntriples, write_atomically
+from .errors import KgError, UsageError, os_errors, os_reason
+from .export import make_folder, turtle_to_ntriples, write_atomically
 from .ontology import GPU, KGR
 from .progress import QUIET, Progress
 from .results import Result, turtle_term
@@ -406,6 +407,17 @@ class OxigraphStore(Store):
         """The graph queries read as their default graph (None: the store's default graph)."""
         return ox.NamedNode(str(self.graph_iri))
 
+    def _failure(self, err: Exception) -> StoreError:
+        """What a failure of Oxigraph while reading means (RocksDB reports damage as RuntimeError)."""
+        return StoreError(f"{self.name}: {err}")
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except (OSError, RuntimeError) as err:
+            raise self._failure(err) from None
+
     def _run(self, prepared: Prepared, bindings: Mapping[str, Node] | None):
         # pyoxigraph's own `substitutions` only takes variables the query projects; a saved
         # query's parameters rarely are, so values go in as terms, as for a remote server.
@@ -414,12 +426,13 @@ class OxigraphStore(Store):
         default = self._default_graph()
         if default is not None:
             options["default_graph"] = default
+        store = self._open()
         try:
-            return self._open().query(text, **options)
+            return store.query(text, **options)
         except SyntaxError as err:
             raise UsageError(f"{self.name}: cannot read the query ({err})") from None
-        except OSError as err:
-            raise StoreError(f"{self.name}: {err}") from None
+        except (OSError, RuntimeError) as err:
+            raise self._failure(err) from None
 
     def rows(self, query: Any, bindings: Mapping[str, Node] | None = None) -> tuple[tuple[str, ...], Iterator[tuple]]:
         """A SELECT's columns, and its rows as Oxigraph finds them (for writing them as they come)."""
@@ -433,8 +446,13 @@ class OxigraphStore(Store):
         # a substituted variable is no longer in the query, and its value is the bound term.
         columns = prepared.variables or tuple(given)
         order = [given.index(v) if v in given else v for v in columns]
-        return columns, (tuple(bound.get(i) if isinstance(i, str) else from_oxigraph(solution[i]) for i in order)
-                         for solution in solutions)
+
+        def read() -> Iterator[tuple]:
+            with self._reading():  # the rows are read as they are written: damage can show late
+                for solution in solutions:
+                    yield tuple(bound.get(i) if isinstance(i, str) else from_oxigraph(solution[i]) for i in order)
+
+        return columns, read()
 
     def select(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Result:
         columns, rows = self.rows(query, bindings)
@@ -457,12 +475,16 @@ class OxigraphStore(Store):
         return self._open().quads_for_pattern(None, None, None, self._default_graph() or ox.DefaultGraph())
 
     def graph(self) -> Graph:
-        return _to_rdflib(self.triples())
+        triples = self.triples()
+        with self._reading():
+            return _to_rdflib(triples)
 
     def count(self) -> int:
         options = {"default_graph": self._default_graph()} if self._default_graph() is not None else {}
-        solutions = self._open().query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **options)
-        return int(next(iter(solutions))[0].value)
+        store = self._open()
+        with self._reading():
+            solutions = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **options)
+            return int(next(iter(solutions))[0].value)
 
 
 class MemoryStore(OxigraphStore):
@@ -564,36 +586,53 @@ class DiskStore(OxigraphStore):
     # reading
 
     def _manifest(self) -> dict[str, Any] | None:
+        """``store.json``, checked to be one a load wrote; None when there is none."""
+        path = self.path / MANIFEST
         try:
-            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+            manifest = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except (ValueError, OSError) as err:
-            raise StoreError(f"{self.name}: cannot read {MANIFEST} ({err})") from None
+        except OSError as err:
+            raise StoreError(f"{self.name}: cannot read {MANIFEST}: {os_reason(err)}") from None
+        except ValueError as err:
+            raise StoreError(f"{self.name}: {MANIFEST} is damaged ({err}); delete the folder and "
+                             f"load it again with `kg build --store {self.name}`") from None
+        problem = _manifest_problem(manifest)
+        if problem:
+            raise StoreError(f"{self.name}: {MANIFEST} is not a store manifest gpu-kg wrote ({problem}); "
+                             "give a new folder for the store")
+        return manifest
+
+    def _failure(self, err: Exception) -> StoreError:
+        return StoreError(f"{self.name}: cannot read the store in {self.path / (self._version or '')} "
+                          f"({err}); load it again with `kg build --store {self.name}`")
 
     def _open(self) -> ox.Store:
         if self._store is not None:
             return self._store
         for _ in range(3):  # a load may delete an old version between reading the manifest and opening it
             manifest = self._manifest()
-            if manifest is None:
+            if manifest is None or "current" not in manifest:
                 raise UsageError(f"there is no graph in {self.path} yet; fill it with "
                                  f"`kg build --store {self.name}`")
-            version = str(manifest.get("current", ""))
-            if not _VERSION.match(version):
-                raise StoreError(f"{self.name}: {MANIFEST} names no version")
+            version = manifest["current"]
             try:
                 self._store = ox.Store.read_only(str(self.path / version))
                 self._version = version
                 return self._store
-            except OSError as err:
+            except (OSError, RuntimeError) as err:
                 problem = err
-        raise StoreError(f"{self.name}: cannot open the store ({problem})")
+        raise StoreError(f"{self.name}: cannot open the store in {self.path / version} ({problem}); "
+                         f"load it again with `kg build --store {self.name}`")
 
     def _default_graph(self) -> ox.NamedNode:
         return ox.NamedNode(str(self.graph_iri))
 
     def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
+        with self._reading():
+            return self._naming_graph(names, iris)
+
+    def _naming_graph(self, names: Collection[str], iris: Collection[str]) -> Graph:
         manifest = self._manifest() or {}
         if not (names or iris) or "names" not in manifest:  # a store loaded before there was an index
             return super().naming_graph()
@@ -617,71 +656,109 @@ class DiskStore(OxigraphStore):
     # writing
 
     def replace(self, graph: Graph | Document, *, progress: Progress = QUIET) -> int:
+        """Load ``graph`` as a new version and switch to it.
+
+        Only versions this store recorded in ``store.json`` as its own are ever
+        deleted: a version is recorded before it is written, so even what a killed
+        load left is known, and a folder the user made (``v-1/`` of their own) is not.
+        """
         self._naming = None
         if not isinstance(graph, Document):
             data, total = ntriples(graph)
             graph = Document(data, "nt", total)
         total = graph.triples
-        self._check_folder()
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / ".lock", "w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                raise StoreError(f"{self.name}: another load is running into this store") from None
-            versions = self._versions()
-            live = str((self._manifest() or {}).get("current", ""))
-            version = f"v-{max(versions, default=0) + 1}"
-            target = self.path / version
-            try:
-                written = self._write(target, graph, progress)
-                if written != total:
-                    raise LoadFailed(f"{self.name}: the new version holds {written} triples, not {total}; "
-                                     "the previous graph is still the live one")
-                manifest = {"format": 1, "current": version, "graph": str(self.graph_iri), "triples": written,
-                            "names": str(NAME_INDEX)}
-                write_atomically(self.path / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
-            except BaseException:
-                shutil.rmtree(target, ignore_errors=True)
-                raise
-            self.close()
-            # Keep the previous live version: a reader that opened it just before the switch can
-            # finish. Older ones go, and so does what a killed load left half written.
-            for number in versions:
-                if f"v-{number}" != live:
-                    shutil.rmtree(self.path / f"v-{number}", ignore_errors=True)
+        with os_errors("load the store in", self.path):
+            self._check_folder()
+            make_folder(self.path)
+            with open(self.path / ".lock", "w") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    raise StoreError(f"{self.name}: another load is running into this store") from None
+                return self._replace_locked(graph, total, progress)
+
+    def _replace_locked(self, graph: Document, total: int, progress: Progress) -> int:
+        manifest = self._manifest() or {"format": 1}
+        live = manifest.get("current")
+        # Stores loaded before versions were recorded knew only their live version as theirs.
+        own = list(manifest.get("versions", [live] if live else []))
+        present = {int(m[1]) for p in self.path.iterdir() if (m := _VERSION.match(p.name))}
+        version = f"v-{max(present | {int(v[2:]) for v in own}, default=0) + 1}"
+        self._write_manifest({**manifest, "versions": [*own, version]})  # ours before it exists
+        target = self.path / version
+        try:
+            written = self._write(target, graph, progress)
+            if written != total:
+                raise LoadFailed(f"{self.name}: the new version holds {written} triples, not {total}; "
+                                 "the previous graph is still the live one")
+            switched = {"format": 1, "current": version, "graph": str(self.graph_iri), "triples": written,
+                        "names": str(NAME_INDEX), "versions": [*own, version]}
+            self._write_manifest(switched)
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)  # recorded as ours; a later load forgets it
+            raise
+        self.close()
+        # Keep the previous live version: a reader that opened it just before the switch can
+        # finish. Older ones of ours go, and so does what a killed load of ours left half written.
+        kept = [v for v in (live, version) if v]
+        for old in own:
+            if old not in kept:
+                shutil.rmtree(self.path / old, ignore_errors=True)
+        self._write_manifest({**switched, "versions": kept})
         return written
+
+    def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_atomically(self.path / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
 
     def _check_folder(self) -> None:
         """Refuse a folder that is not ours: a load deletes old versions in it."""
         if self.path.exists() and not self.path.is_dir():
             raise UsageError(f"{self.path} is a file; give a folder for the store")
         if self.path.is_dir() and not (self.path / MANIFEST).exists():
-            foreign = [p.name for p in self.path.iterdir() if not _VERSION.match(p.name) and p.name != ".lock"]
+            foreign = [p.name for p in self.path.iterdir() if p.name != ".lock"]
             if foreign:
-                raise UsageError(f"{self.path} holds other files ({', '.join(sorted(foreign)[:3])}); "
-                                 "give a new or empty folder for the store")
-
-    def _versions(self) -> list[int]:
-        return sorted(int(m[1]) for p in self.path.iterdir() if (m := _VERSION.match(p.name)))
+                raise UsageError(f"{self.path} holds files that are not a store gpu-kg loaded "
+                                 f"({', '.join(sorted(foreign)[:3])}); give a new or empty folder for the store")
 
     def _write(self, target: Path, document: Document, progress: Progress) -> int:
-        shutil.rmtree(target, ignore_errors=True)  # a version left by a load that was killed
-        store = ox.Store(str(target))
-        name = ox.NamedNode(str(self.graph_iri))
+        if target.exists():  # pragma: no cover - the number is above every folder there
+            raise StoreError(f"{self.name}: {target} exists already")
         progress.stage(f"loading into {self.name}", document.triples)
+        store = None
         try:
+            store = ox.Store(str(target))
+            name = ox.NamedNode(str(self.graph_iri))
             store.bulk_load(document.data, format=_OX_FORMATS[document.format], to_graph=name)
             progress.advance(document.triples)
             written = len(store)
             store.bulk_extend(_name_index(store, name))
             store.flush()
-        except (OSError, SyntaxError) as err:
-            raise LoadFailed(f"{self.name}: the load failed ({err}); the previous graph is still the live one") from None
+        except (OSError, RuntimeError, SyntaxError) as err:
+            reason = os_reason(err) if isinstance(err, OSError) else str(err)
+            raise LoadFailed(f"{self.name}: the load failed ({reason}); the previous graph is still the live one") from None
         finally:
-            del store
+            store = None  # pyoxigraph closes the store with its last reference
             progress.done()
         return written
+
+
+def _manifest_problem(manifest: Any) -> str | None:
+    """What is wrong with the shape of a parsed ``store.json``, or None."""
+    if not isinstance(manifest, dict):
+        return f"a JSON {type(manifest).__name__}, not an object"
+    if manifest.get("format") != 1:
+        return "no format 1"
+    versions = manifest.get("versions", [])
+    if not isinstance(versions, list) or not all(isinstance(v, str) and _VERSION.match(v) for v in versions):
+        return "'versions' is not a list of version names such as v-3"
+    if "current" in manifest and not (isinstance(manifest["current"], str) and _VERSION.match(manifest["current"])):
+        return "'current' names no version"
+    for key in ("graph", "names"):
+        if key in manifest and not isinstance(manifest[key], str):
+            return f"'{key}' is not an IRI"
+    if "triples" in manifest and not isinstance(manifest["triples"], int):
+        return "'triples' is not a number"
+    return None
 
 
 def normal_name(text: str) -> str:

@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import UsageError, os_errors
+from .export import make_folder
 
 FIGURES_PER_FILE = 400
 COMPANIES_PER_REPORT = 10
@@ -102,10 +103,18 @@ def write_synthetic(out_dir: str | Path, companies: int, *, seed: int = 0) -> Su
     if companies < 1 or companies > MAX_COMPANIES:
         raise UsageError(f"--companies must be between 1 and {MAX_COMPANIES}, not {companies}")
     out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UsageError(f"{out} already exists and is not an empty folder; choose a new one")
+    with os_errors("write", out):
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise UsageError(f"{out} already exists and is not an empty folder; choose a new one")
     files = synthesize(companies, seed=seed)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    with os_errors("write", out):
+        _write_folder(out, files)
+    entries = sum(text.count("\n  - ") for name, text in files.items() if name.endswith(".yaml"))
+    return Summary(companies, len(files), entries)
+
+
+def _write_folder(out: Path, files: dict[str, str]) -> None:
+    make_folder(out.parent)
     staging = out.parent / f".{out.name}.{os.getpid()}.tmp"
     shutil.rmtree(staging, ignore_errors=True)  # what an earlier run of this process id left
     staging.mkdir()
@@ -120,8 +129,6 @@ def write_synthetic(out_dir: str | Path, companies: int, *, seed: int = 0) -> Su
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    entries = sum(text.count("\n  - ") for name, text in files.items() if name.endswith(".yaml"))
-    return Summary(companies, len(files), entries)
 
 
 def synthesize(companies: int, *, seed: int = 0) -> dict[str, str]:

@@ -2,6 +2,20 @@
 
 ``1.89亿元`` is 189000000 yuan, ``5.2万片`` is 52000 chips, ``68.8%`` is 68.8
 percent. Arithmetic is decimal throughout: a float would not survive export.
+
+This is the one reader of written numbers, dates and periods: the fact loader, the
+text extractor and query parameters all call it, so a value means the same wherever
+it is written. What it decides:
+
+- Full-width forms (``２０１９``, ``１．８９亿``, ``５０％``), which Chinese input methods
+  type, mean what the person means: they are read as their ASCII twins (Unicode NFKC
+  of the full-width block only; NFKC at large would turn ``10²`` into ``102``).
+  Digits of other scripts (``٢٠١٩``), superscripts and circled digits are refused.
+- A comma only separates thousands, in groups of three (``1,890万``); ``1,89亿`` is
+  refused rather than read as 189亿 or 1.89亿.
+- No exponents (``1e8``), no ``+`` sign, no negative amounts; at most 18 digits
+  before the point and 12 after, and no amount of 10^18 or more.
+- Years run from 1000 to 9999 (``0000`` is no year).
 """
 
 from __future__ import annotations
@@ -9,6 +23,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -21,6 +36,79 @@ MULTIPLIERS = {
 
 class ValueProblem(ValueError):
     """A value that cannot be read; the message says what to write instead."""
+
+
+MAX_DIGITS = 18     # before the point: no figure comes near a quintillion
+MAX_DECIMALS = 12   # after it
+MIN_YEAR = 1000
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def normalize(text: str) -> str:
+    """``text`` with full-width forms read as ASCII (``２０１９年`` -> ``2019年``); ValueProblem
+    for a digit of another script, which nobody here means as a plain digit."""
+    if _FULL_WIDTH.search(text):
+        text = _FULL_WIDTH.sub(lambda m: unicodedata.normalize("NFKC", m[0]), text)
+    if text.isascii():
+        return text
+    for char in text:
+        if char not in _ASCII_DIGITS and unicodedata.category(char) in ("Nd", "No"):
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            raise ValueProblem(f"'{text}' has the digit-like character '{char}' ({name}); write the digits 0-9")
+    return text
+
+
+_NUMBER_TEXT = re.compile(r"[0-9][0-9,]*(?:\.[0-9]+)?")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?")
+_EXPONENT = re.compile(r"[0-9.]\s*[eE]\s*[+-]?[0-9]")
+
+
+def parse_number(text: str, *, signed: bool = False, whole: bool = False, within: str | None = None) -> Decimal:
+    """One number as written (``189000000``, ``1,890``, ``1.89``, full-width too): exact,
+    bounded, with commas only between groups of three. ``within`` is the whole text the
+    number came from, for messages."""
+    shown = _brief(within if within is not None else text)
+    raw = normalize(text.strip())
+    sign = ""
+    if raw[:1] in ("+", "-", "\u2212"):
+        if not signed:
+            what = "negative; amounts are non-negative" if raw[0] != "+" else "signed; write the number without +"
+            raise ValueProblem(f"'{shown}' is {what}")
+        sign, raw = ("-" if raw[0] != "+" else ""), raw[1:].lstrip()
+    if _EXPONENT.search(raw):
+        raise ValueProblem(f"'{shown}' has an exponent; write the number out, e.g. 100000000")
+    if not _NUMBER_TEXT.fullmatch(raw):
+        if whole:
+            raise ValueProblem(f"'{shown}' is not a whole number")
+        raise ValueProblem(f"'{shown}' is not a decimal number such as 2.8 or 280000000")
+    if "," in raw and not _GROUPED.fullmatch(raw):
+        hint = f" ({raw.replace(',', '.')} if the comma is a decimal point)" if raw.count(",") == 1 else ""
+        raise ValueProblem(f"'{shown}': a comma separates thousands, in groups of three (1,890 or 1,890,000); "
+                           f"write a decimal point as a full stop{hint}")
+    whole_part, _, fraction = raw.replace(",", "").partition(".")
+    if len(whole_part.lstrip("0")) > MAX_DIGITS:
+        raise ValueProblem(f"'{shown}' has {len(whole_part.lstrip('0'))} digits before the point; "
+                           f"a figure has at most {MAX_DIGITS}")
+    if len(fraction) > MAX_DECIMALS:
+        raise ValueProblem(f"'{shown}' has {len(fraction)} digits after the point; at most {MAX_DECIMALS} are read")
+    number = Decimal(sign + raw.replace(",", ""))
+    if whole and number != number.to_integral_value():
+        raise ValueProblem(f"'{shown}' is not a whole number")
+    return number
+
+
+def _brief(text: str) -> str:
+    """A long text shortened for a message (a number of thousands of digits, say)."""
+    return text if len(text) <= 60 else f"{text[:30]}…{text[-10:]}"
+
+
+def _year(text: str, shown: str) -> int:
+    year = int(text)
+    if year < MIN_YEAR:
+        what = f"'{shown}' is" if shown == text else f"'{shown}': {text} is"
+        raise ValueProblem(f"{what} not a year a fact can be about; write a year from {MIN_YEAR} to 9999")
+    return year
 
 
 @dataclass(frozen=True)
@@ -52,11 +140,11 @@ APPROXIMATION_CUES = {
 }
 FORECAST_CUES = ("预计", "预期", "expected", "forecast")
 
-_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"  # checked by parse_number
 _AMOUNT = re.compile(
     r"^(?P<prefix>HK\$|US\$|RMB|CNY|HKD|USD|人民币|¥)?\s*(?P<number>" + _NUMBER + r")\s*"
     r"(?P<multiplier>万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千|百|十|thousand|million|billion|trillion|mn|bn)?\s*"
-    r"(?P<symbol>\D*)$",
+    r"(?P<symbol>[^0-9]*)$",
     re.IGNORECASE,
 )
 
@@ -100,7 +188,7 @@ def parse_amount(text: str, expected: Unit, *, bound: str = "exact") -> Amount:
     kept as the amount's approximation. A money amount names its currency (元, 港元,
     HK$, US$ ...) unless ``expected`` is itself a currency.
     """
-    raw = text.strip()
+    raw = normalize(text.strip())
     for cue in FORECAST_CUES:
         if raw.lower().startswith(cue):
             raise ValueProblem(f"'{text}' is a forecast; write the amount without '{cue}' and add `circumstance: forecast`")
@@ -116,25 +204,31 @@ def parse_amount(text: str, expected: Unit, *, bound: str = "exact") -> Amount:
             without = raw.replace(lower, "", 1).strip()
             raise ValueProblem(f"'{text}' is a lower bound; write it as `at_least: {without}` instead of `value:`")
         raise ValueProblem(f"'{text}' is a lower bound ('{lower}'), but this is an upper bound")
-    if rest.startswith("-"):
+    if rest.startswith(("-", "\u2212")):
         raise ValueProblem(f"'{text}' is negative; amounts are non-negative (a loss is a positive amount of net-loss)")
+    if rest.startswith("+"):
+        raise ValueProblem(f"'{text}' is signed; write the amount without +")
+    if _EXPONENT.search(rest):
+        raise ValueProblem(f"'{text}' has an exponent; write the number out (100000000, or 1亿)")
     match = _AMOUNT.match(rest)
     if not match:
-        raise ValueProblem(f"cannot read '{text}' as an amount; write a number with an optional 万/亿 and unit, e.g. 1.89亿元")
+        raise ValueProblem(f"cannot read '{_brief(text)}' as an amount; write a number with an optional 万/亿 and unit, e.g. 1.89亿元")
     unit = _unit_of(text, match["prefix"], match["symbol"].strip(), expected)
     multiplier = (match["multiplier"] or "").lower()
     if multiplier and unit.notation in ("percent", "times"):
         raise ValueProblem(f"'{text}': a {unit.notation} value takes no 万/亿 multiplier")
-    number = Decimal(match["number"].replace(",", ""))
+    number = parse_number(match["number"], within=text)
     scale = MULTIPLIERS.get(multiplier, 1)
     value = number * scale
+    if value >= 10**MAX_DIGITS:
+        raise ValueProblem(f"'{text}' is {value:,f}; no figure is that large (at most {MAX_DIGITS} digits)")
     step = Decimal(1).scaleb(number.as_tuple().exponent) * scale
     approximation = APPROXIMATION_CUES[approximation_cue] if approximation_cue else None
     if unit.is_count:
         if value != value.to_integral_value():
             raise ValueProblem(f"'{text}' is {canonical_decimal(value)}, not a whole number of {unit.notation}s")
-        return Amount(int(value), unit, raw, step, approximation)
-    return Amount(Decimal(canonical_decimal(value)), unit, raw, step, approximation)
+        return Amount(int(value), unit, text.strip(), step, approximation)
+    return Amount(Decimal(canonical_decimal(value)), unit, text.strip(), step, approximation)
 
 
 def _unit_of(text: str, prefix: str | None, symbol: str, expected: Unit) -> Unit:
@@ -177,20 +271,36 @@ class Date:
 
 
 def parse_date(text: str) -> Date:
-    raw = text.strip()
-    if re.fullmatch(r"\d{4}", raw):
+    """``2025``, ``2025-08`` or ``2025-12-19`` (full-width digits read as ASCII)."""
+    raw = normalize(text.strip())
+    if re.fullmatch(r"[0-9]{4}", raw):
+        _year(raw, text)
         return Date(raw, "gYear")
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", raw):
+    if m := re.fullmatch(r"([0-9]{4})-([0-9]{2})", raw):
+        _year(m[1], text)
         if not 1 <= int(m[2]) <= 12:
             raise ValueProblem(f"'{text}' has no month {m[2]}")
         return Date(raw, "gYearMonth")
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        _year(raw[:4], text)
         try:
             dt.date.fromisoformat(raw)
         except ValueError:
             raise ValueProblem(f"'{text}' is not a date that exists") from None
         return Date(raw, "date")
     raise ValueProblem(f"cannot read '{text}' as a date; write 2025, 2025-08 or 2025-12-19")
+
+
+def parse_day(text: str) -> dt.date:
+    """A day written ``YYYY-MM-DD`` (a query's date parameter), by the same rules."""
+    raw = normalize(text.strip())
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        raise ValueProblem(f"'{text}' is not a date written YYYY-MM-DD")
+    _year(raw[:4], text)
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValueProblem(f"'{text}' is not a date that exists") from None
 
 
 # --- periods ------------------------------------------------------------------
@@ -215,8 +325,9 @@ class Period:
 
 
 def parse_period(text: str) -> Period:
-    """``2024``, ``2025H1``, ``2026Q1``, ``2025-06-30``, ``2022/2024`` or ``unspecified``."""
-    raw = text.strip()
+    """``2024``, ``2025H1``, ``2026Q1``, ``2025-06-30``, ``2022/2024`` or ``unspecified``
+    (full-width digits and letters read as ASCII: ``２０２５Ｈ１`` is ``2025H1``)."""
+    raw = normalize(text.strip())
     if raw == "unspecified":
         return Period(raw, "UnspecifiedPeriod", None, None, "unspecified period", "未注明时期")
     if "/" in raw:
@@ -234,22 +345,23 @@ def parse_period(text: str) -> Period:
 
 
 def _simple_period(raw: str) -> Period:
-    if re.fullmatch(r"\d{4}", raw):
-        year = int(raw)
+    if re.fullmatch(r"[0-9]{4}", raw):
+        year = _year(raw, raw)
         return Period(raw, "FiscalYear", dt.date(year, 1, 1), dt.date(year, 12, 31), f"FY{year}", f"{year}年")
-    if m := re.fullmatch(r"(\d{4})H([12])", raw):
-        year, half = int(m[1]), int(m[2])
+    if m := re.fullmatch(r"([0-9]{4})H([12])", raw):
+        year, half = _year(m[1], raw), int(m[2])
         start = dt.date(year, 1 if half == 1 else 7, 1)
         end = dt.date(year, 6, 30) if half == 1 else dt.date(year, 12, 31)
         return Period(raw, "HalfYear", start, end, f"H{half} {year}", f"{year}年{'上' if half == 1 else '下'}半年")
-    if m := re.fullmatch(r"(\d{4})Q([1-4])", raw):
-        year, quarter = int(m[1]), int(m[2])
+    if m := re.fullmatch(r"([0-9]{4})Q([1-4])", raw):
+        year, quarter = _year(m[1], raw), int(m[2])
         first_month = 3 * quarter - 2
         last_month = first_month + 2
         start = dt.date(year, first_month, 1)
         end = dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
         return Period(raw, "Quarter", start, end, f"Q{quarter} {year}", f"{year}年第{_CN_QUARTER[quarter]}季度")
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        _year(raw[:4], raw)
         try:
             day = dt.date.fromisoformat(raw)
         except ValueError:

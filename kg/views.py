@@ -48,7 +48,7 @@ from rdflib.namespace import OWL
 from .build import PREFIXES
 from .errors import UsageError
 from .formats import LANGS, VIEW_FORMATS, VIEW_NAMES, pick_format
-from .export import write_atomically
+from .export import check_xml, write_atomically
 from .ontology import GPU, KGR, ontology_graph
 
 _DERIVED_FROM = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
@@ -694,7 +694,7 @@ def query_view(graph: Graph, result: Any, *, name: str = "query") -> View:
     if isinstance(result, str):  # query text: run it the one guarded way
         from . import queries
 
-        result = queries.run(graph, queries.parse_query(result, name=name))
+        result = queries.run(graph, queries.parse_query(result, name=name), labels=False)
     if result.is_boolean:
         raise UsageError("a view needs a CONSTRUCT or a SELECT ?s ?p ?o query, not ASK")
     names = list(result.variables)
@@ -747,7 +747,7 @@ def select_view(graph: Graph, *, name: str | None = None, focus: str | None = No
         from . import queries
 
         found = queries.load_query(query_file)
-        return query_view(graph, queries.run(graph, found), name=Path(query_file).stem)
+        return query_view(graph, queries.run(graph, found, labels=False), name=Path(query_file).stem)
     network = project(graph)
     if focus is not None:
         return ego_view(network, focus, depth)
@@ -821,7 +821,9 @@ def _render_exchange(network: nx.MultiDiGraph, format: str, lang: str) -> bytes:
         text = "\n".join(nx.generate_gexf(_exchange_copy(network, lang, gexf=True)))
         # networkx stamps today's date on <meta>; a view must not change from one day to the next.
         text = re.sub(r' lastmodifieddate="[^"]*"', "", text, count=1)
-    return (text + "\n").encode("utf-8")
+    data = (text + "\n").encode("utf-8")
+    check_xml(data, "GraphML" if format == "graphml" else "GEXF")  # a control character in a name breaks XML
+    return data
 
 
 def _size(style: Style, degree: int) -> float:

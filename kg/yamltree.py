@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import yaml
 
-from .errors import InputError, Problem, SourceLocation
+from .errors import InputError, Problem, SourceLocation, path_problem
 
 try:  # the C parser is several times faster; fall back where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -24,6 +24,15 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     _Parser = None
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(\s|$)", re.MULTILINE)
+# Characters no fact has a use for and that XML 1.0 cannot carry (C0 controls but tab and
+# line ends, DEL, C1 controls, surrogates, the non-characters U+FFFE and U+FFFF): refused
+# in the file and in the escapes of double-quoted strings ("\x1b"), so that no export breaks.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# In a value (through an escape) a carriage return is refused too: RDF/XML and GraphML
+# would carry it as a line end that XML parsers read back as a plain new line.
+VALUE_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Fact files are a few levels deep; a deeper file is a mistake or an attack on the stack.
+MAX_DEPTH = 32
 
 
 # Named tuples, not frozen dataclasses: a big fact folder has millions of nodes,
@@ -53,11 +62,32 @@ class Mapping(NamedTuple):
 Node = Scalar | Sequence | Mapping
 
 
+def read_bytes(path: Path, shown_as: str) -> bytes:
+    """A fact file's bytes; InputError naming it when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise InputError([path_problem(err, shown_as)]) from None
+
+
+def control_character(text: str, start: int, shown_as: str, line: int = 0, col: int = 0) -> InputError:
+    """The error for a control character at ``start`` of ``text`` (a file's text, or a
+    scalar's value written at ``line``:``col``)."""
+    char = text[start]
+    if not line:
+        line = text.count("\n", 0, start) + 1
+        col = start - (text.rfind("\n", 0, start) + 1) + 1
+    name = "NUL" if char == "\x00" else f"U+{ord(char):04X}"
+    if not VALUE_CONTROL.match(char):  # a character libyaml refuses for reasons of its own
+        return _one(shown_as, line, col, f"the character {name} is not allowed in YAML; remove it")
+    return _one(shown_as, line, col, f"a control character ({name}) has no place in a fact; remove it")
+
+
 def read_yaml(path: Path, shown_as: str, data: bytes | None = None) -> Node:
     """Parse one YAML file (whose bytes are ``data`` when already read); raise
     InputError naming ``shown_as`` with line and column."""
     if data is None:
-        data = path.read_bytes()
+        data = read_bytes(path, shown_as)
     if data.startswith(b"\xef\xbb\xbf"):
         raise _one(shown_as, 1, 1, "the file starts with a byte-order mark; save it as UTF-8 without BOM")
     try:
@@ -68,6 +98,9 @@ def read_yaml(path: Path, shown_as: str, data: bytes | None = None) -> Node:
         raise _one(
             shown_as, line, col, f"byte 0x{data[err.start]:02x} is not UTF-8; save the file as UTF-8"
         ) from None
+    control = CONTROL.search(text)
+    if control:
+        raise control_character(text, control.start(), shown_as)
     conflict = _CONFLICT.search(text)
     if conflict:
         line = text.count("\n", 0, conflict.start()) + 1
@@ -78,12 +111,15 @@ def read_yaml(path: Path, shown_as: str, data: bytes | None = None) -> Node:
         root = _compose(text)
     except yaml.MarkedYAMLError as err:
         raise _syntax_error(err, text, shown_as) from None
-    except yaml.YAMLError as err:  # e.g. a reader error without a mark
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow; it has a position
+        raise control_character(text, err.position, shown_as) if err.position < len(text) else _one(
+            shown_as, 0, 0, f"invalid YAML: {err.reason}") from None
+    except yaml.YAMLError as err:
         raise _one(shown_as, 0, 0, f"invalid YAML: {err}") from None
     if root is None:
         raise _one(shown_as, 1, 1, "the file is empty; it should hold a mapping such as `figures:` with a list")
     problems: list[Problem] = []
-    tree = _convert(root, shown_as, problems)
+    tree = _convert(root, shown_as, problems, 0)
     if problems:
         raise InputError(problems)
     return tree
@@ -165,7 +201,7 @@ def _one(path: str, line: int, col: int, message: str) -> InputError:
 _new_tuple = tuple.__new__
 
 
-def _convert(node: yaml.Node, path: str, problems: list[Problem]) -> Node:
+def _convert(node: yaml.Node, path: str, problems: list[Problem], depth: int) -> Node:
     # No alias reaches here: _refuse_aliases stops at the first one, and there is
     # none in a text without '&' (an alias needs an anchor). The hot loop of
     # reading facts: tuples are built with tuple.__new__ to skip keyword handling.
@@ -173,10 +209,16 @@ def _convert(node: yaml.Node, path: str, problems: list[Problem]) -> Node:
     loc = _new_tuple(SourceLocation, (path, mark.line + 1, mark.column + 1))
     kind = node.__class__
     if kind is yaml.ScalarNode:
-        null = node.tag == _NULL and node.value in _NULLS
-        return _new_tuple(Scalar, (node.value, loc, null))
+        value = node.value
+        if node.style == '"' and (control := VALUE_CONTROL.search(value)):  # only escapes make one
+            raise control_character(value, control.start(), path, loc.line, loc.col)
+        null = node.tag == _NULL and value in _NULLS
+        return _new_tuple(Scalar, (value, loc, null))
+    depth += 1
+    if depth > MAX_DEPTH:
+        raise _one(path, loc.line, loc.col, f"nested more than {MAX_DEPTH} levels deep; a fact file needs a few")
     if kind is yaml.SequenceNode:
-        return _new_tuple(Sequence, ([_convert(item, path, problems) for item in node.value], loc))
+        return _new_tuple(Sequence, ([_convert(item, path, problems, depth) for item in node.value], loc))
     items: dict[str, Node] = {}
     key_locs: dict[str, SourceLocation] = {}
     for key_node, value_node in node.value:
@@ -189,10 +231,12 @@ def _convert(node: yaml.Node, path: str, problems: list[Problem]) -> Node:
             problems.append(Problem(key_loc, "merge keys (<<) are not supported; write the keys out"))
             continue
         key = key_node.value
+        if key_node.style == '"' and (control := VALUE_CONTROL.search(key)):
+            raise control_character(key, control.start(), path, key_loc.line, key_loc.col)
         if key in items:
             first = key_locs[key]
             problems.append(Problem(key_loc, f"duplicate key '{key}' (first at line {first.line}, column {first.col})"))
             continue
         key_locs[key] = key_loc
-        items[key] = _convert(value_node, path, problems)
+        items[key] = _convert(value_node, path, problems, depth)
     return _new_tuple(Mapping, (items, loc, key_locs))

@@ -29,7 +29,7 @@ def fact_folder(tmp_path: Path, name: str) -> Path:
     shutil.copytree(BASE, facts)
     case = CASES / name
     if case.is_dir():
-        shutil.copytree(case, facts, dirs_exist_ok=True)
+        shutil.copytree(case, facts, dirs_exist_ok=True, symlinks=True)  # a case may be a dangling link
     else:
         shutil.copy(CASES / f"{name}.yaml", facts / f"{name}.yaml")
     return facts

@@ -56,6 +56,11 @@ SCALARS = st.one_of(
     IDS,
     st.sampled_from(["1.89亿元", "超5万片", "68.8%", "-3", "2024", "2025H1", "2025-02-30", "2022/2024", "unspecified",
                      "revenue", "manufacturing", "launched", "exact", "天数智芯2022年收入1.89亿元。", "~", "null"]),
+    # What users tried that was once misread or crashed: separators, full-width and other
+    # digits, exponents, year 0, huge counts, control characters, paths out of the folder.
+    st.sampled_from(["1,89亿元", "1,890万元", "１．８９亿元", "２０２２", "٢٠٢٢", "0000", "0000H1", "1e8元", "9" * 5000,
+                     "+5亿元", "10²元", "HK$1,234.5", "bell \x07", "esc \x1b[31m", "../../etc/hostname",
+                     "/etc/hostname", "texts/../texts/article.txt"]),
     st.integers(), st.floats(allow_nan=True), st.booleans(), st.none(), st.text(max_size=20),
 )
 VALUES = st.recursive(
@@ -71,6 +76,21 @@ def fact_documents(draw):
     fields = sorted(SCHEMA.get(kind, {"x": None}))
     entry = draw(st.dictionaries(st.sampled_from(fields) | st.text(max_size=6), VALUES, max_size=8))
     return {kind: draw(st.lists(st.just(entry) | VALUES, max_size=3))}
+
+
+@SLOW
+@given(st.integers(1, 300), st.sampled_from(["[", "{a: ", "- "]))
+def test_deep_nesting(depth, opener):
+    closer = {"[": "]", "{a: ": "}", "- ": ""}[opener]
+    if opener == "- ":
+        body = "".join("  " * i + "- \n" for i in range(depth))
+    else:
+        body = opener * depth + "x" + closer * depth + "\n"
+    folder = with_file(BASE, "fuzz.yaml", ("figures: " + ("\n" if opener == "- " else "") + body).encode())
+    try:
+        builds_or_fails_cleanly(folder)
+    finally:
+        shutil.rmtree(folder)
 
 
 @SLOW

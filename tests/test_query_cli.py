@@ -36,10 +36,13 @@ def out(result) -> str:
     return result.stdout_bytes.decode("utf-8")
 
 
+# W3C formats keep each entity's IRI and add its label in the next column; tables show the label.
 INVESTORS_CSV = (
-    "investor,company,round,date,fact\r\n"
-    "Quzhou Zhizao,Iluvatar CoreX,D+,2025,https://w3id.org/gpu-kg/id/iluvatar-series-d-plus\r\n"
-    "Xingnahe Capital,Iluvatar CoreX,D+,2025,https://w3id.org/gpu-kg/id/iluvatar-series-d-plus\r\n"
+    "investor,investor_label,company,company_label,round,date,fact\r\n"
+    "https://w3id.org/gpu-kg/id/quzhou-zhizao,Quzhou Zhizao,https://w3id.org/gpu-kg/id/iluvatar,Iluvatar CoreX,"
+    "D+,2025,https://w3id.org/gpu-kg/id/iluvatar-series-d-plus\r\n"
+    "https://w3id.org/gpu-kg/id/xingnahe-capital,Xingnahe Capital,https://w3id.org/gpu-kg/id/iluvatar,Iluvatar CoreX,"
+    "D+,2025,https://w3id.org/gpu-kg/id/iluvatar-series-d-plus\r\n"
 )
 
 FORMATS = {
@@ -52,10 +55,12 @@ FORMATS = {
         "(2 rows)\n"
     ),
     "tsv": (
-        "?investor\t?company\t?round\t?date\t?fact\n"
-        '"Quzhou Zhizao"@en\t"Iluvatar CoreX"@en\t"D+"\t"2025"^^<http://www.w3.org/2001/XMLSchema#gYear>\t'
+        "?investor\t?investor_label\t?company\t?company_label\t?round\t?date\t?fact\n"
+        '<https://w3id.org/gpu-kg/id/quzhou-zhizao>\t"Quzhou Zhizao"@en\t<https://w3id.org/gpu-kg/id/iluvatar>\t'
+        '"Iluvatar CoreX"@en\t"D+"\t"2025"^^<http://www.w3.org/2001/XMLSchema#gYear>\t'
         "<https://w3id.org/gpu-kg/id/iluvatar-series-d-plus>\n"
-        '"Xingnahe Capital"@en\t"Iluvatar CoreX"@en\t"D+"\t"2025"^^<http://www.w3.org/2001/XMLSchema#gYear>\t'
+        '<https://w3id.org/gpu-kg/id/xingnahe-capital>\t"Xingnahe Capital"@en\t<https://w3id.org/gpu-kg/id/iluvatar>\t'
+        '"Iluvatar CoreX"@en\t"D+"\t"2025"^^<http://www.w3.org/2001/XMLSchema#gYear>\t'
         "<https://w3id.org/gpu-kg/id/iluvatar-series-d-plus>\n"
     ),
     "md": (
@@ -77,10 +82,12 @@ def test_query_as_w3c_json():
     result = run("query", "investors", "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["head"] == {"vars": ["investor", "company", "round", "date", "fact"]}
+    assert data["head"] == {"vars": ["investor", "investor_label", "company", "company_label", "round", "date", "fact"]}
     assert data["results"]["bindings"][1] == {
-        "investor": {"type": "literal", "value": "Xingnahe Capital", "xml:lang": "en"},
-        "company": {"type": "literal", "value": "Iluvatar CoreX", "xml:lang": "en"},
+        "investor": {"type": "uri", "value": "https://w3id.org/gpu-kg/id/xingnahe-capital"},
+        "investor_label": {"type": "literal", "value": "Xingnahe Capital", "xml:lang": "en"},
+        "company": {"type": "uri", "value": "https://w3id.org/gpu-kg/id/iluvatar"},
+        "company_label": {"type": "literal", "value": "Iluvatar CoreX", "xml:lang": "en"},
         "round": {"type": "literal", "value": "D+"},
         "date": {"type": "literal", "value": "2025", "datatype": "http://www.w3.org/2001/XMLSchema#gYear"},
         "fact": {"type": "uri", "value": "https://w3id.org/gpu-kg/id/iluvatar-series-d-plus"},
@@ -99,11 +106,13 @@ def test_csv_is_the_default_when_not_on_a_terminal_and_reads_back():
 
 
 def test_labels_in_chinese():
-    result = run("query", "investors", "--lang", "zh", "--format", "csv")
+    result = run("query", "investors", "--lang", "zh", "--format", "table")
     assert out(result) == (
-        "investor,company,round,date,fact\r\n"
-        "衢州智造,天数智芯,D+,2025,https://w3id.org/gpu-kg/id/iluvatar-series-d-plus\r\n"
-        "星纳赫资本,天数智芯,D+,2025,https://w3id.org/gpu-kg/id/iluvatar-series-d-plus\r\n"
+        "investor    company   round  date  fact\n"
+        "----------  --------  -----  ----  --------------------------\n"
+        "衢州智造    天数智芯  D+     2025  kgr:iluvatar-series-d-plus\n"
+        "星纳赫资本  天数智芯  D+     2025  kgr:iluvatar-series-d-plus\n"
+        "(2 rows)\n"
     )
 
 
@@ -230,7 +239,7 @@ def test_queries_as_a_table():
     assert lines[-1] == f"({len(list(CATALOG.glob('*.rq')))} rows)"
     investors = next(line for line in lines if line.startswith("investors "))
     assert [cell for cell in investors.split("  ") if cell] == [
-        "investors", "Investors and what they invested in", "[investor], lang=en"]
+        "investors", "Investors and what they invested in", "[investor]"]
 
 
 def test_queries_describes_one_query():
@@ -247,8 +256,6 @@ def test_queries_describes_one_query():
         "  investor (an organization: an id, an English or Chinese name, or an IRI; optional)\n"
         "      Only this investor (id, English or Chinese name, or IRI); every named investor\n"
         "      when not given.\n"
-        "  lang (one of en, zh; default en)\n"
-        "      Language of names and labels; the other language where one is missing.\n"
         "\n"
         "Run: kg query investors\n"
     ))

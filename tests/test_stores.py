@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import http.server
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -181,20 +184,88 @@ def test_a_reader_keeps_its_graph_while_a_load_replaces_it(tmp_path, graph):
     assert sorted(p.name for p in (tmp_path / "store").iterdir()) == [".lock", "store.json", "v-2", "v-3"]
 
 
+KILLED_LOAD = """
+import os, signal, sys
+from kg.stores import DiskStore, Document
+
+def killed(self, target, document, progress):
+    target.mkdir()
+    (target / "000001.sst").write_bytes(b"half")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+DiskStore._write = killed
+DiskStore(sys.argv[1]).replace(Document(b"", "nt", 0))
+"""
+
+
 def test_a_killed_load_leaves_a_version_the_next_load_removes(tmp_path, graph):
     store = DiskStore(tmp_path / "store")
     store.replace(graph)
-    (tmp_path / "store" / "v-2").mkdir()  # what a load killed halfway leaves
-    (tmp_path / "store" / "v-2" / "000001.sst").write_bytes(b"half")
-    assert DiskStore(tmp_path / "store").count() == len(graph)
+    killed = subprocess.run([sys.executable, "-c", KILLED_LOAD, str(tmp_path / "store")], capture_output=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert (tmp_path / "store" / "v-2" / "000001.sst").read_bytes() == b"half"
+    assert DiskStore(tmp_path / "store").count() == len(graph), "the live version is still v-1"
     store.replace(smaller(graph))
     assert sorted(p.name for p in (tmp_path / "store").iterdir()) == [".lock", "store.json", "v-1", "v-3"]
     assert DiskStore(tmp_path / "store").count() == len(graph) - 100
 
 
+def test_a_load_deletes_only_versions_it_recorded_as_its_own(tmp_path, graph):
+    folder = tmp_path / "store"
+    for name in ("v-1", "v-2"):  # the user's own folders, named like versions
+        (folder / name).mkdir(parents=True)
+        (folder / name / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match=r"holds files that are not a store gpu-kg loaded \(v-1, v-2\)"):
+        DiskStore(folder).replace(graph)
+    assert sorted(p.name for p in folder.iterdir()) == ["v-1", "v-2"]
+    other = tmp_path / "other"
+    DiskStore(other).replace(graph)
+    (other / "v-5").mkdir()  # made by hand inside a store: not recorded, never deleted
+    for _ in range(3):
+        DiskStore(other).replace(graph)
+    assert sorted(p.name for p in other.iterdir()) == [".lock", "store.json", "v-5", "v-7", "v-8"]
+
+
+@pytest.mark.parametrize("manifest, problem", [
+    ("[1, 2]", "a JSON list, not an object"),
+    ('{"format": 1, "current": ["v-1"]}', "'current' names no version"),
+    ('{"format": 1, "current": "v-1", "versions": "v-1"}', "'versions' is not a list of version names"),
+    ('{"current": "v-1"}', "no format 1"),
+    ('"v-1"', "a JSON str, not an object"),
+])
+def test_a_manifest_of_the_wrong_shape_is_a_message(tmp_path, graph, manifest, problem):
+    DiskStore(tmp_path / "store").replace(graph)
+    (tmp_path / "store" / "store.json").write_text(manifest)
+    for use in (lambda store: store.count(), lambda store: store.replace(graph)):
+        with pytest.raises(StoreError, match="store.json is not a store manifest gpu-kg wrote") as caught:
+            use(DiskStore(tmp_path / "store"))
+        assert problem in str(caught.value)
+    (tmp_path / "store" / "store.json").write_text("{not json")
+    with pytest.raises(StoreError, match="store.json is damaged"):
+        DiskStore(tmp_path / "store").count()
+
+
+@pytest.mark.parametrize("damage", ["CURRENT", "an sst file", "every file"])
+def test_a_damaged_store_is_a_message(tmp_path, graph, damage):
+    DiskStore(tmp_path / "store").replace(graph)
+    version = tmp_path / "store" / "v-1"
+    files = sorted(p for p in version.iterdir() if p.name == "CURRENT" or p.suffix == ".sst")
+    chosen = {"CURRENT": [version / "CURRENT"], "an sst file": [f for f in files if f.suffix == ".sst"][:1],
+              "every file": files}[damage]
+    for path in chosen:
+        data = bytearray(path.read_bytes())
+        for i in range(0, len(data), 7):
+            data[i] ^= 0x5A
+        path.write_bytes(bytes(data))
+    store = DiskStore(tmp_path / "store")
+    with pytest.raises(StoreError, match=r"v-1 .*load it again with `kg build --store oxigraph:"):
+        store.graph()
+        store.select("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s")
+
+
 def test_the_disk_store_refuses_a_folder_that_is_not_its_own(tmp_path, graph):
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(UsageError, match="holds other files"):
+    with pytest.raises(UsageError, match="holds files that are not a store gpu-kg loaded"):
         DiskStore(tmp_path).replace(graph)
     with pytest.raises(UsageError, match="kg build --store oxigraph:"):
         DiskStore(tmp_path / "empty").count()

@@ -1,0 +1,216 @@
+"""Every command, driven through the operating system's failures: a message, the documented
+exit status, and the previous outputs as they were.
+
+The failures are injected by patching the file functions the tool calls (``os.replace``,
+``os.fsync``, ``tempfile.mkstemp``, ``Path.mkdir``, reading a fact file) to raise
+``OSError`` with each errno a disk or a folder can give.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+
+BASE = Path(__file__).parent / "fixtures" / "base"
+QUERIES = Path(__file__).parent.parent / "queries"
+
+# Each command as a user runs it, writing under out/ (a store under out/store).
+COMMANDS = {
+    "build": ["build", "--facts", "facts", "--out", "out", "--no-cache"],
+    "build --store": ["build", "--facts", "facts", "--out", "out", "--store", "oxigraph:out/store"],
+    "validate": ["validate", "--facts", "facts"],
+    "export": ["export", "--facts", "facts", "-o", "out/gpu-kg.rdf"],
+    "queries --run-all": ["queries", "--facts", "facts", "--catalog", "catalog", "--run-all", "--out", "out/queries"],
+    "query": ["query", "--facts", "facts", "listing-race", "-o", "out/race.csv"],
+    "query --store": ["query", "listing-race", "--store", "oxigraph:out/store", "-o", "out/race.json"],
+    "view": ["view", "--facts", "facts", "all", "-o", "out/views/all.graphml"],
+    "views": ["views", "--facts", "facts", "--out", "out/views"],
+    "synth": ["synth", "--companies", "2", "-o", "out/synth"],
+}
+WRITES = set(COMMANDS) - {"validate"}
+
+ERRNOS = [errno.EACCES, errno.ENOSPC, errno.EROFS, errno.EIO, errno.ENOTDIR, errno.EDQUOT]
+REASONS = {
+    errno.EACCES: "permission denied", errno.ENOSPC: "no space left on the device",
+    errno.EROFS: "the file system is read-only", errno.EIO: "an input/output error",
+    errno.ENOTDIR: "a part of the path is a file, not a folder", errno.EDQUOT: "the disk quota is used up",
+}
+
+
+@pytest.fixture(scope="module")
+def previous(tmp_path_factory) -> Path:
+    """A folder where every command ran once and succeeded: the outputs a failure must keep."""
+    folder = tmp_path_factory.mktemp("previous")
+    shutil.copytree(BASE, folder / "facts")
+    (folder / "catalog").mkdir()
+    for name in ("listing-race", "company-profile"):
+        shutil.copy(QUERIES / f"{name}.rq", folder / "catalog")
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        for name, args in COMMANDS.items():
+            if name == "synth":
+                continue  # it refuses a folder that is not empty: it runs against a new one below
+            result = CliRunner().invoke(main, args)
+            assert result.exit_code == 0, (name, result.output)
+    finally:
+        os.chdir(cwd)
+    return folder
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every output file's bytes (the build cache aside: a failed save empties it, by design)."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and ".kg-cache" not in path.parts and "store" not in path.parts
+    }
+
+
+def failing(number: int):
+    def fail(*args, **kwargs):
+        raise OSError(number, os.strerror(number), str(args[0]) if args and isinstance(args[0], (str, Path)) else None)
+
+    return fail
+
+
+def run_failing(folder: Path, monkeypatch, name: str, target: str, number: int):
+    monkeypatch.chdir(folder)
+    if target == "read fact file":
+        real = Path.read_bytes
+
+        def read_bytes(self):
+            if "facts" in self.parts and self.suffix == ".yaml":
+                raise OSError(number, os.strerror(number), str(self))
+            return real(self)
+
+        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    elif target == "Path.mkdir":
+        monkeypatch.setattr(Path, "mkdir", failing(number))
+    else:
+        module, attribute = {"os.replace": (os, "replace"), "os.fsync": (os, "fsync"),
+                             "tempfile.mkstemp": (tempfile, "mkstemp")}[target]
+        monkeypatch.setattr(module, attribute, failing(number))
+    return CliRunner().invoke(main, COMMANDS[name])
+
+
+def check_clean_failure(result, name: str, expected_exit: int, reason: str) -> None:
+    assert "Traceback" not in result.output, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == expected_exit, (name, result.output)
+    assert reason in result.stderr, result.stderr
+
+
+# Every errno through the rename that publishes an output; the likely ones through the rest.
+FAILURES = [("os.replace", number) for number in ERRNOS] + [
+    ("os.fsync", errno.ENOSPC), ("os.fsync", errno.EIO), ("tempfile.mkstemp", errno.EACCES),
+    ("tempfile.mkstemp", errno.EROFS), ("Path.mkdir", errno.EACCES), ("Path.mkdir", errno.ENOTDIR),
+]
+
+
+@pytest.mark.parametrize(("target", "number"), FAILURES,
+                         ids=[f"{target}-{errno.errorcode[number]}" for target, number in FAILURES])
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_a_write_that_fails_is_a_message_and_leaves_the_previous_outputs(previous, tmp_path, monkeypatch,
+                                                                         name, target, number):
+    folder = tmp_path / "work"
+    shutil.copytree(previous, folder, symlinks=True)
+    before = snapshot(folder)
+    result = run_failing(folder, monkeypatch, name, target, number)
+    monkeypatch.undo()
+    if name == "synth" and target in ("os.fsync", "tempfile.mkstemp"):
+        assert result.exit_code == 0, "synth writes its folder without either"
+        return
+    check_clean_failure(result, name, 2, REASONS[number])
+    assert "Error: cannot " in result.stderr, result.stderr
+    assert snapshot(folder) == before, "the previous outputs are intact"
+    if name == "build --store":  # the store still answers with the graph it had
+        monkeypatch.chdir(folder)
+        again = CliRunner().invoke(main, ["query", "listing-race", "--store", "oxigraph:out/store"])
+        assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize("number", ERRNOS, ids=errno.errorcode.get)
+@pytest.mark.parametrize("name", ["build", "validate", "export", "view"])
+def test_a_fact_file_that_cannot_be_read_is_named(previous, tmp_path, monkeypatch, name, number):
+    folder = tmp_path / "work"
+    shutil.copytree(previous, folder, symlinks=True)
+    before = snapshot(folder)
+    result = run_failing(folder, monkeypatch, name, "read fact file", number)
+    monkeypatch.undo()
+    check_clean_failure(result, name, 1, f"{Path('facts', 'organizations.yaml')}: cannot read this file: "
+                                          f"{REASONS[number]}")
+    assert snapshot(folder) == before
+
+
+def test_an_output_whose_parent_is_a_file(tmp_path, monkeypatch):
+    shutil.copytree(BASE, tmp_path / "facts")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes").write_text("mine")
+    for args, shown in [(["export", "-o", "notes/gpu-kg.ttl"], "notes/gpu-kg.ttl"),
+                        (["build", "--out", "notes/out"], "notes/out/gpu-kg.ttl"),
+                        (["views", "--out", "notes/views"], "notes/views/supply-chain.html"),
+                        (["synth", "--companies", "1", "-o", "notes/synth"], "notes/synth")]:
+        result = CliRunner().invoke(main, args + ([] if args[0] == "synth" else ["--facts", "facts"]))
+        assert result.exit_code == 2, result.output
+        assert "Traceback" not in result.output
+        assert result.stderr == f"Error: cannot write {shown}: a part of the path is a file, not a folder\n"
+    assert (tmp_path / "notes").read_text() == "mine"
+
+
+def test_a_fact_folder_with_a_dangling_symbolic_link(tmp_path, monkeypatch):
+    shutil.copytree(BASE, tmp_path / "facts")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "facts" / "moved.yaml").symlink_to("elsewhere/moved.yaml")
+    result = CliRunner().invoke(main, ["validate", "--facts", "facts"])
+    assert result.exit_code == 1
+    assert result.stderr == ("facts/moved.yaml: a symbolic link to elsewhere/moved.yaml, which does not exist\n"
+                             "1 problem; nothing was written.\n")
+
+
+def test_a_stray_os_error_still_gets_the_tools_message(tmp_path, monkeypatch):
+    """The CLI's last line of defence: an OSError no library function named."""
+    shutil.copytree(BASE, tmp_path / "facts")
+    monkeypatch.chdir(tmp_path)
+    import kg.cli
+
+    def broken(*args, **kwargs):
+        raise OSError(errno.EIO, "Input/output error", "facts/organizations.yaml")
+
+    monkeypatch.setattr(kg.cli, "load_facts", broken)
+    result = CliRunner().invoke(main, ["validate", "--facts", "facts"])
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: cannot use facts/organizations.yaml: an input/output error "
+                             "(a failing disk or a network file system?)\n")
+
+
+def test_a_store_load_that_fails_keeps_the_live_graph(previous, tmp_path, monkeypatch):
+    folder = tmp_path / "work"
+    shutil.copytree(previous, folder, symlinks=True)
+    monkeypatch.chdir(folder)
+    store = folder / "out" / "store"
+    versions = sorted(p.name for p in store.iterdir())
+    real = os.replace
+
+    def replace(source, target, *args, **kwargs):
+        if Path(target).name == "store.json" and "v-" in Path(source).read_text():
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+        return real(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = CliRunner().invoke(main, COMMANDS["build --store"])
+    monkeypatch.undo()
+    monkeypatch.chdir(folder)
+    check_clean_failure(result, "build --store", 2, "no space left on the device")
+    assert f"Error: cannot write {Path('out', 'store', 'store.json')}: no space" in result.stderr
+    assert sorted(p.name for p in store.iterdir()) == versions, "the new version is gone, the old ones kept"
+    again = CliRunner().invoke(main, ["query", "listing-race", "--store", "oxigraph:out/store"])
+    assert again.exit_code == 0, again.output
