@@ -799,7 +799,7 @@ def _view_links() -> list[dict[str, str]]:
              "href": f"/views/{name}"} for name in VIEW_NAMES]
 
 
-_LANG_FIELD = {"name": "lang", "type": "language", "input": "text", "required": False, "choices": ("en", "zh"),
+_LANG_FIELD = {"name": "lang", "type": "language", "input": "text", "required": False, "any": False, "choices": ("en", "zh"),
                "description": "Language of the labels of entities.", "class": "", "complete": False, "help": ""}
 
 

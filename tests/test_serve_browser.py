@@ -15,7 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from conftest import SEED, need_tool
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -256,7 +256,9 @@ def test_the_sparql_editor_runs_a_query_against_this_server_only(browser, base):
 
 @pytest.fixture(scope="module")
 def hostile_base():
-    graph = ontology_graph()
+    graph = Graph()  # a copy: the ontology's graph is shared, and must not change
+    for triple in ontology_graph():
+        graph.add(triple)
     graph.parse(HOSTILE)
     graph.add((URIRef("https://w3id.org/gpu-kg/id/evil-source"), URIRef(f"{serve._GPU}url"),
                Literal("javascript:window.__pwned = 'url'")))
