@@ -131,8 +131,8 @@ def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | Non
     by_name = {_relative(path, root): path for path in paths}
     with paused_gc():
         store = _Store(Path(cache_dir)) if cache_dir is not None else None
-        whole = _whole_key(root, files) if store else ""
-        if store is not None and (same := store.load_whole(whole)) is not None:
+        whole = _whole_key(root, files) if store else None
+        if store is not None and whole is not None and (same := store.load_whole(whole)) is not None:
             return same  # not a byte of the folder, the code or the ontology changed since it was checked
         cached = store.load() if store else None
         work = None
@@ -148,17 +148,24 @@ def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | Non
                 store.save(work, cached)
             else:
                 store.forget()
-            store.save_whole(whole, work.built)
+            if whole is not None:
+                store.save_whole(whole, work.built)
         return work.built
 
 
-def _whole_key(root: Path, files: dict[str, str]) -> str:
-    """What a whole build depends on: every file under the fact folder (stored texts too) and the code."""
+def _whole_key(root: Path, files: dict[str, str]) -> str | None:
+    """What a whole build depends on: every file under the fact folder (stored texts too) and the code.
+
+    None when a file cannot be read: the build then reads as usual and says which.
+    """
     digest = hashlib.sha256(code_version().encode())
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        name = _relative(path, root)
-        known = files.get(name) or hashlib.sha256(path.read_bytes()).hexdigest()
-        digest.update(f"{name}\0{known}\n".encode("utf-8", "surrogateescape"))
+    try:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            name = _relative(path, root)
+            known = files.get(name) or hashlib.sha256(path.read_bytes()).hexdigest()
+            digest.update(f"{name}\0{known}\n".encode("utf-8", "surrogateescape"))
+    except OSError:
+        return None
     return digest.hexdigest()
 
 
@@ -492,7 +499,7 @@ class _Store:
                     "notices": [list(p.location) + [p.message] for p in built.notices]}
             _replace(self.directory / "whole.json", json.dumps(meta).encode("utf-8"))
         except OSError:
-            (self.directory / "whole.json").unlink(missing_ok=True)
+            _remove(self.directory / "whole.json")
 
     def save(self, work: _Work, cached: _Cached | None) -> None:
         """Write the units compiled, then the index; a failure to write leaves no cache rather than a wrong one."""
@@ -517,14 +524,19 @@ class _Store:
                 if not _in_progress(path):
                     path.unlink(missing_ok=True)
         except OSError:
-            try:
-                (self.directory / "index.json").unlink(missing_ok=True)
-            except OSError:  # no folder to hold a cache (a file in its way): there is none to spoil
-                pass
+            _remove(self.directory / "index.json")
 
 
 def _problems(rows: list[list]) -> tuple[Problem, ...]:
     return tuple(Problem(SourceLocation(path, line, col), message) for path, line, col, message in rows)
+
+
+def _remove(path: Path) -> None:
+    """Forget a cache file after a failed save; no folder to hold it (a file in the way) is no cache to spoil."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _unit_files(unit: Unit) -> tuple[bytes, bytes]:

@@ -496,3 +496,95 @@ def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: st
         click.echo(f"Warning: listening on {host}: other machines can reach this server", err=True)
     serve_lib.serve(site, host=host, port=port,
                     started=lambda url: click.echo(f"serving {url} (read-only; Ctrl-C to stop)", err=True))
+
+
+# --- from a new article to checked facts: resolve, extract, coverage ------------------------------------
+
+@main.command("resolve")
+@facts_option
+@click.argument("names", nargs=-1, required=True)
+@_reports_errors
+def resolve_command(facts_dir: Path, names: tuple[str, ...]) -> None:
+    """Find entities by any name they go by: names in either language, aliases, legal names, tickers.
+
+    Each name prints the id, names and kind of what it names. A name that fits
+    several entities lists them all and picks none; an unknown one says so, with
+    the closest names. Exit status 1 when some name does not name exactly one entity.
+
+    \b
+    Examples:
+        kg resolve 壁仞 "Biren Technology Co., Ltd." 天数
+        kg resolve 上海天数智芯半导体股份有限公司 688795.SH
+    """
+    from . import load_graph
+    from .resolve import Resolver, describe
+
+    resolver = Resolver(load_graph(facts_dir))
+    results = [resolver.lookup(name, entities_only=True) for name in names]
+    click.echo("".join(describe(result) for result in results), nl=False)
+    if any(result.status != "found" for result in results):
+        sys.exit(1)
+
+
+@main.command("extract")
+@facts_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", metavar="ID", help="The source (an id in sources) the candidates will cite.")
+@click.option("--published", metavar="YYYY-MM-DD", help="Publication date, for 今日, 上周五 and month-day dates "
+                                                        "(default: the source's, when the facts give it).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the text (default: guessed from it).")
+@click.option("--format", "format_name", default="yaml", show_default=True, type=click.Choice(["yaml", "json"]),
+              help="yaml: candidate entries in the facts format, evidence in comments; json: one object a figure.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+@_reports_errors
+def extract_command(facts_dir: Path, file: Path, source: str | None, published: str | None, lang: str | None,
+                    format_name: str, output: Path | None) -> None:
+    """Find every figure of an article and propose it as a fact, compared with the graph.
+
+    Each figure comes with its value, unit, cue words (约, 超, 近, 最高, 预计 ...), sentence, and,
+    where the text says, the entity, metric and period. Status against the graph: new, same,
+    more precise, less precise, conflict, or already recorded from this source. Nothing is
+    written to the facts: edit the candidates, then move them into facts/.
+
+    \b
+    Examples:
+        kg extract article.txt --source cnfol-biren-offering -o candidates.yaml
+        kg extract article.txt --published 2025-12-23 --format json
+    """
+    from . import extract as extract_lib, load_facts
+    from .export import write_atomically
+
+    text = extract_lib.read_text_file(file)
+    day = extract_lib.parse_published(published)
+    result = extract_lib.extract(text, facts=load_facts(facts_dir), source=source, published=day,
+                                 path=str(file), lang=lang)
+    rendered = extract_lib.render(result, format_name)
+    if output is None:
+        click.echo(rendered, nl=False)
+    else:
+        write_atomically(output, rendered.encode("utf-8"))
+        click.echo(f"wrote {output} ({len(result.candidates)} candidates)", err=True)
+
+
+@main.command("coverage")
+@facts_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", metavar="ID", help="The source whose text FILE is (default: the one that stores it).")
+@_reports_errors
+def coverage_command(facts_dir: Path, file: Path, source: str | None) -> None:
+    """Check that every number of a stored source text is recorded by a fact of that source.
+
+    Lists each number with the statements that record it. Exit status 1 when some
+    number is not recorded.
+
+    \b
+    Example:
+        kg coverage facts/texts/iluvatar-hkex-hearing-article.txt
+    """
+    from . import checked_graph, coverage as coverage_lib, load_facts
+
+    facts = load_facts(facts_dir)
+    result = coverage_lib.coverage(facts, checked_graph(facts).to_rdflib(), file, source)
+    click.echo(coverage_lib.report(result), nl=False)
+    if result.missing:
+        sys.exit(1)

@@ -36,7 +36,8 @@ from .errors import InputError, KgError, Problem, SourceLocation, UsageError, fi
 from .export import write_atomically
 from .ontology import GPU
 from .results import Result, render
-from .stores import MemoryStore, Prepared, Store, entity_keys, normal_name
+from .resolve import Resolver, article as _article, class_label, expand_name, short as _short
+from .stores import MemoryStore, Prepared, Store
 from .values import ValueProblem, parse_day, parse_number
 
 QUERY_SUFFIXES = (".rq", ".sparql")
@@ -611,19 +612,6 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def expand_name(text: str) -> URIRef | None:
-    """``gpu:ChipDesigner`` or ``<https://...>`` or a full IRI, as an IRI; None if it is neither."""
-    text = text.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1]
-    prefix, sep, local = text.partition(":")
-    if sep and prefix in PREFIXES and not local.startswith("//"):
-        return URIRef(str(PREFIXES[prefix]) + local)
-    if _IRI.match(text):
-        return URIRef(text)
-    return None
-
-
 # --- binding values to parameters --------------------------------------------------------
 
 
@@ -667,7 +655,7 @@ def bind(graph: Graph | None, query: Query, values: Mapping[str, str] | None = N
         if name not in names:
             takes = f"it takes {', '.join(names)}" if names else "it takes no parameters"
             raise UsageError(f"unknown parameter '{name}' for {_what(query)}{_did_you_mean(name, names)}; {takes}")
-    resolver: _Resolver | None = None
+    resolver: Resolver | None = None
     bindings: dict[str, Any] = {}
     for param in query.params:
         text = values.get(param.name)
@@ -684,7 +672,7 @@ def bind(graph: Graph | None, query: Query, values: Mapping[str, str] | None = N
             if param.type == "iri":
                 if graph is None:
                     continue
-                resolver = resolver or _Resolver(graph)
+                resolver = resolver or Resolver(graph)
                 bindings[param.variable] = resolver.resolve(text, param.kind)
             else:
                 bindings[param.variable] = _literal(param, text)
@@ -708,116 +696,9 @@ def describe_type(param: Param, graph: Graph | None = None) -> str:
             "date": "a date YYYY-MM-DD", "language": "a language tag such as en or zh"}[param.type]
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
-
-
-def class_label(kind: URIRef, graph: Graph | None = None) -> str:
-    from .ontology import ontology_graph
-
-    for source in (graph, ontology_graph()):
-        if source is None:
-            continue
-        for label in source.objects(kind, RDFS.label):
-            if isinstance(label, Literal) and label.language == "en":
-                return str(label)
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", kind.split("#")[-1].split("/")[-1]).lower()
-
-
-class _Resolver:
-    """Finds the one entity a user means by an id, a name in either language, or an IRI."""
-
-    def __init__(self, graph: Graph):
-        self.graph = graph
-        self.types: dict[Any, set[Any]] = {}
-        for subject, kind in graph.subject_objects(RDF.type):
-            if isinstance(subject, URIRef):
-                self.types.setdefault(subject, set()).add(kind)
-        self.keys: dict[URIRef, set[str]] = {}     # ids and notations
-        self.names: dict[URIRef, set[str]] = {}    # labels, aliases, legal names (normalised)
-        self.tails: dict[URIRef, set[str]] = {}    # last segment of a nested id: "2024" of period/2024
-        for node in self.types:
-            keys = entity_keys(node)
-            for notation in graph.objects(node, SKOS.notation):
-                keys.add(normal_name(str(notation)))
-            self.keys[node] = keys
-            self.names[node] = {normal_name(str(label)) for predicate in (RDFS.label, SKOS.altLabel, GPU.legalName)
-                                for label in graph.objects(node, predicate)}
-            self.tails[node] = {key.rsplit("/", 1)[-1] for key in keys if "/" in key}
-
-    def members(self, kind: URIRef | None) -> set[URIRef]:
-        if kind is None:
-            return set(self.types)
-        kinds = {kind}
-        frontier = [kind]
-        while frontier:
-            for sub in self.graph.subjects(RDFS.subClassOf, frontier.pop()):
-                if sub not in kinds:
-                    kinds.add(sub)
-                    frontier.append(sub)
-        return {node for node, types in self.types.items() if types & kinds}
-
-    def label(self, node: URIRef) -> str:
-        labels = {lbl.language: str(lbl) for lbl in self.graph.objects(node, RDFS.label) if isinstance(lbl, Literal)}
-        short = _short(node)
-        named = " / ".join(labels[lang] for lang in ("en", "zh") if lang in labels)
-        return f"{short} ({named})" if named else short
-
-    def matches(self, text: str, candidates: set[URIRef]) -> list[URIRef]:
-        """The candidates ``text`` names, from the most exact way of naming to the least."""
-        iri = expand_name(text)
-        if iri is not None and iri in candidates:
-            return [iri]
-        wanted = normal_name(text)
-        for index in (self.keys, self.names, self.tails):
-            found = sorted(node for node in candidates if wanted in index.get(node, ()))
-            if found:
-                return found
-        return []
-
-    def resolve(self, text: str, kind: URIRef | None) -> URIRef:
-        if not text.strip():
-            raise UsageError("is empty")
-        candidates = self.members(kind)
-        found = self.matches(text, candidates)
-        what = class_label(kind, self.graph) if kind is not None else "resource"
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            listed = "; ".join(self.label(node) for node in found)
-            raise UsageError(f"'{text}' is ambiguous: it names {len(found)} {what}s: {listed}; give the id")
-        if kind is None:
-            iri = expand_name(text)
-            if iri is not None:
-                return iri  # any well-formed IRI will do where no class is asked for
-        elsewhere = self.matches(text, set(self.types) - candidates)
-        if len(elsewhere) == 1:
-            node = elsewhere[0]
-            kinds = sorted(class_label(k, self.graph) for k in self.types[node] if isinstance(k, URIRef) and k.startswith(str(GPU)))
-            its = f", which is {_article(kinds[0])} {kinds[0]}" if kinds else ""
-            raise UsageError(f"'{text}' is {self.label(node)}{its}, not {_article(what)} {what}")
-        choices: dict[str, URIRef] = {}
-        for node in candidates:
-            for key in self.keys[node] | self.names[node]:
-                choices.setdefault(key, node)
-        close = difflib.get_close_matches(normal_name(text), list(choices), n=3, cutoff=0.6)
-        hint = ""
-        if close:
-            hint = "; did you mean " + " or ".join(sorted({self.label(choices[c]) for c in close})) + "?"
-        raise UsageError(f"no {what} is called '{text}'{hint}")
-
-
-def _short(node: URIRef) -> str:
-    for prefix in ("kgr", "gpu"):
-        namespace = str(PREFIXES[prefix])
-        if node.startswith(namespace):
-            return f"{prefix}:{node[len(namespace):]}" if prefix == "gpu" else node[len(namespace):]
-    return f"<{node}>"
-
-
 def resolve(graph: Graph, text: str, kind: URIRef | None = None) -> URIRef:
-    """The entity ``text`` names (an id, a name in either language, or an IRI), of class ``kind``."""
-    return _Resolver(graph).resolve(text, kind)
+    """The entity ``text`` names (an id, a name in either language, a ticker or an IRI), of class ``kind``."""
+    return Resolver(graph).resolve(text, kind)
 
 
 # --- running -------------------------------------------------------------------------------

@@ -46,7 +46,6 @@ import shutil
 import socket
 import ssl
 import time
-import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -66,8 +65,9 @@ from .build import GRAPH_IRI, PREFIXES, new_graph
 from .config import Config, build_cache_dir, load_config
 from .errors import KgError, UsageError, os_errors, os_reason
 from .export import make_folder, turtle_to_ntriples, write_atomically
-from .ontology import GPU, KGR
+from .ontology import GPU
 from .progress import QUIET, Progress
+from .resolve import NAME_PREDICATES, TICKER_PREDICATES, index_keys, name_keys
 from .results import Result, turtle_term
 from .values import canonical_decimal
 
@@ -87,8 +87,7 @@ SERVERS: dict[str, dict[str, str]] = {
     "sparql": {},
 }
 # The predicates that name things: all a parameter resolver needs to find "iluvatar" or "天数智芯".
-NAME_PREDICATES = (RDFS.label, SKOS.altLabel, SKOS.notation, GPU.legalName)  # what a parameter may name a thing by
-NAMING_PREDICATES = (RDF.type, *NAME_PREDICATES, RDFS.subClassOf)
+NAMING_PREDICATES = (RDF.type, *NAME_PREDICATES, *TICKER_PREDICATES, RDFS.subClassOf)
 
 _SPARQL_JSON = "application/sparql-results+json"
 _N_TRIPLES = "application/n-triples"
@@ -637,7 +636,7 @@ class DiskStore(OxigraphStore):
         if not (names or iris) or "names" not in manifest:  # a store loaded before there was an index
             return super().naming_graph()
         store = self._open()
-        keys = " ".join(sparql_term(Literal(normal_name(name))) for name in names)
+        keys = " ".join(sparql_term(Literal(key)) for key in sorted(set().union(*map(name_keys, names))))
         found = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{_iri(manifest['names'])}> "
                             f"{{ VALUES ?k {{ {keys} }} ?s <{_NAMED}> ?k }} }}")
         nodes = sorted({solution[0].value for solution in found} | {_iri(iri) for iri in iris})
@@ -646,6 +645,8 @@ class DiskStore(OxigraphStore):
         # Both VALUES first, so that Oxigraph looks each pair up rather than reading every name.
         text = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
             {{ GRAPH <{_iri(self.graph_iri)}> {{ VALUES ?s {{ {subjects} }} VALUES ?p {{ {predicates} }} ?s ?p ?o }} }}
+            UNION {{ GRAPH <{_iri(self.graph_iri)}> {{ VALUES ?c {{ {subjects} }} ?s <{GPU.securityOf}> ?c ; ?p ?o
+                                                      VALUES ?p {{ <{GPU.securityOf}> <{GPU.ticker}> }} }} }}
             UNION {{ GRAPH <{_iri(self.graph_iri)}> {{ ?s <{RDFS.subClassOf}> ?o BIND(<{RDFS.subClassOf}> AS ?p) }} }}
         }}"""
         return _to_rdflib(store.query(text))
@@ -761,18 +762,8 @@ def _manifest_problem(manifest: Any) -> str | None:
     return None
 
 
-def normal_name(text: str) -> str:
-    """A name as parameters are matched: NFKC, case folded, white space collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def entity_keys(node: str) -> set[str]:
-    """The ids a parameter may give for ``node``: its IRI's tail after the ids' or the ontology's namespace."""
-    return {normal_name(node[len(namespace):]) for namespace in (str(KGR), str(GPU)) if node.startswith(namespace)}
-
-
 def _name_index(store: ox.Store, graph: ox.NamedNode) -> Iterator[ox.Quad]:
-    """Every typed entity of ``graph`` under each text that names it (as ``normal_name`` spells it).
+    """Every typed entity of ``graph`` under each key of each text that names it (``kg.resolve.index_keys``).
 
     ``kg query --store`` finds the entity a parameter names by looking its text
     up here, instead of reading every name in the graph into memory: seconds at
@@ -786,12 +777,15 @@ def _name_index(store: ox.Store, graph: ox.NamedNode) -> Iterator[ox.Quad]:
     names: dict[str, set[str]] = {}
     for predicate in NAME_PREDICATES:
         for subject, obj in pairs(predicate):
-            names.setdefault(subject.value, set()).add(normal_name(obj.value))
+            names.setdefault(subject.value, set()).add(obj.value)
+    companies = {security.value: company.value for security, company in pairs(GPU.securityOf)}
+    for security, ticker in pairs(GPU.ticker):   # a company is found by its securities' tickers
+        if security.value in companies:
+            names.setdefault(companies[security.value], set()).add(ticker.value)
     index = ox.NamedNode(str(NAME_INDEX))
     named = ox.NamedNode(_NAMED)
     for node in sorted(typed):
-        keys = entity_keys(node) | names.get(node, set())
-        keys |= {key.rsplit("/", 1)[-1] for key in keys if "/" in key}  # "2024" names period/2024
+        keys = index_keys(node, sorted(names.get(node, ())))
         subject = ox.NamedNode(node)
         for key in sorted(keys):
             yield ox.Quad(subject, named, ox.Literal(key), index)

@@ -46,6 +46,7 @@ from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
 from .build import PREFIXES
+from .resolve import core_name, normal_name
 from .errors import UsageError
 from .formats import LANGS, VIEW_FORMATS, VIEW_NAMES, pick_format
 from .export import check_xml, write_atomically
@@ -644,9 +645,13 @@ def find_node(network: nx.MultiDiGraph, text: str) -> str:
     for candidate in candidates:
         if candidate in network:
             return candidate
-    folded = wanted.casefold()
-    hits = sorted(n for n, data in network.nodes(data=True)
-                  if any(name.casefold() == folded for name in _names_of(data)))
+    # Names compare as kg.resolve compares them: whole names first, then without company-name parts.
+    hits: list[str] = []
+    for key in (normal_name, core_name):
+        folded = key(wanted)
+        hits = sorted(n for n, data in network.nodes(data=True) if folded and any(key(name) == folded for name in _names_of(data)))
+        if hits:
+            break
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:

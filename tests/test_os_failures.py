@@ -180,12 +180,12 @@ def test_a_stray_os_error_still_gets_the_tools_message(tmp_path, monkeypatch):
     """The CLI's last line of defence: an OSError no library function named."""
     shutil.copytree(BASE, tmp_path / "facts")
     monkeypatch.chdir(tmp_path)
-    import kg.cli
+    import kg
 
     def broken(*args, **kwargs):
         raise OSError(errno.EIO, "Input/output error", "facts/organizations.yaml")
 
-    monkeypatch.setattr(kg.cli, "load_facts", broken)
+    monkeypatch.setattr(kg, "load_facts", broken)
     result = CliRunner().invoke(main, ["validate", "--facts", "facts"])
     assert result.exit_code == 2
     assert result.stderr == ("Error: cannot use facts/organizations.yaml: an input/output error "

@@ -137,8 +137,7 @@ def test_saved_query_result_matches_its_golden_file(answers, name):
 
 
 def test_every_quote_in_the_provenance_is_the_article_word_for_word(answers):
-    result = answers("provenance")
-    quotes = [row[3] for row in result.rows if str(row[2]) == "quote"]
+    quotes = [row["text"] for row in answers("provenance").records() if str(row["evidence"]) == "quote"]
     assert len(quotes) > 100
     assert [str(q) for q in quotes if str(q) not in ARTICLE] == []
 
