@@ -39,7 +39,8 @@ from .errors import InputError, KgError, UsageError
 from .export import serialize
 from .ontology import GPU, KGR
 from .results import Result, encode, short_name
-from .stores import Store, entity_keys, normal_name
+from .resolve import id_keys, normal_name
+from .stores import Store
 from .tables import amount_text
 
 try:  # the optional extra: the rest of gpu-kg works without it
@@ -253,7 +254,7 @@ class Site:
                     entry["en"], entry["zh"] = names.get("en", ""), names.get("zh", "")
             self._entities = sorted(
                 (Entity(iri, _key(iri), entry["en"], entry["zh"], frozenset(entry["types"]),
-                        frozenset(entry["names"] | entity_keys(iri)))
+                        frozenset(entry["names"] | id_keys(iri)))
                  for iri, entry in found.items() if entry["en"] or entry["zh"]),
                 key=lambda e: (e.en or e.zh).casefold())
         return self._entities
