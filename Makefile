@@ -14,6 +14,7 @@ demo: $(STAMP)
 	$(BIN)/kg export -o $(OUT)/gpu-kg.nt
 	$(BIN)/kg export -o $(OUT)/gpu-kg.jsonld
 	$(BIN)/kg queries --run-all --out $(OUT)/queries
+	$(BIN)/kg charts --out $(OUT)/charts
 	$(BIN)/kg views --out $(OUT)/views
 
 test: $(STAMP)

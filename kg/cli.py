@@ -15,7 +15,8 @@ import click
 
 from .config import CACHE_NAME, DEFAULT_TIMEOUT
 from .errors import InputError, KgError, UsageError, file_error
-from .formats import BINARY_RESULT_FORMATS, LANGS, RDF_FORMAT_NAMES, RESULT_FORMATS, VIEW_FORMATS, VIEW_NAMES
+from .formats import (BINARY_RESULT_FORMATS, CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, RDF_FORMAT_NAMES,
+                      RESULT_FORMATS, VIEW_FORMATS, VIEW_NAMES)
 from .progress import QUIET, Progress
 
 TURTLE_NAME = "gpu-kg.ttl"
@@ -227,8 +228,8 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None) -> Non
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write; out/views/<view>.<format> when not given.")
 @click.option("--format", "format_name", type=click.Choice(sorted(VIEW_FORMATS)),
-              help="html (interactive page), or graphml / gexf for Gephi and Cytoscape; "
-                   "guessed from the -o suffix when not given (default html).")
+              help="html (interactive page), png (a picture of the page, taken in headless Chromium), or "
+                   "graphml / gexf for Gephi and Cytoscape; guessed from the -o suffix when not given (default html).")
 @click.option("--lang", default="en", show_default=True, type=click.Choice(LANGS),
               help="Language of the labels (the page can switch; tooltips show both names).")
 @click.option("--size-by", default="degree", show_default=True, metavar="degree|METRIC",
@@ -252,6 +253,7 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
         kg view --focus 天数智芯 --depth 2
         kg view --query queries/my-view.rq
         kg view all -o gpu-kg.graphml
+        kg view capital -o capital.png
     """
     from . import queries as queries_lib
     from . import views as views_lib
@@ -588,3 +590,93 @@ def coverage_command(facts_dir: Path, file: Path, source: str | None) -> None:
     click.echo(coverage_lib.report(result), nl=False)
     if result.missing:
         sys.exit(1)
+
+
+# --- charts and timelines --------------------------------------------------------------
+
+
+@main.command("chart")
+@facts_option
+@catalog_option
+@click.argument("name", required=False, type=click.Choice(CHART_NAMES))
+@click.option("--company", metavar="ENTITY",
+              help="The company of an income-statement or operations chart (id, English or Chinese name).")
+@click.option("--query", "query_ref", metavar="QUERY",
+              help="Chart what a query returns (a saved query's name, a .rq file or inline SPARQL) instead of NAME.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter of --query. Repeat for more.")
+@click.option("--mark", type=click.Choice(CHART_MARKS), default="line", show_default=True,
+              help="Figures over periods as lines or bars.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write; out/charts/<chart>.<format> when not given.")
+@click.option("--format", "format_name", type=click.Choice(sorted(CHART_FORMATS)),
+              help="html (interactive page), svg or png, or json (the Vega-Lite spec); guessed from the -o suffix "
+                   "when not given (default html).")
+@click.option("--lang", default="en", show_default=True, type=click.Choice(LANGS),
+              help="Language of the labels (the page can switch).")
+@timeout_option
+@store_option
+@_reports_errors
+def chart_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, company: str | None,
+                  query_ref: str | None, params: tuple[str, ...], mark: str, output: Path | None,
+                  format_name: str | None, lang: str, timeout: float, store_spec: str | None) -> None:
+    """Draw one chart or timeline: an offline HTML page, or SVG / PNG for reports.
+
+    NAME is income-statement or operations (with --company), listing-day,
+    listing-race, roadmap or funding; or give --query to chart the figures, listing
+    events, milestones or funding rounds any query returns (as IRIs).
+
+    \b
+    Examples:
+        kg chart income-statement --company 天数智芯
+        kg chart operations --company iluvatar --mark bar
+        kg chart listing-race --lang zh -o listing-race.html
+        kg chart listing-day -o listing-day.png
+        kg chart --query figures -p entity=biren -p metric=net-loss --mark bar
+    """
+    from . import charts as charts_lib
+    from . import queries as queries_lib
+    from .export import write_atomically
+
+    chosen = charts_lib.format_for(format_name, output)
+    if (name is None) == (query_ref is None):
+        raise UsageError(f"give a chart name ({', '.join(CHART_NAMES)}) or --query QUERY, not both")
+    if query_ref is None and params:
+        raise UsageError("--param goes with --query")
+    found, values = None, _param_values(params)
+    if query_ref is not None:  # refused before any work if it is wrong
+        found = queries_lib.check_request(queries_lib.find_query(query_ref, catalog_dir), values)
+    store = _store(store_spec, facts_dir)
+    if found is not None:
+        result = queries_lib.run(store, found, values, timeout=timeout, labels=False)
+        shown = charts_lib.result_chart(store, result, name=found.name, title=found.title, mark=mark)
+    else:
+        shown = charts_lib.named_chart(store, name, company=company, mark=mark)
+    target = output or Path("out") / "charts" / f"{shown.name}.{chosen}"
+    write_atomically(target, charts_lib.render(shown, chosen, lang=lang))
+    click.echo(f"wrote {target} ({charts_lib.describe(shown)})")
+
+
+@main.command("charts")
+@facts_option
+@click.option("--out", "out_dir", default="out/charts", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the pages.")
+@click.option("--mark", type=click.Choice(CHART_MARKS), default="line", show_default=True,
+              help="Figures over periods as lines or bars.")
+@click.option("--lang", default="en", show_default=True, type=click.Choice(LANGS),
+              help="Language of the labels (each page can switch).")
+@store_option
+@_reports_errors
+def charts_command(facts_dir: Path, out_dir: Path, mark: str, lang: str, store_spec: str | None) -> None:
+    """Write every ready-made chart and an index.html that links them.
+
+    Each company's income statement and operating figures, the listing day, the
+    listing race, the product roadmap and the funding rounds.
+
+    \b
+    Example:
+        kg charts --out out/charts     # then open out/charts/index.html
+    """
+    from . import charts as charts_lib
+
+    for path, shown in charts_lib.write_charts(_store(store_spec, facts_dir), out_dir, lang=lang, mark=mark):
+        click.echo(f"wrote {path}" + (f" ({charts_lib.describe(shown)})" if shown else ""))

@@ -27,8 +27,12 @@ BINARY_RESULT_FORMATS = ("xlsx",)  # written as bytes only (kg.results.encode)
 RDF_FORMAT_NAMES = ("jsonld", "nt", "trig", "turtle", "xml")
 # Network views (kg.views): the named views, their formats and the languages of their labels.
 VIEW_NAMES = ("supply-chain", "capital", "products", "all")
-VIEW_FORMATS = {"html": (".html", ".htm"), "graphml": (".graphml",), "gexf": (".gexf",)}
+VIEW_FORMATS = {"html": (".html", ".htm"), "graphml": (".graphml",), "gexf": (".gexf",), "png": (".png",)}
 LANGS = ("en", "zh")
+# Charts and timelines (kg.charts): the ready-made charts, their formats and the marks of figure charts.
+CHART_NAMES = ("income-statement", "operations", "listing-day", "listing-race", "roadmap", "funding")
+CHART_FORMATS = {"html": (".html", ".htm"), "svg": (".svg",), "png": (".png",), "json": (".json",)}
+CHART_MARKS = ("line", "bar")
 
 
 def pick_format(

@@ -789,12 +789,18 @@ def format_for(name: str | None, path: str | Path | None) -> str:
 
 def render(view: View, format: str = "html", *, lang: str = "en", size_by: str = "degree",
            max_nodes: int = MAX_NODES) -> bytes:
-    """The view as bytes in ``format`` (html, graphml or gexf); the same view always gives the same bytes."""
+    """The view as bytes in ``format`` (html, graphml, gexf or png); the same view always gives the same bytes
+    (a PNG is a picture of the page in Chromium: the same on one machine, not byte for byte across fonts)."""
     if lang not in LANGS:
         raise UsageError(f"unknown language '{lang}'; choose one of {', '.join(LANGS)}")
     format = format_for(format, None)
     if format == "html":
         return render_html(view, lang=lang, size_by=size_by, max_nodes=max_nodes)
+    if format == "png":  # the page itself, once its layout has settled (vis-network draws on a canvas)
+        from .snapshot import page_png
+
+        return page_png(render_html(view, lang=lang, size_by=size_by, max_nodes=max_nodes),
+                        ready="window.kgView && window.kgView.ready", selector=".kg-body")
     return _render_exchange(view.network, format, lang)
 
 
@@ -1046,7 +1052,7 @@ def render_html(view: View, *, lang: str = "en", size_by: str = "degree", max_no
 
 def counts(view: View, format: str = "html", max_nodes: int = MAX_NODES) -> str:
     """What a written view holds: ``21 nodes, 26 edges``, and how many nodes a page left out."""
-    drawn, left_out = limit(view.network, max_nodes) if format == "html" else (view.network, 0)
+    drawn, left_out = limit(view.network, max_nodes) if format in ("html", "png") else (view.network, 0)
     text = f"{drawn.number_of_nodes():,} nodes, {drawn.number_of_edges():,} edges"
     return text + (f"; {left_out:,} left out of the page" if left_out else "")
 
@@ -1062,16 +1068,20 @@ def write_views(graph: Graph, out_dir: str | Path, *, lang: str = "en") -> list[
         write_atomically(target, render(view, "html", lang=lang))
         written.append((target, view))
     index = out_dir / "index.html"
-    write_atomically(index, render_index([(path.name, view) for path, view in written], lang=lang))
+    # `kg charts` writes beside the views (out/charts next to out/views): the index links its pages when they are there.
+    charts_index = out_dir.parent / "charts" / "index.html"
+    also = [("../charts/index.html", "Charts and timelines", "图表与时间线")] if charts_index.is_file() else []
+    write_atomically(index, render_index([(path.name, view) for path, view in written], lang=lang, also=also))
     return written + [(index, None)]
 
 
-def render_index(pages: list[tuple[str, View]], *, lang: str = "en") -> bytes:
-    """A page linking the views (file name, view); as self-contained and stable as they are."""
+def render_index(pages: list[tuple[str, View]], *, lang: str = "en",
+                 also: list[tuple[str, str, str]] = ()) -> bytes:
+    """A page linking the views (file name, view), and other pages (href, English, Chinese title) after them."""
     entries = [{"href": href, "name": view.name, "title_en": view.title_en, "title_zh": view.title_zh,
                 "about_en": view.about_en, "about_zh": view.about_zh, "counts": counts(view)}
                for href, view in pages]
     html = _environment().get_template("index.html").render(
-        lang=lang, entries=entries, css=Markup(_asset("view.css")),
+        lang=lang, entries=entries, also=also, css=Markup(_asset("view.css")),
         csp=Markup("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"))
     return html.encode("utf-8")

@@ -349,7 +349,7 @@ def test_the_format_is_named_or_guessed_from_the_suffix(name, path, expected):
 
 def test_an_unknown_suffix_is_a_usage_error():
     with pytest.raises(UsageError, match="give --format"):
-        views.format_for(None, "view.png")
+        views.format_for(None, "view.pdf")
 
 
 # --- the command line --------------------------------------------------------------------
@@ -395,7 +395,7 @@ def test_kg_view_query_and_exchange_formats(cli, tmp_path):
     (("all", "--focus", "smic"), "give one of a view name"),
     (("--focus", "nobody"), "no entity named 'nobody'"),
     (("--query", "missing.rq"), "no such query file: missing.rq"),
-    (("all", "-o", "all.png"), "cannot tell the view format of 'all.png'"),
+    (("all", "-o", "all.pdf"), "cannot tell the view format of 'all.pdf'"),
 ])
 def test_kg_view_usage_errors(cli, args, message):
     result = cli("view", *args)
