@@ -307,6 +307,20 @@ class Site:
 
     # -- the network views --
 
+    def charts(self, lang: str) -> dict[str, bytes]:
+        """The ready-made charts of ``make demo`` (kg.charts) as pages, and their index under "": drawn once."""
+        from . import charts as charts_lib
+
+        key = f"charts/{lang}"
+        if key not in self._views:
+            with self._lock:
+                drawn = charts_lib.named_charts(self.graph())
+            pages = {chart.name: charts_lib.render_html(chart, lang=lang) for chart in drawn}
+            pages[""] = charts_lib.render_index([(f"/charts/{chart.name}?lang={lang}", chart) for chart in drawn],
+                                                lang=lang)
+            self._views[key] = pages  # type: ignore[assignment]
+        return self._views[key]  # type: ignore[return-value]
+
     def view(self, name: str, lang: str) -> bytes:
         from . import views as views_lib  # networkx and the view code, for the views pages only
 
@@ -704,10 +718,16 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
             data = site.view(request.path_params["name"], lang)
         except NotFound as err:
             return error_page(err, 404)
-        # The page's own policy, which allows its inline scripts by their hashes, sent as a header too.
-        found = re.search(rb'http-equiv="Content-Security-Policy" content="([^"]*)"', data)
-        headers = {"content-security-policy": found.group(1).decode() if found else CSP}
-        return Response(data, media_type="text/html; charset=utf-8", headers=headers)
+        return _own_policy(data)
+
+    def chart(request: Request) -> Response:
+        lang = request.query_params.get("lang", "en")
+        lang = lang if lang in LANGS else "en"
+        pages = site.charts(lang)
+        name = request.path_params.get("name", "")
+        if name not in pages:
+            return error_page(NotFound(f"no chart called '{name}'"), 404)
+        return _own_policy(pages[name])
 
     def editor(request: Request) -> Response:
         example = ("PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>\n"
@@ -784,6 +804,8 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         Route("/entity", entity),
         Route("/views", views_page),
         Route("/views/{name}", view),
+        Route("/charts", chart),
+        Route("/charts/{name}", chart),
         Route("/editor", editor),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
@@ -791,6 +813,14 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES)]
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, KgError: failed})
     return _Headers(app)  # outermost, so that even an error page carries the headers
+
+
+def _own_policy(data: bytes) -> Response:
+    """A self-contained page of kg.views or kg.charts with its own policy, which allows its inline
+    scripts by their hashes, sent as a header too."""
+    found = re.search(rb'http-equiv="Content-Security-Policy" content="([^"]*)"', data)
+    headers = {"content-security-policy": found.group(1).decode() if found else CSP}
+    return Response(data, media_type="text/html; charset=utf-8", headers=headers)
 
 
 def _view_links() -> list[dict[str, str]]:

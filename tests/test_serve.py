@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -295,3 +296,14 @@ def test_the_app_over_the_on_disk_store_answers_as_over_memory(base, tmp_path):
             assert fetch(on_disk + path)[2] == fetch(base + path)[2], path
         status, _, body = fetch(on_disk + "/entity?" + urllib.parse.urlencode({"id": "壁仞科技"}))
         assert status == 200 and "Biren Technology" in body.decode() and "Statements about it" in body.decode()
+
+
+def test_the_charts_of_make_demo_are_served_with_their_own_policy(base):
+    status, headers, body = fetch(base + "/charts")
+    assert status == 200 and "default-src 'none'" in headers["content-security-policy"]
+    links = re.findall(r'href="(/charts/[^"?]+)\?lang=en"', body.decode())
+    assert "/charts/listing-day" in links
+    for link in links:
+        status, headers, page = fetch(base + link)
+        assert status == 200 and "script-src 'sha256-" in headers["content-security-policy"], link
+    assert fetch(base + "/charts/no-such-chart")[0] == 404
