@@ -7,6 +7,7 @@ and ``kg query`` do not pay for the view, SHACL and export libraries.
 from __future__ import annotations
 
 import functools
+import shutil
 import sys
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import click
 
 from .config import CACHE_NAME, DEFAULT_TIMEOUT
 from .errors import InputError, KgError, UsageError, file_error
-from .formats import (CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, RDF_FORMAT_NAMES, RESULT_FORMATS, VIEW_FORMATS,
-                      VIEW_NAMES)
+from .formats import (BINARY_RESULT_FORMATS, CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, RDF_FORMAT_NAMES,
+                      RESULT_FORMATS, VIEW_FORMATS, VIEW_NAMES)
 from .progress import QUIET, Progress
 
 TURTLE_NAME = "gpu-kg.ttl"
@@ -332,7 +333,7 @@ def _param_values(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--run-all", is_flag=True, help="Run every saved query with its defaults; write NAME.csv and NAME.json.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for --run-all (e.g. out/queries).")
-@click.option("--format", "format_name", type=click.Choice(list(RESULT_FORMATS)),
+@click.option("--format", "format_name", type=click.Choice([f for f in RESULT_FORMATS if f not in BINARY_RESULT_FORMATS]),
               help="Format of the list (default table on a terminal, csv otherwise).")
 @lang_option
 @timeout_option
@@ -374,10 +375,12 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
               help="A parameter value: an id, a name in English or Chinese, or an IRI for an entity. Repeat for more.")
 @click.option("--format", "format_name", type=click.Choice(list(RESULT_FORMATS)),
-              help="table (default on a terminal), csv (default otherwise), tsv, json, md; "
+              help="table (default on a terminal), csv (default otherwise), tsv, json, xml, md, xlsx; "
                    "guessed from the -o suffix when not given.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (atomically); standard output when not given.")
+@click.option("--bom", is_flag=True, help="Start text output with a byte-order mark, so Excel reads Chinese in a CSV file.")
+@click.option("--raw", is_flag=True, help="On a terminal, show every value exactly, uncut and ungrouped.")
 @lang_option
 @click.option("--allow-update", is_flag=True, help="Let a SPARQL UPDATE change the graph in memory (never facts/).")
 @click.option("--allow-service", is_flag=True, help="Let SERVICE, LOAD, FROM and USING fetch data over the network.")
@@ -387,9 +390,13 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @store_option
 @_reports_errors
 def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params: tuple[str, ...],
-                  format_name: str | None, output: Path | None, lang: str | None, allow_update: bool,
-                  allow_service: bool, timeout: float, limit: int | None, offset: int, store_spec: str | None) -> None:
+                  format_name: str | None, output: Path | None, bom: bool, raw: bool, lang: str | None,
+                  allow_update: bool, allow_service: bool, timeout: float, limit: int | None, offset: int,
+                  store_spec: str | None) -> None:
     """Run a saved query by NAME, a .rq FILE, or inline SPARQL.
+
+    On a terminal the table fits the window (long text cut, amounts grouped);
+    --raw shows exact values, as pipes and files always get them.
 
     \b
     Examples:
@@ -397,27 +404,37 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         kg query company-profile --param company=天数智芯 --lang zh
         kg query financial-series -p company=biren -p metric=net-loss --format md
         kg query derived-revenue-cagr -o cagr.json
+        kg query listing-race -o listing-race.xlsx          # typed cells: numbers, dates
+        kg query investors --lang zh -o investors.csv --bom  # Excel opens it with Chinese intact
         kg query 'SELECT ?c WHERE { ?c a gpu:ChipDesigner } ORDER BY ?c'
         kg query listing-race --store oxigraph:out/store   # no rebuild: the store kg build filled
         kg query figures --limit 20 --offset 40
     """
     from . import queries as queries_lib
     from .export import write_atomically
-    from .results import format_for as result_format_for, render
+    from .results import encode, format_for as result_format_for, render
 
     values = _param_values(params)
-    chosen = result_format_for(format_name, output, terminal=output is None and sys.stdout.isatty())
+    on_terminal = output is None and sys.stdout.isatty()
+    chosen = result_format_for(format_name, output, terminal=on_terminal)
+    if chosen == "xlsx" and on_terminal:
+        raise UsageError("xlsx is a binary format; write it to a file with -o result.xlsx")
     found = queries_lib.check_request(queries_lib.find_query(query, catalog_dir), values, lang=lang,
                                       allow_update=allow_update, allow_service=allow_service)
     result = queries_lib.run(_store(store_spec, facts_dir), found, values, lang=lang, allow_update=allow_update,
                              allow_service=allow_service, timeout=timeout, limit=limit, offset=offset)
-    text = render(result, chosen, prefixes=_prefix_text())
     if found.form == "update":
         click.echo("The update changed the graph in memory only; facts/ are unchanged.", err=True)
+    if on_terminal and chosen == "table" and not raw:
+        click.echo(render(result, chosen, prefixes=_prefix_text(), width=shutil.get_terminal_size().columns), nl=False)
+        return
+    data = encode(result, chosen, prefixes=_prefix_text(), bom=bom)
     if output is None:
-        click.echo(text, nl=False)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     else:
-        write_atomically(output, text.encode("utf-8"))
+        write_atomically(output, data)
         count = "true/false" if result.is_boolean else f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
         click.echo(f"wrote {output} ({chosen}, {count})", err=True)
 
@@ -443,6 +460,44 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
 
     summary = write_synthetic(out_dir, companies, seed=seed)
     click.echo(f"wrote {summary.entries} entries for {summary.companies} companies in {summary.files} files under {out_dir}")
+
+
+# --- the web app ------------------------------------------------------------------------
+
+
+@main.command("serve")
+@facts_option
+@catalog_option
+@click.option("--port", default=8711, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the default answers this machine only.")
+@timeout_option
+@store_option
+@_reports_errors
+def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: str, timeout: float,
+                  store_spec: str | None) -> None:
+    """Serve a local web app and a SPARQL endpoint over the graph (read-only).
+
+    Pages: the saved queries as forms with sortable results and CSV, JSON and
+    Excel downloads; a page per entity with every statement's source; the
+    network views; a SPARQL editor. For programs: /sparql (SPARQL 1.1
+    Protocol) and /api/queries/NAME?param=value. Needs pip install 'gpu-kg[serve]'.
+
+    \b
+    Examples:
+        kg serve                                  # then open http://127.0.0.1:8711/
+        kg serve --port 9000 --store oxigraph:out/store
+    """
+    from . import serve as serve_lib
+
+    serve_lib.check_installed()
+    store = _store(store_spec, facts_dir)  # a wrong --store is a usage error before anything starts
+    # The graph is built while the server starts listening; a request waits for it.
+    site = serve_lib.Site(lambda: store, catalog_dir=catalog_dir, timeout=timeout)
+    if host not in serve_lib.LOOPBACK_NAMES:
+        click.echo(f"Warning: listening on {host}: other machines can reach this server", err=True)
+    serve_lib.serve(site, host=host, port=port,
+                    started=lambda url: click.echo(f"serving {url} (read-only; Ctrl-C to stop)", err=True))
 
 
 # --- from a new article to checked facts: resolve, extract, coverage ------------------------------------

@@ -19,7 +19,10 @@ RESULT_FORMATS: dict[str, tuple[str, ...]] = {
     "tsv": (".tsv",),
     "json": (".json", ".srj"),
     "md": (".md", ".markdown"),
+    "xml": (".srx", ".xml"),
+    "xlsx": (".xlsx",),
 }
+BINARY_RESULT_FORMATS = ("xlsx",)  # written as bytes only (kg.results.encode)
 # RDF serialisations kg.export writes.
 RDF_FORMAT_NAMES = ("jsonld", "nt", "trig", "turtle", "xml")
 # Network views (kg.views): the named views, their formats and the languages of their labels.

@@ -1,4 +1,4 @@
-"""Query results and every way of writing them: table, CSV, TSV, JSON, Markdown.
+"""Query results and every way of writing them: table, CSV, TSV, JSON, XML, Markdown, Excel.
 
 The one place output formats live. CSV, TSV and JSON follow the W3C SPARQL 1.1
 results formats (https://www.w3.org/TR/sparql11-results-csv-tsv/,
@@ -30,9 +30,10 @@ from rdflib import XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import UsageError
-from .formats import RESULT_FORMATS, pick_format
+from .formats import BINARY_RESULT_FORMATS, RESULT_FORMATS, pick_format
 
 FORMATS = RESULT_FORMATS  # name -> file suffixes that imply it
+BINARY_FORMATS = frozenset(BINARY_RESULT_FORMATS)  # bytes only: see encode()
 # What a pipe or a file gets when no format is named: plain W3C CSV reads anywhere.
 DEFAULT_FORMAT = "csv"
 TERMINAL_FORMAT = "table"
@@ -109,12 +110,33 @@ def format_for(name: str | None, path: str | Path | None = None, *, terminal: bo
     return pick_format(name, path, FORMATS, TERMINAL_FORMAT if terminal else DEFAULT_FORMAT)
 
 
-def render(result: Result, format: str, *, prefixes: Mapping[str, str] | None = None) -> str:
-    """``result`` written in ``format``; the same result always gives the same text."""
+def render(result: Result, format: str, *, prefixes: Mapping[str, str] | None = None,
+           width: int | None = None) -> str:
+    """``result`` written in ``format``; the same result always gives the same text.
+
+    ``width`` fits a table to a terminal that wide: long text is cut and amounts
+    are grouped (``1,890,000``); without it every value is shown exactly.
+    """
+    if format in BINARY_FORMATS:
+        raise UsageError(f"{format} is a binary format; write it to a file with -o")
     writer = _WRITERS.get(format)
     if writer is None:
         raise UsageError(f"unknown format '{format}'; choose one of {', '.join(FORMATS)}")
+    if format == "table" and width is not None:
+        from .tables import fitted_table
+
+        return fitted_table(result, dict(prefixes or {}), width)
     return writer(result, dict(prefixes or {}))
+
+
+def encode(result: Result, format: str, *, prefixes: Mapping[str, str] | None = None, bom: bool = False) -> bytes:
+    """``result`` as the bytes of a file or a download; ``bom`` starts text with a byte-order mark,
+    which Excel needs to read UTF-8 (Chinese) in a CSV file."""
+    if format == "xlsx":
+        from .excel import workbook
+
+        return workbook(result, prefixes=prefixes)
+    return ("\ufeff" if bom else "").encode("utf-8") + render(result, format, prefixes=prefixes).encode("utf-8")
 
 
 # --- W3C formats -------------------------------------------------------------------
@@ -300,4 +322,43 @@ def _markdown(result: Result, prefixes: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-_WRITERS = {"table": _table, "csv": _csv, "tsv": _tsv, "json": _json, "md": _markdown}
+def _xml(result: Result, _: dict[str, str]) -> str:
+    """SPARQL Query Results XML Format (https://www.w3.org/TR/rdf-sparql-XMLres/)."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    result = result.with_label_columns()
+    if result.is_boolean:
+        lines += ["  <head/>", f"  <boolean>{'true' if result.boolean else 'false'}</boolean>", "</sparql>"]
+        return "\n".join(lines) + "\n"
+    lines.append("  <head>")
+    lines += [f"    <variable name={quoteattr(v)}/>" for v in result.variables]
+    lines += ["  </head>", "  <results>"]
+    for row in result.rows:
+        lines.append("    <result>")
+        for variable, term in zip(result.variables, row):
+            if term is None:
+                continue
+            if isinstance(term, URIRef):
+                value = f"<uri>{escape(str(term))}</uri>"
+            elif isinstance(term, BNode):
+                value = f"<bnode>{escape(str(term))}</bnode>"
+            else:
+                attribute = (f" xml:lang={quoteattr(term.language)}" if term.language else
+                             f" datatype={quoteattr(str(term.datatype))}" if term.datatype and term.datatype != XSD.string else "")
+                value = f"<literal{attribute}>{_xml_text(str(term))}</literal>"
+            lines.append(f"      <binding name={quoteattr(variable)}>{value}</binding>")
+        lines.append("    </result>")
+    lines += ["  </results>", "</sparql>"]
+    return "\n".join(lines) + "\n"
+
+
+def _xml_text(text: str) -> str:
+    """Escaped for XML 1.0, which cannot carry most control characters even as references."""
+    from xml.sax.saxutils import escape
+
+    cleaned = "".join(ch if ch in "\t\n\r" or ord(ch) >= 0x20 else "\ufffd" for ch in text)
+    return escape(cleaned.replace("\r", "&#13;")).replace("&amp;#13;", "&#13;")
+
+
+_WRITERS = {"table": _table, "csv": _csv, "tsv": _tsv, "json": _json, "md": _markdown, "xml": _xml}

@@ -42,7 +42,6 @@ from typing import Any
 import networkx as nx
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
-from pyvis.network import Network
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
@@ -995,6 +994,8 @@ def _relations(network: nx.MultiDiGraph) -> list[dict]:
 
 def render_html(view: View, *, lang: str = "en", size_by: str = "degree", max_nodes: int = MAX_NODES) -> bytes:
     """One self-contained page: pyvis's network data and vis-network, our controls, nothing fetched."""
+    from pyvis.network import Network  # here, not at the top: it imports IPython, a tenth of a second
+
     network, left_out = limit(view.network, max_nodes)
     sizes = _sizes(network, size_by)
 

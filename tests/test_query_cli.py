@@ -134,9 +134,9 @@ def test_output_file_gets_its_format_from_the_suffix(tmp_path):
 
 
 def test_an_unknown_output_suffix_is_a_usage_error():
-    result = run("query", "investors", "-o", "investors.xlsx")
+    result = run("query", "investors", "-o", "investors.docx")
     assert (result.exit_code, result.stderr) == (
-        2, "Error: cannot tell the format of 'investors.xlsx' from its suffix; give --format (table, csv, tsv, json, md)\n")
+        2, "Error: cannot tell the format of 'investors.docx' from its suffix; give --format (table, csv, tsv, json, md, xml, xlsx)\n")
 
 
 def test_an_inline_query_with_the_graph_prefixes_and_the_lang_option():
