@@ -17,24 +17,15 @@ import openpyxl
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from conftest import SEED, need_tool
-from playwright.sync_api import Browser, Page, sync_playwright
-from test_views_browser import CHROMIUM_ARGS, HOSTILE
+from conftest import SEED
+from playwright.sync_api import Browser, Page
+from test_views_browser import HOSTILE
 from webapp import app_server, fetch, kg_serve
 
 from kg import serve
 from kg.ontology import ontology_graph
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = need_tool("chromium", "apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
