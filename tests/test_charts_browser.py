@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from test_charts import figure, year
-from test_views_browser import Opened, png_pixels
+from test_views_browser import Opened, open_page, png_pixels
 
 from kg import charts
 
@@ -28,26 +28,9 @@ def site(graph, tmp_path_factory) -> tuple[Path, dict[str, charts.Chart]]:
 
 
 def open_chart(browser, path: Path, *, wait: bool = True, viewport=(1280, 900)) -> Opened:
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-    opened = Opened(page)
-    url = path.resolve().as_uri()
-    page.on("console", lambda m: opened.errors.append(m.text) if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda error: opened.errors.append(str(error)))
-    page.on("dialog", lambda dialog: (opened.dialogs.append(dialog.message), dialog.dismiss()))
-
-    def route(route):
-        if route.request.url == url:
-            route.continue_()
-        else:
-            opened.requests.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", route)
-    page.on("request", lambda request: opened.requests.append(request.url) if request.url != url else None)
-    page.goto(url)
+    opened = open_page(browser, path, wait=wait, viewport=viewport, ready=READY, complaints=("error", "warning"))
     if wait:
-        page.wait_for_function(READY, timeout=60_000)
-        assert page.evaluate("() => kgChart.error") is None
+        assert opened.page.evaluate("() => kgChart.error") is None
     return opened
 
 

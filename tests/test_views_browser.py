@@ -45,11 +45,13 @@ class Opened:
     dialogs: list[str] = field(default_factory=list)
 
 
-def open_page(browser: Browser, path: Path, *, wait: bool = True, viewport=(1280, 800)) -> Opened:
+def open_page(browser: Browser, path: Path, *, wait: bool = True, viewport=(1280, 800), ready: str = READY,
+              complaints: tuple[str, ...] = ("error",)) -> Opened:
+    """Open a page from a file with every other request refused; wait until ``ready`` holds."""
     page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     opened = Opened(page)
     url = path.resolve().as_uri()
-    page.on("console", lambda message: opened.errors.append(message.text) if message.type == "error" else None)
+    page.on("console", lambda message: opened.errors.append(message.text) if message.type in complaints else None)
     page.on("pageerror", lambda error: opened.errors.append(str(error)))
     page.on("dialog", lambda dialog: (opened.dialogs.append(dialog.message), dialog.dismiss()))
 
@@ -64,7 +66,7 @@ def open_page(browser: Browser, path: Path, *, wait: bool = True, viewport=(1280
     page.on("request", lambda request: opened.requests.append(request.url) if request.url != url else None)
     page.goto(url)
     if wait:
-        page.wait_for_function(READY, timeout=60_000)
+        page.wait_for_function(ready, timeout=60_000)
     return opened
 
 
