@@ -785,12 +785,12 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     return _finish_plain(kind, values, locations, entry, vocab)
 
 
-def _finish_product(kind, values, locations, entry, vocab) -> list[Record]:
+def _check_product(values: dict[str, Any], locations: dict[str, SourceLocation], where: SourceLocation) -> None:
+    """A generation belongs to a line, and only a generation does (checked once its sources are merged)."""
     if values["type"] == "generation" and "line" not in values:
-        raise FieldProblem(entry.loc, "a generation needs `line`: the id of its product line")
+        raise FieldProblem(where, "a generation needs `line`: the id of its product line")
     if values["type"] != "generation" and "line" in values:
         raise FieldProblem(locations["line"], f"only a generation belongs to a line; this is a {values['type']}", "line")
-    return _finish_plain(kind, values, locations, entry, vocab)
 
 
 FINISHERS = {
@@ -798,7 +798,6 @@ FINISHERS = {
     "listing_events": _finish_dated,
     "funding_rounds": _finish_round,
     "figures": _finish_figure,
-    "products": _finish_product,
 }
 
 
@@ -941,15 +940,10 @@ def _check_entity(record: Record, problems: list[Problem]) -> None:
         return
     if record.kind == "products":
         try:
-            _finish_product(record.kind, record.values, record.value_locations, _Located(record.location), None)
+            _check_product(record.values, record.value_locations, record.location)
         except FieldProblem as problem:
             where = f"{record.kind}.{problem.field}" if problem.field else record.kind
             problems.append(Problem(problem.location, f"{where}: {problem.message}"))
-
-
-@dataclass(frozen=True)
-class _Located:
-    loc: SourceLocation
 
 
 def _merge_events(records: list[Record], problems: list[Problem], notices: list[Problem]) -> list[Record]:
