@@ -7,6 +7,7 @@ and ``kg query`` do not pay for the view, SHACL and export libraries.
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -44,6 +45,11 @@ def _reports_errors(command):
         except KgError as err:
             click.echo(f"Error: {err}", err=True)
             sys.exit(err.exit_code)
+        except BrokenPipeError:
+            # The reader went away (kg query ... | head): stop quietly, as other tools do, and
+            # let nothing more reach the closed pipe when Python flushes at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as err:  # a failure the library did not name: the same message all the same
             failure = file_error(err, "use")
             click.echo(f"Error: {failure}", err=True)
@@ -411,8 +417,8 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         kg query figures --limit 20 --offset 40
     """
     from . import queries as queries_lib
-    from .export import write_atomically
-    from .results import encode, format_for as result_format_for, render
+    from .export import atomic_file
+    from .results import format_for as result_format_for, pieces, write
 
     values = _param_values(params)
     on_terminal = output is None and sys.stdout.isatty()
@@ -421,22 +427,27 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         raise UsageError("xlsx is a binary format; write it to a file with -o result.xlsx")
     found = queries_lib.check_request(queries_lib.find_query(query, catalog_dir), values, lang=lang,
                                       allow_update=allow_update, allow_service=allow_service)
-    result = queries_lib.run(_store(store_spec, facts_dir), found, values, lang=lang, allow_update=allow_update,
-                             allow_service=allow_service, timeout=timeout, limit=limit, offset=offset)
+    # Rows are written as the engine finds them, a chunk at a time: the first come at once,
+    # and a long answer is never held whole.
+    chunks = queries_lib.stream(_store(store_spec, facts_dir), found, values, lang=lang, allow_update=allow_update,
+                                allow_service=allow_service, timeout=timeout, limit=limit, offset=offset)
     if found.form == "update":
+        chunks = list(chunks)
         click.echo("The update changed the graph in memory only; facts/ are unchanged.", err=True)
     if on_terminal and chosen == "table" and not raw:
-        click.echo(render(result, chosen, prefixes=_prefix_text(), width=shutil.get_terminal_size().columns), nl=False)
+        width = shutil.get_terminal_size().columns
+        for piece in pieces(chunks, chosen, prefixes=_prefix_text(), width=width):
+            click.echo(piece, nl=False)
         return
-    data = encode(result, chosen, prefixes=_prefix_text(), bom=bom)
     if output is None:
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        write(chunks, chosen, sys.stdout.buffer, prefixes=_prefix_text(), bom=bom)
         sys.stdout.buffer.flush()
-    else:
-        write_atomically(output, data)
-        count = "true/false" if result.is_boolean else f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
-        click.echo(f"wrote {output} ({chosen}, {count})", err=True)
+        return
+    with atomic_file(output) as handle:
+        count = write(chunks, chosen, handle, prefixes=_prefix_text(), bom=bom)
+    shown = "true/false" if count is None else f"{count} row{'' if count == 1 else 's'}"
+    click.echo(f"wrote {output} ({chosen}, {shown})", err=True)
 
 
 @main.command()

@@ -25,8 +25,9 @@ SHEET = "result"
 MAX_WIDTH = 60  # characters; longer text wraps in Excel's own way
 
 
-def workbook(result: Result, *, prefixes: Mapping[str, str] | None = None) -> bytes:
-    """The bytes of an .xlsx file with one sheet: a header row, then one row per solution."""
+def workbook(result: Result, *, prefixes: Mapping[str, str] | None = None,
+             headings: Mapping[str, str] | None = None) -> bytes:
+    """The bytes of an .xlsx file with one sheet: a header row (``headings`` names columns for people), then one row per solution."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {
         "in_memory": True,
@@ -45,8 +46,9 @@ def workbook(result: Result, *, prefixes: Mapping[str, str] | None = None) -> by
         sheet.write_string(0, 0, ASK_COLUMN, bold)
         sheet.write_boolean(1, 0, bool(result.boolean))
     else:
-        widths = [len(v) for v in result.variables]
-        for col, name in enumerate(result.variables):
+        names = [(headings or {}).get(v, v) for v in result.variables]
+        widths = [len(name) for name in names]
+        for col, name in enumerate(names):
             sheet.write_string(0, col, name, bold)
         for row_index, row in enumerate(result.rows, start=1):
             for col, term in enumerate(row):

@@ -15,9 +15,11 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import BinaryIO
 from xml.parsers import expat
 
 import pyoxigraph as ox
@@ -298,9 +300,19 @@ def write_atomically(path: str | Path, data: bytes, *, check: Callable[[bytes], 
     are not well formed: what is renamed into place has been read. Any failure of
     the operating system is a FileError naming ``path``; the old file stays.
     """
-    path = Path(path)
     if check is not None:
         check(data)
+    with atomic_file(path) as handle:
+        handle.write(data)
+
+
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
+    """A file to write ``path``'s new bytes into as they come; renamed into place when the block ends well.
+
+    An exception in the block leaves the old file (or none) and no temporary file.
+    """
+    path = Path(path)
     with os_errors("write", path):
         make_folder(path.parent)
         _sweep_orphans(path)
@@ -308,7 +320,7 @@ def write_atomically(path: str | Path, data: bytes, *, check: Callable[[bytes], 
         try:
             os.fchmod(fd, 0o666 & ~_umask())  # as open() would make it: mkstemp's files are private
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)

@@ -18,11 +18,14 @@ import ctypes
 import dataclasses
 import difflib
 import hashlib
+import itertools
 import json
 import os
+import queue
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +38,7 @@ from .config import DEFAULT_TIMEOUT, cache_home
 from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error
 from .export import write_atomically
 from .ontology import GPU
-from .results import Result, render
+from .results import SAMPLE_ROWS, Result, joined, render
 from .resolve import Resolver, article as _article, class_label, expand_name, short as _short
 from .stores import MemoryStore, Prepared, Store
 from .values import ValueProblem, parse_day, parse_number
@@ -729,16 +732,33 @@ def run(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = N
         limit: int | None = None, offset: int = 0, labels: bool = True) -> Result:
     """Run ``query`` on ``graph`` with its parameters bound; stop it after ``timeout`` seconds (0: never).
 
+    The whole answer at once: see ``stream`` for the guards and the options.
+    """
+    return joined(stream(graph, query, values, lang=lang, allow_update=allow_update, allow_service=allow_service,
+                         timeout=timeout, limit=limit, offset=offset, labels=labels))
+
+
+CHUNK_ROWS = SAMPLE_ROWS  # rows read, labelled and handed on at a time
+
+
+def stream(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = None, *,
+           lang: str | None = None, allow_update: bool = False, allow_service: bool = False,
+           timeout: float | None = DEFAULT_TIMEOUT, limit: int | None = None, offset: int = 0,
+           labels: bool = True) -> Iterator[Result]:
+    """Run ``query`` on ``graph``; its answer in chunks of CHUNK_ROWS rows, each as soon as it is read.
+
     The one way gpu-kg runs SPARQL: every command, view and the library come
     here, so every guard holds everywhere. An UPDATE is refused unless
     ``allow_update``; SERVICE, LOAD, FROM and USING unless ``allow_service``;
     values are bound as RDF terms, never pasted; the time limit covers finding
-    the entities the values name (a request to a remote store) and the query.
+    the entities the values name (a request to a remote store), the query and
+    its labels, not the time the caller takes to write what it was handed.
     ``graph`` is an rdflib Graph (run on Oxigraph in memory) or a store
     (kg.stores). An allowed UPDATE changes the graph in memory and returns how
     many triples it added and removed. ``limit`` and ``offset`` take a page of
-    the rows. ``labels``: look up the labels of the entities a SELECT returns, in
-    ``lang`` (see kg.results), within the same time limit.
+    the rows. ``labels``: look up the labels of the entities each chunk holds,
+    in ``lang`` (see kg.results). The first chunk always comes, even empty, so
+    a writer knows the columns; usage errors are raised before any work.
     """
     query = parsed(query)
     check_allowed(query, allow_update=allow_update, allow_service=allow_service)
@@ -748,24 +768,30 @@ def run(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = N
                          f"(--store memory), never on {store.name}")
     bind(None, query, values, lang=lang)  # a usage error before any work
 
-    def work() -> Result:
+    def chunks() -> Iterator[Result]:
         bindings = _bindings_in(store, query, values, lang=lang)
         if query.form == "update":
             added, removed = store.update(query.text, bindings)
-            return Result(("added", "removed"), ((Literal(added), Literal(removed)),))
-        if query.form == "select" and hasattr(store, "rows"):  # Oxigraph: stop reading at the page's end
+            yield Result(("added", "removed"), ((Literal(added), Literal(removed)),))
+            return
+        if query.form == "select" and hasattr(store, "rows"):  # Oxigraph: rows as the engine finds them
             columns, rows = store.rows(query, bindings)
-            result = Result(columns, tuple(_page(rows, limit, offset)))
         else:
-            result = store.answer(query, bindings)
-            if result.is_boolean:
-                return result
-            result = Result(result.variables, tuple(_page(iter(result.rows), limit, offset)))
-        if labels and query.form == "select":
-            result = dataclasses.replace(result, labels=entity_labels(store, result, lang or "en"))
-        return result
+            answer = store.answer(query, bindings)
+            if answer.is_boolean:
+                yield answer
+                return
+            columns, rows = answer.variables, iter(answer.rows)
+        page = _page(rows, limit, offset)
+        while True:
+            block = Result(columns, tuple(itertools.islice(page, CHUNK_ROWS)))
+            if labels and query.form == "select" and block.rows:
+                block = dataclasses.replace(block, labels=entity_labels(store, block, lang or "en"))
+            yield block
+            if len(block.rows) < CHUNK_ROWS:
+                return
 
-    return _with_deadline(work, timeout, query)
+    return _within(chunks, timeout, query)
 
 
 LABEL_CHUNK = 2000  # IRIs per VALUES block of the label lookup
@@ -804,9 +830,7 @@ def entity_labels(store: Store, result: Result, lang: str) -> dict[URIRef, Liter
 _IRI_TOKEN = re.compile(r'^[^<>"{}|^`\\\x00-\x20]+$')  # what may stand between < and > in SPARQL
 
 
-def _page(rows: Iterable[tuple], limit: int | None, offset: int) -> Iterable[tuple]:
-    import itertools
-
+def _page(rows: Iterable[tuple], limit: int | None, offset: int) -> Iterator[tuple]:
     return itertools.islice(rows, max(offset, 0), None if limit is None else max(offset, 0) + max(limit, 0))
 
 
@@ -826,46 +850,75 @@ def _bindings_in(store: Store, query: Query, values: Mapping[str, str] | None, *
 
 
 class _Stopped(BaseException):
-    """Raised inside a query's thread when its time is up."""
+    """Raised inside a query's thread when its time is up, or when nobody reads its rows any more."""
 
 
-def _with_deadline(work: Callable[[], Result], timeout: float | None, query: Query) -> Result:
-    """Run ``work`` in a thread and stop it when ``timeout`` seconds have passed.
+def _within(chunks: Callable[[], Iterator[Result]], timeout: float | None, query: Query) -> Iterator[Result]:
+    """The chunks ``chunks()`` makes, read in a thread that is stopped when ``timeout`` seconds have passed.
 
-    Oxigraph has no time limit of its own and a Python thread cannot be killed:
-    when time is up the caller gets QueryTimeout at once, and the thread is sent
-    an exception (CPython's PyThreadState_SetAsyncExc) that stops it at its next
-    step in Python (the next row, the next request). A step inside the engine
-    (a sort, an aggregate) finishes first, in the background; the command exits
-    without waiting for it.
+    The time counted is the time the caller waits for the next chunk; writing a
+    chunk out (to a pager, say) does not count. Oxigraph has no time limit of its
+    own and a Python thread cannot be killed: when time is up the caller gets
+    QueryTimeout at once, and the thread is sent an exception (CPython's
+    PyThreadState_SetAsyncExc) that stops it at its next step in Python (the next
+    row, the next request). A step inside the engine (a sort, an aggregate)
+    finishes first, in the background; the command exits without waiting for it.
     """
     if not timeout or timeout <= 0:
-        return work()
-    outcome: dict[str, Any] = {}
+        return chunks()
+    handed: queue.Queue = queue.Queue(maxsize=2)
+    finished = threading.Event()  # the reader is gone: stop making chunks
+
+    def hand(item: tuple[str, Any]) -> bool:
+        while not finished.is_set():
+            try:
+                handed.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def target() -> None:
         try:
-            outcome["result"] = work()
+            for chunk in chunks():
+                if not hand(("chunk", chunk)):
+                    return
+            hand(("done", None))
+        except _Stopped:
+            return
         except BaseException as err:  # noqa: BLE001 - handed to the calling thread
             # Without its traceback: the frames hold Oxigraph's iterators, which must be
             # dropped in the thread that made them.
-            outcome["error"] = err.with_traceback(None)
             err.__context__ = None
+            hand(("error", err.with_traceback(None)))
 
     thread = threading.Thread(target=target, name=f"kg-query-{query.name}", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Stopped))
-        thread.join(0.1)
-        raise QueryTimeout(f"{_what(query)} was stopped after {timeout:g} seconds (--timeout); "
-                           "narrow it down, or give a longer --timeout (0 for none)")
-    error = outcome.get("error")
-    if isinstance(error, KgError):
-        raise error
-    if error is not None:
-        raise KgError(f"{_what(query)} failed: {error}") from error
-    return outcome["result"]
+
+    def read() -> Iterator[Result]:
+        thread.start()
+        waited = 0.0
+        try:
+            while True:
+                started = time.monotonic()
+                try:
+                    kind, item = handed.get(timeout=max(timeout - waited, 0.0))
+                except queue.Empty:
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Stopped))
+                    thread.join(0.1)
+                    raise QueryTimeout(f"{_what(query)} was stopped after {timeout:g} seconds (--timeout); "
+                                       "narrow it down, or give a longer --timeout (0 for none)") from None
+                waited += time.monotonic() - started
+                if kind == "done":
+                    return
+                if kind == "error":
+                    if isinstance(item, KgError):
+                        raise item
+                    raise KgError(f"{_what(query)} failed: {item}") from item
+                yield item
+        finally:
+            finished.set()
+
+    return read()
 
 
 def run_all(graph: Graph | Store, catalog: Mapping[str, Query], *, lang: str | None = None,

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from rdflib import XSD, BNode, Literal, URIRef
 from rdflib.term import Node
@@ -39,6 +41,10 @@ DEFAULT_FORMAT = "csv"
 TERMINAL_FORMAT = "table"
 # Neither W3C format defines ASK; this is the column Apache Jena writes it under.
 ASK_COLUMN = "_askResult"
+# An answer's first rows decide the shape of its columns in every format (which hold entities
+# and get labels, which are numbers, how wide a table's are): a long answer is written as it
+# comes, never held whole to look at every row.
+SAMPLE_ROWS = 1000
 
 _NUMERIC = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.int, XSD.long, XSD.short,
             XSD.nonNegativeInteger, XSD.positiveInteger, XSD.negativeInteger, XSD.nonPositiveInteger}
@@ -77,10 +83,11 @@ class Result:
                  for v, term, flag in zip(self.variables, row, flags) if term is not None} for row in self.rows]
 
     def labelled_columns(self) -> list[bool]:
-        """Which columns hold entities that have labels (identity columns never do)."""
+        """Which columns hold entities that have labels (identity columns never do), in the first SAMPLE_ROWS rows."""
         if not self.labels:
             return [False] * len(self.variables)
-        return [not is_identity_column(name) and any(row[i] in self.labels for row in self.rows)
+        sample = self.rows[:SAMPLE_ROWS]
+        return [not is_identity_column(name) and any(row[i] in self.labels for row in sample)
                 for i, name in enumerate(self.variables)]
 
     def with_label_columns(self) -> Result:
@@ -111,74 +118,206 @@ def format_for(name: str | None, path: str | Path | None = None, *, terminal: bo
 
 
 def render(result: Result, format: str, *, prefixes: Mapping[str, str] | None = None,
-           width: int | None = None) -> str:
+           width: int | None = None, headings: Mapping[str, str] | None = None) -> str:
     """``result`` written in ``format``; the same result always gives the same text.
 
     ``width`` fits a table to a terminal that wide: long text is cut and amounts
     are grouped (``1,890,000``); without it every value is shown exactly.
+    ``headings`` names the columns for people (table, Markdown) in their language.
+    """
+    return "".join(pieces([result], format, prefixes=prefixes, width=width, headings=headings))
+
+
+def pieces(chunks: Iterable[Result], format: str, *, prefixes: Mapping[str, str] | None = None,
+           width: int | None = None, headings: Mapping[str, str] | None = None) -> Iterator[str]:
+    """The text of one answer given in chunks of rows (kg.queries.stream), piece by piece as they come.
+
+    The first SAMPLE_ROWS rows decide the shape of the columns (which get a label
+    column, which are numbers, how wide a table's are), so a long answer is never
+    held whole, and the same rows give the same text in one chunk or in many.
     """
     if format in BINARY_FORMATS:
         raise UsageError(f"{format} is a binary format; write it to a file with -o")
     writer = _WRITERS.get(format)
     if writer is None:
         raise UsageError(f"unknown format '{format}'; choose one of {', '.join(FORMATS)}")
+    answer = _Answer.of(chunks, dict(prefixes or {}), dict(headings or {}))
     if format == "table" and width is not None:
         from .tables import fitted_table
 
-        return fitted_table(result, dict(prefixes or {}), width)
-    return writer(result, dict(prefixes or {}))
+        return fitted_table(answer, width)
+    return writer(answer)
 
 
-def encode(result: Result, format: str, *, prefixes: Mapping[str, str] | None = None, bom: bool = False) -> bytes:
+def write(chunks: Iterable[Result], format: str, out: BinaryIO, *, prefixes: Mapping[str, str] | None = None,
+          bom: bool = False, headings: Mapping[str, str] | None = None) -> int | None:
+    """Write an answer given in chunks to ``out`` as its rows come; how many rows (None for yes or no).
+
+    ``bom`` starts text with a byte-order mark, which Excel needs to read UTF-8
+    (Chinese) in a CSV file. An Excel workbook is written whole at the end.
+    """
+    counted = _Counted(chunks)
+    if format == "xlsx":
+        out.write(encode(joined(counted), format, prefixes=prefixes, headings=headings))
+    else:
+        if bom:
+            out.write("\ufeff".encode("utf-8"))
+        for piece in pieces(counted, format, prefixes=prefixes, headings=headings):
+            out.write(piece.encode("utf-8"))
+            out.flush()  # a chunk of rows at a time: the reader sees the first rows at once
+    return counted.rows
+
+
+def encode(result: Result, format: str, *, prefixes: Mapping[str, str] | None = None, bom: bool = False,
+           headings: Mapping[str, str] | None = None) -> bytes:
     """``result`` as the bytes of a file or a download; ``bom`` starts text with a byte-order mark,
     which Excel needs to read UTF-8 (Chinese) in a CSV file."""
     if format == "xlsx":
         from .excel import workbook
 
-        return workbook(result, prefixes=prefixes)
-    return ("\ufeff" if bom else "").encode("utf-8") + render(result, format, prefixes=prefixes).encode("utf-8")
+        return workbook(result, prefixes=prefixes, headings=headings)
+    return ("\ufeff" if bom else "").encode("utf-8") + render(result, format, prefixes=prefixes,
+                                                               headings=headings).encode("utf-8")
+
+
+def joined(chunks: Iterable[Result]) -> Result:
+    """The chunks of one answer as one result."""
+    parts = list(chunks)
+    if not parts:
+        return Result()
+    labels: dict[Node, Literal] = {}
+    for part in parts:
+        labels.update(part.labels)
+    rows = parts[0].rows if len(parts) == 1 else tuple(row for part in parts for row in part.rows)
+    return Result(parts[0].variables, rows, parts[0].boolean, labels)
+
+
+class _Counted:
+    """The chunks of an answer, counting the rows that pass."""
+
+    def __init__(self, chunks: Iterable[Result]):
+        self.chunks = chunks
+        self.rows: int | None = 0
+
+    def __iter__(self) -> Iterator[Result]:
+        for chunk in self.chunks:
+            if chunk.is_boolean:
+                self.rows = None
+            else:
+                self.rows = (self.rows or 0) + len(chunk.rows)
+            yield chunk
+
+
+@dataclass
+class _Answer:
+    """One answer on its way out: its first chunk (which decides the columns' shape), then all chunks."""
+
+    first: Result
+    chunks: Iterator[Result]
+    prefixes: dict[str, str]
+    headings: dict[str, str]
+
+    @classmethod
+    def of(cls, chunks: Iterable[Result], prefixes: dict[str, str], headings: dict[str, str]) -> _Answer:
+        it = iter(chunks)
+        first = next(it, Result())
+        return cls(first, itertools.chain([first], it), prefixes, headings)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return self.first.variables
+
+    @property
+    def sample(self) -> Result:
+        return Result(self.first.variables, self.first.rows[:SAMPLE_ROWS], self.first.boolean, self.first.labels)
+
+    def heading(self, name: str) -> str:
+        return self.headings.get(name, name)
+
+    def lines(self, line: Callable[[Result, tuple[Node | None, ...]], str]) -> Iterator[str]:
+        """The text ``line`` gives each row (with the chunk it came in, whose labels it uses), a chunk at a time."""
+        for chunk in self.chunks:
+            text = "".join(line(chunk, row) for row in chunk.rows)
+            if text:
+                yield text
 
 
 # --- W3C formats -------------------------------------------------------------------
 
 
-def _csv(result: Result, _: dict[str, str]) -> str:
+def _label_cells(answer: _Answer) -> Callable[[Result, tuple], tuple]:
+    """Rows with a ``NAME_label`` cell after each column of entities (W3C formats), and the new column names."""
+    flags = answer.sample.labelled_columns()
+
+    def cells(chunk: Result, row: tuple) -> tuple:
+        out: list[Node | None] = []
+        for term, flag in zip(row, flags):
+            out += [term, chunk.labels.get(term)] if flag else [term]
+        return tuple(out)
+
+    return cells
+
+
+def _labelled_variables(answer: _Answer) -> list[str]:
+    flags = answer.sample.labelled_columns()
+    names: list[str] = []
+    for name, flag in zip(answer.variables, flags):
+        names += [name, f"{name}_label"] if flag else [name]
+    return names
+
+
+def _csv(answer: _Answer) -> Iterator[str]:
     """SPARQL 1.1 CSV: plain values, RFC 4180 quoting, CRLF line ends."""
-    result = result.with_label_columns()
+    if answer.first.is_boolean:
+        yield f"{ASK_COLUMN}\r\n{'true' if answer.first.boolean else 'false'}\r\n"
+        return
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    if result.is_boolean:
-        writer.writerow([ASK_COLUMN])
-        writer.writerow(["true" if result.boolean else "false"])
-        return out.getvalue()
-    writer.writerow(result.variables)
-    for row in result.rows:
-        writer.writerow([_plain(term) for term in row])
-    return out.getvalue()
+    cells = _label_cells(answer)
+
+    def line(values: Iterable[str]) -> str:
+        writer.writerow(values)
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    yield line(_labelled_variables(answer))
+    yield from answer.lines(lambda chunk, row: line([_plain(term) for term in cells(chunk, row)]))
 
 
-def _tsv(result: Result, _: dict[str, str]) -> str:
+def _tsv(answer: _Answer) -> Iterator[str]:
     """SPARQL 1.1 TSV: terms in Turtle syntax, so datatypes and languages survive."""
-    if result.is_boolean:
-        return f"?{ASK_COLUMN}\n{'true' if result.boolean else 'false'}\n"
-    result = result.with_label_columns()
-    lines = ["\t".join(f"?{v}" for v in result.variables)]
-    lines += ["\t".join(turtle_term(term) for term in row) for row in result.rows]
-    return "\n".join(lines) + "\n"
+    if answer.first.is_boolean:
+        yield f"?{ASK_COLUMN}\n{'true' if answer.first.boolean else 'false'}\n"
+        return
+    yield "\t".join(f"?{v}" for v in _labelled_variables(answer)) + "\n"
+    cells = _label_cells(answer)
+    yield from answer.lines(lambda chunk, row: "\t".join(turtle_term(term) for term in cells(chunk, row)) + "\n")
 
 
-def _json(result: Result, _: dict[str, str]) -> str:
-    """SPARQL 1.1 Query Results JSON; unbound variables are left out of a binding."""
-    if result.is_boolean:
-        document: dict = {"head": {}, "boolean": result.boolean}
-    else:
-        result = result.with_label_columns()
-        bindings = [
-            {v: _json_term(term) for v, term in zip(result.variables, row) if term is not None}
-            for row in result.rows
-        ]
-        document = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+def _json(answer: _Answer) -> Iterator[str]:
+    """SPARQL 1.1 Query Results JSON; unbound variables are left out of a binding.
+
+    Written binding by binding, as ``json.dumps(document, indent=2)`` writes the whole.
+    """
+    if answer.first.is_boolean:
+        yield json.dumps({"head": {}, "boolean": answer.first.boolean}, ensure_ascii=False, indent=2) + "\n"
+        return
+    variables = _labelled_variables(answer)
+    head = json.dumps({"head": {"vars": variables}}, ensure_ascii=False, indent=2)
+    yield head[:-2] + ',\n  "results": {\n    "bindings": ['
+    cells = _label_cells(answer)
+    written = 0
+
+    def binding(chunk: Result, row: tuple) -> str:
+        nonlocal written
+        entry = {v: _json_term(term) for v, term in zip(variables, cells(chunk, row)) if term is not None}
+        written += 1
+        return (",\n" if written > 1 else "\n") + "      " + json.dumps(entry, ensure_ascii=False, indent=2).replace("\n", "\n      ")
+
+    yield from answer.lines(binding)
+    yield ("]" if not written else "\n    ]") + "\n  }\n}\n"
 
 
 def _plain(term: Node | None) -> str:
@@ -258,6 +397,7 @@ def _is_number(term: Node | None) -> bool:
 
 
 def _numeric_columns(result: Result) -> list[bool]:
+    """Columns whose values (in ``result``'s rows, for an answer its sample) are all numbers."""
     columns = []
     for index in range(len(result.variables)):
         cells = [row[index] for row in result.rows if row[index] is not None]
@@ -271,72 +411,81 @@ def display_width(text: str) -> int:
                for ch in text)
 
 
-TABLE_SAMPLE = 1000  # rows a table's columns are sized on
-
-
 def _pad(text: str, width: int, right: bool) -> str:
     gap = " " * max(width - display_width(text), 0)
     return gap + text if right else text + gap
 
 
-def _table(result: Result, prefixes: dict[str, str]) -> str:
-    """Aligned columns, numbers to the right, and a count of rows."""
-    if result.is_boolean:
-        return ("true" if result.boolean else "false") + "\n"
-    header = list(result.variables)
-    flags = result.labelled_columns()
+def people_cells(answer: _Answer) -> Callable[[Result, tuple], list[str]]:
+    """How each row reads to people: entities by their label, IRIs as short names."""
+    flags = answer.sample.labelled_columns()
+    return lambda chunk, row: [_shown(term, chunk, flag, answer.prefixes) for term, flag in zip(row, flags)]
 
-    def cells(row: tuple) -> list[str]:
-        return [_shown(term, result, flag, prefixes) for term, flag in zip(row, flags)]
 
-    # Columns are sized on the first TABLE_SAMPLE rows, not on every row of a long answer;
-    # a longer cell further down overflows its column rather than widening all of them.
-    sample = [cells(row) for row in result.rows[:TABLE_SAMPLE]]
-    numeric = _numeric_columns(Result(result.variables, result.rows[:TABLE_SAMPLE]))
+def _count(count: int) -> str:
+    return f"({count} row{'' if count == 1 else 's'})\n"
+
+
+def _table(answer: _Answer) -> Iterator[str]:
+    """Aligned columns, numbers to the right, and a count of rows.
+
+    Columns are sized on the first SAMPLE_ROWS rows, not on every row of a long
+    answer; a longer cell further down overflows its column rather than widening all.
+    """
+    if answer.first.is_boolean:
+        yield ("true" if answer.first.boolean else "false") + "\n"
+        return
+    header = [answer.heading(v) for v in answer.variables]
+    cells = people_cells(answer)
+    sample = [cells(answer.first, row) for row in answer.first.rows[:SAMPLE_ROWS]]
+    numeric = _numeric_columns(answer.sample)
     widths = [max([display_width(h)] + [display_width(r[i]) for r in sample]) for i, h in enumerate(header)]
-    lines = ["  ".join(_pad(h, w, n) for h, w, n in zip(header, widths, numeric)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for i, row in enumerate(result.rows):
-        shown = sample[i] if i < len(sample) else cells(row)
-        lines.append("  ".join(_pad(c, w, n) for c, w, n in zip(shown, widths, numeric)).rstrip())
-    count = len(result.rows)
-    lines.append(f"({count} row{'' if count == 1 else 's'})")
-    return "\n".join(lines) + "\n"
+    yield "  ".join(_pad(h, w, n) for h, w, n in zip(header, widths, numeric)).rstrip() + "\n"
+    yield "  ".join("-" * w for w in widths) + "\n"
+    count = 0
+
+    def line(chunk: Result, row: tuple) -> str:
+        nonlocal count
+        shown = sample[count] if count < len(sample) else cells(chunk, row)
+        count += 1
+        return "  ".join(_pad(c, w, n) for c, w, n in zip(shown, widths, numeric)).rstrip() + "\n"
+
+    yield from answer.lines(line)
+    yield _count(count)
 
 
 def _md_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
-def _markdown(result: Result, prefixes: dict[str, str]) -> str:
+def _markdown(answer: _Answer) -> Iterator[str]:
     """A GitHub-flavoured Markdown table."""
-    if result.is_boolean:
-        return f"| {ASK_COLUMN} |\n| --- |\n| {'true' if result.boolean else 'false'} |\n"
-    numeric = _numeric_columns(result)
-    lines = ["| " + " | ".join(_md_cell(v) for v in result.variables) + " |"]
-    lines.append("| " + " | ".join("---:" if n else "---" for n in numeric) + " |")
-    flags = result.labelled_columns()
-    for row in result.rows:
-        lines.append("| " + " | ".join(_md_cell(_shown(term, result, flag, prefixes))
-                                       for term, flag in zip(row, flags)) + " |")
-    return "\n".join(lines) + "\n"
+    if answer.first.is_boolean:
+        yield f"| {ASK_COLUMN} |\n| --- |\n| {'true' if answer.first.boolean else 'false'} |\n"
+        return
+    numeric = _numeric_columns(answer.sample)
+    yield "| " + " | ".join(_md_cell(answer.heading(v)) for v in answer.variables) + " |\n"
+    yield "| " + " | ".join("---:" if n else "---" for n in numeric) + " |\n"
+    cells = people_cells(answer)
+    yield from answer.lines(lambda chunk, row: "| " + " | ".join(_md_cell(text) for text in cells(chunk, row)) + " |\n")
 
 
-def _xml(result: Result, _: dict[str, str]) -> str:
+def _xml(answer: _Answer) -> Iterator[str]:
     """SPARQL Query Results XML Format (https://www.w3.org/TR/rdf-sparql-XMLres/)."""
     from xml.sax.saxutils import escape, quoteattr
 
-    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
-    result = result.with_label_columns()
-    if result.is_boolean:
-        lines += ["  <head/>", f"  <boolean>{'true' if result.boolean else 'false'}</boolean>", "</sparql>"]
-        return "\n".join(lines) + "\n"
-    lines.append("  <head>")
-    lines += [f"    <variable name={quoteattr(v)}/>" for v in result.variables]
-    lines += ["  </head>", "  <results>"]
-    for row in result.rows:
-        lines.append("    <result>")
-        for variable, term in zip(result.variables, row):
+    yield '<?xml version="1.0" encoding="utf-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+    if answer.first.is_boolean:
+        yield f"  <head/>\n  <boolean>{'true' if answer.first.boolean else 'false'}</boolean>\n</sparql>\n"
+        return
+    variables = _labelled_variables(answer)
+    yield "  <head>\n" + "".join(f"    <variable name={quoteattr(v)}/>\n" for v in variables) + "  </head>\n"
+    yield "  <results>\n"
+    cells = _label_cells(answer)
+
+    def result(chunk: Result, row: tuple) -> str:
+        lines = ["    <result>"]
+        for variable, term in zip(variables, cells(chunk, row)):
             if term is None:
                 continue
             if isinstance(term, URIRef):
@@ -349,8 +498,10 @@ def _xml(result: Result, _: dict[str, str]) -> str:
                 value = f"<literal{attribute}>{_xml_text(str(term))}</literal>"
             lines.append(f"      <binding name={quoteattr(variable)}>{value}</binding>")
         lines.append("    </result>")
-    lines += ["  </results>", "</sparql>"]
-    return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n"
+
+    yield from answer.lines(result)
+    yield "  </results>\n</sparql>\n"
 
 
 def _xml_text(text: str) -> str:

@@ -6,12 +6,14 @@ the exact table of kg.results instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from rdflib import Literal
 from rdflib.term import Node
 
-from .results import Result, _is_number, _numeric_columns, _pad, _shown, display_width
+from .results import (SAMPLE_ROWS, Result, _Answer, _count, _is_number, _numeric_columns, _pad, display_width,
+                      people_cells)
 
 ELLIPSIS = "…"
 MIN_COLUMN = 6   # a text column is never cut narrower than this
@@ -49,28 +51,41 @@ def cut(text: str, width: int) -> str:
     return "".join(kept) + ELLIPSIS
 
 
-def fitted_table(result: Result, prefixes: dict[str, str], width: int) -> str:
-    """Aligned columns narrowed, widest first, until the table fits ``width`` columns."""
-    if result.is_boolean:
-        return ("true" if result.boolean else "false") + "\n"
-    header = list(result.variables)
-    numeric = _numeric_columns(result)
-    flags = result.labelled_columns()
-    cells = [[amount_text(term) or _shown(term, result, flag, prefixes) for term, flag in zip(row, flags)]
-             for row in result.rows]
-    widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(header)]
+def fitted_table(answer: _Answer, width: int) -> Iterator[str]:
+    """Aligned columns narrowed, widest first, until the table fits ``width`` columns.
+
+    Sized on the answer's first SAMPLE_ROWS rows; later rows are cut to the same
+    widths, except numbers, which are never cut.
+    """
+    if answer.first.is_boolean:
+        yield ("true" if answer.first.boolean else "false") + "\n"
+        return
+    header = [answer.heading(v) for v in answer.variables]
+    numeric = _numeric_columns(answer.sample)
+    shown = people_cells(answer)
+
+    def cells(chunk: Result, row: tuple) -> list[str]:
+        return [amount_text(term) or text for term, text in zip(row, shown(chunk, row))]
+
+    sample = [cells(answer.first, row) for row in answer.first.rows[:SAMPLE_ROWS]]
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in sample]) for i, h in enumerate(header)]
     # Numbers, dates and short codes are never cut (a number's header may be); text gives way, widest first.
-    floors = [max([display_width(r[i]) for r in cells] + [1]) if numeric[i]
+    floors = [max([display_width(r[i]) for r in sample] + [1]) if numeric[i]
               else w if w <= KEEP else MIN_COLUMN for i, w in enumerate(widths)]
     while sum(widths) + GAP * (len(widths) - 1) > width:
         widest = max(range(len(widths)), key=lambda i: (widths[i] - floors[i], -i))
         if widths[widest] <= floors[widest]:
             break  # as narrow as columns go: the terminal wraps the rest
         widths[widest] -= 1
-    lines = ["  ".join(_pad(cut(h, w), w, n) for h, w, n in zip(header, widths, numeric)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in cells:
-        lines.append("  ".join(_pad(cut(c, w), w, n) for c, w, n in zip(row, widths, numeric)).rstrip())
-    count = len(result.rows)
-    lines.append(f"({count} row{'' if count == 1 else 's'})")
-    return "\n".join(lines) + "\n"
+    yield "  ".join(_pad(cut(h, w), w, n) for h, w, n in zip(header, widths, numeric)).rstrip() + "\n"
+    yield "  ".join("-" * w for w in widths) + "\n"
+    count = 0
+
+    def line(chunk: Result, row: tuple) -> str:
+        nonlocal count
+        texts = sample[count] if count < len(sample) else cells(chunk, row)
+        count += 1
+        return "  ".join(_pad(c if n else cut(c, w), w, n) for c, w, n in zip(texts, widths, numeric)).rstrip() + "\n"
+
+    yield from answer.lines(line)
+    yield _count(count)

@@ -179,10 +179,91 @@ def test_kg_query_pages(graph, monkeypatch, tmp_path):
 def test_a_long_table_is_sized_on_its_first_rows(monkeypatch):
     import kg.results
 
-    monkeypatch.setattr(kg.results, "TABLE_SAMPLE", 2)
+    monkeypatch.setattr(kg.results, "SAMPLE_ROWS", 2)
     rows = ((Literal("x"), Literal(1)), (Literal("yy"), Literal(22)), (Literal("a much longer cell"), Literal(3)))
     assert render(Result(("a", "b"), rows), "table") == (
         "a    b\n--  --\nx    1\nyy  22\na much longer cell   3\n(3 rows)\n")
+
+
+# --- rows as they come ----------------------------------------------------------------------------
+
+
+FORMATS = ("csv", "tsv", "json", "xml", "md", "table")
+
+
+def test_an_answer_in_chunks_is_written_as_the_same_answer_whole(graph, monkeypatch):
+    import kg.results
+
+    monkeypatch.setattr(kg.results, "SAMPLE_ROWS", 7)
+    monkeypatch.setattr(queries, "CHUNK_ROWS", 7)
+    chunks = list(queries.stream(graph, queries.find_query("figures")))
+    assert len(chunks) > 3 and all(len(c.rows) == 7 for c in chunks[:-1])
+    whole = queries.run(graph, queries.find_query("figures"))
+    assert whole.rows == tuple(row for chunk in chunks for row in chunk.rows)
+    for fmt in FORMATS:
+        assert "".join(kg.results.pieces(chunks, fmt)) == render(whole, fmt), fmt
+    document = json.loads(render(whole, "json"))  # written piece by piece, as json.dumps writes it whole
+    assert render(whole, "json") == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    assert len(document["results"]["bindings"]) == len(whole.rows)
+
+
+def test_an_empty_answer_in_every_format():
+    empty = Result(("a", "b"), ())
+    assert json.loads(render(empty, "json")) == {"head": {"vars": ["a", "b"]}, "results": {"bindings": []}}
+    assert render(empty, "csv") == "a,b\r\n"
+    assert render(empty, "table").endswith("(0 rows)\n")
+
+
+def slow_after_first_chunk(graph, monkeypatch):
+    """A store whose labels for the second chunk of rows take longer than any time limit here."""
+    monkeypatch.setattr(queries, "CHUNK_ROWS", 5)
+    original = queries.entity_labels
+    calls = []
+
+    def labels(store, result, lang):
+        calls.append(len(result.rows))
+        if len(calls) > 1:
+            time.sleep(2)
+        return original(store, result, lang)
+
+    monkeypatch.setattr(queries, "entity_labels", labels)
+    import kg.cli
+
+    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir: MemoryStore(graph))
+
+
+def test_kg_query_writes_the_first_rows_before_the_answer_is_complete(graph, monkeypatch):
+    slow_after_first_chunk(graph, monkeypatch)
+    result = CliRunner().invoke(main, ["query", "find-entity", "--format", "csv", "--timeout", "0.5"])
+    assert result.exit_code != 0
+    assert "was stopped after 0.5 seconds" in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("id,") and len(lines) == 1 + 5  # the header and the first chunk
+
+
+def test_a_stopped_answer_leaves_no_file(graph, monkeypatch, tmp_path):
+    slow_after_first_chunk(graph, monkeypatch)
+    target = tmp_path / "out.csv"
+    result = CliRunner().invoke(main, ["query", "find-entity", "-o", str(target), "--timeout", "0.5"])
+    assert result.exit_code != 0 and "was stopped after 0.5 seconds" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writing_time_does_not_count_against_the_time_limit(graph, monkeypatch):
+    """A reader that takes its time over each chunk (a pager) is not stopped by --timeout."""
+    monkeypatch.setattr(queries, "CHUNK_ROWS", 5)
+    read = []
+    for chunk in queries.stream(graph, queries.find_query("find-entity"), timeout=0.3):
+        read.extend(chunk.rows)
+        time.sleep(0.1)
+    assert len(read) == len(queries.run(graph, queries.find_query("find-entity")).rows) > 15
+
+
+def test_a_closed_pipe_ends_kg_query_quietly(tmp_path):
+    shell = f"{sys.executable} -m kg query figures --facts {SEED} --format json | head -c 10 > /dev/null"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "KG_CACHE_DIR": str(tmp_path)}, timeout=120)
+    assert done.stderr == ""
 
 
 def test_unchanged_facts_are_not_built_again(tmp_path, monkeypatch):
