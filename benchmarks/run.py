@@ -174,7 +174,7 @@ def step_shipped(facts: str, cache: str) -> dict:
     import pyoxigraph as ox
 
     from kg import queries
-    from kg.build import PREFIXES
+    from kg.ontology import PREFIXES
     from kg.cache import build_turtle
     from kg.stores import substitute
 

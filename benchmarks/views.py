@@ -33,7 +33,7 @@ from rdflib import RDF, RDFS, Literal
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kg import views, write_atomically  # noqa: E402
-from kg.build import new_graph  # noqa: E402
+from kg.ontology import new_graph  # noqa: E402
 from kg.ontology import GPU, KGR, ontology_graph  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"

@@ -16,47 +16,19 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from functools import cache, lru_cache
 
-from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 
 from .facts import Facts, FigureValue, Provenance, Record
-from .ontology import GPU, KGR, ontology_graph, vocabulary
+from .ontology import GPU, KGR, new_graph, ontology_graph, vocabulary
 from .reconcile import Reconciled
 from .terms import from_rdflib, literal, to_rdflib
 from .values import (
     APPROXIMATION_CUES, LOWER_BOUND_CUES, UPPER_BOUND_CUES, Amount, Date, Period, canonical_decimal,
 )
 
-PREFIXES = {
-    "gpu": Namespace(str(GPU)),
-    "kgr": KGR,
-    "rdf": RDF._NS,
-    "rdfs": RDFS._NS,
-    "owl": OWL._NS,
-    "xsd": XSD._NS,
-    "skos": SKOS._NS,
-    "dcterms": DCTERMS._NS,
-    "prov": Namespace("http://www.w3.org/ns/prov#"),
-    "schema": Namespace("https://schema.org/"),
-    "org": Namespace("http://www.w3.org/ns/org#"),
-    "time": Namespace("http://www.w3.org/2006/time#"),
-}
-
-XML_NS = Namespace("http://www.w3.org/XML/1998/namespace")
-# The graph's own name: TriG and SPARQL stores hold it as this named graph.
-GRAPH_IRI = URIRef("https://w3id.org/gpu-kg/graph")
-
 # Facts without an id are named by kind and key: kgr:figure/iluvatar/revenue/2024.
 IRI_PREFIX = {"milestones": "milestone/", "supply_chain": "supply/", "figures": "figure/", "positions": "position/"}
 _PRODUCT_CLASS = {"line": GPU.ProductLine, "generation": GPU.ProductGeneration, "product": GPU.Product}
-
-
-def new_graph() -> Graph:
-    """An empty graph with exactly our prefixes bound (rdflib would otherwise add its own)."""
-    graph = Graph(identifier=GRAPH_IRI, bind_namespaces="none")
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    graph.bind("xml", XML_NS)  # RDF/XML writes xml:lang through it
-    return graph
 
 
 def record_iri(record: Record) -> URIRef:

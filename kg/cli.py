@@ -24,7 +24,7 @@ TURTLE_NAME = "gpu-kg.ttl"
 
 
 def _prefix_text() -> dict[str, str]:
-    from .build import PREFIXES
+    from .ontology import PREFIXES
 
     return {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 

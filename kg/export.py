@@ -25,7 +25,8 @@ from xml.parsers import expat
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .build import GRAPH_IRI, PREFIXES, FactGraph
+from .build import FactGraph
+from .ontology import GRAPH_IRI, PREFIXES
 from .errors import ExportError, os_errors
 from .formats import pick_format
 from .terms import XSD as XSD_TEXT, literal, object_key, parts

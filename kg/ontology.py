@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS, DefinedNamespace
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
 from .values import Unit
 
@@ -193,6 +193,34 @@ class GPU(DefinedNamespace):
     AtClose: URIRef
     IntradayHigh: URIRef
     BasisNotStated: URIRef
+
+
+PREFIXES = {
+    "gpu": Namespace(str(GPU)),
+    "kgr": KGR,
+    "rdf": RDF._NS,
+    "rdfs": RDFS._NS,
+    "owl": OWL._NS,
+    "xsd": XSD._NS,
+    "skos": SKOS._NS,
+    "dcterms": DCTERMS._NS,
+    "prov": Namespace("http://www.w3.org/ns/prov#"),
+    "schema": Namespace("https://schema.org/"),
+    "org": Namespace("http://www.w3.org/ns/org#"),
+    "time": Namespace("http://www.w3.org/2006/time#"),
+}
+
+XML_NS = Namespace("http://www.w3.org/XML/1998/namespace")
+# The graph's own name: TriG and SPARQL stores hold it as this named graph.
+GRAPH_IRI = URIRef("https://w3id.org/gpu-kg/graph")
+
+def new_graph() -> Graph:
+    """An empty graph with exactly our prefixes bound (rdflib would otherwise add its own)."""
+    graph = Graph(identifier=GRAPH_IRI, bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    graph.bind("xml", XML_NS)  # RDF/XML writes xml:lang through it
+    return graph
 
 
 def ontology_dir() -> Path:

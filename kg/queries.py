@@ -33,11 +33,9 @@ from typing import Any
 import yaml
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef, Variable
 
-from .build import PREFIXES
 from .config import DEFAULT_TIMEOUT, cache_home
 from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error
-from .export import write_atomically
-from .ontology import GPU
+from .ontology import GPU, PREFIXES
 from .results import SAMPLE_ROWS, Result, joined, render
 from .resolve import Resolver, article as _article, class_label, expand_name, short as _short
 from .stores import MemoryStore, Prepared, Store
@@ -942,6 +940,8 @@ def write_all(graph: Graph | Store, out_dir: str | Path, directory: str | Path |
     for name, result in results.items():
         for fmt in ("csv", "json"):
             outputs.append((out / f"{name}.{fmt}", render(result, fmt).encode("utf-8")))
+    from .export import write_atomically
+
     for path, data in outputs:
         write_atomically(path, data)
     return [path for path, _ in outputs]

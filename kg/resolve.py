@@ -21,7 +21,7 @@ from typing import Any
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 
-from .build import PREFIXES
+from .ontology import PREFIXES
 from .errors import UsageError
 from .ontology import GPU, KGR
 

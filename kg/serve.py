@@ -34,7 +34,7 @@ from rdflib.term import Node
 
 from . import queries as queries_lib
 from .formats import LANGS, VIEW_NAMES
-from .build import PREFIXES, new_graph
+from .ontology import PREFIXES, new_graph
 from .errors import InputError, KgError, UsageError
 from .export import serialize
 from .ontology import GPU, KGR

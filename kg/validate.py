@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from rdflib import RDF, Graph, Namespace, URIRef
 
-from .build import FIELD_OF, FactGraph, new_graph
+from .build import FIELD_OF, FactGraph
+from .ontology import new_graph
 from .errors import NotConforming, Problem, SourceLocation
 from .facts import Record
 from .ontology import ontology_dir, shapes_graph

@@ -45,7 +45,7 @@ from markupsafe import Markup
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
-from .build import PREFIXES
+from .ontology import PREFIXES
 from .resolve import core_name, normal_name
 from .errors import UsageError
 from .formats import LANGS, VIEW_FORMATS, VIEW_NAMES, pick_format

@@ -14,7 +14,7 @@ from rdflib.query import Result as RdflibResult
 
 from conftest import SEED
 from kg import queries
-from kg.build import PREFIXES
+from kg.ontology import PREFIXES
 from kg.cli import main
 from kg.results import display_width, encode, render
 from kg.tables import amount_text

@@ -17,7 +17,7 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 import kg
-from kg.build import GRAPH_IRI
+from kg.ontology import GRAPH_IRI
 from kg.export import FORMATS, format_for
 from kg.ontology import GPU
 

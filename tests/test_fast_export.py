@@ -17,7 +17,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 import kg
-from kg.build import PREFIXES, FactGraph, new_graph
+from kg.build import FactGraph
+from kg.ontology import PREFIXES, new_graph
 from kg.export import serialize
 from kg.synth import write_synthetic
 from kg.terms import from_rdflib, literal, number_value, parts

@@ -25,7 +25,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from kg import queries
-from kg.build import PREFIXES, new_graph
+from kg.ontology import PREFIXES, new_graph
 from kg.errors import InputError, KgError, UsageError
 from kg.ontology import GPU, KGR
 from kg.results import Result, display_width, format_for, render, turtle_term

@@ -19,7 +19,8 @@ import kg.queries as queries
 from kg.cli import main
 from kg.ontology import KGR
 from kg.results import Result, render
-from kg.stores import MemoryStore, RemoteSettings, RemoteStore
+from kg.remote import RemoteSettings, RemoteStore
+from kg.stores import MemoryStore
 
 from conftest import ROOT, SEED
 from servers import silent_server  # noqa: F401 - a fixture

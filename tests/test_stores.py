@@ -23,15 +23,16 @@ from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 import kg.queries as queries
-from kg.build import GRAPH_IRI, new_graph
+from kg.ontology import GRAPH_IRI, new_graph
 from kg.config import Config, load_config
 from kg.errors import InputError, UsageError
 from kg.results import turtle_term
 from kg.export import serialize
 from kg.queries import find_query, run
+from kg.remote import RemoteSettings, RemoteStore, construct_as_select
 from kg.stores import (
-    DiskStore, Document, LoadFailed, MemoryStore, RemoteSettings, RemoteStore, StoreError, StoreTimeout,
-    StoreUnavailable, TruncatedResult, construct_as_select, line_chunks, ntriples, open_store, substitute,
+    DiskStore, Document, LoadFailed, MemoryStore, StoreError, StoreTimeout,
+    StoreUnavailable, TruncatedResult, line_chunks, ntriples, open_store, substitute,
 )
 from servers import (  # noqa: F401 - the session fixtures that start the servers
     VIRTUOSO_MAX_ROWS, loopback_without_proxy, oxigraph_server, silent_server, virtuoso_server,
@@ -323,7 +324,7 @@ def test_credentials_never_cross_the_network_in_clear_text(monkeypatch):
 
 def test_every_setting_and_location_is_documented():
     from kg.config import STORE_KEYS
-    from kg.stores import SERVERS
+    from kg.remote import SERVERS
 
     docs = (Path(__file__).parent.parent / "docs" / "stores.md").read_text(encoding="utf-8")
     missing = [key for key in STORE_KEYS if f"| `{key}` |" not in docs]
