@@ -371,7 +371,8 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
         return
     chosen = result_format_for(format_name, None, terminal=sys.stdout.isatty())
     listing = queries_lib.catalog_result(queries_lib.load_catalog(catalog_dir, headers_only=True))
-    click.echo(render(listing, chosen, prefixes=_prefix_text()), nl=False)
+    click.echo(render(listing, chosen, prefixes=_prefix_text(), headings=queries_lib.headings(lang, catalog_dir)),
+               nl=False)
 
 
 @main.command("query")
@@ -434,18 +435,19 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
     if found.form == "update":
         chunks = list(chunks)
         click.echo("The update changed the graph in memory only; facts/ are unchanged.", err=True)
+    headings = queries_lib.headings(lang, catalog_dir)  # for people: table, Markdown, Excel
     if on_terminal and chosen == "table" and not raw:
         width = shutil.get_terminal_size().columns
-        for piece in pieces(chunks, chosen, prefixes=_prefix_text(), width=width):
+        for piece in pieces(chunks, chosen, prefixes=_prefix_text(), width=width, headings=headings):
             click.echo(piece, nl=False)
         return
     if output is None:
         sys.stdout.flush()
-        write(chunks, chosen, sys.stdout.buffer, prefixes=_prefix_text(), bom=bom)
+        write(chunks, chosen, sys.stdout.buffer, prefixes=_prefix_text(), bom=bom, headings=headings)
         sys.stdout.buffer.flush()
         return
     with atomic_file(output) as handle:
-        count = write(chunks, chosen, handle, prefixes=_prefix_text(), bom=bom)
+        count = write(chunks, chosen, handle, prefixes=_prefix_text(), bom=bom, headings=headings)
     shown = "true/false" if count is None else f"{count} row{'' if count == 1 else 's'}"
     click.echo(f"wrote {output} ({chosen}, {shown})", err=True)
 

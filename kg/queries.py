@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import difflib
+import functools
 import hashlib
 import itertools
 import json
@@ -34,7 +35,7 @@ import yaml
 from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef, Variable
 
 from .config import DEFAULT_TIMEOUT, cache_home
-from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error
+from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error, os_errors
 from .ontology import GPU, PREFIXES
 from .results import SAMPLE_ROWS, Result, joined, render
 from .resolve import Resolver, article as _article, class_label, expand_name, short as _short
@@ -945,6 +946,69 @@ def write_all(graph: Graph | Store, out_dir: str | Path, directory: str | Path |
     for path, data in outputs:
         write_atomically(path, data)
     return [path for path, _ in outputs]
+
+
+# --- column headings ------------------------------------------------------------------------
+
+HEADINGS_FILE = "headings.yaml"
+
+
+def headings(lang: str | None, directory: str | Path | None = None) -> dict[str, str]:
+    """Column headings for people in ``lang``, by variable name: ``company`` -> ``公司`` for zh.
+
+    Read from the catalog's ``headings.yaml`` (the shipped one when a catalog has
+    none), so no query renames its variables for a language: CSV, TSV, JSON and XML
+    keep the variable names, and table, Markdown and Excel show these. English
+    shows the variable names themselves. A ``NAME_label`` column (Excel's) is named
+    after its column.
+    """
+    if not lang or lang == "en":
+        return {}
+    path = Path(directory if directory is not None else catalog_dir()) / HEADINGS_FILE
+    if not path.is_file():
+        path = catalog_dir() / HEADINGS_FILE
+    table = _headings_file(path).get(lang, {})
+    named = {f"{name}_label": f"{heading}（名称）" if lang == "zh" else f"{heading} (name)"
+             for name, heading in table.items()}
+    return {**named, **table}
+
+
+@functools.cache
+def _headings_file(path: Path) -> dict[str, dict[str, str]]:
+    """``headings.yaml``: a mapping of language tags to mappings of variable names to headings."""
+    if not path.is_file():
+        return {}
+    shown = _shown(path)
+    try:
+        with os_errors("read", path):
+            root = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = (mark.line + 1, mark.column + 1) if mark is not None else None
+        raise InputError([_problem(shown, where, f"cannot read the headings: {getattr(err, 'problem', err)}")]) from None
+    if root is None:
+        return {}
+    problems: list[Problem] = []
+    found: dict[str, dict[str, str]] = {}
+    if not isinstance(root, yaml.MappingNode):
+        raise InputError([_problem(shown, _mark(root), "headings: give a mapping of languages (zh: ...)")])
+    for key, table in root.value:
+        if not (isinstance(key, yaml.ScalarNode) and _LANGUAGE_TAG.match(key.value)):
+            problems.append(_problem(shown, _mark(key), f"'{key.value}' is not a language tag such as zh"))
+            continue
+        if not isinstance(table, yaml.MappingNode):
+            problems.append(_problem(shown, _mark(table), f"{key.value}: give a mapping of variable names to headings"))
+            continue
+        for name, heading in table.value:
+            if not (isinstance(name, yaml.ScalarNode) and isinstance(heading, yaml.ScalarNode)
+                    and heading.tag.endswith(":str") and heading.value.strip()):
+                problems.append(_problem(shown, _mark(heading), f"{key.value}.{getattr(name, 'value', name)}: "
+                                         "a heading is one line of text"))
+                continue
+            found.setdefault(key.value, {})[name.value] = heading.value
+    if problems:
+        raise InputError(problems)
+    return found
 
 
 # --- describing the catalog ----------------------------------------------------------------

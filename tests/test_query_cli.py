@@ -105,11 +105,11 @@ def test_csv_is_the_default_when_not_on_a_terminal_and_reads_back():
                         "id": "https://w3id.org/gpu-kg/id/biren-pre-ipo-round"}]
 
 
-def test_labels_in_chinese():
+def test_labels_and_headings_in_chinese():
     result = run("query", "investors", "--lang", "zh", "--format", "table")
     assert out(result) == (
-        "investor    company   round  date  fact\n"
-        "----------  --------  -----  ----  --------------------------\n"
+        "投资方      公司      轮次  日期  事实\n"
+        "----------  --------  ----  ----  --------------------------\n"
         "衢州智造    天数智芯  D+     2025  kgr:iluvatar-series-d-plus\n"
         "星纳赫资本  天数智芯  D+     2025  kgr:iluvatar-series-d-plus\n"
         "(2 rows)\n"

@@ -277,3 +277,50 @@ def test_unchanged_facts_are_not_built_again(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "_from_scratch", lambda *a, **k: pytest.fail("built again"))
     monkeypatch.setattr(cache, "_quick", lambda *a, **k: pytest.fail("built again"))
     assert built_document(SEED) == first
+
+
+# --- column headings in the reader's language ----------------------------------------------------
+
+
+def test_every_column_of_every_saved_query_has_a_chinese_heading():
+    missing = {name: [v for v in queries.parsed(query).projected if v not in queries.headings("zh")]
+               for name, query in queries.load_catalog().items()}
+    assert {name: columns for name, columns in missing.items() if columns} == {}
+
+
+def test_tables_for_people_have_headings_in_their_language_and_w3c_formats_keep_variables(graph, monkeypatch):
+    import kg.cli
+
+    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir: MemoryStore(graph))
+    table = CliRunner().invoke(main, ["query", "supply-chain", "--lang", "zh", "--format", "table"]).stdout
+    assert table.splitlines()[0].split() == ["层级", "客户", "供应商", "供应商类型", "角色", "事实"]
+    assert "天数智芯" in table
+    csv_header = CliRunner().invoke(main, ["query", "supply-chain", "--lang", "zh", "--format", "csv"]).stdout.splitlines()[0]
+    assert csv_header.startswith("level,client,client_label,supplier,")
+    english = CliRunner().invoke(main, ["query", "supply-chain", "--format", "md"]).stdout
+    assert english.startswith("| level | client | supplier |")
+
+
+def test_excel_names_label_columns_after_their_column(graph):
+    import io
+
+    import openpyxl
+
+    from kg.results import encode
+
+    result = queries.run(graph, queries.find_query("supply-chain"), lang="zh")
+    book = openpyxl.load_workbook(io.BytesIO(encode(result, "xlsx", headings=queries.headings("zh"))))
+    header = [cell.value for cell in next(book.active.iter_rows(max_row=1))]
+    assert header[:4] == ["层级", "客户", "客户（名称）", "供应商"]
+
+
+def test_a_wrong_headings_file_is_named_with_its_line(tmp_path):
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    (catalog / "one.rq").write_text("#+ summary: One\n#+ description: One column.\n"
+                                    "SELECT ?company WHERE { ?company a <urn:x> }\n", encoding="utf-8")
+    (catalog / "headings.yaml").write_text("zh:\n  company: 公司\n  level: [企业, 集团]\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["query", "--catalog", str(catalog), "one", "--lang", "zh",
+                                       "--facts", str(SEED), "--format", "table"])
+    assert result.exit_code == 1
+    assert f"{catalog / 'headings.yaml'}:3:10: zh.level: a heading is one line of text" in result.stderr
