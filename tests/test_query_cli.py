@@ -110,8 +110,8 @@ def test_labels_and_headings_in_chinese():
     assert out(result) == (
         "投资方      公司      轮次  日期  事实\n"
         "----------  --------  ----  ----  --------------------------\n"
-        "衢州智造    天数智芯  D+     2025  kgr:iluvatar-series-d-plus\n"
-        "星纳赫资本  天数智芯  D+     2025  kgr:iluvatar-series-d-plus\n"
+        "衢州智造    天数智芯  D+    2025  kgr:iluvatar-series-d-plus\n"
+        "星纳赫资本  天数智芯  D+    2025  kgr:iluvatar-series-d-plus\n"
         "(2 rows)\n"
     )
 
