@@ -203,8 +203,15 @@ def _is_file(reference: str) -> bool:
 
 
 def parse_query(text: str, *, name: str = "query", source: str = INLINE, saved: bool = False,
-                headers_only: bool = False) -> Query:
-    """Parse the header and the SPARQL of ``text``; problems are raised as path:line:col."""
+                headers_only: bool = False, decorators: bool = True) -> Query:
+    """Parse the header and the SPARQL of ``text``; problems are raised as path:line:col.
+
+    ``decorators=False`` reads plain SPARQL, as a SPARQL endpoint receives it: ``#+``
+    lines are comments, and ``?_name`` variables are variables, not parameters.
+    """
+    if not decorators:
+        form, columns, _, reaches_out = _read_sparql(text, source)
+        return Query(name=name, text=text, form=form, source=source, reaches_out=reaches_out, columns=columns)
     header = _read_header(text, source)
     if headers_only:
         form, columns, variables, reaches_out = "", (), _scan_variables(text), ()

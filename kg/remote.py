@@ -351,19 +351,21 @@ class RemoteStore(Store):
 
     def _triples(self, pattern: str) -> Graph:
         """Every triple matching ``pattern``, in pages if the server caps answers; counted to be sure."""
-        where = f"WHERE {{ GRAPH <{_iri(self.settings.graph)}> {{ {pattern} }} }}"
-        _, counted = self._rows(f"SELECT (COUNT(*) AS ?n) {where}", dataset=False)
+        # The live graph as the default graph (default-graph-uri), as every query reads it: a server
+        # that holds one graph under that name (kg serve) answers it too.
+        where = f"WHERE {{ {pattern} }}"
+        _, counted = self._rows(f"SELECT (COUNT(*) AS ?n) {where}")
         expected = int(counted[0]["n"]) if counted else 0
         built = new_graph()
         select = f"SELECT ?s ?p ?o {where}"
         try:
-            _, rows = self._rows(select, dataset=False)
+            _, rows = self._rows(select)
             pages = [rows]
         except TruncatedResult:
             # Page without ORDER BY: Virtuoso refuses to sort past its row limit (SR353). The
             # count below shows whether the pages covered the graph.
             size = self.max_rows or 10_000
-            pages = (self._rows(f"{select} LIMIT {size} OFFSET {offset}", dataset=False, page=True)[1]
+            pages = (self._rows(f"{select} LIMIT {size} OFFSET {offset}", page=True)[1]
                      for offset in range(0, expected, size))
         for rows in pages:
             for row in rows:

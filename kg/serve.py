@@ -34,7 +34,7 @@ from rdflib.term import Node
 
 from . import queries as queries_lib
 from .formats import LANGS, VIEW_NAMES
-from .ontology import PREFIXES, new_graph
+from .ontology import GRAPH_IRI, PREFIXES, new_graph
 from .errors import InputError, KgError, UsageError
 from .export import serialize
 from .ontology import GPU, KGR
@@ -212,12 +212,15 @@ class Site:
                 self._parsed[name] = queries_lib.parsed(self.catalog[name])
             return self._parsed[name]
 
-    def inline(self, text: str, *, keep: bool = True) -> queries_lib.Query:
-        """Parse SPARQL text; the app's own queries are kept parsed, a client's are not."""
+    def inline(self, text: str, *, keep: bool = True, decorators: bool = True) -> queries_lib.Query:
+        """Parse SPARQL text; the app's own queries are kept parsed, a client's are not.
+
+        ``decorators=False`` for the SPARQL endpoint: a client's ``#+`` lines are comments.
+        """
         with self._lock:
-            if text in self._parsed:
+            if keep and text in self._parsed:
                 return self._parsed[text]
-            query = queries_lib.parse_query(text, name="query", source=queries_lib.INLINE)
+            query = queries_lib.parse_query(text, name="query", source=queries_lib.INLINE, decorators=decorators)
             if keep:
                 self._parsed[text] = query
             return query
@@ -555,7 +558,7 @@ def negotiate(accept: str, requested: str | None, *, graph: bool) -> str:
 
 def answer(site: Site, text: str, *, accept: str = "", requested: str | None = None) -> tuple[bytes, str]:
     """A query sent to /sparql answered in the negotiated format: (body, media type)."""
-    query = site.inline(text, keep=False)
+    query = site.inline(text, keep=False, decorators=False)
     if query.form == "update":
         raise Refused("this endpoint is read-only: SPARQL UPDATE is refused")
     graph_form = query.form in ("construct", "describe")
@@ -768,9 +771,10 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
                 return RedirectResponse("/editor", status_code=303)
             return PlainTextResponse("give a SPARQL query in the `query` parameter (SPARQL 1.1 Protocol); "
                                      "/editor is an editor for people\n", status_code=400)
-        if params.get("default-graph-uri") or params.get("named-graph-uri"):
-            return PlainTextResponse("this endpoint has one graph; default-graph-uri and named-graph-uri are "
-                                     "not supported\n", status_code=400)
+        # One graph, the one a remote store names (so `kg query --store sparql+http://.../sparql` can ask it).
+        if params.get("default-graph-uri", str(GRAPH_IRI)) != str(GRAPH_IRI) or params.get("named-graph-uri"):
+            return PlainTextResponse(f"this endpoint has one graph, <{GRAPH_IRI}>; other default-graph-uri and "
+                                     "named-graph-uri values are not supported\n", status_code=400)
         requested = params.get("format") or params.get("output") or params.get("results")
         try:
             body, media = await run_in_threadpool(answer, site, text, accept=request.headers.get("accept", ""),

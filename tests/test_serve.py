@@ -118,6 +118,35 @@ def test_accept_header_picks_the_results_format(base, graph):
 # --- what it refuses ---------------------------------------------------------------------------
 
 
+def test_kg_query_can_ask_the_running_server_and_answers_as_in_memory(base, graph):
+    """The server holds the graph in memory; `kg query --store sparql+URL` asks it instead of loading its own."""
+    from kg.remote import RemoteSettings, RemoteStore
+
+    served = RemoteStore(RemoteSettings(query=base + "/sparql", label="kg serve"))
+    for name, query in sorted(queries.load_catalog().items()):
+        assert render(queries.run(served, query), "csv") == render(queries.run(graph, query), "csv"), name
+    profile = queries.find_query("company-profile")
+    assert render(queries.run(served, profile, {"company": "壁仞科技"}), "csv") == \
+        render(queries.run(graph, profile, {"company": "壁仞科技"}), "csv")
+
+
+def test_a_client_query_with_decorators_is_plain_sparql_here(base, graph):
+    """`#+` lines are comments to a SPARQL endpoint, and ?_name variables are variables."""
+    text = "#+ summary: not read here\n#+ params: [this is not checked]\nSELECT ?_x WHERE { BIND(1 AS ?_x) }"
+    assert client(base, text, JSON).convert()["results"]["bindings"] == [
+        {"_x": {"type": "literal", "value": "1", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+
+
+def test_only_the_served_graph_may_be_named(base):
+    def asked(graph: str) -> tuple[int, bytes]:
+        status, _, body = fetch(base + "/sparql?" + urllib.parse.urlencode({"query": ASK, "default-graph-uri": graph}))
+        return status, body
+
+    assert asked("https://w3id.org/gpu-kg/graph")[0] == 200
+    status, body = asked("https://example.org/other")
+    assert status == 400 and b"one graph" in body
+
+
 def test_updates_are_refused_however_they_are_sent(base):
     update = "INSERT DATA { <urn:a> <urn:b> <urn:c> }"
     for data, content_type in [(urllib.parse.urlencode({"update": update}).encode(), "application/x-www-form-urlencoded"),
