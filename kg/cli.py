@@ -202,20 +202,34 @@ def validate(facts_dir: Path, strict: bool) -> None:
               help="RDF format; guessed from the file suffix when not given (default turtle).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write; standard output when not given.")
+@click.option("--store", "store_spec", metavar="STORE",
+              help="Export the graph a store holds (e.g. oxigraph:out/store, filled by kg build --store) "
+                   "instead of building it from --facts.")
 @_reports_errors
-def export(facts_dir: Path, format_name: str | None, output: Path | None) -> None:
+def export(facts_dir: Path, format_name: str | None, output: Path | None, store_spec: str | None) -> None:
     """Export the graph as Turtle, N-Triples, JSON-LD, RDF/XML or TriG.
 
     \b
     Examples:
         kg export -o out/gpu-kg.nt
         kg export --format jsonld > gpu-kg.jsonld
+        kg export --store oxigraph:out/store -o store.ttl   # the store's graph, read as it is
     """
-    from . import checked_graph, load_facts
     from .export import check_rdf, format_for, serialize, write_atomically
 
     chosen = format_for(format_name, output)
-    data = serialize(checked_graph(load_facts(facts_dir, progress=_progress())), chosen)
+    if store_spec is None:
+        from . import checked_graph, load_facts
+
+        graph = checked_graph(load_facts(facts_dir, progress=_progress()))
+    else:
+        from .build import FactGraph
+        from .stores import open_store
+
+        store = open_store(store_spec, facts_dir=facts_dir)
+        # An Oxigraph store is read term by term into the exports' own form; never into rdflib whole.
+        graph = FactGraph(store.subjects()) if hasattr(store, "subjects") else FactGraph.from_rdflib(store.graph())
+    data = serialize(graph, chosen)
     check_rdf(chosen)(data)  # what is written or printed reads back
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)

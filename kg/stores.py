@@ -434,6 +434,17 @@ class OxigraphStore(Store):
         with self._reading():
             return _to_rdflib(triples)
 
+    def subjects(self) -> dict[str, list[tuple[str, str]]]:
+        """The graph as kg.terms strings by subject (a FactGraph's form): what an export reads, without rdflib."""
+        from .terms import from_oxigraph
+
+        found: dict[str, list[tuple[str, str]]] = {}
+        with self._reading():
+            for quad in self.triples():
+                found.setdefault(from_oxigraph(quad.subject), []).append(
+                    (quad.predicate.value, from_oxigraph(quad.object)))
+        return found
+
     def count(self) -> int:
         options = {"default_graph": self._default_graph()} if self._default_graph() is not None else {}
         store = self._open()

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
+
+import pyoxigraph as ox
 
 from rdflib import Literal, URIRef
 from rdflib.term import _NUMERIC_LITERAL_TYPES, Node
@@ -149,6 +152,28 @@ def to_rdflib(term: str) -> URIRef | Literal:
         return URIRef(term)
     lexical, lang, datatype = parts(term)
     return Literal(lexical, lang=lang, datatype=URIRef(datatype) if datatype else None)
+
+
+def from_oxigraph(term: Any) -> str:
+    """A pyoxigraph term in this form, so a store's graph is exported without rdflib.
+
+    Oxigraph keeps a decimal as a number and writes ``189000000`` for the build's
+    ``189000000.0`` (the same xsd:decimal): the build's canonical form is given back.
+    """
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        value = term.value
+        if datatype == _DECIMAL:
+            from .values import canonical_decimal
+
+            try:
+                value = canonical_decimal(Decimal(value))
+            except InvalidOperation:
+                pass  # an ill-typed literal is passed on as it is
+        return literal(value, term.language, datatype)
+    raise ValueError(f"blank node {term} cannot be exported byte-stably")
 
 
 def from_rdflib(node: Node) -> str:

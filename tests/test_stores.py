@@ -641,6 +641,16 @@ def test_build_fills_the_disk_store_and_query_and_view_read_it(project, graph):
     assert view.exit_code == 0 and (project / "out" / "supply-chain.html").exists()
 
 
+@pytest.mark.parametrize("suffix", ["ttl", "nt", "jsonld", "rdf", "trig"])
+def test_export_reads_the_store_as_it_is_and_writes_the_same_bytes(project, suffix):
+    assert kg_command("build", "--store", "oxigraph:out/store").exit_code == 0
+    from_facts = kg_command("export", "-o", f"facts.{suffix}")
+    (project / "facts").rename(project / "elsewhere")  # no facts: the store alone is read
+    from_store = kg_command("export", "--store", "oxigraph:out/store", "-o", f"store.{suffix}")
+    assert from_facts.exit_code == 0 and from_store.exit_code == 0, from_store.output
+    assert (project / f"store.{suffix}").read_bytes() == (project / f"facts.{suffix}").read_bytes()
+
+
 def test_kg_toml_sets_the_store_for_every_command(project, graph):
     (project / "kg.toml").write_text('store = "local"\n\n[stores.local]\nlocation = "oxigraph:out/store"\n')
     assert kg_command("build").stdout.endswith(f"loaded {len(graph)} triples into oxigraph:out/store\n")
