@@ -400,7 +400,8 @@ def cell(term: Node | None, label: Node | None = None, unit: str = "") -> Cell:
     return Cell(text, sort=text, nowrap=isinstance(term, Literal) and term.datatype in _DATES)
 
 
-def table(result: Result) -> Table:
+def table(result: Result, headings: Mapping[str, str] | None = None) -> Table:
+    """The result as the page shows it; ``headings`` name the columns in the reader's language."""
     if result.is_boolean:
         return Table((), (), result.boolean)
     names = result.variables
@@ -408,7 +409,8 @@ def table(result: Result) -> Table:
                and all(amount_text(c) is not None for c in cells) for i in range(len(names))]
     flags = result.labelled_columns()
     units = [_unit_column(name, names) if numeric[i] else None for i, name in enumerate(names)]
-    columns = tuple((name, "" if units[i] is not None else _unit_of(name), numeric[i]) for i, name in enumerate(names))
+    columns = tuple(((headings or {}).get(name, name), "" if units[i] is not None else _unit_of(name), numeric[i])
+                    for i, name in enumerate(names))
     rows = []
     for row in result.rows:
         rows.append(tuple(
@@ -656,7 +658,9 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         asked = {**given, **({"lang": lang} if lang and query.param("lang") is None else {})}
         downloads = [(fmt, f"/api/queries/{name}?" + urlencode(sorted({**asked, "format": fmt}.items())),
                       f"{name}.{fmt}") for fmt in ("csv", "json", "xlsx")]
-        return page("query.html", table=table(result), downloads=downloads, shown=shown, **context)
+        shown_lang = lang or given.get("lang") or (query.param("lang").default if query.param("lang") else None)
+        headings = queries_lib.headings(shown_lang, site.catalog_dir)
+        return page("query.html", table=table(result, headings), downloads=downloads, shown=shown, **context)
 
     def api_list(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")

@@ -269,6 +269,13 @@ def test_the_query_page_shows_a_form_and_a_table(base):
     assert status == 400 and "no organization is called &#39;nobody&#39;" in body.decode()
 
 
+def test_a_chinese_page_has_chinese_column_headings(base):
+    page = fetch(base + "/queries/supply-chain?lang=zh")[2].decode()
+    assert re.search(r'<th scope="col" data-column="1"[^>]*><button type="button">客户</button>', page)
+    english = fetch(base + "/queries/supply-chain")[2].decode()
+    assert re.search(r'<th scope="col" data-column="1"[^>]*><button type="button">client</button>', english)
+
+
 def test_the_entity_page_lists_statements_with_their_sources(base):
     status, _, body = fetch(base + "/entity?id=壁仞科技".replace("壁仞科技", urllib.parse.quote("壁仞科技")))
     page = body.decode()
