@@ -27,20 +27,22 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef, Variable
+from rdflib import RDFS, XSD, Graph, Literal, URIRef, Variable
 
 from .config import DEFAULT_TIMEOUT, cache_home
 from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error, os_errors
-from .ontology import GPU, PREFIXES
+from .ontology import PREFIXES
 from .results import SAMPLE_ROWS, Result, joined, render
 from .resolve import Resolver, article as _article, class_label, expand_name, short as _short
 from .stores import MemoryStore, Prepared, Store
 from .values import ValueProblem, parse_day, parse_number
+
+if TYPE_CHECKING:  # the header is read with PyYAML only when a query's reading is not kept yet
+    import yaml
 
 QUERY_SUFFIXES = (".rq", ".sparql")
 TYPES = ("iri", "string", "integer", "decimal", "date", "language")
@@ -212,6 +214,19 @@ def parse_query(text: str, *, name: str = "query", source: str = INLINE, saved: 
     if not decorators:
         form, columns, _, reaches_out = _read_sparql(text, source)
         return Query(name=name, text=text, form=form, source=source, reaches_out=reaches_out, columns=columns)
+    key = _reading_key("query", name, source, str(saved), str(headers_only), text)
+    kept = _kept(key)
+    if kept is not None:
+        try:
+            return _query_from_json(kept, name=name, text=text, source=source)
+        except (KeyError, TypeError, ValueError):
+            pass
+    query = _parse_decorated(text, name=name, source=source, saved=saved, headers_only=headers_only)
+    _keep(key, _query_json(query))
+    return query
+
+
+def _parse_decorated(text: str, *, name: str, source: str, saved: bool, headers_only: bool) -> Query:
     header = _read_header(text, source)
     if headers_only:
         form, columns, variables, reaches_out = "", (), _scan_variables(text), ()
@@ -258,6 +273,8 @@ class _Header:
         return self.nodes[key][1] if key in self.nodes else None
 
     def text(self, key: str, problems: list[Problem]) -> str:
+        import yaml
+
         node = self.value(key)
         if node is None:
             return ""
@@ -267,6 +284,8 @@ class _Header:
         return " ".join(str(node.value).split())
 
     def texts(self, key: str, problems: list[Problem]) -> list[str]:
+        import yaml
+
         node = self.value(key)
         if node is None:
             return []
@@ -287,6 +306,8 @@ def _problem(source: str, where: tuple[int, int] | None, message: str) -> Proble
 
 def _read_header(text: str, source: str) -> _Header:
     """The ``#+`` lines as YAML. Other lines are blanked, so marks are the file's own lines and columns."""
+    import yaml
+
     lines = text.split("\n")
     if not any(line.startswith("#+") for line in lines):
         return _Header(None, source)
@@ -313,37 +334,71 @@ def _read_header(text: str, source: str) -> _Header:
 
 
 # Bump when what _parse_sparql returns changes, so that cached readings are read again.
-_READING_VERSION = 1
+_READING_VERSION = 2
 
 
 def _read_sparql(text: str, source: str) -> tuple[str, tuple[str, ...], set[str], tuple[str, ...]]:
-    """What running a query needs of its SPARQL: form, columns, variables, network operations.
+    """What running a query needs of its SPARQL: form, columns, variables, network operations."""
+    key = _reading_key("sparql", text)
+    kept = _kept(key)
+    if kept is not None:
+        try:
+            return kept["form"], tuple(kept["columns"]), set(kept["variables"]), tuple(kept["reaches_out"])
+        except (KeyError, TypeError):
+            pass
+    form, columns, variables, reaches_out = _parse_sparql(text, source)
+    _keep(key, {"form": form, "columns": list(columns), "variables": sorted(variables),
+                "reaches_out": list(reaches_out)})
+    return form, columns, variables, reaches_out
 
-    rdflib takes 0.3 s to load its parser and up to a second to read a long
-    query, so what it finds is kept in the user's cache folder under the hash of
-    the text (and of rdflib's version): an unchanged query is read once. A text
-    that does not parse is never cached, so its errors are reported every time.
-    """
+
+# --- readings kept by content -------------------------------------------------------------
+#
+# rdflib takes 0.3 s to load its parser and up to a second to read a long query, and the
+# header needs PyYAML: what a query's text gives (its parameters, form, columns and what it
+# reaches out to) is kept in the user's cache folder under the hash of the text (and of
+# rdflib's version), so an unchanged query is read once. A text with problems is never kept,
+# so its errors are reported every time.
+
+
+def _reading_key(*parts: str) -> str:
     import rdflib
 
-    key = hashlib.sha256(f"{_READING_VERSION}\0{rdflib.__version__}\0{text}".encode("utf-8")).hexdigest()
-    path = cache_home() / "queries" / f"{key[:2]}" / f"{key}.json"
+    return hashlib.sha256("\0".join((str(_READING_VERSION), rdflib.__version__, *parts)).encode("utf-8")).hexdigest()
+
+
+def _kept(key: str) -> dict[str, Any] | None:
     try:
-        kept = json.loads(path.read_bytes())
-        return kept["form"], tuple(kept["columns"]), set(kept["variables"]), tuple(kept["reaches_out"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    form, columns, variables, reaches_out = _parse_sparql(text, source)
+        kept = json.loads((cache_home() / "queries" / key[:2] / f"{key}.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+    return kept if isinstance(kept, dict) else None
+
+
+def _keep(key: str, reading: dict[str, Any]) -> None:
+    path = cache_home() / "queries" / key[:2] / f"{key}.json"
     try:
-        data = json.dumps({"form": form, "columns": list(columns), "variables": sorted(variables),
-                           "reaches_out": list(reaches_out)}).encode("utf-8")
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
+        tmp.write_bytes(json.dumps(reading, ensure_ascii=False).encode("utf-8"))
         os.replace(tmp, path)
     except OSError:
-        pass  # a read-only cache folder only costs the parse next time
-    return form, columns, variables, reaches_out
+        pass  # a read-only cache folder only costs the reading next time
+
+
+def _query_json(query: Query) -> dict[str, Any]:
+    return {"form": query.form, "title": query.title, "description": query.description, "tags": list(query.tags),
+            "reaches_out": list(query.reaches_out), "columns": list(query.columns),
+            "params": [{**dataclasses.asdict(p), "kind": str(p.kind) if p.kind is not None else None,
+                        "choices": list(p.choices)} for p in query.params]}
+
+
+def _query_from_json(kept: Mapping[str, Any], *, name: str, text: str, source: str) -> Query:
+    params = tuple(Param(**{**p, "kind": URIRef(p["kind"]) if p["kind"] is not None else None,
+                            "choices": tuple(p["choices"])}) for p in kept["params"])
+    return Query(name=name, text=text, form=kept["form"], source=source, title=kept["title"],
+                 description=kept["description"], tags=tuple(kept["tags"]), params=params,
+                 reaches_out=tuple(kept["reaches_out"]), columns=tuple(kept["columns"]))
 
 
 def _parse_sparql(text: str, source: str) -> tuple[str, tuple[str, ...], set[str], tuple[str, ...]]:
@@ -476,6 +531,8 @@ def _parameter_variables(variables: Iterable[str]) -> dict[str, str]:
 
 def _read_params(header: _Header, variables: dict[str, str], source: str, saved: bool,
                  problems: list[Problem]) -> tuple[Param, ...]:
+    import yaml
+
     declared: dict[str, yaml.Node] = {}
     where: dict[str, tuple[int, int]] = {}
     node = header.value("params")
@@ -521,6 +578,8 @@ def _read_params(header: _Header, variables: dict[str, str], source: str, saved:
 
 def _read_defaults(header: _Header, source: str, problems: list[Problem]) -> dict[str, tuple[str, tuple[int, int]]]:
     """grlc's ``defaults:`` list of one-key mappings: ``- company: https://...``."""
+    import yaml
+
     node = header.value("defaults")
     found: dict[str, tuple[str, tuple[int, int]]] = {}
     if node is None:
@@ -554,6 +613,8 @@ def _undeclared_param(name: str, variable: str, suffix: str | None, required: bo
 def _declared_param(name: str, variable: str, suffix: str | None, required: bool, node: yaml.Node,
                     default: tuple[str, tuple[int, int]] | None, source: str, saved: bool,
                     problems: list[Problem]) -> Param:
+    import yaml
+
     spot = _mark(node)
     if not isinstance(node, yaml.MappingNode):
         problems.append(_problem(source, spot, f"parameter '{name}': give `type:` and `description:`"))
@@ -983,6 +1044,8 @@ def headings(lang: str | None, directory: str | Path | None = None) -> dict[str,
 @functools.cache
 def _headings_file(path: Path) -> dict[str, dict[str, str]]:
     """``headings.yaml``: a mapping of language tags to mappings of variable names to headings."""
+    import yaml
+
     if not path.is_file():
         return {}
     shown = _shown(path)
