@@ -116,7 +116,7 @@ def test_the_catalog_lists_name_title_and_parameters(catalog):
     rows = {str(row[0]): (str(row[1]), str(row[2])) for row in listing.rows}
     assert rows["financial-series"] == (
         "Financial time series - one metric of one company, period by period",
-        "company=iluvatar, metric=gpu:Revenue, lang=en",
+        "company=iluvatar, metric=gpu:Revenue",
     )
     assert rows["listing-race"][1] == "[venue], lang=en"
 
@@ -148,14 +148,14 @@ def test_the_derived_figures_against_the_article(answers):
     assert (cagr["derived_cagr_pct"].toPython(), cagr["stated_cagr_pct"].toPython()) == (Decimal("69"), Decimal("68.8"))
     share = answers("derived-revenue-share-of-period").records()[0]
     assert share["derived_pct"].toPython() == share["stated_pct"].toPython() == 60
-    losses = answers("derived-cumulative-net-loss").records()[0]
+    losses = answers("derived-cumulative-net-loss").labelled_records()[0]
     assert losses["summed_net_loss_cny"].toPython() == Decimal("2872000000")  # 5.54 + 8.17 + 8.92 + 6.09 亿
     assert str(losses["stated_qualifier"]) == "at least" and losses["consistent"].toPython() is True
     multiple = answers("derived-revenue-multiple").records()[0]
     assert multiple["derived_ratio"].toPython() == Decimal("675.4")  # 3.37亿 / 49.9万
     assert (multiple["consistent_as_ratio"].toPython(), multiple["consistent_as_increase"].toPython()) == (True, False)
     rd = {str(r["period"]): (r["derived_pct"].toPython(), r["stated_pct"].toPython())
-          for r in answers("derived-rd-expense-ratio").records()}
+          for r in answers("derived-rd-expense-ratio").labelled_records()}
     assert rd == {"FY2022": (Decimal("241.8"), Decimal("241.1")), "FY2023": (Decimal("213.1"), Decimal("213.1")),
                   "FY2024": (Decimal("143.1"), Decimal("143.2"))}
 
@@ -393,13 +393,13 @@ def test_the_lang_option_fills_a_lang_parameter_not_given_explicitly(graph, cata
 
 
 def test_parameters_narrow_the_results(graph, catalog):
-    loss = queries.run(graph, catalog["loss-ranking"], {"top": "1"}).records()
+    loss = queries.run(graph, catalog["loss-ranking"], {"top": "1"}).labelled_records()
     assert [str(r["company"]) for r in loss] == ["Biren Technology"]
     window = queries.run(graph, catalog["timeline"], {"from": "2025-12-01", "to": "2025-12-31"}).records()
     assert [str(r["when"]) for r in window] == ["2025", "2025", "2025-12-05", "2025-12-17", "2025-12-17", "2025-12-19"]
     big = queries.run(graph, catalog["figures"], {"metric": "net-loss", "min": "1000000000"}).records()
     assert [str(r["stated"]) for r in big] == ["15.38亿元", "16亿元"]
-    series = queries.run(graph, catalog["financial-series"], {"company": "壁仞科技", "metric": "revenue"}).records()
+    series = queries.run(graph, catalog["financial-series"], {"company": "壁仞科技", "metric": "revenue"}).labelled_records()
     assert [(str(r["period"]), str(r["stated"])) for r in series] == [("FY2022", "49.9万元"), ("FY2024", "3.37亿元")]
 
 

@@ -120,7 +120,9 @@ def test_labels_and_headings_in_chinese():
 def test_an_entity_parameter_by_id_chinese_or_english_name_or_iri(value):
     result = run("query", "financial-series", "-p", f"company={value}", "-p", "metric=净亏损", "--format", "csv")
     assert result.exit_code == 0
-    assert [row[0] for row in csv.reader(io.StringIO(result.stdout, newline=""))] == ["period", "FY2024", "H1 2025"]
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    assert [row["period_label"] for row in rows] == ["FY2024", "H1 2025"]
+    assert [row["period"] for row in rows] == [f"https://w3id.org/gpu-kg/id/period/{p}" for p in ("2024", "2025H1")]
 
 
 def test_output_file_gets_its_format_from_the_suffix(tmp_path):
@@ -278,7 +280,8 @@ def test_run_all_writes_csv_and_json_for_every_saved_query(tmp_path):
     assert (out / "investors.csv").read_bytes().decode("utf-8") == INVESTORS_CSV
     multiple = json.loads((out / "derived-revenue-multiple.json").read_text("utf-8"))
     binding = multiple["results"]["bindings"][0]
-    assert (binding["derived_ratio"]["value"], binding["stated_qualifier"]["value"]) == ("675.4", "at least")
+    assert (binding["derived_ratio"]["value"], binding["stated_qualifier_label"]["value"]) == ("675.4", "at least")
+    assert binding["stated_qualifier"] == {"type": "uri", "value": "https://w3id.org/gpu-kg/ontology#AtLeast"}
     rows = list(csv.DictReader(io.StringIO((out / "derived-revenue-multiple.csv").read_text("utf-8"), newline="")))
     assert rows[0]["consistent_as_ratio"] == "true" and rows[0]["consistent_as_increase"] == "false"
 

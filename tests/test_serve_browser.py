@@ -178,7 +178,8 @@ def test_downloads_give_the_result_as_csv_json_and_excel(browser, base):
     assert len(records) == rows and records[0]["unit"]
     assert len(json.loads(files["json"])["results"]["bindings"]) == rows
     sheet = openpyxl.load_workbook(io.BytesIO(files["xlsx"])).active
-    values = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    header = [cell.value for cell in sheet[1]]
+    values = [row[header.index("value")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert len(values) == rows and all(isinstance(v, (int, float)) for v in values)
     assert [float(r["value"]) for r in records] == values
     assert opened.clean() == ([], [], [])

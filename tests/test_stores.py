@@ -604,6 +604,20 @@ def test_every_saved_query_gives_the_same_answer_in_every_store(name, store_name
     assert answer_of(store.answer(query, bindings)) == expected
 
 
+@pytest.mark.parametrize("store_name", ["disk", "oxigraph", "virtuoso"])
+@pytest.mark.parametrize("name, values", [
+    ("find-entity", {"text": "天数"}), ("find-entity", {"text": "Moore"}), ("loss-ranking", {"top": "1"}),
+    ("derived-net-loss-rate", {"company": "biren"}), ("derived-revenue-cagr", {"company": "biren"}),
+    ("income-statement", {"company": "biren"}),
+])
+def test_saved_queries_given_values_give_the_same_answer_in_every_store(name, values, store_name, request, graph):
+    query = queries.load_query(queries.catalog_dir() / f"{name}.rq", saved=True)
+    bindings = queries.bind(graph, query, values)
+    expected = answer_of(MemoryStore(graph).answer(query, bindings))
+    store = request.getfixturevalue("loaded_stores")[store_name]
+    assert answer_of(store.answer(query, bindings)) == expected
+
+
 # --- the command line -------------------------------------------------------------------------------
 
 
