@@ -84,24 +84,37 @@ def step_floor(facts: str, ntriples: str) -> dict:
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(Path(facts).rglob("*.yaml"))]
     gc.disable()
+    cpu_started = cpu()
     started = time.perf_counter()
     for text in texts:
         yaml.load(text, Loader=yaml.CSafeLoader)
     yaml_s = time.perf_counter() - started
     gc.enable()
+    yaml_cpu_s = cpu() - cpu_started
     data = Path(ntriples).read_bytes()
+    cpu_started = cpu()
     started = time.perf_counter()
     store = ox.Store()
     store.load(data, format=ox.RdfFormat.N_TRIPLES)
     load_s = time.perf_counter() - started
+    load_cpu_s = cpu() - cpu_started
     count = len(store)
     del store
+    cpu_started = cpu()
     started = time.perf_counter()
     store = ox.Store()
     store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
     bulk_s = time.perf_counter() - started
+    bulk_cpu_s = cpu() - cpu_started
     return {"yaml_s": yaml_s, "insert_s": min(load_s, bulk_s), "load_s": load_s, "bulk_load_s": bulk_s,
-            "triples": count, "floor_s": yaml_s + min(load_s, bulk_s)}
+            "triples": count, "floor_s": yaml_s + min(load_s, bulk_s),
+            "floor_cpu_s": yaml_cpu_s + (load_cpu_s if load_s <= bulk_s else bulk_cpu_s)}
+
+
+def cpu() -> float:
+    """CPU seconds this process has used: on a shared machine, less swayed by the others than the clock."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
 
 
 def step_stages(facts: str, ntriples: str) -> dict:
@@ -139,10 +152,11 @@ def step_stages(facts: str, ntriples: str) -> dict:
 def step_build(facts: str, out_dir: str) -> dict:
     from kg.cache import build_turtle
 
+    cpu_started = cpu()
     started = time.perf_counter()
     built = build_turtle(facts, cache_dir=None)
     write_checked(Path(out_dir), built)
-    return {"build_s": time.perf_counter() - started, "triples": built.triples}
+    return {"build_s": time.perf_counter() - started, "build_cpu_s": cpu() - cpu_started, "triples": built.triples}
 
 
 def write_checked(out_dir: Path, built) -> None:
@@ -161,11 +175,13 @@ def step_rebuild(facts: str, out_dir: str) -> dict:
     write_checked(Path(out_dir), first)
     first_s = time.perf_counter() - started
     edited = edit_one_figure(Path(facts))
+    cpu_started = cpu()
     started = time.perf_counter()
     again = build_turtle(facts, cache_dir=cache)
     write_checked(Path(out_dir), again)
     again_s = time.perf_counter() - started
-    return {"first_s": first_s, "rebuild_s": again_s, "compiled": again.compiled, "files": again.files,
+    again_cpu_s = cpu() - cpu_started
+    return {"first_s": first_s, "rebuild_s": again_s, "rebuild_cpu_s": again_cpu_s, "compiled": again.compiled, "files": again.files,
             "edited": edited}
 
 
@@ -490,7 +506,9 @@ def measure(size: int, work: Path, repeat: int, memory_queries: int, disk_querie
         builds.append(in_child("build", str(folder), str(work / f"out-{size}")))
         commands.append(shell_build(folder, work / f"cli-{size}", no_cache=True))
     out["floor"] = min(floors, key=lambda r: r["floor_s"])
+    out["floor"]["floor_cpu_s"] = min(r["floor_cpu_s"] for r in floors)
     out["build"] = min(builds, key=lambda r: r["build_s"])
+    out["build"]["build_cpu_s"] = min(r["build_cpu_s"] for r in builds)
     out["build"]["peak_mb"] = max(r["peak_mb"] for r in builds)
     out["command_s"] = min(commands)
     shutil.rmtree(work / f"out-{size}", ignore_errors=True)
@@ -631,8 +649,12 @@ def report(results: list[dict], repeat: int, parse_times: dict[str, float], ship
     row("N-Triples export", timed(lambda r: r["stages"]["ntriples_s"]))
     row("**YAML -> validated graph -> Turtle file**", timed(lambda r: r["build"]["build_s"]))
     row("— peak memory of that build", [f"{r['build']['peak_mb'] / 1024:.2f} GB" for r in results])
+    row("— CPU time of the floor / of the build (ratio)",
+        [f"{r['floor']['floor_cpu_s']:.2f} / {r['build']['build_cpu_s']:.2f} "
+         f"({r['build']['build_cpu_s'] / r['floor']['floor_cpu_s']:.2f}×)" for r in results])
     row("— `kg build --no-cache` from a shell", timed(lambda r: r["command_s"]))
     row("rebuild after editing one figures file", timed(lambda r: r["rebuild"]["rebuild_s"]))
+    row("— CPU time of the rebuild", [f"{r['rebuild']['rebuild_cpu_s']:.2f}" for r in results])
     row("— files read again / all", [f"{r['rebuild']['compiled']} / {r['rebuild']['files']}" for r in results])
     row("— `kg build` from a shell, same edit", timed(lambda r: r["rebuild"]["command_s"]))
     loads = [r for r in results if "disk" in r or "memory" in r]
@@ -705,7 +727,8 @@ def verdicts(results: list[dict]) -> list[str]:
     ratio = big["build"]["build_s"] / big["floor"]["floor_s"]
     out.append(_verdict(f"{size}: YAML -> validated graph -> Turtle file (as `kg build --no-cache`) within "
                         f"{TARGETS['build_ratio']}× the floor", ratio <= TARGETS["build_ratio"],
-                        f"{ratio:.2f}× ({big['build']['build_s']:.1f} s against {big['floor']['floor_s']:.1f} s)"))
+                        f"{ratio:.2f}× ({big['build']['build_s']:.1f} s against {big['floor']['floor_s']:.1f} s; "
+                        f"in CPU time {big['build']['build_cpu_s'] / big['floor']['floor_cpu_s']:.2f}×)"))
     peak = big["build"]["peak_mb"] / 1024
     out.append(_verdict(f"{size}: peak memory of the build under {TARGETS['peak_gb']:g} GB", peak < TARGETS["peak_gb"],
                         f"{peak:.2f} GB"))
@@ -731,7 +754,8 @@ def verdicts(results: list[dict]) -> list[str]:
     rebuild = big["rebuild"]["rebuild_s"]
     out.append(_verdict(f"{size}: rebuild after editing one fact file under {TARGETS['rebuild_s']:g} s",
                         rebuild < TARGETS["rebuild_s"],
-                        f"{rebuild:.2f} s in the library (build, check, write); {big['rebuild']['command_s']:.2f} s "
+                        f"{rebuild:.2f} s in the library (build, check, write; {big['rebuild']['rebuild_cpu_s']:.2f} s "
+                        f"of CPU); {big['rebuild']['command_s']:.2f} s "
                         "for `kg build` from a shell, interpreter start and imports included"))
     return out
 

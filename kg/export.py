@@ -175,20 +175,23 @@ def turtle_blocks(subjects: Subjects) -> list[tuple[str, bytes]]:
             if obj[0] != '"' or obj[-1] == ">":  # an IRI or a typed literal
                 others.add(obj)
     spelled_predicate, spelled = _spellings(predicates, others)
+    # What stands before a subject's first object of a predicate, and before the first of each next predicate.
+    opening = {predicate: f" {text} " for predicate, text in spelled_predicate.items()}
+    following = {predicate: f" ;\n\t{text} " for predicate, text in spelled_predicate.items()}
+    spell = spelled.get
     blocks = []
     for subject in order:
         parts = [spelled[subject]]
+        append = parts.append
         last = None
         for predicate, obj in _sorted_pairs(subjects[subject]):
             if predicate == last:
-                parts.append(" , ")
+                append(" , ")
             else:
-                parts.append(" " if last is None else " ;\n\t")
-                parts.append(spelled_predicate[predicate])
-                parts.append(" ")
+                append(following[predicate] if last is not None else opening[predicate])
                 last = predicate
-            parts.append(spelled.get(obj, obj))
-        parts.append(" .\n")
+            append(spell(obj, obj))
+        append(" .\n")
         blocks.append((subject, "".join(parts).encode("utf-8")))
     return blocks
 
