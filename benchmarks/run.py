@@ -65,8 +65,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TRIPLES_PER_COMPANY = 81.0   # what kg.synth writes, measured; only used to pick the number of companies
-QUERY_TIMEOUT = 30.0         # seconds (kg.queries' default): a query still running then is reported as stopped
-MEMORY_TIMEOUT = 30.0        # the same limit in memory: the target is that none is stopped by it
+# Seconds (kg.queries' default): a query still running then is reported as stopped; the same limit in
+# memory, where the target is that none is stopped by it. --query-timeout changes both (children read it here).
+QUERY_TIMEOUT = MEMORY_TIMEOUT = float(os.environ.get("KG_BENCH_QUERY_TIMEOUT", "30"))
+AGAIN_UNDER = 5.0            # a query is run again on the open store only when its first run took less
 TARGETS = {"build_ratio": 1.2, "peak_gb": 3.0, "query_s": 1.0, "one_entity_s": 0.2, "first_rows_s": 0.5,
            "rebuild_s": 1.0, "help_over_bare_s": 0.15, "shipped_query_s": 0.3, "shipped_ratio": 3.0}
 FIRST_ROWS = 100             # `kg query NAME --limit 100`: the first page of a listing
@@ -181,7 +183,8 @@ def step_rebuild(facts: str, out_dir: str) -> dict:
     write_checked(Path(out_dir), again)
     again_s = time.perf_counter() - started
     again_cpu_s = cpu() - cpu_started
-    return {"first_s": first_s, "rebuild_s": again_s, "rebuild_cpu_s": again_cpu_s, "compiled": again.compiled, "files": again.files,
+    return {"first_s": first_s, "rebuild_s": again_s, "rebuild_cpu_s": again_cpu_s, "compiled": again.compiled,
+            "files": again.files,
             "edited": edited}
 
 
@@ -348,11 +351,12 @@ def run_queries(facts: str, timeout: float, opened) -> dict:
         timing = time_query(store, name, facts, timeout)
         if not timing["stopped"]:
             timing["engine_s"], timing["engine_rows"] = engine_time(store, name, facts)
-        timing["again_s"] = time_query(store, name, facts, timeout)["s"]
+        if not timing["stopped"] and timing["s"] < AGAIN_UNDER:
+            timing["again_s"] = time_query(store, name, facts, timeout)["s"]
         close(store)
         store = opened()
         first = time_query(store, name, facts, timeout, limit=FIRST_ROWS)
-        if not first["stopped"] and timing.get("engine_s") is not None:
+        if not first["stopped"] and (timing.get("engine_s") is not None or timing["stopped"]):
             first["engine_s"], first["engine_rows"] = engine_time(store, name, facts, limit=FIRST_ROWS)
         close(store)
         timing["first"] = first
@@ -677,8 +681,9 @@ def report(results: list[dict], repeat: int, parse_times: dict[str, float], ship
                   f"reading the first {FIRST_ROWS} rows of the same text. In memory: the graph loaded once and held, "
                   f"as `kg serve` holds it (stopped after {MEMORY_TIMEOUT:.0f} s); on disk: the store opened afresh "
                   f"for each query as `kg query --store oxigraph:PATH` does (stopped after {QUERY_TIMEOUT:.0f} s), "
-                  "then the same query again on the open store (*again*). Parsing the saved query with rdflib "
-                  "(*parse*) happens once per query text: its reading is cached.", ""]
+                  f"then the same query again on the open store (*again*, when the first run took under "
+                  f"{AGAIN_UNDER:g} s). Parsing the saved query with rdflib (*parse*) happens once per query text: "
+                  "its reading is cached.", ""]
         kinds = [kind for kind in ("memory", "disk") if kind in r]
         head = ["query", "rows"]
         for kind in kinds:
@@ -792,6 +797,7 @@ def oxigraph_cli() -> str:
 
 
 def main() -> None:
+    global QUERY_TIMEOUT, MEMORY_TIMEOUT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10k,100k,1M", help="triple counts, e.g. 10k,100k,1M,2M")
     parser.add_argument("--repeat", type=int, default=2, help="runs of the floor and of the build; the best is kept")
@@ -808,12 +814,16 @@ def main() -> None:
                         help="Oxigraph's own command line (`pip install oxigraph`), run on the shipped facts "
                         "beside `kg query`; found on PATH by default, '' to skip")
     parser.add_argument("--work", type=Path, help="folder for the fact folders and outputs (default: a temporary one)")
+    parser.add_argument("--query-timeout", type=float, default=QUERY_TIMEOUT,
+                        help="seconds after which a saved query is stopped and reported so (default: kg's own, 30)")
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], args.child[1:])
         return
+    os.environ["KG_BENCH_QUERY_TIMEOUT"] = str(args.query_timeout)  # for the children
+    QUERY_TIMEOUT = MEMORY_TIMEOUT = args.query_timeout
     sizes = [parse_size(text) for text in args.sizes.split(",") if text.strip()]
     work = args.work or Path(tempfile.mkdtemp(prefix="kg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
