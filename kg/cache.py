@@ -51,7 +51,7 @@ from .build import (
 )
 from .config import CACHE_NAME
 from .errors import InputError, KgError, Problem, SourceLocation
-from .export import _alive, turtle_blocks, turtle_from_blocks
+from .export import ReadTurtle, _alive, check_turtle_blocks, turtle_blocks, turtle_from_blocks
 from .facts import (
     SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, fact_files, figure_group,
     load_facts, paused_gc, read_fact_files, shown, source_text_path,
@@ -64,7 +64,7 @@ from .validate import check
 from .values import parse_period
 from .yamltree import read_yaml
 
-FORMAT = 2
+FORMAT = 3  # 3: every unit's Turtle is read back when it is compiled
 
 
 @dataclass(frozen=True)
@@ -98,9 +98,15 @@ class Unit:
     periods: list[str]           # period codes its records use
     blocks: list[bytes]          # the Turtle of each subject, in subject order
     more: list[str] = field(default_factory=list)  # subjects besides its records' own (references)
+    _subjects: list[str] | None = field(default=None, repr=False, compare=False)
 
     def subjects(self) -> list[str]:
         """Its subjects in order (a record makes one subject, and a reference per source when several)."""
+        if self._subjects is None:
+            self._subjects = self._made()
+        return self._subjects
+
+    def _made(self) -> list[str]:
         made = [KGR_TEXT + key for key in self.ids]
         for fact in self.facts:
             kind, key = fact.split("\t", 1)
@@ -255,6 +261,7 @@ def _compile(name: str, digest: str, records: list[Record], names: dict[str, dic
         imports=sorted(imports), periods=list(periods), blocks=[block for _, block in turtle_blocks(subjects)],
         more=more,
     )
+    check_turtle_blocks(unit.blocks, unit.triples)  # read back once, here: the build's Turtle joins these blocks
     return unit, subjects
 
 
@@ -273,16 +280,22 @@ def _periods(units) -> dict[str, list[tuple[str, str]]]:
 
 def _join(units: dict[str, Unit], periods: dict[str, list[tuple[str, str]]], files: int,
           compiled: int | None = None) -> Built:
+    """The build's Turtle from the blocks of every unit (each read back when compiled), the ontology and the periods."""
     blocks = [pair for unit in units.values() for pair in zip(unit.subjects(), unit.blocks)]
-    blocks += _ontology_blocks() + turtle_blocks(FactGraph(periods).subjects)
-    triples = sum(unit.triples for unit in units.values()) + len(FactGraph(periods)) + _ontology_triples()
-    return Built(turtle_from_blocks(blocks), triples, sum(unit.records for unit in units.values()), files,
-                 files if compiled is None else compiled)
+    period_graph = FactGraph(periods)
+    period_blocks = turtle_blocks(period_graph.subjects)
+    check_turtle_blocks([block for _, block in period_blocks], len(period_graph))
+    blocks += _ontology_blocks() + period_blocks
+    triples = sum(unit.triples for unit in units.values()) + len(period_graph) + _ontology_triples()
+    return Built(ReadTurtle(turtle_from_blocks(blocks)), triples, sum(unit.records for unit in units.values()),
+                 files, files if compiled is None else compiled)
 
 
 @cache
 def _ontology_blocks() -> list[tuple[str, bytes]]:
-    return turtle_blocks(ontology_subjects())
+    blocks = turtle_blocks(ontology_subjects())
+    check_turtle_blocks([block for _, block in blocks], _ontology_triples())
+    return blocks
 
 
 @cache
@@ -297,6 +310,10 @@ def _read_texts(root: Path, units) -> tuple[dict[str, str], dict[str, str | None
     """
     digests: dict[str, str] = {}
     texts: dict[str, str | None] = {}
+    try:
+        inside = root.resolve()
+    except (OSError, RuntimeError):
+        raise _Redo from None
     for unit in units:
         for key, kind in zip(unit.ids, unit.kinds):
             if kind != "sources":
@@ -305,7 +322,7 @@ def _read_texts(root: Path, units) -> tuple[dict[str, str], dict[str, str | None
             if relative is None:
                 texts[key] = None
                 continue
-            path = source_text_path(root, relative)
+            path = source_text_path(root, relative, inside)
             if path is None:
                 raise _Redo  # the full check says why
             try:
@@ -484,7 +501,8 @@ class _Store:
             turtle = (self.directory / "whole.ttl").read_bytes()
             if zlib.crc32(turtle) != meta["crc"]:
                 return None
-            return Built(turtle, meta["triples"], meta["records"], meta["files"], 0,
+            # What a build wrote after reading back every part of it (see _join), unchanged since.
+            return Built(ReadTurtle(turtle), meta["triples"], meta["records"], meta["files"], 0,
                          _problems(meta["warnings"]), _problems(meta["notices"]))
         except Exception:  # missing, unreadable, edited by hand: build as usual
             return None

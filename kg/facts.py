@@ -1062,13 +1062,14 @@ def _check_quotes(records: list[Record], root: Path, problems: list[Problem],
                     f"(e.g. \"offering paragraph, price range\")")))
 
 
-def source_text_path(root: Path, relative: str) -> Path | None:
+def source_text_path(root: Path, relative: str, resolved_root: Path | None = None) -> Path | None:
     """Where a source's stored text is: inside the fact folder, or None. A ``text:``
     that leaves the folder (``../``, an absolute path, a symbolic link out) would let a
-    fact file probe any local file through the quote check."""
+    fact file probe any local file through the quote check. ``resolved_root`` is
+    ``root.resolve()``, when the caller has it (it costs a system call a level)."""
     path = root / relative
     try:
-        inside = path.resolve().is_relative_to(root.resolve())
+        inside = path.resolve().is_relative_to(resolved_root or root.resolve())
     except (OSError, RuntimeError):  # a symbolic-link loop
         return None
     return path if inside and not Path(relative).is_absolute() else None
@@ -1076,12 +1077,17 @@ def source_text_path(root: Path, relative: str) -> Path | None:
 
 def _source_texts(records: list[Record], root: Path, problems: list[Problem]) -> dict[str, str | None]:
     texts: dict[str, str | None] = {}
+    resolved = None
     for source in (r for r in records if r.kind == "sources"):
         relative = source.get("text")
         if relative is None:
             texts[source.key] = None
             continue
-        path = source_text_path(root, relative)
+        try:
+            resolved = resolved or root.resolve()
+        except (OSError, RuntimeError):
+            resolved = None
+        path = source_text_path(root, relative, resolved)
         if path is None:
             problems.append(Problem(source.value_locations["text"], f"sources.text: '{relative}' is outside the "
                                     f"fact folder {shown(root)}; keep stored texts in it, e.g. texts/article.txt"))

@@ -167,3 +167,29 @@ def test_the_build_command_uses_the_cache_unless_told_not_to(synthetic, tmp_path
     again = runner.invoke(main, ["build", "--facts", "facts", "--out", "out", "--no-cache"])
     assert (again.exit_code, again.stdout) == (0, first.stdout)
     assert (tmp_path / "out" / "gpu-kg.ttl").read_bytes() == turtle
+
+
+def test_every_build_has_been_read_back_and_the_build_command_does_not_read_it_again(synthetic, tmp_path,
+                                                                                     monkeypatch):
+    from kg.errors import ExportError
+    from kg.export import ReadTurtle, check_rdf, check_turtle_blocks
+
+    first = build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
+    edit(synthetic / "figures" / "part-0001.yaml", "亿元", "万元")
+    again = build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
+    same = build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
+    for built in (first, again, same):
+        assert type(built.turtle) is ReadTurtle
+    assert (again.compiled, same.compiled) == (1, 0)
+    read = []
+    monkeypatch.setattr(kg.export.ox, "parse", lambda *a, **k: read.append(1) or iter(()))
+    check_rdf("turtle")(again.turtle)
+    assert not read  # read back part by part as it was built
+    check_rdf("turtle")(bytes(again.turtle))
+    assert read == [1]  # plain bytes are read again
+    monkeypatch.undo()
+    check_turtle_blocks([b"kgr:a rdfs:label \"a\" .\n"], 1)
+    for blocks, triples in (([b"kgr:a rdfs:label \"a\" .\n"], 2), ([b"kgr:a rdfs:label \"a\n"], 1),
+                            ([b"kgr:a rdfs:label", b" \"a\" .\n"], 1)):
+        with pytest.raises(ExportError):
+            check_turtle_blocks(blocks, triples)
