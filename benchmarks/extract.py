@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import kg  # noqa: E402
 from kg import extract as extract_lib  # noqa: E402
-from kg.export import write_atomically  # noqa: E402
+from kg.files import write_atomically  # noqa: E402
 from kg.extract import Candidate  # noqa: E402
 from kg.resolve import Resolver, short  # noqa: E402
 

@@ -163,13 +163,15 @@ def step_build(facts: str, out_dir: str) -> dict:
 
 def write_checked(out_dir: Path, built) -> None:
     """What `kg build` does with a build: the Turtle, checked to read back, renamed into place."""
-    from kg.export import check_rdf, write_atomically
+    from kg.export import check_rdf
+    from kg.files import write_atomically
 
     write_atomically(out_dir / "gpu-kg.ttl", built.turtle, check=check_rdf("turtle"))
 
 
 def step_rebuild(facts: str, out_dir: str) -> dict:
-    from kg.cache import CACHE_NAME, build_turtle
+    from kg.cache import build_turtle
+    from kg.config import CACHE_NAME
 
     cache = Path(out_dir) / CACHE_NAME
     started = time.perf_counter()

@@ -38,7 +38,6 @@ import hashlib
 import json
 import os
 import re
-import sys
 import zlib
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -49,35 +48,23 @@ from .build import (
     IRI_PREFIX, KGR_TEXT, FactGraph, RecordBuilder, T, kgr, names_of, ontology_subjects, origins, period_pairs,
     period_term, periods_of, record_term,
 )
-from .config import CACHE_NAME
-from .errors import InputError, KgError, Problem, SourceLocation
-from .export import ReadTurtle, _alive, check_turtle_blocks, turtle_blocks, turtle_from_blocks
+from .errors import InputError, KgError, Problem
+from .export import check_turtle_blocks, turtle_blocks, turtle_from_blocks
+from .files import _alive
 from .facts import (
-    SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, fact_files, figure_group,
-    load_facts, paused_gc, read_fact_files, shown, source_text_path,
+    SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, figure_group,
+    load_facts, paused_gc, shown, source_text_path,
 )
-from .reconcile import Reconciled, reconcile
-from .ontology import ontology_dir, vocabulary
+from . import lastbuild
+from .lastbuild import Built, Folder, ReadTurtle, load_whole, read_folder, relative, save_whole
+from .ontology import vocabulary
 from .progress import QUIET, Progress
+from .reconcile import Reconciled, reconcile
 from .shacl import Data, Incomplete, Unsupported, compiled_shapes
 from .validate import check
 from .values import parse_period
 from .yamltree import read_yaml
 
-FORMAT = 3  # 3: every unit's Turtle is read back when it is compiled
-
-
-@dataclass(frozen=True)
-class Built:
-    """A built and checked graph, as Turtle, and what it took."""
-
-    turtle: bytes
-    triples: int
-    records: int
-    files: int
-    compiled: int   # files read and compiled this time; the others came from the cache
-    warnings: tuple[Problem, ...] = ()   # conflicts no rank settles (kg.reconcile)
-    notices: tuple[Problem, ...] = ()    # what the reader merged (kg.facts)
 
 
 @dataclass
@@ -124,21 +111,22 @@ class _Redo(Exception):
 
 
 def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | None = None,
-                 progress: Progress = QUIET) -> Built:
+                 progress: Progress = QUIET, folder: Folder | None = None) -> Built:
     """Read, check and build the fact folder; its graph as Turtle. Raises InputError.
 
     With ``cache_dir``, files unchanged since the last build are taken from there,
-    and the cache is brought up to date.
+    and the cache is brought up to date. ``folder``: the folder as already read
+    (kg.lastbuild), so that what is built is what was hashed.
     """
-    root = Path(facts_dir)
-    paths = fact_files(root)
-    contents = read_fact_files(paths)
-    files = {_relative(path, root): hashlib.sha256(data).hexdigest() for path, data in contents.items()}
-    by_name = {_relative(path, root): path for path in paths}
     with paused_gc():
+        if folder is None:
+            folder = read_folder(facts_dir)
+        root, paths, contents, files, whole = folder.root, folder.paths, folder.contents, folder.files, folder.whole
+        by_name = {relative(path, root): path for path in paths}
         store = _Store(Path(cache_dir)) if cache_dir is not None else None
-        whole = _whole_key(root, files) if store else None
-        if store is not None and whole is not None and (same := store.load_whole(whole)) is not None:
+        if store is None:
+            whole = None
+        if store is not None and whole is not None and (same := load_whole(store.directory, whole)) is not None:
             return same  # not a byte of the folder, the code or the ontology changed since it was checked
         cached = store.load() if store else None
         work = None
@@ -155,24 +143,8 @@ def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | Non
             else:
                 store.forget()
             if whole is not None:
-                store.save_whole(whole, work.built)
+                save_whole(store.directory, whole, work.built)
         return work.built
-
-
-def _whole_key(root: Path, files: dict[str, str]) -> str | None:
-    """What a whole build depends on: every file under the fact folder (stored texts too) and the code.
-
-    None when a file cannot be read: the build then reads as usual and says which.
-    """
-    digest = hashlib.sha256(code_version().encode())
-    try:
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            name = _relative(path, root)
-            known = files.get(name) or hashlib.sha256(path.read_bytes()).hexdigest()
-            digest.update(f"{name}\0{known}\n".encode("utf-8", "surrogateescape"))
-    except OSError:
-        return None
-    return digest.hexdigest()
 
 
 @dataclass
@@ -227,10 +199,6 @@ def _figure_groups(units) -> dict[str, list[str]]:
             if kind == "figures":
                 groups.setdefault(figure_group(key), []).append(key)
     return groups
-
-
-def _relative(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 # --- one file --------------------------------------------------------------------------------
@@ -450,7 +418,7 @@ class _Store:
     def load(self) -> _Cached | None:
         try:
             index = json.loads((self.directory / "index.json").read_bytes())
-            if index.get("format") != FORMAT or index.get("version") != code_version():
+            if index.get("format") != lastbuild.FORMAT or index.get("version") != lastbuild.code_version():
                 return None
             entries = index["units"]
             units = {name: self._unit(name, entry) for name, entry in entries.items()}
@@ -492,33 +460,6 @@ class _Store:
         except OSError:
             pass
 
-    def load_whole(self, key: str) -> Built | None:
-        """The last build's Turtle, if it was built from exactly this folder by exactly this code."""
-        try:
-            meta = json.loads((self.directory / "whole.json").read_bytes())
-            if meta.get("key") != key:
-                return None
-            turtle = (self.directory / "whole.ttl").read_bytes()
-            if zlib.crc32(turtle) != meta["crc"]:
-                return None
-            # What a build wrote after reading back every part of it (see _join), unchanged since.
-            return Built(ReadTurtle(turtle), meta["triples"], meta["records"], meta["files"], 0,
-                         _problems(meta["warnings"]), _problems(meta["notices"]))
-        except Exception:  # missing, unreadable, edited by hand: build as usual
-            return None
-
-    def save_whole(self, key: str, built: Built) -> None:
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)  # a build that keeps no units still keeps this
-            _replace(self.directory / "whole.ttl", built.turtle)
-            meta = {"key": key, "crc": zlib.crc32(built.turtle), "triples": built.triples,
-                    "records": built.records, "files": built.files,
-                    "warnings": [list(p.location) + [p.message] for p in built.warnings],
-                    "notices": [list(p.location) + [p.message] for p in built.notices]}
-            _replace(self.directory / "whole.json", json.dumps(meta).encode("utf-8"))
-        except OSError:
-            _remove(self.directory / "whole.json")
-
     def save(self, work: _Work, cached: _Cached | None) -> None:
         """Write the units compiled, then the index; a failure to write leaves no cache rather than a wrong one."""
         try:
@@ -532,7 +473,7 @@ class _Store:
                 entries[name] = {"digest": unit.digest, "meta_crc": zlib.crc32(meta), "turtle_crc": zlib.crc32(turtle)}
                 _replace(self.units_dir / f"{unit.digest}.json", meta)
                 _replace(self.units_dir / f"{unit.digest}.ttl", turtle)
-            index = {"format": FORMAT, "version": code_version(), "units": entries, "texts": work.texts}
+            index = {"format": lastbuild.FORMAT, "version": lastbuild.code_version(), "units": entries, "texts": work.texts}
             _replace(self.directory / "index.json", json.dumps(index, sort_keys=True, indent=1).encode("utf-8"))
             keep = {f"{entry['digest']}.{suffix}" for entry in entries.values() for suffix in ("json", "ttl")}
             for path in self.units_dir.iterdir():
@@ -543,10 +484,6 @@ class _Store:
                     path.unlink(missing_ok=True)
         except OSError:
             _remove(self.directory / "index.json")
-
-
-def _problems(rows: list[list]) -> tuple[Problem, ...]:
-    return tuple(Problem(SourceLocation(path, line, col), message) for path, line, col, message in rows)
 
 
 def _remove(path: Path) -> None:
@@ -590,16 +527,3 @@ def _replace(path: Path, data: bytes) -> None:
         raise
 
 
-@cache
-def code_version() -> str:
-    """What a cache depends on besides the facts: this code, the ontology and shapes, the libraries."""
-    import pyoxigraph
-    import rdflib
-    import yaml
-
-    digest = hashlib.sha256(f"{FORMAT} {sys.version} {pyoxigraph.__version__} {rdflib.__version__} "
-                            f"{yaml.__version__}".encode())
-    package = Path(__file__).parent
-    for path in sorted(package.glob("*.py")) + sorted(ontology_dir().glob("*.ttl")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()

@@ -36,7 +36,7 @@ from rdflib import RDFS, XSD, Graph, Literal, URIRef
 
 from . import queries as queries_lib
 from .errors import UsageError
-from .export import write_atomically
+from .files import write_atomically
 from .formats import CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, pick_format
 from .ontology import GPU, ontology_graph
 from .results import Result

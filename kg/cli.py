@@ -156,7 +156,8 @@ def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool
         kg build --store oxigraph:out/store  # and loads the on-disk store
     """
     from .cache import build_turtle
-    from .export import check_rdf, write_atomically
+    from .export import check_rdf
+    from .files import write_atomically
     from .stores import MEMORY, Document, open_store
 
     progress = _progress()
@@ -215,7 +216,8 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None, store_
         kg export --format jsonld > gpu-kg.jsonld
         kg export --store oxigraph:out/store -o store.ttl   # the store's graph, read as it is
     """
-    from .export import check_rdf, format_for, serialize, write_atomically
+    from .export import check_rdf, format_for, serialize
+    from .files import write_atomically
 
     chosen = format_for(format_name, output)
     if store_spec is None:
@@ -277,7 +279,7 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
     """
     from . import queries as queries_lib
     from . import views as views_lib
-    from .export import write_atomically
+    from .files import write_atomically
 
     views_lib.check_request(name=name, focus=focus, query_file=query_file)
     chosen = views_lib.format_for(format_name, output)
@@ -432,7 +434,7 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         kg query figures --limit 20 --offset 40
     """
     from . import queries as queries_lib
-    from .export import atomic_file
+    from .files import atomic_file
     from .results import format_for as result_format_for, pieces, write
 
     values = _param_values(params)
@@ -581,7 +583,7 @@ def extract_command(facts_dir: Path, file: Path, source: str | None, published: 
         kg extract article.txt --published 2025-12-23 --format json
     """
     from . import extract as extract_lib, load_facts
-    from .export import write_atomically
+    from .files import write_atomically
 
     text = extract_lib.read_text_file(file)
     day = extract_lib.parse_published(published)
@@ -662,7 +664,7 @@ def chart_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, c
     """
     from . import charts as charts_lib
     from . import queries as queries_lib
-    from .export import write_atomically
+    from .files import write_atomically
 
     chosen = charts_lib.format_for(format_name, output)
     if (name is None) == (query_ref is None):

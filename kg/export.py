@@ -9,17 +9,11 @@ have always had): sorting rdflib's own terms costs seconds at a million triples.
 
 from __future__ import annotations
 
-import errno
-import glob
 import json
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
 from xml.parsers import expat
 
 import pyoxigraph as ox
@@ -27,7 +21,8 @@ from rdflib import Graph
 
 from .build import FactGraph
 from .ontology import GRAPH_IRI, PREFIXES
-from .errors import ExportError, os_errors
+from .errors import ExportError
+from .lastbuild import ReadTurtle
 from .formats import pick_format
 from .terms import XSD as XSD_TEXT, literal, object_key, parts
 
@@ -277,18 +272,6 @@ def check_xml(data: bytes, what: str = "XML") -> None:
                           f"{expat.ErrorString(err.code)}); nothing was written") from None
 
 
-class ReadTurtle(bytes):
-    """Turtle that has been read back already, part by part as it was written.
-
-    A build joins the blocks of many files (``kg.cache``); each file's blocks are
-    read back by Oxigraph's parser when they are written (``check_turtle_blocks``),
-    so the whole, a header and complete statements, reads back too, and
-    ``check_rdf("turtle")`` need not read it all again after a change to one file.
-    """
-
-    __slots__ = ()
-
-
 def check_turtle_blocks(blocks: Sequence[bytes], triples: int) -> None:
     """Raise ExportError unless the blocks, after ``turtle_header()``, read back
     through Oxigraph's parser as ``triples`` triples, each block a whole statement."""
@@ -321,84 +304,3 @@ def check_rdf(format: str) -> Callable[[bytes], None]:
             raise ExportError(f"the {name} export would not read back ({err}); nothing was written") from None
 
     return check
-
-
-def write_atomically(path: str | Path, data: bytes, *, check: Callable[[bytes], None] | None = None) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place.
-
-    A reader sees the old file or the new one, never half of one. The temporary
-    name carries our process id, so a later run can sweep what a killed run left.
-    ``check`` (e.g. ``check_rdf``) reads the bytes back first and raises if they
-    are not well formed: what is renamed into place has been read. Any failure of
-    the operating system is a FileError naming ``path``; the old file stays.
-    """
-    if check is not None:
-        check(data)
-    with atomic_file(path) as handle:
-        handle.write(data)
-
-
-@contextmanager
-def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
-    """A file to write ``path``'s new bytes into as they come; renamed into place when the block ends well.
-
-    An exception in the block leaves the old file (or none) and no temporary file.
-    """
-    path = Path(path)
-    with os_errors("write", path):
-        make_folder(path.parent)
-        _sweep_orphans(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
-        try:
-            os.fchmod(fd, 0o666 & ~_umask())  # as open() would make it: mkstemp's files are private
-            with os.fdopen(fd, "wb") as handle:
-                yield handle
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                Path(tmp).unlink(missing_ok=True)
-            except OSError:  # the write's own failure is the one to report; the next run sweeps it
-                pass
-            raise
-
-
-def make_folder(path: Path) -> None:
-    """``mkdir -p``; a file where a folder should be is ENOTDIR (Python says "already exists")."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)) from None
-
-
-def _umask() -> int:
-    """The process's umask, read without setting it where Linux allows (setting it is not thread-safe)."""
-    try:
-        status = Path("/proc/self/status").read_text()
-        return int(re.search(r"^Umask:\s*([0-7]+)", status, re.M)[1], 8)
-    except (OSError, TypeError):
-        mask = os.umask(0)
-        os.umask(mask)
-        return mask
-
-
-def _sweep_orphans(path: Path) -> None:
-    """Remove temporary files of ``path`` whose writing process is gone (best effort)."""
-    try:
-        for orphan in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-            pid = orphan.name[len(path.name) + 2 :].split(".", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
-                orphan.unlink(missing_ok=True)
-    except OSError:  # an unreadable folder: the write itself will say what is wrong
-        pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: leave its file alone
-        return True
-    return True

@@ -37,7 +37,7 @@ from .config import DEFAULT_TIMEOUT, cache_home
 from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error, os_errors
 from .ontology import PREFIXES
 from .results import SAMPLE_ROWS, Result, joined, render
-from .resolve import Resolver, article as _article, class_label, expand_name, short as _short
+from .resolve import Resolver, article as _article, class_label, expand_name, resolver_for, short as _short
 from .stores import MemoryStore, Prepared, Store
 from .values import ValueProblem, parse_day, parse_number
 
@@ -742,7 +742,7 @@ def bind(graph: Graph | None, query: Query, values: Mapping[str, str] | None = N
             if param.type == "iri":
                 if graph is None:
                     continue
-                resolver = resolver or Resolver(graph)
+                resolver = resolver or resolver_for(graph)
                 bindings[param.variable] = resolver.resolve(text, param.kind)
             else:
                 bindings[param.variable] = _literal(param, text)
@@ -1009,7 +1009,7 @@ def write_all(graph: Graph | Store, out_dir: str | Path, directory: str | Path |
     for name, result in results.items():
         for fmt in ("csv", "json"):
             outputs.append((out / f"{name}.{fmt}", render(result, fmt).encode("utf-8")))
-    from .export import write_atomically
+    from .files import write_atomically
 
     for path, data in outputs:
         write_atomically(path, data)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -178,6 +179,29 @@ class Resolution:
     @property
     def status(self) -> str:
         return {0: "unknown", 1: "found"}.get(len(self.matches), "ambiguous")
+
+
+_RESOLVERS: weakref.WeakKeyDictionary[Graph, tuple[int, Resolver]] = weakref.WeakKeyDictionary()
+
+
+def resolver_for(graph: Graph) -> Resolver:
+    """The Resolver of ``graph``, built once while the graph lives and is not changed.
+
+    A store keeps its naming graph between queries (the web app, a notebook), so
+    finding 'iluvatar' for the second query costs a dictionary lookup, not an index
+    of every name. A graph that has grown or shrunk since is indexed again (a
+    notebook adds to its own Graph); a store that changes one calls ``forget_resolver``.
+    """
+    kept = _RESOLVERS.get(graph)
+    if kept is not None and kept[0] == len(graph):
+        return kept[1]
+    resolver = Resolver(graph)
+    _RESOLVERS[graph] = (len(graph), resolver)
+    return resolver
+
+
+def forget_resolver(graph: Graph) -> None:
+    _RESOLVERS.pop(graph, None)
 
 
 class Resolver:

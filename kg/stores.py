@@ -33,6 +33,7 @@ change the shape of a query.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import re
 import shutil
@@ -51,7 +52,7 @@ from .config import Config, build_cache_dir, load_config
 from .errors import KgError, UsageError, os_errors, os_reason
 from .ontology import GPU, GRAPH_IRI, PREFIXES, new_graph
 from .progress import QUIET, Progress
-from .resolve import NAME_PREDICATES, TICKER_PREDICATES, index_keys, name_keys
+from .resolve import NAME_PREDICATES, TICKER_PREDICATES, forget_resolver, index_keys, name_keys
 from .results import Result, turtle_term
 from .values import canonical_decimal
 
@@ -509,7 +510,11 @@ class MemoryStore(OxigraphStore):
             raise StoreError(f"the update failed ({err})") from None
         after = set(store)
         added, removed = after - before, before - after
+        if self._naming is not None:
+            forget_resolver(self._naming)
         self._naming = None
+        if self._given is not None:
+            forget_resolver(self._given)
         if self._given is not None:  # the library's Graph follows
             for quad in removed:
                 self._given.remove((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
@@ -637,7 +642,7 @@ class DiskStore(OxigraphStore):
         total = graph.triples
         with os_errors("load the store in", self.path):
             self._check_folder()
-            from .export import make_folder
+            from .files import make_folder
 
             make_folder(self.path)
             with open(self.path / ".lock", "w") as lock:
@@ -678,7 +683,7 @@ class DiskStore(OxigraphStore):
         return written
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
-        from .export import write_atomically
+        from .files import write_atomically
 
         write_atomically(self.path / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
 
@@ -770,7 +775,7 @@ _NAMED = "urn:x-kg:named"
 
 # The SPARQL 1.1 terminals that matter here (https://www.w3.org/TR/sparql11-query/#sparqlGrammar):
 # anything that can hide a '?', a '{' or a keyword (comments, strings, IRIs, prefixed names).
-_TOKEN = re.compile(r"""
+_TOKEN = r"""
     (?P<space>\s+)
   | (?P<comment>\#[^\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
@@ -781,7 +786,13 @@ _TOKEN = re.compile(r"""
   | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
   | (?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)
   | (?P<punct>.)
-""", re.VERBOSE | re.DOTALL)
+"""
+
+
+@functools.cache
+def _token_pattern() -> re.Pattern[str]:
+    """Compiled when first needed (about 15 ms): a query with no values to bind never needs it."""
+    return re.compile(_TOKEN, re.VERBOSE | re.DOTALL)
 
 
 @dataclass
@@ -796,7 +807,7 @@ class _Token:
 
 def tokens(text: str) -> list[_Token]:
     """``text`` split into SPARQL tokens; joining their texts gives ``text`` back."""
-    return [_Token(m.lastgroup or "punct", m.group()) for m in _TOKEN.finditer(text)]
+    return [_Token(m.lastgroup or "punct", m.group()) for m in _token_pattern().finditer(text)]
 
 
 _CLAUSE_END = {"HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES", "GROUP"}
@@ -901,9 +912,14 @@ def built_document(facts_dir: str | Path) -> Document:
     fact folder), so a command run again on the same facts reads them from there:
     the same checks, the same bytes, in milliseconds.
     """
-    from .cache import build_turtle  # the package imports this module's users, not the other way round
+    from .lastbuild import reused
 
-    built = build_turtle(facts_dir, cache_dir=build_cache_dir(facts_dir))
+    cache_dir = build_cache_dir(facts_dir)
+    folder, built = reused(facts_dir, cache_dir)
+    if built is None:  # something changed: only now the reader, the checks and the build are imported
+        from .cache import build_turtle
+
+        built = build_turtle(facts_dir, cache_dir=cache_dir, folder=folder)
     return Document(built.turtle, "turtle", built.triples)
 
 

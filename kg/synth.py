@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError, os_errors
-from .export import make_folder
+from .files import make_folder
 
 FIGURES_PER_FILE = 400
 COMPANIES_PER_REPORT = 10

@@ -49,7 +49,8 @@ from .ontology import PREFIXES
 from .resolve import core_name, normal_name
 from .errors import UsageError
 from .formats import LANGS, VIEW_FORMATS, VIEW_NAMES, pick_format
-from .export import check_xml, write_atomically
+from .export import check_xml
+from .files import write_atomically
 from .ontology import GPU, KGR, ontology_graph
 
 _DERIVED_FROM = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")

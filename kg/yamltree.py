@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 import yaml
 
-from .errors import InputError, Problem, SourceLocation, path_problem
+from .errors import InputError, Problem, SourceLocation
+from .folder import read_bytes
 
 try:  # the C parser is several times faster; fall back where libyaml is missing
     from yaml import CSafeLoader as _Loader
@@ -60,14 +61,6 @@ class Mapping(NamedTuple):
 
 
 Node = Scalar | Sequence | Mapping
-
-
-def read_bytes(path: Path, shown_as: str) -> bytes:
-    """A fact file's bytes; InputError naming it when it cannot be read."""
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise InputError([path_problem(err, shown_as)]) from None
 
 
 def control_character(text: str, start: int, shown_as: str, line: int = 0, col: int = 0) -> InputError:

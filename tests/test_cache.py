@@ -12,9 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 import kg
+import kg.lastbuild
 from kg import cache
 from kg.build import fact_graph
-from kg.cache import CACHE_NAME, build_turtle
+from kg.cache import build_turtle
+from kg.config import CACHE_NAME
 from kg.cli import main
 from kg.export import serialize, turtle_blocks, turtle_from_blocks
 from kg.synth import write_synthetic
@@ -152,7 +154,7 @@ def test_a_damaged_cache_is_ignored_and_rewritten(synthetic, tmp_path):
 def test_a_cache_written_by_other_code_is_ignored(synthetic, tmp_path, monkeypatch):
     store = tmp_path / CACHE_NAME
     build_turtle(synthetic, cache_dir=store)
-    monkeypatch.setattr(cache, "code_version", lambda: "another version")
+    monkeypatch.setattr(kg.lastbuild, "code_version", lambda: "another version")
     assert build_turtle(synthetic, cache_dir=store).compiled == len(list(synthetic.rglob("*.yaml")))
 
 
@@ -172,7 +174,8 @@ def test_the_build_command_uses_the_cache_unless_told_not_to(synthetic, tmp_path
 def test_every_build_has_been_read_back_and_the_build_command_does_not_read_it_again(synthetic, tmp_path,
                                                                                      monkeypatch):
     from kg.errors import ExportError
-    from kg.export import ReadTurtle, check_rdf, check_turtle_blocks
+    from kg.export import check_rdf, check_turtle_blocks
+    from kg.lastbuild import ReadTurtle
 
     first = build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
     edit(synthetic / "figures" / "part-0001.yaml", "亿元", "万元")

@@ -61,6 +61,16 @@ def test_a_command_loads_only_what_it_uses(args, tmp_path):
         assert not any(m == "rdflib" or m.startswith("rdflib.") for m in loaded)
 
 
+def test_a_query_on_unchanged_facts_reads_neither_yaml_nor_sparql_text_again(tmp_path):
+    """The second run finds its graph and the query's reading by content: no reader, checks, build or parser."""
+    args = ("query", "supply-chain", "--facts", str(SEED), "-o", str(tmp_path / "out.csv"))
+    modules_loaded_by(*args, cache=str(tmp_path / "cache"))
+    again = modules_loaded_by(*args, cache=str(tmp_path / "cache"))
+    unused = ("yaml", "kg.facts", "kg.build", "kg.cache", "kg.shacl", "kg.validate", "kg.reconcile", "kg.export",
+              "kg.remote", "rdflib.plugins.sparql")
+    assert sorted(m for m in again if m.startswith(unused)) == []
+
+
 def test_an_unchanged_saved_query_is_read_once(tmp_path, monkeypatch):
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
     first = queries.find_query("supply-chain")
@@ -324,3 +334,32 @@ def test_a_wrong_headings_file_is_named_with_its_line(tmp_path):
                                        "--facts", str(SEED), "--format", "table"])
     assert result.exit_code == 1
     assert f"{catalog / 'headings.yaml'}:3:10: zh.level: a heading is one line of text" in result.stderr
+
+
+# --- names found once per graph -------------------------------------------------------------------
+
+
+def test_a_store_indexes_its_names_once_and_again_when_they_change(graph, monkeypatch):
+    import kg.resolve
+
+    built = []
+    original = kg.resolve.Resolver.__init__
+
+    def counting(self, naming):
+        built.append(len(naming))
+        original(self, naming)
+
+    monkeypatch.setattr(kg.resolve.Resolver, "__init__", counting)
+    copy = Graph()
+    for triple in graph:
+        copy.add(triple)
+    store = MemoryStore(copy)
+    profile = queries.find_query("company-profile")
+    for company in ("iluvatar", "壁仞科技", "moore-threads"):
+        assert queries.run(store, profile, {"company": company}).rows
+    assert len(built) == 1
+    copy.add((URIRef(KGR + "newco"), RDFS.label, Literal("Newco")))
+    copy.add((URIRef(KGR + "newco"), URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+              URIRef("https://w3id.org/gpu-kg/ontology#ChipDesigner")))
+    assert queries.run(MemoryStore(copy), profile, {"company": "Newco"}).boolean is None  # found, not refused
+    assert len(built) == 2
