@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import zlib
 from dataclasses import dataclass, field, replace
@@ -56,7 +55,8 @@ from .facts import (
     load_facts, paused_gc, shown, source_text_path,
 )
 from . import lastbuild
-from .lastbuild import Built, Folder, ReadTurtle, load_whole, read_folder, relative, save_whole
+from .lastbuild import (Built, Folder, ReadTurtle, load_whole, read_folder, relative, remove_file, replace_file,
+                        save_whole)
 from .ontology import vocabulary
 from .progress import QUIET, Progress
 from .reconcile import Reconciled, reconcile
@@ -471,10 +471,10 @@ class _Store:
                     continue
                 meta, turtle = _unit_files(unit)
                 entries[name] = {"digest": unit.digest, "meta_crc": zlib.crc32(meta), "turtle_crc": zlib.crc32(turtle)}
-                _replace(self.units_dir / f"{unit.digest}.json", meta)
-                _replace(self.units_dir / f"{unit.digest}.ttl", turtle)
+                replace_file(self.units_dir / f"{unit.digest}.json", meta)
+                replace_file(self.units_dir / f"{unit.digest}.ttl", turtle)
             index = {"format": lastbuild.FORMAT, "version": lastbuild.code_version(), "units": entries, "texts": work.texts}
-            _replace(self.directory / "index.json", json.dumps(index, sort_keys=True, indent=1).encode("utf-8"))
+            replace_file(self.directory / "index.json", json.dumps(index, sort_keys=True, indent=1).encode("utf-8"))
             keep = {f"{entry['digest']}.{suffix}" for entry in entries.values() for suffix in ("json", "ttl")}
             for path in self.units_dir.iterdir():
                 if path.name not in keep and not _in_progress(path):
@@ -483,15 +483,7 @@ class _Store:
                 if not _in_progress(path):
                     path.unlink(missing_ok=True)
         except OSError:
-            _remove(self.directory / "index.json")
-
-
-def _remove(path: Path) -> None:
-    """Forget a cache file after a failed save; no folder to hold it (a file in the way) is no cache to spoil."""
-    try:
-        path.unlink(missing_ok=True)
-    except OSError:
-        pass
+            remove_file(self.directory / "index.json")
 
 
 def _unit_files(unit: Unit) -> tuple[bytes, bytes]:
@@ -512,18 +504,5 @@ def _in_progress(path: Path) -> bool:
     """A temporary file that a running process (another build, this one) is writing."""
     match = re.fullmatch(r"\..*\.(\d+)\.tmp", path.name)
     return match is not None and _alive(int(match[1]))
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write beside ``path`` and rename into place. No fsync: a cache file lost in a
-    crash fails its checksum and is rebuilt, and syncing dozens of files costs more
-    than the rebuild it saves."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 

@@ -440,15 +440,26 @@ def _table(answer: _Answer) -> Iterator[str]:
     sample = [cells(answer.first, row) for row in answer.first.rows[:SAMPLE_ROWS]]
     numeric = _numeric_columns(answer.sample)
     widths = [max([display_width(h)] + [display_width(r[i]) for r in sample]) for i, h in enumerate(header)]
-    yield "  ".join(_pad(h, w, n) for h, w, n in zip(header, widths, numeric)).rstrip() + "\n"
+    yield from aligned(answer, header, sample, cells, widths, numeric)
+
+
+def aligned(answer: _Answer, header: list[str], sample: list[list[str]], cells: Callable[[Result, tuple], list[str]],
+            widths: list[int], numeric: list[bool],
+            fit: Callable[[str, int, bool], str] = lambda text, width, number: text) -> Iterator[str]:
+    """An aligned table's lines: the header, a rule, each row (the sample's cells reused), the count.
+
+    ``fit`` shortens a cell to its column's width (a table fitted to a terminal); a
+    header is fitted as text, never as a number.
+    """
+    yield "  ".join(_pad(fit(h, w, False), w, n) for h, w, n in zip(header, widths, numeric)).rstrip() + "\n"
     yield "  ".join("-" * w for w in widths) + "\n"
     count = 0
 
     def line(chunk: Result, row: tuple) -> str:
         nonlocal count
-        shown = sample[count] if count < len(sample) else cells(chunk, row)
+        texts = sample[count] if count < len(sample) else cells(chunk, row)
         count += 1
-        return "  ".join(_pad(c, w, n) for c, w, n in zip(shown, widths, numeric)).rstrip() + "\n"
+        return "  ".join(_pad(fit(c, w, n), w, n) for c, w, n in zip(texts, widths, numeric)).rstrip() + "\n"
 
     yield from answer.lines(line)
     yield _count(count)

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from rdflib import Literal
 from rdflib.term import Node
 
-from .results import (SAMPLE_ROWS, Result, _Answer, _count, _is_number, _numeric_columns, _pad, display_width,
+from .results import (SAMPLE_ROWS, Result, _Answer, _is_number, _numeric_columns, aligned, display_width,
                       people_cells)
 
 ELLIPSIS = "…"
@@ -77,15 +77,5 @@ def fitted_table(answer: _Answer, width: int) -> Iterator[str]:
         if widths[widest] <= floors[widest]:
             break  # as narrow as columns go: the terminal wraps the rest
         widths[widest] -= 1
-    yield "  ".join(_pad(cut(h, w), w, n) for h, w, n in zip(header, widths, numeric)).rstrip() + "\n"
-    yield "  ".join("-" * w for w in widths) + "\n"
-    count = 0
-
-    def line(chunk: Result, row: tuple) -> str:
-        nonlocal count
-        texts = sample[count] if count < len(sample) else cells(chunk, row)
-        count += 1
-        return "  ".join(_pad(c if n else cut(c, w), w, n) for c, w, n in zip(texts, widths, numeric)).rstrip() + "\n"
-
-    yield from answer.lines(line)
-    yield _count(count)
+    yield from aligned(answer, header, sample, cells, widths, numeric,
+                       lambda text, width, number: text if number else cut(text, width))
