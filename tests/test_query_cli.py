@@ -98,10 +98,12 @@ def test_csv_is_the_default_when_not_on_a_terminal_and_reads_back():
     result = run("query", "company-profile", "--param", "company=壁仞科技")
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
-    assert rows[0] == {"aspect": "name", "value": "Biren Technology", "detail": "en", "amount": "", "unit": "", "id": ""}
-    funding = [r for r in rows if r["aspect"] == "funding round"]
-    assert funding == [{"aspect": "funding round", "value": "Biren Technology funding round (2025-08)",
-                        "detail": "post-money valuation", "amount": "20915000000.0", "unit": "yuan (CNY)",
+    assert (rows[0]["aspect"], rows[0]["value"], rows[0]["detail"]) == ("name", "Biren Technology", "en")
+    funding = [{k: v for k, v in r.items() if v} for r in rows if r["aspect"] == "funding round"]
+    assert funding == [{"aspect": "funding round", "value": "https://w3id.org/gpu-kg/id/biren-pre-ipo-round",
+                        "value_label": "Biren Technology funding round (2025-08)",
+                        "detail": "https://w3id.org/gpu-kg/ontology#postMoneyValuation", "detail_label": "post-money valuation",
+                        "amount": "20915000000.0", "unit": "https://w3id.org/gpu-kg/ontology#CNY", "unit_label": "yuan (CNY)",
                         "id": "https://w3id.org/gpu-kg/id/biren-pre-ipo-round"}]
 
 
