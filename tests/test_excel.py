@@ -41,11 +41,11 @@ def test_query_to_xlsx_has_typed_cells(tmp_path):
     csv_header = next(csv.reader(io.StringIO(run("query", "listing-race", "--format", "csv").stdout)))
     assert list(rows[0]) == csv_header, "the columns of the CSV, in its order"
     records = [dict(zip(rows[0], row)) for row in rows[1:]]
-    moore = next(r for r in records if r["company"] == "Moore Threads")
+    moore = next(r for r in records if r["company_label"] == "Moore Threads")
     assert moore["date"] == dt.datetime(2025, 12, 5), "an xsd:date is an Excel date"
     assert moore["first_day_gain_pct"] == 468.8 and moore["first_day_market_cap"] == 305_500_000_000, \
         "numbers are numbers"
-    enflame = next(r for r in records if r["company"] == "Enflame")
+    enflame = next(r for r in records if r["company_label"] == "Enflame")
     assert (enflame["date"], enflame["stated_date"]) == ("2025", "2025年以来"), \
         "a year alone stays as written; Chinese intact"
     assert moore["fact"] == "https://w3id.org/gpu-kg/id/moore-threads-star-listing"
@@ -107,7 +107,7 @@ def test_dates_in_csv_are_iso_and_sort_as_dates():
 
 
 def test_xml_results_read_back_as_the_same_solutions(graph):
-    result = queries.run(graph, queries.find_query("listing-race"))
+    result = queries.run(graph, queries.find_query("listing-race")).with_label_columns()
     parsed = RdflibResult.parse(io.BytesIO(render(result, "xml").encode("utf-8")), format="xml")
     assert [tuple(str(v) for v in parsed.vars)] == [result.variables]
     assert [tuple(row) for row in parsed] == [tuple(row) for row in result.rows]

@@ -441,7 +441,7 @@ def test_biren_net_loss_shows_the_best_value_and_every_statement(live_graph):
 
 
 def test_moore_threads_listing_day_keeps_both_bases(live_graph):
-    rows = queries.run(live_graph, queries.find_query("listing-race")).records()
+    rows = queries.run(live_graph, queries.find_query("listing-race")).labelled_records()
     day = {(r["basis"].value, r["first_day_gain_pct"].value, r["first_day_market_cap"].value)
            for r in rows if r["fact"] == KGR["moore-threads-star-listing"] and "first_day_market_cap" in r}
     assert day == {("basis not stated", Decimal("468.8"), Decimal("305500000000")),

@@ -98,10 +98,12 @@ def test_csv_is_the_default_when_not_on_a_terminal_and_reads_back():
     result = run("query", "company-profile", "--param", "company=壁仞科技")
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
-    assert rows[0] == {"aspect": "name", "value": "Biren Technology", "detail": "en", "amount": "", "unit": "", "id": ""}
-    funding = [r for r in rows if r["aspect"] == "funding round"]
-    assert funding == [{"aspect": "funding round", "value": "Biren Technology funding round (2025-08)",
-                        "detail": "post-money valuation", "amount": "20915000000.0", "unit": "yuan (CNY)",
+    assert (rows[0]["aspect"], rows[0]["value"], rows[0]["detail"]) == ("name", "Biren Technology", "en")
+    funding = [{k: v for k, v in r.items() if v} for r in rows if r["aspect"] == "funding round"]
+    assert funding == [{"aspect": "funding round", "value": "https://w3id.org/gpu-kg/id/biren-pre-ipo-round",
+                        "value_label": "Biren Technology funding round (2025-08)",
+                        "detail": "https://w3id.org/gpu-kg/ontology#postMoneyValuation", "detail_label": "post-money valuation",
+                        "amount": "20915000000.0", "unit": "https://w3id.org/gpu-kg/ontology#CNY", "unit_label": "yuan (CNY)",
                         "id": "https://w3id.org/gpu-kg/id/biren-pre-ipo-round"}]
 
 
@@ -154,11 +156,11 @@ def test_a_query_file(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["-p", "vnue=hkex"], "Error: unknown parameter 'vnue' for query 'listing-race' (did you mean 'venue'?); it takes lang, venue\n"),
+    (["-p", "vnue=hkex"], "Error: unknown parameter 'vnue' for query 'listing-race' (did you mean 'venue'?); it takes venue\n"),
     (["-p", "venue"], "Error: --param expects KEY=VALUE (e.g. --param company=iluvatar), not 'venue'\n"),
     (["-p", "venue=hkex", "-p", "venue=sse"], "Error: parameter 'venue' is given twice\n"),
     (["-p", "venue=Nasdaq"], "Error: parameter 'venue': no organization is called 'Nasdaq'\n"),
-    (["-p", "lang=fr"], "Error: parameter 'lang': 'fr' is not one of en, zh\n"),
+    (["-p", "lang=zh"], "Error: unknown parameter 'lang' for query 'listing-race'; it takes venue\n"),
 ])
 def test_parameter_mistakes_exit_2_naming_the_parameter(args, message):
     result = run("query", "listing-race", *args)
