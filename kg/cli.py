@@ -442,8 +442,11 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
     chosen = result_format_for(format_name, output, terminal=on_terminal)
     if chosen == "xlsx" and on_terminal:
         raise UsageError("xlsx is a binary format; write it to a file with -o result.xlsx")
-    found = queries_lib.check_request(queries_lib.find_query(query, catalog_dir), values, lang=lang,
-                                      allow_update=allow_update, allow_service=allow_service)
+    named = queries_lib.find_query(query, catalog_dir)
+    if "lang" in values and named.param("lang") is None:  # -p lang=zh: the labels' language, as --lang gives it
+        lang = _label_language(values.pop("lang"), lang)
+    found = queries_lib.check_request(named, values, lang=lang, allow_update=allow_update,
+                                      allow_service=allow_service)
     # Rows are written as the engine finds them, a chunk at a time: the first come at once,
     # and a long answer is never held whole.
     chunks = queries_lib.stream(_store(store_spec, facts_dir), found, values, lang=lang, allow_update=allow_update,
@@ -451,7 +454,9 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
     if found.form == "update":
         chunks = list(chunks)
         click.echo("The update changed the graph in memory only; facts/ are unchanged.", err=True)
-    headings = queries_lib.headings(lang, catalog_dir)  # for people: table, Markdown, Excel
+    # Headings for people (table, Markdown, Excel), in the language the labels are in.
+    own = found.param("lang")
+    headings = queries_lib.headings(lang or values.get("lang") or (own.default if own else None), catalog_dir)
     if on_terminal and chosen == "table" and not raw:
         width = shutil.get_terminal_size().columns
         for piece in pieces(chunks, chosen, prefixes=_prefix_text(), width=width, headings=headings):
@@ -466,6 +471,14 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         count = write(chunks, chosen, handle, prefixes=_prefix_text(), bom=bom, headings=headings)
     shown = "true/false" if count is None else f"{count} row{'' if count == 1 else 's'}"
     click.echo(f"wrote {output} ({chosen}, {shown})", err=True)
+
+
+def _label_language(asked: str, given: str | None) -> str:
+    if asked not in LANGS:
+        raise UsageError(f"parameter 'lang': '{asked}' is not one of {', '.join(LANGS)}")
+    if given is not None and given != asked:
+        raise UsageError(f"--lang {given} and -p lang={asked} ask for two languages; give one")
+    return asked
 
 
 @main.command()

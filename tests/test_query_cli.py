@@ -160,7 +160,8 @@ def test_a_query_file(tmp_path):
     (["-p", "venue"], "Error: --param expects KEY=VALUE (e.g. --param company=iluvatar), not 'venue'\n"),
     (["-p", "venue=hkex", "-p", "venue=sse"], "Error: parameter 'venue' is given twice\n"),
     (["-p", "venue=Nasdaq"], "Error: parameter 'venue': no organization is called 'Nasdaq'\n"),
-    (["-p", "lang=zh"], "Error: unknown parameter 'lang' for query 'listing-race'; it takes venue\n"),
+    (["-p", "lang=fr"], "Error: parameter 'lang': 'fr' is not one of en, zh\n"),
+    (["-p", "language=zh"], "Error: unknown parameter 'language' for query 'listing-race'; it takes venue\n"),
 ])
 def test_parameter_mistakes_exit_2_naming_the_parameter(args, message):
     result = run("query", "listing-race", *args)
@@ -314,3 +315,14 @@ def test_usage_errors_come_before_the_graph_is_built(monkeypatch):
     assert run("query", "loss-ranking", "-p", "top=first").exit_code == 2
     assert run("query", "listing-race", "-p", "vnue=hkex").exit_code == 2
     assert run("query", "INSERT DATA { <a:b> <a:c> <a:d> }").exit_code == 2
+
+
+def test_lang_as_a_parameter_is_the_labels_language_where_the_query_has_none():
+    as_option = run("query", "listing-race", "--lang", "zh", "--format", "csv")
+    as_parameter = run("query", "listing-race", "-p", "lang=zh", "--format", "csv")
+    assert as_parameter.exit_code == 0 and as_parameter.stdout == as_option.stdout
+    assert "燧原科技" in as_parameter.stdout
+    refused = run("query", "listing-race", "-p", "lang=fr")
+    assert refused.exit_code == 2 and "'fr' is not one of en, zh" in refused.stderr
+    both = run("query", "listing-race", "-p", "lang=zh", "--lang", "en")
+    assert both.exit_code == 2 and "ask for two languages" in both.stderr
