@@ -31,7 +31,7 @@ __all__ = [
 
 _LAZY = {
     "FactGraph": "build", "build_graph": "build", "fact_graph": "build", "origins": "build",
-    "serialize": "export", "write_atomically": "export", "Facts": "facts", "load_facts": "facts", "check": "validate",
+    "serialize": "export", "write_atomically": "files", "Facts": "facts", "load_facts": "facts", "check": "validate",
 }
 
 
