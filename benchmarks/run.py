@@ -413,7 +413,7 @@ def engine_time(store, name: str, facts: str, limit: int | None = None) -> tuple
     """pyoxigraph alone on the open store: the same text, every row and term read (or the first ``limit`` rows)."""
     import pyoxigraph as ox
 
-    from kg.build import PREFIXES
+    from kg.ontology import PREFIXES
 
     query = saved_query(name)
     try:
