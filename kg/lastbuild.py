@@ -141,6 +141,27 @@ def save_whole(directory: Path, key: str, built: Built) -> None:
         remove_file(directory / "whole.json")
 
 
+def load_names(directory: Path, key: str) -> bytes | None:
+    """The index of names a store made of the last build (N-Triples), if it was made of this one."""
+    try:
+        meta = json.loads((directory / "names.json").read_bytes())
+        data = (directory / "names.nt").read_bytes()
+        if meta.get("key") != key or zlib.crc32(data) != meta["crc"]:
+            return None
+        return data
+    except Exception:  # missing, unreadable, edited by hand: the store indexes the names again
+        return None
+
+
+def save_names(directory: Path, key: str, data: bytes) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        replace_file(directory / "names.nt", data)
+        replace_file(directory / "names.json", json.dumps({"key": key, "crc": zlib.crc32(data)}).encode("utf-8"))
+    except OSError:
+        remove_file(directory / "names.json")
+
+
 def problems_of(rows: list[list]) -> tuple[Problem, ...]:
     return tuple(Problem(SourceLocation(path, line, col), message) for path, line, col, message in rows)
 

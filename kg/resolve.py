@@ -319,9 +319,9 @@ class Resolver:
             raise UsageError("is empty")
         candidates = self.members(kind)
         found = self.matches(text, candidates)
-        what = class_label(kind, self.graph) if kind is not None else "resource"
         if len(found) == 1:
             return found[0]
+        what = class_label(kind, self.graph) if kind is not None else "resource"  # for the message only
         if len(found) > 1:
             listed = "; ".join(self.label(node) for node in found)
             raise UsageError(f"'{text}' is ambiguous: it names {len(found)} {what}s: {listed}; give the id")

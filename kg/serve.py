@@ -39,7 +39,7 @@ from .errors import InputError, KgError, UsageError
 from .export import serialize
 from .ontology import GPU, KGR
 from .results import Result, encode, short_name
-from .resolve import id_keys, normal_name, resolver_for
+from .resolve import id_keys, normal_name
 from .stores import MemoryStore, Store
 from .tables import amount_text
 
@@ -187,7 +187,7 @@ class Site:
                 if isinstance(source, Store):
                     source.count()  # a store in memory builds the graph on first use: now, not at a request
                     if isinstance(source, MemoryStore):  # and the index of names the parameters are found by
-                        resolver_for(source.naming_graph())
+                        source.index_names()
                 self._source = source
             from . import views  # noqa: F401 - imported now rather than at the first page that lists the views
         except KgError as err:

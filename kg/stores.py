@@ -39,7 +39,7 @@ import re
 import shutil
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -247,6 +247,10 @@ class Document:
     data: bytes
     format: str    # "turtle", or "nt" (N-Triples, one triple a line)
     triples: int
+    # The index of names of these triples (N-Triples), when a build kept it; and where to keep
+    # it once a store has made it (kg.lastbuild), so that the next command need not.
+    names: bytes | None = field(default=None, compare=False, repr=False)
+    keep_names: Callable[[bytes], None] | None = field(default=None, compare=False, repr=False)
 
 
 def ntriples(graph: Graph | Document) -> tuple[bytes, int]:
@@ -467,6 +471,8 @@ class MemoryStore(OxigraphStore):
         self._given = graph
         self._load = load
         self._store: ox.Store | None = None
+        self._indexed = False  # the index of names, in its own named graph, built on first use
+        self._keep_names: Callable[[bytes], None] | None = None
 
     def _default_graph(self) -> ox.NamedNode | None:
         return None  # an allowed update writes where queries read
@@ -481,6 +487,10 @@ class MemoryStore(OxigraphStore):
                 source = Document(data, "nt", total)
             if source is not None:
                 store.bulk_load(source.data, format=_OX_FORMATS[source.format])
+                if source.names:
+                    store.bulk_load(source.names, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(NAME_INDEX)))
+                    self._indexed = True
+                self._keep_names = source.keep_names
             self._store = store
         return self._store
 
@@ -492,6 +502,7 @@ class MemoryStore(OxigraphStore):
     def replace(self, graph: Graph | Document, *, progress: Progress = QUIET) -> int:
         self._naming = None
         self._store = None
+        self._indexed = False
         if isinstance(graph, Graph):
             self._given, self._load = graph, None
         else:
@@ -501,6 +512,9 @@ class MemoryStore(OxigraphStore):
     def update(self, text: str, bindings: Mapping[str, Node] | None = None) -> tuple[int, int]:
         """Run a SPARQL Update on the graph in memory; how many triples it added and removed."""
         store = self._open()
+        if self._indexed:  # the names may change: index them again when next asked
+            store.remove_graph(ox.NamedNode(str(NAME_INDEX)))
+            self._indexed = False
         before = set(store)
         try:
             store.update(substitute(text, _bindings(bindings)), prefixes={p: str(ns) for p, ns in PREFIXES.items()})
@@ -523,9 +537,25 @@ class MemoryStore(OxigraphStore):
         return len(added), len(removed)
 
     def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
+        """A given Graph names itself; a graph loaded from a build is indexed by name on first use,
+        as the on-disk store is when it is loaded, so that a name is looked up, not every name read."""
         if self._given is not None:
             return self._given
-        return super().naming_graph(names, iris)
+        if not (names or iris):
+            return super().naming_graph()
+        return _indexed_naming_graph(self.index_names(), names, iris, data=None, index=str(NAME_INDEX))
+
+    def index_names(self) -> ox.Store:
+        """Index the names of a graph loaded from a build, once (kept with the build for the next command)."""
+        store = self._open()
+        if not self._indexed and self._given is None:
+            index = list(_name_index(store, None))
+            store.extend(index)
+            self._indexed = True
+            if self._keep_names is not None:
+                self._keep_names(ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in index),
+                                              format=ox.RdfFormat.N_TRIPLES))
+        return store
 
 
 # --- on disk ------------------------------------------------------------------------------------
@@ -607,21 +637,7 @@ class DiskStore(OxigraphStore):
         manifest = self._manifest() or {}
         if not (names or iris) or "names" not in manifest:  # a store loaded before there was an index
             return super().naming_graph()
-        store = self._open()
-        keys = " ".join(sparql_term(Literal(key)) for key in sorted(set().union(*map(name_keys, names))))
-        found = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{_iri(manifest['names'])}> "
-                            f"{{ VALUES ?k {{ {keys} }} ?s <{_NAMED}> ?k }} }}")
-        nodes = sorted({solution[0].value for solution in found} | {_iri(iri) for iri in iris})
-        predicates = " ".join(f"<{p}>" for p in (RDF.type, *NAME_PREDICATES))
-        subjects = " ".join(f"<{node}>" for node in nodes)
-        # Both VALUES first, so that Oxigraph looks each pair up rather than reading every name.
-        text = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-            {{ GRAPH <{_iri(self.graph_iri)}> {{ VALUES ?s {{ {subjects} }} VALUES ?p {{ {predicates} }} ?s ?p ?o }} }}
-            UNION {{ GRAPH <{_iri(self.graph_iri)}> {{ VALUES ?c {{ {subjects} }} ?s <{GPU.securityOf}> ?c ; ?p ?o
-                                                      VALUES ?p {{ <{GPU.securityOf}> <{GPU.ticker}> }} }} }}
-            UNION {{ GRAPH <{_iri(self.graph_iri)}> {{ ?s <{RDFS.subClassOf}> ?o BIND(<{RDFS.subClassOf}> AS ?p) }} }}
-        }}"""
-        return _to_rdflib(store.query(text))
+        return _indexed_naming_graph(self._open(), names, iris, data=str(self.graph_iri), index=manifest["names"])
 
     def close(self) -> None:
         self._store = None  # pyoxigraph closes the store when the last reference goes
@@ -738,16 +754,24 @@ def _manifest_problem(manifest: Any) -> str | None:
     return None
 
 
-def _name_index(store: ox.Store, graph: ox.NamedNode) -> Iterator[ox.Quad]:
-    """Every typed entity of ``graph`` under each key of each text that names it (``kg.resolve.index_keys``).
+def _in(graph: str | None, pattern: str) -> str:
+    """``pattern`` in the named graph ``graph``, or in the store's default graph (None)."""
+    return f"GRAPH <{_iri(graph)}> {{ {pattern} }}" if graph is not None else f"{{ {pattern} }}"
 
-    ``kg query --store`` finds the entity a parameter names by looking its text
-    up here, instead of reading every name in the graph into memory: seconds at
-    a million triples. The index is a superset: the resolver in ``kg.queries``
-    still decides, on the naming triples of the entities found.
+
+def _name_index(store: ox.Store, graph: ox.NamedNode | None) -> Iterator[ox.Quad]:
+    """Every typed entity of ``graph`` (None: the default graph) under each key of each text that
+    names it (``kg.resolve.index_keys``).
+
+    ``kg query`` finds the entity a parameter names by looking its text up here,
+    instead of reading every name in the graph into memory: seconds at a million
+    triples. The index is a superset: the resolver in ``kg.queries`` still decides,
+    on the naming triples of the entities found.
     """
+    where = graph.value if graph is not None else None
+
     def pairs(predicate: URIRef) -> ox.QuerySolutions:
-        return store.query(f"SELECT ?s ?o WHERE {{ GRAPH <{graph.value}> {{ ?s <{predicate}> ?o FILTER(isIRI(?s)) }} }}")
+        return store.query(f"SELECT ?s ?o WHERE {{ {_in(where, f'?s <{predicate}> ?o FILTER(isIRI(?s))')} }}")
 
     typed = {subject.value for subject, _ in pairs(RDF.type)}
     names: dict[str, set[str]] = {}
@@ -765,6 +789,25 @@ def _name_index(store: ox.Store, graph: ox.NamedNode) -> Iterator[ox.Quad]:
         subject = ox.NamedNode(node)
         for key in sorted(keys):
             yield ox.Quad(subject, named, ox.Literal(key), index)
+
+
+def _indexed_naming_graph(store: ox.Store, names: Collection[str], iris: Collection[str], *, data: str | None,
+                          index: str) -> Graph:
+    """The naming triples of the entities ``names`` may name (found in the index graph) and of ``iris``,
+    and the class tree: what the resolver needs, read by index, never every name."""
+    keys = " ".join(sparql_term(Literal(key)) for key in sorted(set().union(*map(name_keys, names))))
+    found = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{_iri(index)}> "
+                        f"{{ VALUES ?k {{ {keys} }} ?s <{_NAMED}> ?k }} }}")
+    nodes = sorted({solution[0].value for solution in found} | {_iri(iri) for iri in iris})
+    predicates = " ".join(f"<{p}>" for p in (RDF.type, *NAME_PREDICATES))
+    subjects = " ".join(f"<{node}>" for node in nodes)
+    # Both VALUES first, so that Oxigraph looks each pair up rather than reading every name.
+    named = _in(data, f"VALUES ?s {{ {subjects} }} VALUES ?p {{ {predicates} }} ?s ?p ?o")
+    tickers = _in(data, f"VALUES ?c {{ {subjects} }} ?s <{GPU.securityOf}> ?c ; ?p ?o "
+                        f"VALUES ?p {{ <{GPU.securityOf}> <{GPU.ticker}> }}")
+    classes = _in(data, f"?s <{RDFS.subClassOf}> ?o BIND(<{RDFS.subClassOf}> AS ?p)")
+    return _to_rdflib(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ {named} }} UNION {{ {tickers} }} "
+                                  f"UNION {{ {classes} }} }}"))
 
 
 NAME_INDEX = URIRef(f"{GRAPH_IRI}/names")  # a named graph beside the graph in an on-disk store
@@ -920,7 +963,12 @@ def built_document(facts_dir: str | Path) -> Document:
         from .cache import build_turtle
 
         built = build_turtle(facts_dir, cache_dir=cache_dir, folder=folder)
-    return Document(built.turtle, "turtle", built.triples)
+    from .lastbuild import load_names, save_names
+
+    key = folder.whole
+    return Document(built.turtle, "turtle", built.triples,
+                    names=load_names(cache_dir, key) if key else None,
+                    keep_names=(lambda data: save_names(cache_dir, key, data)) if key else None)
 
 
 def open_store(spec: str | None = None, *, config: Config | None = None, facts_dir: str | Path = "facts",

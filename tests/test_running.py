@@ -365,3 +365,15 @@ def test_a_store_indexes_its_names_once_and_again_when_they_change(graph, monkey
               URIRef("https://w3id.org/gpu-kg/ontology#ChipDesigner")))
     assert queries.run(MemoryStore(copy), profile, {"company": "Newco"}).boolean is None  # found, not refused
     assert len(built) == 2
+
+
+def test_the_index_of_names_is_kept_with_the_build_for_the_next_command(tmp_path, monkeypatch):
+    import kg.stores
+    from kg.stores import built_document
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    profile = queries.find_query("company-profile")
+    first = queries.run(MemoryStore(load=lambda: built_document(SEED)), profile, {"company": "天数"})
+    monkeypatch.setattr(kg.stores, "_name_index", lambda *a: pytest.fail("indexed again"))
+    again = queries.run(MemoryStore(load=lambda: built_document(SEED)), profile, {"company": "天数"})
+    assert again.rows == first.rows and first.rows
