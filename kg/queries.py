@@ -36,7 +36,7 @@ from rdflib import RDFS, XSD, Graph, Literal, URIRef, Variable
 from .config import DEFAULT_TIMEOUT, cache_home
 from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error, os_errors
 from .ontology import PREFIXES
-from .results import SAMPLE_ROWS, Result, joined, render
+from .results import SAMPLE_ROWS, Result, is_identity_column, joined, render
 from .resolve import Resolver, article as _article, class_label, expand_name, resolver_for, short as _short
 from .stores import MemoryStore, Prepared, Store
 from .values import ValueProblem, parse_day, parse_number
@@ -872,7 +872,8 @@ def entity_labels(store: Store, result: Result, lang: str) -> dict[URIRef, Liter
     answers it by index, where a query's own OPTIONAL label patterns make it read
     every label. Among labels of one language the least (in code-point order) wins.
     """
-    iris = sorted({term for row in result.rows for term in row if isinstance(term, URIRef)})
+    shown = [i for i, name in enumerate(result.variables) if not is_identity_column(name)]  # a fact's id is never labelled
+    iris = sorted({term for row in result.rows for i in shown if isinstance(term := row[i], URIRef)})
     found: dict[URIRef, dict[str, str]] = {}
     for start in range(0, len(iris), LABEL_CHUNK):
         block = " ".join(f"<{iri}>" for iri in iris[start:start + LABEL_CHUNK] if _IRI_TOKEN.match(iri))
