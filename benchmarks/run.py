@@ -195,15 +195,13 @@ def step_memory(turtle: str, triples: str, facts: str) -> dict:
     from kg.stores import Document, MemoryStore
 
     before = rss_mb()
-    data = Path(turtle).read_bytes()
-    store = MemoryStore(load=lambda: Document(data, "turtle", int(triples)))
+    store = MemoryStore(load=lambda: Document(Path(turtle).read_bytes(), "turtle", int(triples)))
     started = time.perf_counter()
     store.count()  # loads the build's Turtle into Oxigraph in memory
     out = {"load_s": time.perf_counter() - started}
     started = time.perf_counter()
     store.index_names()  # the index of names, which `kg serve` builds when it starts
     out["names_s"] = time.perf_counter() - started
-    del data
     gc.collect()
     out["store_mb"] = rss_mb() - before  # what holding the graph costs, the Turtle read for it let go
     out["loaded_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -402,9 +400,9 @@ def time_query(target, name: str, facts: str, timeout: float = QUERY_TIMEOUT, li
 def engine_text(store, query, values: dict[str, str]) -> str:
     """The query's text with its values substituted, found in the store as `kg query` finds them."""
     from kg import queries
-    from kg.stores import _bindings, substitute
+    from kg.stores import term_bindings, substitute
 
-    return substitute(query.text, _bindings(queries._bindings_in(store, query, values, lang=None)))
+    return substitute(query.text, term_bindings(queries._bindings_in(store, query, values, lang=None)))
 
 
 def engine_time(store, name: str, facts: str, limit: int | None = None) -> tuple[float | None, int | None]:
@@ -526,10 +524,10 @@ def measure(size: int, work: Path, repeat: int, memory_queries: int, disk_querie
     out["rebuild"]["command_s"] = shell_build(folder, work / f"out-{size}", no_cache=False)
     turtle, triples = str(work / f"out-{size}" / "gpu-kg.ttl"), str(out["build"]["triples"])
     if size <= memory_queries:
-        print(f"  the saved queries in memory ...", file=sys.stderr, flush=True)
+        print("  the saved queries in memory ...", file=sys.stderr, flush=True)
         out["memory"] = in_child("memory", turtle, triples, str(folder))
     if size <= disk_queries:
-        print(f"  the saved queries on disk ...", file=sys.stderr, flush=True)
+        print("  the saved queries on disk ...", file=sys.stderr, flush=True)
         store_dir = work / f"store-{size}"
         shutil.rmtree(store_dir, ignore_errors=True)
         out["disk"] = in_child("disk", turtle, triples, str(folder), str(store_dir))

@@ -49,14 +49,13 @@ from .build import (
 )
 from .errors import InputError, KgError, Problem
 from .export import check_turtle_blocks, turtle_blocks, turtle_from_blocks
-from .files import _alive
+from .files import _alive, remove_quietly, replace_unsynced
 from .facts import (
     SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, figure_group,
     load_facts, paused_gc, shown, source_text_path,
 )
 from . import lastbuild
-from .lastbuild import (Built, Folder, ReadTurtle, load_whole, read_folder, relative, remove_file, replace_file,
-                        save_whole)
+from .lastbuild import Built, Folder, ReadTurtle, load_whole, read_folder, relative, save_whole
 from .ontology import vocabulary
 from .progress import QUIET, Progress
 from .reconcile import Reconciled, reconcile
@@ -471,10 +470,10 @@ class _Store:
                     continue
                 meta, turtle = _unit_files(unit)
                 entries[name] = {"digest": unit.digest, "meta_crc": zlib.crc32(meta), "turtle_crc": zlib.crc32(turtle)}
-                replace_file(self.units_dir / f"{unit.digest}.json", meta)
-                replace_file(self.units_dir / f"{unit.digest}.ttl", turtle)
+                replace_unsynced(self.units_dir / f"{unit.digest}.json", meta)
+                replace_unsynced(self.units_dir / f"{unit.digest}.ttl", turtle)
             index = {"format": lastbuild.FORMAT, "version": lastbuild.code_version(), "units": entries, "texts": work.texts}
-            replace_file(self.directory / "index.json", json.dumps(index, sort_keys=True, indent=1).encode("utf-8"))
+            replace_unsynced(self.directory / "index.json", json.dumps(index, sort_keys=True, indent=1).encode("utf-8"))
             keep = {f"{entry['digest']}.{suffix}" for entry in entries.values() for suffix in ("json", "ttl")}
             for path in self.units_dir.iterdir():
                 if path.name not in keep and not _in_progress(path):
@@ -483,7 +482,7 @@ class _Store:
                 if not _in_progress(path):
                     path.unlink(missing_ok=True)
         except OSError:
-            remove_file(self.directory / "index.json")
+            remove_quietly(self.directory / "index.json")
 
 
 def _unit_files(unit: Unit) -> tuple[bytes, bytes]:

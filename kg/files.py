@@ -99,3 +99,24 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process: leave its file alone
         return True
     return True
+
+
+def replace_unsynced(path: Path, data: bytes) -> None:
+    """Write beside ``path`` and rename into place, without fsync: for caches, where a file lost
+    in a crash fails its checksum (or does not parse) and is made again, and syncing dozens of
+    files costs more than remaking them."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def remove_quietly(path: Path) -> None:
+    """Forget a cache file; one that cannot be removed is no cache to spoil."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 import zlib
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import Problem, SourceLocation
+from .files import remove_quietly, replace_unsynced
 from .folder import fact_files, paused_gc, read_fact_files
 
 FORMAT = 3  # of what a build keeps; 3: every unit's Turtle is read back when it is compiled
@@ -131,14 +131,14 @@ def load_whole(directory: Path, key: str) -> Built | None:
 def save_whole(directory: Path, key: str, built: Built) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)  # a build that keeps no units still keeps this
-        replace_file(directory / "whole.ttl", built.turtle)
+        replace_unsynced(directory / "whole.ttl", built.turtle)
         meta = {"key": key, "crc": zlib.crc32(built.turtle), "triples": built.triples,
                 "records": built.records, "files": built.files,
                 "warnings": [list(p.location) + [p.message] for p in built.warnings],
                 "notices": [list(p.location) + [p.message] for p in built.notices]}
-        replace_file(directory / "whole.json", json.dumps(meta).encode("utf-8"))
+        replace_unsynced(directory / "whole.json", json.dumps(meta).encode("utf-8"))
     except OSError:
-        remove_file(directory / "whole.json")
+        remove_quietly(directory / "whole.json")
 
 
 def load_names(directory: Path, key: str) -> bytes | None:
@@ -156,31 +156,11 @@ def load_names(directory: Path, key: str) -> bytes | None:
 def save_names(directory: Path, key: str, data: bytes) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        replace_file(directory / "names.nt", data)
-        replace_file(directory / "names.json", json.dumps({"key": key, "crc": zlib.crc32(data)}).encode("utf-8"))
+        replace_unsynced(directory / "names.nt", data)
+        replace_unsynced(directory / "names.json", json.dumps({"key": key, "crc": zlib.crc32(data)}).encode("utf-8"))
     except OSError:
-        remove_file(directory / "names.json")
+        remove_quietly(directory / "names.json")
 
 
 def problems_of(rows: list[list]) -> tuple[Problem, ...]:
     return tuple(Problem(SourceLocation(path, line, col), message) for path, line, col, message in rows)
-
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Write beside ``path`` and rename into place. No fsync: a cache file lost in a
-    crash fails its checksum and is rebuilt, and syncing dozens of files costs more
-    than the rebuild it saves."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def remove_file(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
-    except OSError:
-        pass

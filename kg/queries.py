@@ -21,7 +21,6 @@ import functools
 import hashlib
 import itertools
 import json
-import os
 import queue
 import re
 import threading
@@ -35,6 +34,7 @@ from rdflib import RDFS, XSD, Graph, Literal, URIRef, Variable
 
 from .config import DEFAULT_TIMEOUT, cache_home
 from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error, os_errors
+from .files import replace_unsynced
 from .ontology import PREFIXES
 from .results import SAMPLE_ROWS, Result, is_identity_column, joined, render
 from .resolve import Resolver, article as _article, class_label, expand_name, resolver_for, short as _short
@@ -379,9 +379,7 @@ def _keep(key: str, reading: dict[str, Any]) -> None:
     path = cache_home() / "queries" / key[:2] / f"{key}.json"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(json.dumps(reading, ensure_ascii=False).encode("utf-8"))
-        os.replace(tmp, path)
+        replace_unsynced(path, json.dumps(reading, ensure_ascii=False).encode("utf-8"))
     except OSError:
         pass  # a read-only cache folder only costs the reading next time
 

@@ -36,7 +36,7 @@ from .errors import KgError, UsageError
 from .progress import QUIET, Progress
 from .results import Result
 from .stores import (NAMING_PREDICATES, Document, LoadFailed, Store, StoreError, StoreTimeout, StoreUnavailable,
-                     TruncatedResult, _bindings, _iri, _literal, _to_rdflib, line_chunks, ntriples, prepare,
+                     TruncatedResult, term_bindings, checked_iri, rdflib_literal, rdflib_graph, line_chunks, ntriples, prepare,
                      substitute, tokens)
 
 DEFAULT_PASSWORD_ENV = "KG_STORE_PASSWORD"
@@ -67,7 +67,7 @@ def _from_json(cell: Mapping[str, str]) -> Node:
     if kind == "bnode":
         return BNode(value)
     if kind in ("literal", "typed-literal"):
-        return _literal(value, cell.get("xml:lang"), cell.get("datatype"))
+        return rdflib_literal(value, cell.get("xml:lang"), cell.get("datatype"))
     raise StoreError(f"the server returned a value of unknown type {kind!r}")
 
 
@@ -285,7 +285,7 @@ class RemoteStore(Store):
         prepared = prepare(query)
         if prepared.form != "select":
             raise UsageError(f"select() runs SELECT queries, not {prepared.form.upper()}")
-        bound = _bindings(bindings)
+        bound = term_bindings(bindings)
         _, rows = self._rows(_with_prefixes(substitute(prepared.text, bound)))
         # A substituted variable is no longer in the query; its value is the bound term.
         table = tuple(tuple(row.get(v, bound.get(v)) for v in prepared.variables) for row in rows)
@@ -295,7 +295,7 @@ class RemoteStore(Store):
         prepared = prepare(query)
         if prepared.form != "ask":
             raise UsageError(f"ask() runs ASK queries, not {prepared.form.upper()}")
-        answer = self._post_query(_with_prefixes(substitute(prepared.text, _bindings(bindings))), _SPARQL_JSON)
+        answer = self._post_query(_with_prefixes(substitute(prepared.text, term_bindings(bindings))), _SPARQL_JSON)
         document = self._json(answer)
         if not isinstance(document.get("boolean"), bool):
             raise StoreError(f"{self.name} gave no yes-or-no answer to an ASK query")
@@ -308,7 +308,7 @@ class RemoteStore(Store):
         cut shows in a header, so the answer is complete or an error.
         """
         prepared = prepare(query)
-        bound = _bindings(bindings)
+        bound = term_bindings(bindings)
         if prepared.form == "describe":  # what DESCRIBE returns is up to each server
             answer = self._post_query(_with_prefixes(substitute(prepared.text, bound)), _N_TRIPLES)
             return self._parse_triples(answer.body)
@@ -331,14 +331,14 @@ class RemoteStore(Store):
 
     def _parse_triples(self, body: bytes) -> Graph:
         try:
-            built = _to_rdflib(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+            built = rdflib_graph(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
         except SyntaxError as err:
             raise StoreError(f"{self.name} sent N-Triples that do not parse ({err})") from None
         return built
 
     def count(self, graph: str | None = None) -> int:
         target = graph or self.settings.graph
-        _, rows = self._rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{_iri(target)}> {{ ?s ?p ?o }} }}",
+        _, rows = self._rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{checked_iri(target)}> {{ ?s ?p ?o }} }}",
                              dataset=False)
         return int(rows[0]["n"]) if rows else 0
 
@@ -391,7 +391,7 @@ class RemoteStore(Store):
             if held != total or sent != total:
                 raise LoadFailed(f"{self.name}: the staging graph holds {held} triples, not {total}; "
                                  "the live graph is unchanged")
-            self.update(f"MOVE GRAPH <{_iri(staging)}> TO GRAPH <{_iri(self.settings.graph)}>")
+            self.update(f"MOVE GRAPH <{checked_iri(staging)}> TO GRAPH <{checked_iri(self.settings.graph)}>")
         except BaseException as err:
             self._drop_quietly(staging)
             if isinstance(err, (LoadFailed, UsageError)) or not isinstance(err, KgError):
@@ -429,7 +429,7 @@ class RemoteStore(Store):
 
     def _drop_quietly(self, graph: str) -> None:
         try:
-            self.update(f"DROP SILENT GRAPH <{_iri(graph)}>")
+            self.update(f"DROP SILENT GRAPH <{checked_iri(graph)}>")
         except KgError:
             pass  # the staging graph is left behind; its name says what it is
 
@@ -520,7 +520,7 @@ def remote_settings(location: str, table: Mapping[str, Any] | None = None, *, la
     if "query" not in endpoints:
         raise UsageError("a remote store needs a query endpoint")
     graph = table.get("graph", str(GRAPH_IRI))
-    _iri(graph)
+    checked_iri(graph)
     return RemoteSettings(
         query=endpoints["query"], update=endpoints.get("update"), graph_store=endpoints.get("graph_store"),
         server=server, graph=graph, user=table.get("user"),

@@ -18,6 +18,7 @@ as a short id and never labelled.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import json
@@ -95,16 +96,24 @@ class Result:
         flags = self.labelled_columns()
         if not any(flags):
             return self
-        variables: list[str] = []
-        for name, flag in zip(self.variables, flags):
-            variables += [name, f"{name}_label"] if flag else [name]
-        rows = []
-        for row in self.rows:
-            cells: list[Node | None] = []
-            for term, flag in zip(row, flags):
-                cells += [term, self.labels.get(term)] if flag else [term]
-            rows.append(tuple(cells))
-        return Result(tuple(variables), tuple(rows), self.boolean)
+        return Result(label_variables(self.variables, flags),
+                      tuple(label_cells(row, flags, self.labels) for row in self.rows), self.boolean)
+
+
+def label_variables(variables: Iterable[str], flags: Iterable[bool]) -> tuple[str, ...]:
+    """The column names with ``NAME_label`` after each column ``flags`` marks as labelled."""
+    names: list[str] = []
+    for name, flag in zip(variables, flags):
+        names += [name, f"{name}_label"] if flag else [name]
+    return tuple(names)
+
+
+def label_cells(row: tuple, flags: Iterable[bool], labels: Mapping[Node, Literal]) -> tuple:
+    """A row with each labelled entity's label after it."""
+    out: list[Node | None] = []
+    for term, flag in zip(row, flags):
+        out += [term, labels.get(term)] if flag else [term]
+    return tuple(out)
 
 
 def is_identity_column(name: str) -> bool:
@@ -231,6 +240,11 @@ class _Answer:
     def sample(self) -> Result:
         return Result(self.first.variables, self.first.rows[:SAMPLE_ROWS], self.first.boolean, self.first.labels)
 
+    @functools.cached_property
+    def flags(self) -> list[bool]:
+        """Which columns hold labelled entities, decided on the sample."""
+        return self.sample.labelled_columns()
+
     def heading(self, name: str) -> str:
         return self.headings.get(name, name)
 
@@ -246,24 +260,12 @@ class _Answer:
 
 
 def _label_cells(answer: _Answer) -> Callable[[Result, tuple], tuple]:
-    """Rows with a ``NAME_label`` cell after each column of entities (W3C formats), and the new column names."""
-    flags = answer.sample.labelled_columns()
-
-    def cells(chunk: Result, row: tuple) -> tuple:
-        out: list[Node | None] = []
-        for term, flag in zip(row, flags):
-            out += [term, chunk.labels.get(term)] if flag else [term]
-        return tuple(out)
-
-    return cells
+    """Rows with a ``NAME_label`` cell after each column of entities (W3C formats), each with its chunk's labels."""
+    return lambda chunk, row: label_cells(row, answer.flags, chunk.labels)
 
 
-def _labelled_variables(answer: _Answer) -> list[str]:
-    flags = answer.sample.labelled_columns()
-    names: list[str] = []
-    for name, flag in zip(answer.variables, flags):
-        names += [name, f"{name}_label"] if flag else [name]
-    return names
+def _labelled_variables(answer: _Answer) -> tuple[str, ...]:
+    return label_variables(answer.variables, answer.flags)
 
 
 def _csv(answer: _Answer) -> Iterator[str]:
@@ -418,8 +420,7 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 def people_cells(answer: _Answer) -> Callable[[Result, tuple], list[str]]:
     """How each row reads to people: entities by their label, IRIs as short names."""
-    flags = answer.sample.labelled_columns()
-    return lambda chunk, row: [_shown(term, chunk, flag, answer.prefixes) for term, flag in zip(row, flags)]
+    return lambda chunk, row: [_shown(term, chunk, flag, answer.prefixes) for term, flag in zip(row, answer.flags)]
 
 
 def _count(count: int) -> str:

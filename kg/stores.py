@@ -117,13 +117,13 @@ def from_oxigraph(term: Any) -> Node | None:
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.Literal):
-        return _literal(term.value, term.language, term.datatype.value)
+        return rdflib_literal(term.value, term.language, term.datatype.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     raise StoreError(f"the store returned an RDF-star triple term ({term}), which gpu-kg does not use")
 
 
-def _to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
+def rdflib_graph(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
     """Oxigraph's triples (or a graph's quads) as an rdflib Graph with every prefix bound."""
     built = new_graph()
     for triple in triples:
@@ -131,7 +131,7 @@ def _to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
     return built
 
 
-def _literal(value: str, language: str | None, datatype: str | None) -> Literal:
+def rdflib_literal(value: str, language: str | None, datatype: str | None) -> Literal:
     """A literal as rdflib writes it: plain strings without a datatype, decimals in the build's form.
 
     Oxigraph and Virtuoso keep decimals as numbers and write ``189000000`` for the
@@ -347,7 +347,7 @@ class Store:
         return f"<{type(self).__name__} {self.name}>"
 
 
-def _bindings(bindings: Mapping[str, Node] | None) -> dict[str, Node]:
+def term_bindings(bindings: Mapping[str, Node] | None) -> dict[str, Node]:
     return {str(name).lstrip("?$"): term for name, term in (bindings or {}).items()}
 
 
@@ -381,7 +381,7 @@ class OxigraphStore(Store):
     def _run(self, prepared: Prepared, bindings: Mapping[str, Node] | None):
         # pyoxigraph's own `substitutions` only takes variables the query projects; a saved
         # query's parameters rarely are, so values go in as terms, as for a remote server.
-        text = substitute(prepared.text, _bindings(bindings))
+        text = substitute(prepared.text, term_bindings(bindings))
         options: dict[str, Any] = {"prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
         default = self._default_graph()
         if default is not None:
@@ -399,7 +399,7 @@ class OxigraphStore(Store):
         prepared = prepare(query)
         if prepared.form != "select":
             raise UsageError(f"select() runs SELECT queries, not {prepared.form.upper()}")
-        bound = _bindings(bindings)
+        bound = term_bindings(bindings)
         solutions = self._run(prepared, bound)
         given = [v.value for v in solutions.variables]
         # Columns in the order the query projects them, so every store writes the same table;
@@ -428,7 +428,7 @@ class OxigraphStore(Store):
         prepared = prepare(query)
         if prepared.form not in ("construct", "describe"):
             raise UsageError(f"construct() runs CONSTRUCT and DESCRIBE queries, not {prepared.form.upper()}")
-        return _to_rdflib(self._run(prepared, bindings))
+        return rdflib_graph(self._run(prepared, bindings))
 
     def triples(self) -> Iterator[ox.Quad]:
         """The stored graph's triples (as quads), read straight from Oxigraph."""
@@ -437,7 +437,7 @@ class OxigraphStore(Store):
     def graph(self) -> Graph:
         triples = self.triples()
         with self._reading():
-            return _to_rdflib(triples)
+            return rdflib_graph(triples)
 
     def subjects(self) -> dict[str, list[tuple[str, str]]]:
         """The graph as kg.terms strings by subject (a FactGraph's form): what an export reads, without rdflib."""
@@ -496,7 +496,7 @@ class MemoryStore(OxigraphStore):
 
     def graph(self) -> Graph:
         if self._given is None:
-            self._given = _to_rdflib(self._open().quads_for_pattern(None, None, None, ox.DefaultGraph()))
+            self._given = rdflib_graph(self._open().quads_for_pattern(None, None, None, ox.DefaultGraph()))
         return self._given
 
     def replace(self, graph: Graph | Document, *, progress: Progress = QUIET) -> int:
@@ -517,7 +517,7 @@ class MemoryStore(OxigraphStore):
             self._indexed = False
         before = set(store)
         try:
-            store.update(substitute(text, _bindings(bindings)), prefixes={p: str(ns) for p, ns in PREFIXES.items()})
+            store.update(substitute(text, term_bindings(bindings)), prefixes={p: str(ns) for p, ns in PREFIXES.items()})
         except SyntaxError as err:
             raise UsageError(f"cannot read the update ({err})") from None
         except OSError as err:
@@ -756,7 +756,7 @@ def _manifest_problem(manifest: Any) -> str | None:
 
 def _in(graph: str | None, pattern: str) -> str:
     """``pattern`` in the named graph ``graph``, or in the store's default graph (None)."""
-    return f"GRAPH <{_iri(graph)}> {{ {pattern} }}" if graph is not None else f"{{ {pattern} }}"
+    return f"GRAPH <{checked_iri(graph)}> {{ {pattern} }}" if graph is not None else f"{{ {pattern} }}"
 
 
 def _name_index(store: ox.Store, graph: ox.NamedNode | None) -> Iterator[ox.Quad]:
@@ -796,9 +796,9 @@ def _indexed_naming_graph(store: ox.Store, names: Collection[str], iris: Collect
     """The naming triples of the entities ``names`` may name (found in the index graph) and of ``iris``,
     and the class tree: what the resolver needs, read by index, never every name."""
     keys = " ".join(sparql_term(Literal(key)) for key in sorted(set().union(*map(name_keys, names))))
-    found = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{_iri(index)}> "
+    found = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{checked_iri(index)}> "
                         f"{{ VALUES ?k {{ {keys} }} ?s <{_NAMED}> ?k }} }}")
-    nodes = sorted({solution[0].value for solution in found} | {_iri(iri) for iri in iris})
+    nodes = sorted({solution[0].value for solution in found} | {checked_iri(iri) for iri in iris})
     predicates = " ".join(f"<{p}>" for p in (RDF.type, *NAME_PREDICATES))
     subjects = " ".join(f"<{node}>" for node in nodes)
     # Both VALUES first, so that Oxigraph looks each pair up rather than reading every name.
@@ -806,7 +806,7 @@ def _indexed_naming_graph(store: ox.Store, names: Collection[str], iris: Collect
     tickers = _in(data, f"VALUES ?c {{ {subjects} }} ?s <{GPU.securityOf}> ?c ; ?p ?o "
                         f"VALUES ?p {{ <{GPU.securityOf}> <{GPU.ticker}> }}")
     classes = _in(data, f"?s <{RDFS.subClassOf}> ?o BIND(<{RDFS.subClassOf}> AS ?p)")
-    return _to_rdflib(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ {named} }} UNION {{ {tickers} }} "
+    return rdflib_graph(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ {named} }} UNION {{ {tickers} }} "
                                   f"UNION {{ {classes} }} }}"))
 
 
@@ -937,7 +937,7 @@ def _bound_parameters_are_bound(text: str, bindings: Mapping[str, Node]) -> str:
     return "".join(out)
 
 
-def _iri(text: str) -> str:
+def checked_iri(text: str) -> str:
     """An IRI checked by pyoxigraph before it goes between < and > in a query."""
     try:
         return ox.NamedNode(text).value
@@ -999,7 +999,7 @@ def open_store(spec: str | None = None, *, config: Config | None = None, facts_d
             raise UsageError("give the store's folder: oxigraph:PATH, e.g. oxigraph:out/store")
         store = DiskStore(path if path.is_absolute() else folder / path)
         if "graph" in table:
-            store.graph_iri = URIRef(_iri(table["graph"]))
+            store.graph_iri = URIRef(checked_iri(table["graph"]))
         return store
     if "://" in spec or (not spec and "query" in table):
         from .remote import LOCATION, RemoteStore, remote_settings
