@@ -32,10 +32,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import kg  # noqa: E402
-from kg import extract as extract_lib  # noqa: E402
-from kg.files import write_atomically  # noqa: E402
-from kg.extract import Candidate  # noqa: E402
-from kg.resolve import Resolver, short  # noqa: E402
+from kg.author import extract as extract_lib  # noqa: E402
+from kg.base.files import write_atomically  # noqa: E402
+from kg.author.extract import Candidate  # noqa: E402
+from kg.query.resolve import Resolver, short  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared/sources beside the repository (or beside the folder of worktrees it is checked out in)

@@ -64,8 +64,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TRIPLES_PER_COMPANY = 81.0   # what kg.synth writes, measured; only used to pick the number of companies
-# Seconds (kg.queries' default): a query still running then is reported as stopped; the same limit in
+TRIPLES_PER_COMPANY = 81.0   # what kg.facts.synth writes, measured; only used to pick the number of companies
+# Seconds (kg.query.catalog' default): a query still running then is reported as stopped; the same limit in
 # memory, where the target is that none is stopped by it. --query-timeout changes both (children read it here).
 QUERY_TIMEOUT = MEMORY_TIMEOUT = float(os.environ.get("KG_BENCH_QUERY_TIMEOUT", "30"))
 AGAIN_UNDER = 5.0            # a query is run again on the open store only when its first run took less
@@ -121,11 +121,11 @@ def cpu() -> float:
 
 def step_stages(facts: str, ntriples: str) -> dict:
     import kg
-    from kg.build import fact_graph, origins
-    from kg.export import serialize
-    from kg.ontology import vocabulary
-    from kg.shacl import compiled_shapes
-    from kg.validate import check
+    from kg.build.graph import fact_graph, origins
+    from kg.build.export import serialize
+    from kg.base.ontology import vocabulary
+    from kg.build.shacl import compiled_shapes
+    from kg.build.validate import check
 
     vocabulary(), compiled_shapes()  # the ontology and shapes, parsed once by every command
     out = {}
@@ -152,7 +152,7 @@ def step_stages(facts: str, ntriples: str) -> dict:
 
 
 def step_build(facts: str, out_dir: str) -> dict:
-    from kg.cache import build_turtle
+    from kg.build.cache import build_turtle
 
     cpu_started = cpu()
     started = time.perf_counter()
@@ -163,15 +163,15 @@ def step_build(facts: str, out_dir: str) -> dict:
 
 def write_checked(out_dir: Path, built) -> None:
     """What `kg build` does with a build: the Turtle, checked to read back, renamed into place."""
-    from kg.export import check_rdf
-    from kg.files import write_atomically
+    from kg.build.export import check_rdf
+    from kg.base.files import write_atomically
 
     write_atomically(out_dir / "gpu-kg.ttl", built.turtle, check=check_rdf("turtle"))
 
 
 def step_rebuild(facts: str, out_dir: str) -> dict:
-    from kg.cache import build_turtle
-    from kg.config import CACHE_NAME
+    from kg.build.cache import build_turtle
+    from kg.base.config import CACHE_NAME
 
     cache = Path(out_dir) / CACHE_NAME
     started = time.perf_counter()
@@ -192,7 +192,7 @@ def step_rebuild(facts: str, out_dir: str) -> dict:
 
 def step_memory(turtle: str, triples: str, facts: str) -> dict:
     """The graph held in memory by a long-running process, as `kg serve` holds it: loaded once, then each query."""
-    from kg.stores import Document, MemoryStore
+    from kg.store.oxigraph import Document, MemoryStore
 
     before = rss_mb()
     store = MemoryStore(load=lambda: Document(Path(turtle).read_bytes(), "turtle", int(triples)))
@@ -242,10 +242,10 @@ def step_shipped(facts: str, cache: str, cli: str = "") -> dict:
     (the whole-process peer) and Oxigraph's own command line on a store it loaded (when installed)."""
     import pyoxigraph as ox
 
-    from kg import queries
-    from kg.ontology import PREFIXES
-    from kg.cache import build_turtle
-    from kg.stores import substitute
+    from kg.query import catalog as queries
+    from kg.base.ontology import PREFIXES
+    from kg.build.cache import build_turtle
+    from kg.store.oxigraph import substitute
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["KG_CACHE_DIR"] = cache
@@ -304,7 +304,7 @@ def step_shipped(facts: str, cache: str, cli: str = "") -> dict:
 
 def store_graph(store):
     """The naming triples of an Oxigraph store as an rdflib Graph, to resolve default parameters."""
-    from kg.stores import MemoryStore
+    from kg.store.oxigraph import MemoryStore
 
     memory = MemoryStore()
     memory._store = store
@@ -312,7 +312,7 @@ def store_graph(store):
 
 
 def step_disk(turtle: str, triples: str, facts: str, store_dir: str) -> dict:
-    from kg.stores import Document, open_store
+    from kg.store.oxigraph import Document, open_store
 
     store = open_store(f"oxigraph:{store_dir}")
     data = Path(turtle).read_bytes()
@@ -328,7 +328,7 @@ def step_disk(turtle: str, triples: str, facts: str, store_dir: str) -> dict:
 
 def step_parse() -> dict:
     """What every `kg query` pays before it runs: rdflib reading the saved query."""
-    from kg import queries
+    from kg.query import catalog as queries
 
     out = {}
     for name in queries.query_names():
@@ -346,7 +346,7 @@ def run_queries(facts: str, timeout: float, opened) -> dict:
 
     ``opened()`` gives the store: the same one in memory, a store opened afresh on disk.
     """
-    from kg import queries
+    from kg.query import catalog as queries
 
     out = {}
     for name in queries.query_names():
@@ -376,7 +376,7 @@ _PARSED: dict = {}
 
 
 def saved_query(name: str):
-    from kg import queries
+    from kg.query import catalog as queries
 
     if name not in _PARSED:
         _PARSED[name] = queries.parsed(queries.find_query(name))
@@ -385,7 +385,7 @@ def saved_query(name: str):
 
 def time_query(target, name: str, facts: str, timeout: float = QUERY_TIMEOUT, limit: int | None = None) -> dict:
     """The run alone, name lookup included: each query is parsed once per process (see ``step_parse``)."""
-    from kg import queries
+    from kg.query import catalog as queries
 
     query = saved_query(name)
     values = query_values(query, facts)
@@ -399,8 +399,8 @@ def time_query(target, name: str, facts: str, timeout: float = QUERY_TIMEOUT, li
 
 def engine_text(store, query, values: dict[str, str]) -> str:
     """The query's text with its values substituted, found in the store as `kg query` finds them."""
-    from kg import queries
-    from kg.stores import term_bindings, substitute
+    from kg.query import catalog as queries
+    from kg.store.oxigraph import term_bindings, substitute
 
     return substitute(query.text, term_bindings(queries._bindings_in(store, query, values, lang=None)))
 
@@ -409,7 +409,7 @@ def engine_time(store, name: str, facts: str, limit: int | None = None) -> tuple
     """pyoxigraph alone on the open store: the same text, every row and term read (or the first ``limit`` rows)."""
     import pyoxigraph as ox
 
-    from kg.ontology import PREFIXES
+    from kg.base.ontology import PREFIXES
 
     query = saved_query(name)
     try:
@@ -495,8 +495,8 @@ def parse_size(text: str) -> int:
 
 
 def measure(size: int, work: Path, repeat: int, memory_queries: int, disk_queries: int) -> dict:
-    from kg.build import ontology_subjects
-    from kg.synth import write_synthetic
+    from kg.build.graph import ontology_subjects
+    from kg.facts.synth import write_synthetic
 
     ontology = sum(len(pairs) for pairs in ontology_subjects().values())
     companies = max(1, round((size - ontology) / TRIPLES_PER_COMPANY))
@@ -679,7 +679,7 @@ def report(results: list[dict], repeat: int, parse_times: dict[str, float], ship
              else "–" for r in results])
     for r in loads:
         lines += ["", f"### Saved queries at {human(r['size'])} ({r['floor']['triples']:,} triples)", "",
-                  "Seconds, each saved query with its defaults. *kg*: `kg.queries.run` as `kg query NAME` runs it, "
+                  "Seconds, each saved query with its defaults. *kg*: `kg.query.catalog.run` as `kg query NAME` runs it, "
                   "labels of the result included; *engine*: pyoxigraph alone on the same open store, the same "
                   "text (defaults substituted), every row and term read; *ratio*: kg / engine. *first "
                   f"{FIRST_ROWS}*: `kg query NAME --limit {FIRST_ROWS}` (the store opened afresh) and the engine "

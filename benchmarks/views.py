@@ -32,9 +32,11 @@ from rdflib import RDF, RDFS, Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kg import views, write_atomically  # noqa: E402
-from kg.ontology import new_graph  # noqa: E402
-from kg.ontology import GPU, KGR, ontology_graph  # noqa: E402
+from kg import write_atomically
+
+from kg.show import views  # noqa: E402
+from kg.base.ontology import new_graph  # noqa: E402
+from kg.base.ontology import GPU, KGR, ontology_graph  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -16,13 +16,13 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError, KgError, NotConforming, Problem, SourceLocation, UsageError
+from .base.errors import InputError, KgError, NotConforming, Problem, SourceLocation, UsageError
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from .build import FactGraph
-    from .facts import Facts
+    from .build.graph import FactGraph
+    from .facts.read import Facts
 
 __all__ = [
     "FactGraph", "Facts", "InputError", "KgError", "NotConforming", "Problem", "SourceLocation", "UsageError",
@@ -30,8 +30,9 @@ __all__ = [
 ]
 
 _LAZY = {
-    "FactGraph": "build", "build_graph": "build", "fact_graph": "build", "origins": "build",
-    "serialize": "export", "write_atomically": "files", "Facts": "facts", "load_facts": "facts", "check": "validate",
+    "FactGraph": "build.graph", "build_graph": "build.graph", "fact_graph": "build.graph", "origins": "build.graph",
+    "serialize": "build.export", "write_atomically": "base.files", "Facts": "facts.read", "load_facts": "facts.read",
+    "check": "build.validate",
 }
 
 
@@ -50,8 +51,8 @@ def check_facts(facts: Facts) -> Graph:
 
 def checked_graph(facts: Facts) -> FactGraph:
     """``check_facts`` without rdflib: the lighter graph that exports and stores load fast."""
-    from .build import fact_graph, origins
-    from .validate import check
+    from .build.graph import fact_graph, origins
+    from .build.validate import check
 
     graph = fact_graph(facts)
     check(graph, lambda: origins(facts))
@@ -60,6 +61,6 @@ def checked_graph(facts: Facts) -> FactGraph:
 
 def load_graph(facts_dir: str | Path = "facts") -> Graph:
     """Read, build and check a fact folder: the graph every other command works on."""
-    from .facts import load_facts
+    from .facts.read import load_facts
 
     return check_facts(load_facts(facts_dir))

@@ -14,17 +14,17 @@ from pathlib import Path
 
 import click
 
-from .config import CACHE_NAME, DEFAULT_TIMEOUT
-from .errors import InputError, KgError, UsageError, file_error
-from .formats import (BINARY_RESULT_FORMATS, CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, RDF_FORMAT_NAMES,
+from .base.config import CACHE_NAME, DEFAULT_TIMEOUT
+from .base.errors import InputError, KgError, UsageError, file_error
+from .base.formats import (BINARY_RESULT_FORMATS, CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, RDF_FORMAT_NAMES,
                       RESULT_FORMATS, VIEW_FORMATS, VIEW_NAMES)
-from .progress import QUIET, Progress
+from .base.progress import QUIET, Progress
 
 TURTLE_NAME = "gpu-kg.ttl"
 
 
 def _prefix_text() -> dict[str, str]:
-    from .ontology import PREFIXES
+    from .base.ontology import PREFIXES
 
     return {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
@@ -116,7 +116,7 @@ def _report(warnings, notices, *, strict: bool) -> None:
 
 def _store(store_spec: str | None, facts_dir: Path):
     """The store that holds the graph: in memory (built from the facts when first used), on disk or remote."""
-    from .stores import open_store
+    from .store.oxigraph import open_store
 
     return open_store(store_spec, facts_dir=facts_dir)
 
@@ -155,10 +155,10 @@ def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool
         kg build --facts facts --out out     # writes out/gpu-kg.ttl
         kg build --store oxigraph:out/store  # and loads the on-disk store
     """
-    from .cache import build_turtle
-    from .export import check_rdf
-    from .files import write_atomically
-    from .stores import MEMORY, Document, open_store
+    from .build.cache import build_turtle
+    from .build.export import check_rdf
+    from .base.files import write_atomically
+    from .store.oxigraph import MEMORY, Document, open_store
 
     progress = _progress()
     built = build_turtle(facts_dir, cache_dir=None if no_cache else out_dir / CACHE_NAME, progress=progress)
@@ -216,8 +216,8 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None, store_
         kg export --format jsonld > gpu-kg.jsonld
         kg export --store oxigraph:out/store -o store.ttl   # the store's graph, read as it is
     """
-    from .export import check_rdf, format_for, serialize
-    from .files import write_atomically
+    from .build.export import check_rdf, format_for, serialize
+    from .base.files import write_atomically
 
     chosen = format_for(format_name, output)
     if store_spec is None:
@@ -225,8 +225,8 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None, store_
 
         graph = checked_graph(load_facts(facts_dir, progress=_progress()))
     else:
-        from .build import FactGraph
-        from .stores import open_store
+        from .build.graph import FactGraph
+        from .store.oxigraph import open_store
 
         store = open_store(store_spec, facts_dir=facts_dir)
         # An Oxigraph store is read term by term into the exports' own form; never into rdflib whole.
@@ -277,9 +277,9 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
         kg view all -o gpu-kg.graphml
         kg view capital -o capital.png
     """
-    from . import queries as queries_lib
-    from . import views as views_lib
-    from .files import write_atomically
+    from .query import catalog as queries_lib
+    from .show import views as views_lib
+    from .base.files import write_atomically
 
     views_lib.check_request(name=name, focus=focus, query_file=query_file)
     chosen = views_lib.format_for(format_name, output)
@@ -313,7 +313,7 @@ def views_command(facts_dir: Path, out_dir: Path, lang: str, store_spec: str | N
     Example:
         kg views --out out/views     # then open out/views/index.html
     """
-    from . import views as views_lib
+    from .show import views as views_lib
 
     for path, shown in views_lib.write_views(_store(store_spec, facts_dir).graph(), out_dir, lang=lang):
         click.echo(f"wrote {path}" + (f" ({views_lib.counts(shown)})" if shown else ""))
@@ -372,8 +372,8 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
         kg queries company-profile               # what it answers and its parameters
         kg queries --run-all --out out/queries   # every result as CSV and JSON
     """
-    from . import queries as queries_lib
-    from .results import format_for as result_format_for, render
+    from .query import catalog as queries_lib
+    from .query.results import format_for as result_format_for, render
 
     if run_all:
         if out_dir is None:
@@ -433,9 +433,9 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         kg query listing-race --store oxigraph:out/store   # no rebuild: the store kg build filled
         kg query figures --limit 20 --offset 40
     """
-    from . import queries as queries_lib
-    from .files import atomic_file
-    from .results import format_for as result_format_for, pieces, write
+    from .query import catalog as queries_lib
+    from .base.files import atomic_file
+    from .query.results import format_for as result_format_for, pieces, write
 
     values = _param_values(params)
     on_terminal = output is None and sys.stdout.isatty()
@@ -498,7 +498,7 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
         kg synth --companies 1000 -o /tmp/facts-1k
         kg build --facts /tmp/facts-1k --out /tmp/out-1k
     """
-    from .synth import write_synthetic
+    from .facts.synth import write_synthetic
 
     summary = write_synthetic(out_dir, companies, seed=seed)
     click.echo(f"wrote {summary.entries} entries for {summary.companies} companies in {summary.files} files under {out_dir}")
@@ -530,7 +530,7 @@ def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: st
         kg serve                                  # then open http://127.0.0.1:8711/
         kg serve --port 9000 --store oxigraph:out/store
     """
-    from . import serve as serve_lib
+    from .web import app as serve_lib
 
     serve_lib.check_installed()
     store = _store(store_spec, facts_dir)  # a wrong --store is a usage error before anything starts
@@ -561,7 +561,7 @@ def resolve_command(facts_dir: Path, names: tuple[str, ...]) -> None:
         kg resolve 上海天数智芯半导体股份有限公司 688795.SH
     """
     from . import load_graph
-    from .resolve import Resolver, describe
+    from .query.resolve import Resolver, describe
 
     resolver = Resolver(load_graph(facts_dir))
     results = [resolver.lookup(name, entities_only=True) for name in names]
@@ -595,8 +595,9 @@ def extract_command(facts_dir: Path, file: Path, source: str | None, published: 
         kg extract article.txt --source cnfol-biren-offering -o candidates.yaml
         kg extract article.txt --published 2025-12-23 --format json
     """
-    from . import extract as extract_lib, load_facts
-    from .files import write_atomically
+    from . import load_facts
+    from .author import extract as extract_lib
+    from .base.files import write_atomically
 
     text = extract_lib.read_text_file(file)
     day = extract_lib.parse_published(published)
@@ -625,7 +626,8 @@ def coverage_command(facts_dir: Path, file: Path, source: str | None) -> None:
     Example:
         kg coverage facts/texts/iluvatar-hkex-hearing-article.txt
     """
-    from . import checked_graph, coverage as coverage_lib, load_facts
+    from . import checked_graph, load_facts
+    from .author import coverage as coverage_lib
 
     facts = load_facts(facts_dir)
     result = coverage_lib.coverage(facts, checked_graph(facts).to_rdflib(), file, source)
@@ -675,9 +677,9 @@ def chart_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, c
         kg chart listing-day -o listing-day.png
         kg chart --query figures -p entity=biren -p metric=net-loss --mark bar
     """
-    from . import charts as charts_lib
-    from . import queries as queries_lib
-    from .files import write_atomically
+    from .show import charts as charts_lib
+    from .query import catalog as queries_lib
+    from .base.files import write_atomically
 
     chosen = charts_lib.format_for(format_name, output)
     if (name is None) == (query_ref is None):
@@ -718,7 +720,7 @@ def charts_command(facts_dir: Path, out_dir: Path, mark: str, lang: str, store_s
     Example:
         kg charts --out out/charts     # then open out/charts/index.html
     """
-    from . import charts as charts_lib
+    from .show import charts as charts_lib
 
     for path, shown in charts_lib.write_charts(_store(store_spec, facts_dir), out_dir, lang=lang, mark=mark):
         click.echo(f"wrote {path}" + (f" ({charts_lib.describe(shown)})" if shown else ""))

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import kg
-from kg.files import write_atomically
+from kg.base.files import write_atomically
 
 from conftest import SEED
 

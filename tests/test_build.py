@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, BNode, Literal, URIRef
 
-from kg.ontology import GPU, ontology_graph
-from kg.coverage import coverage
+from kg.base.ontology import GPU, ontology_graph
+from kg.author.coverage import coverage
 
 from conftest import SEED
 

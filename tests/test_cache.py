@@ -12,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 import kg
-import kg.lastbuild
-from kg import cache
-from kg.build import fact_graph
-from kg.cache import build_turtle
-from kg.config import CACHE_NAME
+import kg.build.lastbuild
+from kg.build import cache
+from kg.build.graph import fact_graph
+from kg.build.cache import build_turtle
+from kg.base.config import CACHE_NAME
 from kg.cli import main
-from kg.export import serialize, turtle_blocks, turtle_from_blocks
-from kg.synth import write_synthetic
+from kg.build.export import serialize, turtle_blocks, turtle_from_blocks
+from kg.facts.synth import write_synthetic
 
 from conftest import SEED
 
@@ -154,7 +154,7 @@ def test_a_damaged_cache_is_ignored_and_rewritten(synthetic, tmp_path):
 def test_a_cache_written_by_other_code_is_ignored(synthetic, tmp_path, monkeypatch):
     store = tmp_path / CACHE_NAME
     build_turtle(synthetic, cache_dir=store)
-    monkeypatch.setattr(kg.lastbuild, "code_version", lambda: "another version")
+    monkeypatch.setattr(kg.build.lastbuild, "code_version", lambda: "another version")
     assert build_turtle(synthetic, cache_dir=store).compiled == len(list(synthetic.rglob("*.yaml")))
 
 
@@ -173,9 +173,9 @@ def test_the_build_command_uses_the_cache_unless_told_not_to(synthetic, tmp_path
 
 def test_every_build_has_been_read_back_and_the_build_command_does_not_read_it_again(synthetic, tmp_path,
                                                                                      monkeypatch):
-    from kg.errors import ExportError
-    from kg.export import check_rdf, check_turtle_blocks
-    from kg.lastbuild import ReadTurtle
+    from kg.base.errors import ExportError
+    from kg.build.export import check_rdf, check_turtle_blocks
+    from kg.build.lastbuild import ReadTurtle
 
     first = build_turtle(synthetic, cache_dir=tmp_path / CACHE_NAME)
     edit(synthetic / "figures" / "part-0001.yaml", "亿元", "万元")
@@ -185,7 +185,7 @@ def test_every_build_has_been_read_back_and_the_build_command_does_not_read_it_a
         assert type(built.turtle) is ReadTurtle
     assert (again.compiled, same.compiled) == (1, 0)
     read = []
-    monkeypatch.setattr(kg.export.ox, "parse", lambda *a, **k: read.append(1) or iter(()))
+    monkeypatch.setattr(kg.build.export.ox, "parse", lambda *a, **k: read.append(1) or iter(()))
     check_rdf("turtle")(again.turtle)
     assert not read  # read back part by part as it was built
     check_rdf("turtle")(bytes(again.turtle))

@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FACTS, need_tool
-from kg import charts, queries
-from kg.charts import Figure, Period, Source
+from kg.show import charts
+from kg.query import catalog as queries
+from kg.show.charts import Figure, Period, Source
 from kg.cli import main
 
 ARTICLE = Source("https://w3id.org/gpu-kg/id/article", {"en": "The article", "zh": "文章"}, quote="原文一句。")

@@ -14,7 +14,7 @@ import pytest
 from test_charts import figure, year
 from test_views_browser import Opened, open_page, png_pixels
 
-from kg import charts
+from kg.show import charts
 
 READY = "() => window.kgChart && (window.kgChart.ready === true || window.kgChart.error !== null)"
 

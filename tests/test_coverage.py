@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.coverage import coverage
-from kg.errors import UsageError
+from kg.author.coverage import coverage
+from kg.base.errors import UsageError
 
 from conftest import SEED
 

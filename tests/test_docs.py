@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from kg.cli import main
-from kg.facts import SCHEMA
+from kg.facts.read import SCHEMA
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from rdflib.query import Result as RdflibResult
 
 from conftest import SEED
-from kg import queries
-from kg.ontology import PREFIXES
+from kg.query import catalog as queries
+from kg.base.ontology import PREFIXES
 from kg.cli import main
-from kg.results import display_width, encode, render
-from kg.tables import amount_text
+from kg.query.results import display_width, encode, render
+from kg.query.tables import amount_text
 
 PREFIX_TEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 

@@ -17,9 +17,9 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 import kg
-from kg.ontology import GRAPH_IRI
-from kg.export import FORMATS, format_for
-from kg.ontology import GPU
+from kg.base.ontology import GRAPH_IRI
+from kg.build.export import FORMATS, format_for
+from kg.base.ontology import GPU
 
 from conftest import SEED
 
@@ -88,9 +88,9 @@ def test_the_export_command_gives_the_same_bytes_across_hash_seeds(turtle):
 
 
 DIGESTS = """
-import hashlib, sys, kg, kg.export
+import hashlib, sys, kg, kg.build.export
 graph = kg.load_graph(sys.argv[1])
-for name in sorted(kg.export.FORMATS):
+for name in sorted(kg.build.export.FORMATS):
     print(name, hashlib.sha256(kg.serialize(graph, name)).hexdigest())
 """
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.extract import extract, find_figures
+from kg.author.extract import extract, find_figures
 
 from conftest import ROOT, SEED
 

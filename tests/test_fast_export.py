@@ -1,6 +1,6 @@
 """The exports written from string terms are byte for byte what Oxigraph writes, in rdflib's order.
 
-``kg.export`` sorts the string terms of ``kg.terms`` with rdflib's order of terms,
+``kg.build.export`` sorts the string terms of ``kg.base.terms`` with rdflib's order of terms,
 writes N-Triples itself and Turtle blocks itself (asking Oxigraph only how to spell
 terms). These tests hold them to the slow, obvious route: sort rdflib's terms, hand
 the triples to Oxigraph's writers.
@@ -17,11 +17,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 import kg
-from kg.build import FactGraph
-from kg.ontology import PREFIXES, new_graph
-from kg.export import serialize
-from kg.synth import write_synthetic
-from kg.terms import from_rdflib, literal, number_value, parts
+from kg.build.graph import FactGraph
+from kg.base.ontology import PREFIXES, new_graph
+from kg.build.export import serialize
+from kg.facts.synth import write_synthetic
+from kg.base.terms import from_rdflib, literal, number_value, parts
 
 # rdflib warns about the odd literals these tests make on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:Parsing weird boolean")
@@ -108,7 +108,7 @@ def test_random_graphs(seed):
 def test_string_terms_round_trip_through_rdflib():
     for node in [Literal("x"), Literal("天", lang="zh"), Literal("1.5", datatype=URIRef(XSD + "decimal")),
                  URIRef(KGR + "iluvatar"), Literal('a"b\\c\nd')]:
-        assert kg.terms.to_rdflib(from_rdflib(node)) == node
+        assert kg.base.terms.to_rdflib(from_rdflib(node)) == node
 
 
 def test_the_golden_file_is_what_the_writer_writes(graph):

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kg
-from kg.facts import SCHEMA
+from kg.facts.read import SCHEMA
 
 HERE = Path(__file__).parent
 BASE = HERE / "fixtures" / "base"

@@ -14,9 +14,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 import kg
-from kg import views
-from kg.errors import ExportError
-from kg.export import check_rdf
+from kg.show import views
+from kg.base.errors import ExportError
+from kg.build.export import check_rdf
 
 BASE = Path(__file__).parent / "fixtures" / "base"
 ROOT = Path(__file__).parent.parent

@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from rdflib import RDF, Literal, URIRef
 
 import kg
-from kg import queries
+from kg.query import catalog as queries
 from kg.cli import main
-from kg.facts import FigureValue
-from kg.ontology import GPU, KGR
-from kg.reconcile import compare
-from kg.values import MONEY, ValueProblem, parse_amount
+from kg.facts.read import FigureValue
+from kg.base.ontology import GPU, KGR
+from kg.facts.reconcile import compare
+from kg.base.values import MONEY, ValueProblem, parse_amount
 
 from conftest import LIVE_FACTS
 

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from rdflib import Graph
 
 import kg.cli
-from kg import queries
+from kg.query import catalog as queries
 from kg.cli import main
-from kg.stores import MemoryStore
+from kg.store.oxigraph import MemoryStore
 
 CATALOG = queries.catalog_dir()
 

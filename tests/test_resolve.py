@@ -10,11 +10,11 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.errors import UsageError
-from kg.ontology import GPU, KGR
-from kg.queries import find_query, run
-from kg.resolve import Resolver, core_name, name_keys, ticker_key
-from kg.stores import DiskStore
+from kg.base.errors import UsageError
+from kg.base.ontology import GPU, KGR
+from kg.query.catalog import find_query, run
+from kg.query.resolve import Resolver, core_name, name_keys, ticker_key
+from kg.store.oxigraph import DiskStore
 
 from conftest import SEED
 
@@ -103,10 +103,10 @@ def test_a_name_is_never_resolved_to_an_entity_that_merely_contains_it(resolver)
 
 
 def test_an_ambiguous_name_lists_every_candidate_and_picks_none(resolver):
-    graph = kg.build.new_graph()
+    graph = kg.build.graph.new_graph()
     for key in ("apex-a", "apex-b"):
-        graph.add((KGR[key], kg.build.RDF.type, GPU.ChipDesigner))
-        graph.add((KGR[key], kg.build.RDFS.label, kg.build.Literal("Apex 科技", lang="zh")))
+        graph.add((KGR[key], kg.build.graph.RDF.type, GPU.ChipDesigner))
+        graph.add((KGR[key], kg.build.graph.RDFS.label, kg.build.graph.Literal("Apex 科技", lang="zh")))
     found = Resolver(graph).lookup("Apex", entities_only=True)
     assert found.status == "ambiguous"
     assert [e.id for e in found.matches] == ["apex-a", "apex-b"]
@@ -157,7 +157,7 @@ def test_a_query_parameter_that_only_contains_a_name_is_refused(named):
 
 
 def test_a_view_focus_takes_a_short_name(named):
-    from kg import views
+    from kg.show import views
 
     graph = kg.load_graph(named)
     assert views.select_view(graph, focus="壁仞").name == views.select_view(graph, focus="biren").name == "focus-biren"

@@ -15,17 +15,17 @@ import pytest
 from click.testing import CliRunner
 from rdflib import RDFS, Graph, Literal, URIRef
 
-import kg.queries as queries
+import kg.query.catalog as queries
 from kg.cli import main
-from kg.ontology import KGR
-from kg.results import Result, render
-from kg.remote import RemoteSettings, RemoteStore
-from kg.stores import MemoryStore
+from kg.base.ontology import KGR
+from kg.query.results import Result, render
+from kg.store.remote import RemoteSettings, RemoteStore
+from kg.store.oxigraph import MemoryStore
 
 from conftest import ROOT, SEED
 from servers import silent_server  # noqa: F401 - a fixture
 
-HEAVY = ("pyvis", "networkx", "pyshacl", "kg.views", "IPython")
+HEAVY = ("pyvis", "networkx", "pyshacl", "kg.show.views", "IPython")
 
 
 # --- start-up: a command imports what it uses ------------------------------------------------------
@@ -66,8 +66,8 @@ def test_a_query_on_unchanged_facts_reads_neither_yaml_nor_sparql_text_again(tmp
     args = ("query", "supply-chain", "--facts", str(SEED), "-o", str(tmp_path / "out.csv"))
     modules_loaded_by(*args, cache=str(tmp_path / "cache"))
     again = modules_loaded_by(*args, cache=str(tmp_path / "cache"))
-    unused = ("yaml", "kg.facts", "kg.build", "kg.cache", "kg.shacl", "kg.validate", "kg.reconcile", "kg.export",
-              "kg.remote", "rdflib.plugins.sparql")
+    unused = ("yaml", "kg.facts.read", "kg.build.graph", "kg.build.cache", "kg.build.shacl", "kg.build.validate", "kg.facts.reconcile", "kg.build.export",
+              "kg.store.remote", "rdflib.plugins.sparql")
     assert sorted(m for m in again if m.startswith(unused)) == []
 
 
@@ -114,7 +114,7 @@ def test_the_time_limit_covers_finding_a_parameter_on_a_remote_store(silent_serv
 
 
 def test_service_is_refused_in_a_view_query_given_to_the_library(graph):
-    from kg import views
+    from kg.show import views
 
     with pytest.raises(queries.UsageError, match="uses SERVICE"):
         views.query_view(graph, "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/s> { ?s ?p ?o } }")
@@ -190,9 +190,9 @@ def test_kg_query_pages(graph, monkeypatch, tmp_path):
 
 
 def test_a_long_table_is_sized_on_its_first_rows(monkeypatch):
-    import kg.results
+    import kg.query.results
 
-    monkeypatch.setattr(kg.results, "SAMPLE_ROWS", 2)
+    monkeypatch.setattr(kg.query.results, "SAMPLE_ROWS", 2)
     rows = ((Literal("x"), Literal(1)), (Literal("yy"), Literal(22)), (Literal("a much longer cell"), Literal(3)))
     assert render(Result(("a", "b"), rows), "table") == (
         "a    b\n--  --\nx    1\nyy  22\na much longer cell   3\n(3 rows)\n")
@@ -205,16 +205,16 @@ FORMATS = ("csv", "tsv", "json", "xml", "md", "table")
 
 
 def test_an_answer_in_chunks_is_written_as_the_same_answer_whole(graph, monkeypatch):
-    import kg.results
+    import kg.query.results
 
-    monkeypatch.setattr(kg.results, "SAMPLE_ROWS", 7)
+    monkeypatch.setattr(kg.query.results, "SAMPLE_ROWS", 7)
     monkeypatch.setattr(queries, "CHUNK_ROWS", 7)
     chunks = list(queries.stream(graph, queries.find_query("figures")))
     assert len(chunks) > 3 and all(len(c.rows) == 7 for c in chunks[:-1])
     whole = queries.run(graph, queries.find_query("figures"))
     assert whole.rows == tuple(row for chunk in chunks for row in chunk.rows)
     for fmt in FORMATS:
-        assert "".join(kg.results.pieces(chunks, fmt)) == render(whole, fmt), fmt
+        assert "".join(kg.query.results.pieces(chunks, fmt)) == render(whole, fmt), fmt
     document = json.loads(render(whole, "json"))  # written piece by piece, as json.dumps writes it whole
     assert render(whole, "json") == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     assert len(document["results"]["bindings"]) == len(whole.rows)
@@ -281,8 +281,8 @@ def test_a_closed_pipe_ends_kg_query_quietly(tmp_path):
 
 def test_unchanged_facts_are_not_built_again(tmp_path, monkeypatch):
     """`kg query` on unchanged facts reads the last checked build from the cache, even one that keeps no units."""
-    from kg import cache
-    from kg.stores import built_document
+    from kg.build import cache
+    from kg.store.oxigraph import built_document
 
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
     first = built_document(SEED)
@@ -318,7 +318,7 @@ def test_excel_names_label_columns_after_their_column(graph):
 
     import openpyxl
 
-    from kg.results import encode
+    from kg.query.results import encode
 
     result = queries.run(graph, queries.find_query("supply-chain"), lang="zh")
     book = openpyxl.load_workbook(io.BytesIO(encode(result, "xlsx", headings=queries.headings("zh"))))
@@ -342,16 +342,16 @@ def test_a_wrong_headings_file_is_named_with_its_line(tmp_path):
 
 
 def test_a_store_indexes_its_names_once_and_again_when_they_change(graph, monkeypatch):
-    import kg.resolve
+    import kg.query.resolve
 
     built = []
-    original = kg.resolve.Resolver.__init__
+    original = kg.query.resolve.Resolver.__init__
 
     def counting(self, naming):
         built.append(len(naming))
         original(self, naming)
 
-    monkeypatch.setattr(kg.resolve.Resolver, "__init__", counting)
+    monkeypatch.setattr(kg.query.resolve.Resolver, "__init__", counting)
     copy = Graph()
     for triple in graph:
         copy.add(triple)
@@ -368,12 +368,12 @@ def test_a_store_indexes_its_names_once_and_again_when_they_change(graph, monkey
 
 
 def test_the_index_of_names_is_kept_with_the_build_for_the_next_command(tmp_path, monkeypatch):
-    import kg.stores
-    from kg.stores import built_document
+    import kg.store.oxigraph
+    from kg.store.oxigraph import built_document
 
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
     profile = queries.find_query("company-profile")
     first = queries.run(MemoryStore(load=lambda: built_document(SEED)), profile, {"company": "天数"})
-    monkeypatch.setattr(kg.stores, "_name_index", lambda *a: pytest.fail("indexed again"))
+    monkeypatch.setattr(kg.store.oxigraph, "_name_index", lambda *a: pytest.fail("indexed again"))
     again = queries.run(MemoryStore(load=lambda: built_document(SEED)), profile, {"company": "天数"})
     assert again.rows == first.rows and first.rows

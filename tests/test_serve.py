@@ -1,7 +1,7 @@
 """``kg serve`` as programs use it: the real server on a loopback port, asked by a standard SPARQL client.
 
-The endpoint must answer exactly what the library answers (kg.queries.run
-rendered by kg.results), in each W3C format; refuse what the command line
+The endpoint must answer exactly what the library answers (kg.query.catalog.run
+rendered by kg.query.results), in each W3C format; refuse what the command line
 refuses; and put its safety headers on every response.
 """
 
@@ -28,8 +28,10 @@ from conftest import ROOT, SEED
 from servers import free_port
 from webapp import fetch, kg_serve
 
-from kg import queries, serve
-from kg.results import render
+from kg.query import catalog as queries
+
+from kg.web import app as serve
+from kg.query.results import render
 
 SELECT = """PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>
 SELECT ?company ?name WHERE { ?company a gpu:ChipDesigner ; rdfs:label ?name . FILTER(LANG(?name) = "zh") }
@@ -120,7 +122,7 @@ def test_accept_header_picks_the_results_format(base, graph):
 
 def test_kg_query_can_ask_the_running_server_and_answers_as_in_memory(base, graph):
     """The server holds the graph in memory; `kg query --store sparql+URL` asks it instead of loading its own."""
-    from kg.remote import RemoteSettings, RemoteStore
+    from kg.store.remote import RemoteSettings, RemoteStore
 
     served = RemoteStore(RemoteSettings(query=base + "/sparql", label="kg serve"))
     for name, query in sorted(queries.load_catalog().items()):

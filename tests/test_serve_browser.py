@@ -22,8 +22,8 @@ from playwright.sync_api import Browser, Page
 from test_views_browser import HOSTILE
 from webapp import app_server, fetch, kg_serve
 
-from kg import serve
-from kg.ontology import ontology_graph
+from kg.web import app as serve
+from kg.base.ontology import ontology_graph
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -16,11 +16,11 @@ import pytest
 from rdflib import URIRef
 
 import kg
-from kg.build import FactGraph
-from kg.ontology import shapes_graph
-from kg.shacl import Data, Unsupported, compile_shapes, compiled_shapes
-from kg.terms import XSD, literal
-from kg.validate import neighbourhood, pyshacl_results
+from kg.build.graph import FactGraph
+from kg.base.ontology import shapes_graph
+from kg.build.shacl import Data, Unsupported, compile_shapes, compiled_shapes
+from kg.base.terms import XSD, literal
+from kg.build.validate import neighbourhood, pyshacl_results
 
 # rdflib warns about the odd literals these tests make on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:Parsing weird boolean")

@@ -22,15 +22,15 @@ import rdflib
 from rdflib import RDFS, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-import kg.queries as queries
-from kg.ontology import GRAPH_IRI, new_graph
-from kg.config import Config, load_config
-from kg.errors import InputError, UsageError
-from kg.results import turtle_term
-from kg.export import serialize
-from kg.queries import find_query, run
-from kg.remote import RemoteSettings, RemoteStore, construct_as_select
-from kg.stores import (
+import kg.query.catalog as queries
+from kg.base.ontology import GRAPH_IRI, new_graph
+from kg.base.config import Config, load_config
+from kg.base.errors import InputError, UsageError
+from kg.query.results import turtle_term
+from kg.build.export import serialize
+from kg.query.catalog import find_query, run
+from kg.store.remote import RemoteSettings, RemoteStore, construct_as_select
+from kg.store.oxigraph import (
     DiskStore, Document, LoadFailed, MemoryStore, StoreError, StoreTimeout,
     StoreUnavailable, TruncatedResult, line_chunks, ntriples, open_store, substitute,
 )
@@ -187,7 +187,7 @@ def test_a_reader_keeps_its_graph_while_a_load_replaces_it(tmp_path, graph):
 
 KILLED_LOAD = """
 import os, signal, sys
-from kg.stores import DiskStore, Document
+from kg.store.oxigraph import DiskStore, Document
 
 def killed(self, target, document, progress):
     target.mkdir()
@@ -323,8 +323,8 @@ def test_credentials_never_cross_the_network_in_clear_text(monkeypatch):
 
 
 def test_every_setting_and_location_is_documented():
-    from kg.config import STORE_KEYS
-    from kg.remote import SERVERS
+    from kg.base.config import STORE_KEYS
+    from kg.store.remote import SERVERS
 
     docs = (Path(__file__).parent.parent / "docs" / "stores.md").read_text(encoding="utf-8")
     missing = [key for key in STORE_KEYS if f"| `{key}` |" not in docs]

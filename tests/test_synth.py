@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 import kg
-from kg.build import fact_graph, ontology_subjects
+from kg.build.graph import fact_graph, ontology_subjects
 from kg.cli import main
-from kg.synth import FIGURES_PER_FILE, entries_in, synthesize, write_synthetic
+from kg.facts.synth import FIGURES_PER_FILE, entries_in, synthesize, write_synthetic
 
 
 def run(*args: str):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kg.values import Unit, ValueProblem, parse_amount, parse_date, parse_period
+from kg.base.values import Unit, ValueProblem, parse_amount, parse_date, parse_period
 
 CNY = Unit("CNY", "元", False)
 PERCENT = Unit("percent", "%", False)

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kg.values import (
+from kg.base.values import (
     CURRENCIES, MAX_DECIMALS, MAX_DIGITS, MULTIPLIERS, Unit, ValueProblem, normalize, parse_amount, parse_date,
     parse_day, parse_number, parse_period,
 )

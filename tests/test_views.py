@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from rdflib import Graph
 
 import kg
-from kg import views
+from kg.show import views
 from kg.cli import main
-from kg.errors import UsageError
+from kg.base.errors import UsageError
 
 from conftest import SEED
 
@@ -266,7 +266,7 @@ SCRIPT = """
 import hashlib, sys
 from pathlib import Path
 import kg
-from kg import views
+from kg.show import views
 out = Path(sys.argv[1])
 graph = kg.load_graph(sys.argv[2])
 for written in views.write_views(graph, out):

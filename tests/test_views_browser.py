@@ -16,7 +16,7 @@ from rdflib import Graph
 # Playwright is a test dependency: without it collection fails, as it should.
 from playwright.sync_api import Browser, Page
 
-from kg import views
+from kg.show import views
 
 HOSTILE = Path(__file__).parent / "fixtures" / "views" / "hostile.ttl"
 READY = "() => window.kgView && window.kgView.ready === true"

@@ -60,10 +60,10 @@ def kg_serve(*args: str, facts: Path) -> Iterator[str]:
 
 @contextmanager
 def app_server(site) -> Iterator[str]:
-    """The web app over ``site`` (a kg.serve.Site of any graph), in a thread; yields its base URL."""
+    """The web app over ``site`` (a kg.web.app.Site of any graph), in a thread; yields its base URL."""
     import uvicorn
 
-    from kg import serve
+    from kg.web import app as serve
 
     port = free_port()
     config = uvicorn.Config(serve.create_app(site), host=LOOPBACK, port=port, log_level="warning",

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from .errors import UsageError
-from .facts import Facts
+from ..base.errors import UsageError
+from ..facts.read import Facts
 from .extract import Candidate, find_figures, read_text_file
-from .ontology import GPU, KGR
-from .resolve import short
+from ..base.ontology import GPU, KGR
+from ..query.resolve import short
 
 # Properties that hold an amount of a statement, besides gpu:value (funding rounds' valuations).
 _AMOUNT_PROPERTIES = (GPU.value, GPU.minValue, GPU.maxValue, GPU.preMoneyValuation, GPU.postMoneyValuation)

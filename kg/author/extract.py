@@ -1,7 +1,7 @@
 """From an article to candidate facts: every figure, read exactly, with what the text says around it.
 
 ``find_figures`` reads a plain text (Chinese or English) and returns one ``Candidate`` per figure:
-the number as written, its value (decimal arithmetic through kg.values), unit or currency, the cue
+the number as written, its value (decimal arithmetic through kg.base.values), unit or currency, the cue
 words that qualify it (约, 超, 近, 最高, 预计 ...), the sentence, and, where the text allows, the
 entity, the metric and the period it is about. ``extract`` adds how each compares with the graph.
 Nothing here writes facts: the analyst edits what ``to_yaml`` writes before it enters facts/.
@@ -19,12 +19,12 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from .errors import UsageError
-from . import reconcile
-from .facts import Facts, FigureValue, Record
-from .ontology import GPU, KGR
-from .resolve import Resolver, short
-from .values import APPROXIMATION_CUES, Unit, ValueProblem, canonical_decimal, parse_amount
+from ..base.errors import UsageError
+from ..facts import reconcile
+from ..facts.read import Facts, FigureValue, Record
+from ..base.ontology import GPU, KGR
+from ..query.resolve import Resolver, short
+from ..base.values import APPROXIMATION_CUES, Unit, ValueProblem, canonical_decimal, parse_amount
 
 # --- units ----------------------------------------------------------------------------------------
 
@@ -248,7 +248,7 @@ def _in_date(text: str, start: int, end: int) -> bool:
 
 
 def _amount_value(number: str, mult: str | None, unit: str | None, is_count: bool) -> Decimal | int:
-    """The exact value of ``number`` times its multiplier, read by kg.values as the loader reads amounts."""
+    """The exact value of ``number`` times its multiplier, read by kg.base.values as the loader reads amounts."""
     digits = number.replace(",", "")
     mult = (mult or "").strip()
     notation = unit or "number"
@@ -734,7 +734,7 @@ _COUNT_UNITS = {"organization", "customer", "item", "person", "deployment", None
 
 
 def _metric_units() -> dict[str, Unit]:
-    from .ontology import vocabulary
+    from ..base.ontology import vocabulary
     return vocabulary().metric_units
 
 
@@ -944,7 +944,7 @@ def _amount_text(candidate: Candidate, stated: str, unit: Unit) -> str:
 
 
 def compare(new: FigureValue, old: FigureValue) -> str:
-    """How a new figure stands to a recorded one; the one place the comparison is decided (kg.reconcile)."""
+    """How a new figure stands to a recorded one; the one place the comparison is decided (kg.facts.reconcile)."""
     return reconcile.compare(new, old)
 
 
@@ -1023,7 +1023,7 @@ def extract(text: str, *, facts: Facts | None = None, graph: Graph | None = None
     give one, dates 今日 and 上周五); without ``facts`` the figures are read but not compared.
     """
     if facts is not None and graph is None:
-        from . import check_facts
+        from .. import check_facts
         graph = check_facts(facts)
     stored = False
     if source:

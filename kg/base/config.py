@@ -147,9 +147,9 @@ def _did_you_mean(word: str, choices) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-CACHE_NAME = ".kg-cache"  # the build's cache, beside its output (kg.cache)
+CACHE_NAME = ".kg-cache"  # the build's cache, beside its output (kg.build.cache)
 CACHE_ENV = "KG_CACHE_DIR"
-DEFAULT_TIMEOUT = 30.0  # seconds a query may run (kg.queries); every saved query answers in well under one
+DEFAULT_TIMEOUT = 30.0  # seconds a query may run (kg.query.catalog); every saved query answers in well under one
 
 
 def cache_home() -> Path:
@@ -161,7 +161,7 @@ def cache_home() -> Path:
 
 
 def build_cache_dir(facts_dir: str | Path) -> Path:
-    """The build cache of one fact folder (see ``kg.cache``), named after the folder's absolute path."""
+    """The build cache of one fact folder (see ``kg.build.cache``), named after the folder's absolute path."""
     import hashlib
 
     where = str(Path(facts_dir).resolve())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import UsageError
 
-# Query results: name -> file suffixes that imply it (kg.results writes them).
+# Query results: name -> file suffixes that imply it (kg.query.results writes them).
 RESULT_FORMATS: dict[str, tuple[str, ...]] = {
     "table": (".txt",),
     "csv": (".csv",),
@@ -22,14 +22,14 @@ RESULT_FORMATS: dict[str, tuple[str, ...]] = {
     "xml": (".srx", ".xml"),
     "xlsx": (".xlsx",),
 }
-BINARY_RESULT_FORMATS = ("xlsx",)  # written as bytes only (kg.results.encode)
-# RDF serialisations kg.export writes.
+BINARY_RESULT_FORMATS = ("xlsx",)  # written as bytes only (kg.query.results.encode)
+# RDF serialisations kg.build.export writes.
 RDF_FORMAT_NAMES = ("jsonld", "nt", "trig", "turtle", "xml")
-# Network views (kg.views): the named views, their formats and the languages of their labels.
+# Network views (kg.show.views): the named views, their formats and the languages of their labels.
 VIEW_NAMES = ("supply-chain", "capital", "products", "all")
 VIEW_FORMATS = {"html": (".html", ".htm"), "graphml": (".graphml",), "gexf": (".gexf",), "png": (".png",)}
 LANGS = ("en", "zh")
-# Charts and timelines (kg.charts): the ready-made charts, their formats and the marks of figure charts.
+# Charts and timelines (kg.show.charts): the ready-made charts, their formats and the marks of figure charts.
 CHART_NAMES = ("income-statement", "operations", "listing-day", "listing-race", "roadmap", "funding")
 CHART_FORMATS = {"html": (".html", ".htm"), "svg": (".svg",), "png": (".png",), "json": (".json",)}
 CHART_MARKS = ("line", "bar")

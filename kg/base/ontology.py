@@ -225,8 +225,8 @@ def new_graph() -> Graph:
 
 def ontology_dir() -> Path:
     """``ontology/`` beside the package in a checkout, or packaged inside it in a wheel."""
-    packaged = Path(__file__).parent / "ontology"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "ontology"
+    packaged = Path(__file__).parent.parent / "ontology"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent.parent / "ontology"
 
 
 @cache

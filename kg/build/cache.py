@@ -16,7 +16,7 @@ So a rebuild
 2. finds the ids whose definitions changed (and sources whose text changed), and
    compiles again every other file that refers to one of them;
 3. checks what spans files on the units of all files: duplicate ids and keys,
-   references, quotes, and the shapes on every subject it compiled (``kg.shacl``,
+   references, quotes, and the shapes on every subject it compiled (``kg.build.shacl``,
    with the types of all ids; a shape reading more of another file's node is
    refused as ``Incomplete``);
 4. joins the blocks of every unit, the periods and the ontology.
@@ -43,26 +43,26 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .build import (
+from .graph import (
     IRI_PREFIX, KGR_TEXT, FactGraph, RecordBuilder, T, kgr, names_of, ontology_subjects, origins, period_pairs,
     period_term, periods_of, record_term,
 )
-from .errors import InputError, KgError, Problem
+from ..base.errors import InputError, KgError, Problem
 from .export import check_turtle_blocks, turtle_blocks, turtle_from_blocks
-from .files import _alive, remove_quietly, replace_unsynced
-from .facts import (
+from ..base.files import _alive, remove_quietly, replace_unsynced
+from ..facts.read import (
     SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, figure_group,
     load_facts, paused_gc, shown, source_text_path,
 )
 from . import lastbuild
 from .lastbuild import Built, Folder, ReadTurtle, load_whole, read_folder, relative, save_whole
-from .ontology import vocabulary
-from .progress import QUIET, Progress
-from .reconcile import Reconciled, reconcile
+from ..base.ontology import vocabulary
+from ..base.progress import QUIET, Progress
+from ..facts.reconcile import Reconciled, reconcile
 from .shacl import Data, Incomplete, Unsupported, compiled_shapes
 from .validate import check
-from .values import parse_period
-from .yamltree import read_yaml
+from ..base.values import parse_period
+from ..facts.yamltree import read_yaml
 
 
 
@@ -115,7 +115,7 @@ def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | Non
 
     With ``cache_dir``, files unchanged since the last build are taken from there,
     and the cache is brought up to date. ``folder``: the folder as already read
-    (kg.lastbuild), so that what is built is what was hashed.
+    (kg.build.lastbuild), so that what is built is what was hashed.
     """
     with paused_gc():
         if folder is None:

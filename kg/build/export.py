@@ -3,7 +3,7 @@
 Oxigraph's serializers write triples in the order given, so sorting the triples
 first makes every format byte-stable (rdflib's RDF/XML and JSON-LD writers
 follow hash order); they are also much faster than rdflib's. The sort works on
-the string terms of ``kg.terms`` with rdflib's order of terms (the order exports
+the string terms of ``kg.base.terms`` with rdflib's order of terms (the order exports
 have always had): sorting rdflib's own terms costs seconds at a million triples.
 """
 
@@ -19,15 +19,15 @@ from xml.parsers import expat
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .build import FactGraph
-from .ontology import GRAPH_IRI, PREFIXES
-from .errors import ExportError
+from .graph import FactGraph
+from ..base.ontology import GRAPH_IRI, PREFIXES
+from ..base.errors import ExportError
 from .lastbuild import ReadTurtle
-from .formats import pick_format
-from .terms import XSD as XSD_TEXT, literal, object_key, parts
+from ..base.formats import pick_format
+from ..base.terms import XSD as XSD_TEXT, literal, object_key, parts
 
 # name -> (oxigraph format, file suffixes)
-FORMATS = {  # the same names as kg.formats.RDF_FORMAT_NAMES
+FORMATS = {  # the same names as kg.base.formats.RDF_FORMAT_NAMES
     "turtle": (ox.RdfFormat.TURTLE, (".ttl",)),
     "nt": (ox.RdfFormat.N_TRIPLES, (".nt",)),
     "jsonld": (ox.RdfFormat.JSON_LD, (".jsonld", ".json")),
@@ -49,7 +49,7 @@ def sorted_ntriples(graph: FactGraph | Graph | Subjects) -> bytes:
 
     Subjects are sorted once; each subject's few pairs are sorted by predicate
     and object. The lines are byte for byte what Oxigraph's N-Triples writer
-    gives for the same triples (``kg.terms`` escapes as it does).
+    gives for the same triples (``kg.base.terms`` escapes as it does).
     """
     subjects = _subjects(graph)
     lines: list[str] = []
@@ -159,7 +159,7 @@ def turtle_blocks(subjects: Subjects) -> list[tuple[str, bytes]]:
     line and a tab, a predicate's objects by `` , ``, then `` .``) and so is the
     spelling of every IRI and typed literal: Oxigraph is asked for all of them in
     one call (``_spellings``). Plain and tagged strings are spelled as in
-    N-Triples, which ``kg.terms`` escapes exactly as Oxigraph does. Writing the
+    N-Triples, which ``kg.base.terms`` escapes exactly as Oxigraph does. Writing the
     blocks here, rather than having Oxigraph read the triples back from Python
     objects and write them, is three times faster at a million triples, and
     ``tests/test_export.py`` checks every byte against Oxigraph's own writer.

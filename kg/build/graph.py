@@ -6,7 +6,7 @@ what they state (``kgr:figure/iluvatar/revenue/2024``); there are no blank nodes
 Each record makes the triples of one subject, its own IRI, and nothing else
 (periods are made once, from every period the records use), so a record can be
 built alone given the names of the ids it refers to. The builder writes terms as
-plain strings (``kg.terms``): rdflib's term and graph objects cost more than the
+plain strings (``kg.base.terms``): rdflib's term and graph objects cost more than the
 rest of the build together at a million triples.
 """
 
@@ -18,11 +18,11 @@ from functools import cache, lru_cache
 
 from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 
-from .facts import Facts, FigureValue, Provenance, Record
-from .ontology import GPU, KGR, new_graph, ontology_graph, vocabulary
-from .reconcile import Reconciled
-from .terms import from_rdflib, literal, to_rdflib
-from .values import (
+from ..facts.read import Facts, FigureValue, Provenance, Record
+from ..base.ontology import GPU, KGR, new_graph, ontology_graph, vocabulary
+from ..facts.reconcile import Reconciled
+from ..base.terms import from_rdflib, literal, to_rdflib
+from ..base.values import (
     APPROXIMATION_CUES, LOWER_BOUND_CUES, UPPER_BOUND_CUES, Amount, Date, Period, canonical_decimal,
 )
 
@@ -132,7 +132,7 @@ def _lang_of(text: str) -> str:
 
 
 class FactGraph:
-    """A built graph, subject by subject, in the string terms of ``kg.terms``.
+    """A built graph, subject by subject, in the string terms of ``kg.base.terms``.
 
     Much lighter than an rdflib Graph: the shape checks read it subject by
     subject, the exports sort and write it, and ``to_rdflib`` gives the Graph

@@ -2,7 +2,7 @@
 
 ``kg query``, ``kg view`` and ``kg serve`` read their graph from here in
 milliseconds; only when something changed do they import the fact reader, the
-checks and the build (kg.cache). What is kept is the Turtle a build wrote after
+checks and the build (kg.build.cache). What is kept is the Turtle a build wrote after
 reading back every part of it, with its counts, warnings and notes.
 """
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import Problem, SourceLocation
-from .files import remove_quietly, replace_unsynced
-from .folder import fact_files, paused_gc, read_fact_files
+from ..base.errors import Problem, SourceLocation
+from ..base.files import remove_quietly, replace_unsynced
+from ..facts.folder import fact_files, paused_gc, read_fact_files
 
 FORMAT = 3  # of what a build keeps; 3: every unit's Turtle is read back when it is compiled
 
@@ -26,7 +26,7 @@ FORMAT = 3  # of what a build keeps; 3: every unit's Turtle is read back when it
 class ReadTurtle(bytes):
     """Turtle that has been read back already, part by part as it was written.
 
-    A build joins the blocks of many files (``kg.cache``); each file's blocks are
+    A build joins the blocks of many files (``kg.build.cache``); each file's blocks are
     read back by Oxigraph's parser when they are written (``check_turtle_blocks``),
     so the whole, a header and complete statements, reads back too, and
     ``check_rdf("turtle")`` need not read it all again after a change to one file.
@@ -44,8 +44,8 @@ class Built:
     records: int
     files: int
     compiled: int   # files read and compiled this time; the others came from the cache
-    warnings: tuple[Problem, ...] = ()   # conflicts no rank settles (kg.reconcile)
-    notices: tuple[Problem, ...] = ()    # what the reader merged (kg.facts)
+    warnings: tuple[Problem, ...] = ()   # conflicts no rank settles (kg.facts.reconcile)
+    notices: tuple[Problem, ...] = ()    # what the reader merged (kg.facts.read)
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,14 @@ def code_version() -> str:
     import pyoxigraph
     import rdflib
 
-    from .ontology import ontology_dir
+    from ..base.ontology import ontology_dir
 
     digest = hashlib.sha256(f"{FORMAT} {sys.version} {pyoxigraph.__version__} {rdflib.__version__} "
                             f"{version('PyYAML')}".encode())
-    package = Path(__file__).parent
-    for path in sorted(package.glob("*.py")) + sorted(ontology_dir().glob("*.ttl")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).parent.parent
+    for path in sorted(package.rglob("*.py")) + sorted(ontology_dir().glob("*.ttl")):
+        name = path.relative_to(package).as_posix() if path.is_relative_to(package) else path.name
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -3,9 +3,9 @@
 pySHACL takes about a second for the shipped facts and grows faster than the
 graph; at a million triples it would take far longer than everything else. Here
 each shape of ``ontology/shapes.ttl`` becomes a few closures over the string
-terms of ``kg.terms``, run subject by subject. They answer one question, *does
+terms of ``kg.base.terms``, run subject by subject. They answer one question, *does
 this focus node conform?*, and never write a report: the nodes that fail are
-handed to pySHACL (``kg.validate``), which writes the results, so messages,
+handed to pySHACL (``kg.build.validate``), which writes the results, so messages,
 paths and values are pySHACL's own.
 
 Only the part of SHACL Core the shapes use is compiled: targets by class,
@@ -32,8 +32,8 @@ from functools import cache
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from .ontology import shapes_graph
-from .terms import NUMERIC_TYPES, RDF_LANG_STRING, XSD, XSD_STRING, from_rdflib, parts, to_rdflib
+from ..base.ontology import shapes_graph
+from ..base.terms import NUMERIC_TYPES, RDF_LANG_STRING, XSD, XSD_STRING, from_rdflib, parts, to_rdflib
 
 SH = "http://www.w3.org/ns/shacl#"
 _TYPE, _SUBCLASS = str(RDF.type), str(RDFS.subClassOf)

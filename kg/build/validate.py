@@ -1,11 +1,11 @@
 """SHACL validation of the built graph, with each failure traced back to its YAML line.
 
-Two engines, one report. The shapes compiled to Python (``kg.shacl``) check every
+Two engines, one report. The shapes compiled to Python (``kg.build.shacl``) check every
 focus node quickly; the few nodes that fail, with the triples their shapes can
 read, go to pySHACL, whose results (message, path, value) become the problems.
 A graph that conforms never reaches pySHACL, so validation grows with the graph
 like the rest of the build instead of dominating it. When the shapes use SHACL
-that ``kg.shacl`` does not compile, pySHACL validates the whole graph as before.
+that ``kg.build.shacl`` does not compile, pySHACL validates the whole graph as before.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from rdflib import RDF, Graph, Namespace, URIRef
 
-from .build import FIELD_OF, FactGraph
-from .ontology import new_graph
-from .errors import NotConforming, Problem, SourceLocation
-from .facts import Record
-from .ontology import ontology_dir, shapes_graph
+from .graph import FIELD_OF, FactGraph
+from ..base.ontology import new_graph
+from ..base.errors import NotConforming, Problem, SourceLocation
+from ..facts.read import Record
+from ..base.ontology import ontology_dir, shapes_graph
 from .shacl import Data, Unsupported, compiled_shapes
-from .terms import to_rdflib
+from ..base.terms import to_rdflib
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 # Node-level figure shapes are about the stated value: point at it.
@@ -62,7 +62,7 @@ def check(graph: FactGraph | Graph, origins: Origins) -> None:
 def neighbourhood(subjects: Mapping[str, Iterable[tuple[str, str]]], nodes: Iterable[str], depth: int) -> Graph:
     """The triples of ``nodes`` and of every node up to ``depth`` edges away, with the
     ontology's: all that SHACL reads to check ``nodes`` (``Shapes.reach`` gives ``depth``)."""
-    from .build import ontology_subjects
+    from .graph import ontology_subjects
 
     keep = set(ontology_subjects())
     frontier = set(nodes)

@@ -1,7 +1,7 @@
 """A fact folder on disk: the files it holds and their bytes, read before anything is parsed.
 
-Kept apart from the fact reader (kg.facts) so that a command that finds its last
-build unchanged (kg.lastbuild) never imports the YAML reader or the checks.
+Kept apart from the fact reader (kg.facts.read) so that a command that finds its last
+build unchanged (kg.build.lastbuild) never imports the YAML reader or the checks.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InputError, Problem, SourceLocation, UsageError, path_problem
+from ..base.errors import InputError, Problem, SourceLocation, UsageError, path_problem
 
 
 def read_bytes(path: Path, shown_as: str) -> bytes:

@@ -15,11 +15,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, Problem, SourceLocation, os_reason
+from ..base.errors import InputError, Problem, SourceLocation, os_reason
 from .folder import fact_files, paused_gc, read_fact_files, shown  # noqa: F401 - also the reader's own names
-from .ontology import GPU, Vocabulary, vocabulary
-from .progress import QUIET, Progress
-from .values import CURRENCIES, Amount, Unit, ValueProblem, parse_amount, parse_date, parse_period
+from ..base.ontology import GPU, Vocabulary, vocabulary
+from ..base.progress import QUIET, Progress
+from ..base.values import CURRENCIES, Amount, Unit, ValueProblem, parse_amount, parse_date, parse_period
 from .yamltree import Mapping, Node, Scalar, Sequence, read_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -442,7 +442,7 @@ class Facts:
 
     @cached_property
     def reconciliation(self):
-        """How the statements of several sources about one figure relate (``kg.reconcile``)."""
+        """How the statements of several sources about one figure relate (``kg.facts.reconcile``)."""
         from .reconcile import reconcile  # reconcile reads records: it imports this module
 
         return reconcile(self.records)

@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError, os_errors
-from .files import make_folder
+from ..base.errors import UsageError, os_errors
+from ..base.files import make_folder
 
 FIGURES_PER_FILE = 400
 COMPANIES_PER_REPORT = 10

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import yaml
 
-from .errors import InputError, Problem, SourceLocation
+from ..base.errors import InputError, Problem, SourceLocation
 from .folder import read_bytes
 
 try:  # the C parser is several times faster; fall back where libyaml is missing

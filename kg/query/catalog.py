@@ -32,14 +32,14 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import RDFS, XSD, Graph, Literal, URIRef, Variable
 
-from .config import DEFAULT_TIMEOUT, cache_home
-from .errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error, os_errors
-from .files import replace_unsynced
-from .ontology import PREFIXES
+from ..base.config import DEFAULT_TIMEOUT, cache_home
+from ..base.errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error, os_errors
+from ..base.files import replace_unsynced
+from ..base.ontology import PREFIXES
 from .results import SAMPLE_ROWS, Result, is_identity_column, joined, render
 from .resolve import Resolver, article as _article, class_label, expand_name, resolver_for, short as _short
-from .stores import MemoryStore, Prepared, Store
-from .values import ValueProblem, parse_day, parse_number
+from ..store.oxigraph import MemoryStore, Prepared, Store
+from ..base.values import ValueProblem, parse_day, parse_number
 
 if TYPE_CHECKING:  # the header is read with PyYAML only when a query's reading is not kept yet
     import yaml
@@ -120,8 +120,8 @@ class Query:
 
 def catalog_dir() -> Path:
     """``queries/`` beside the package in a checkout, or packaged inside it in a wheel."""
-    packaged = Path(__file__).parent / "saved-queries"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "queries"
+    packaged = Path(__file__).parent.parent / "saved-queries"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent.parent / "queries"
 
 
 def query_names(directory: str | Path | None = None) -> list[str]:
@@ -694,7 +694,7 @@ def _literal(param: Param, text: str) -> Literal:
         if not _LANGUAGE_TAG.match(value):
             raise UsageError(f"'{text}' is not a language tag such as en or zh")
         return Literal(value.lower())
-    # Numbers and dates go through kg.values, the reader the facts use: the same digits,
+    # Numbers and dates go through kg.base.values, the reader the facts use: the same digits,
     # separators and bounds mean the same here (full-width digits too; no exponent).
     try:
         if param.type == "integer":
@@ -819,10 +819,10 @@ def stream(graph: Graph | Store, query: Query, values: Mapping[str, str] | None 
     the entities the values name (a request to a remote store), the query and
     its labels, not the time the caller takes to write what it was handed.
     ``graph`` is an rdflib Graph (run on Oxigraph in memory) or a store
-    (kg.stores). An allowed UPDATE changes the graph in memory and returns how
+    (kg.store.oxigraph). An allowed UPDATE changes the graph in memory and returns how
     many triples it added and removed. ``limit`` and ``offset`` take a page of
     the rows. ``labels``: look up the labels of the entities each chunk holds,
-    in ``lang`` (see kg.results). The first chunk always comes, even empty, so
+    in ``lang`` (see kg.query.results). The first chunk always comes, even empty, so
     a writer knows the columns; usage errors are raised before any work.
     """
     query = parsed(query)
@@ -1008,7 +1008,7 @@ def write_all(graph: Graph | Store, out_dir: str | Path, directory: str | Path |
     for name, result in results.items():
         for fmt in ("csv", "json"):
             outputs.append((out / f"{name}.{fmt}", render(result, fmt).encode("utf-8")))
-    from .files import write_atomically
+    from ..base.files import write_atomically
 
     for path, data in outputs:
         write_atomically(path, data)

@@ -5,7 +5,7 @@ Co., Ltd.; a ticker as 06082.HK or 6082.hk. Every way of naming is reduced to a 
 (``name_keys``), and a name matches an entity only when one of its keys is one of the entity's
 keys: never because one name contains the other, so 华为 is not 华为海思 (HiSilicon).
 
-The same keys fill the on-disk store's index of names (kg.stores), so ``kg query --store`` finds
+The same keys fill the on-disk store's index of names (kg.store.oxigraph), so ``kg query --store`` finds
 an entity by a short name without reading every name into memory; queries, views, ``kg resolve``
 and ``kg extract`` all decide through ``Resolver``.
 """
@@ -22,9 +22,9 @@ from typing import Any
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 
-from .ontology import PREFIXES
-from .errors import UsageError
-from .ontology import GPU, KGR
+from ..base.ontology import PREFIXES
+from ..base.errors import UsageError
+from ..base.ontology import GPU, KGR
 
 NAME_PREDICATES = (RDFS.label, SKOS.altLabel, SKOS.notation, GPU.legalName)  # what a thing may be named by
 TICKER_PREDICATES = (GPU.ticker, GPU.securityOf)  # a company is also named by the tickers of its securities
@@ -134,7 +134,7 @@ _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 
 def class_label(kind: URIRef, graph: Graph | None = None) -> str:
     """The English label of an ontology class: ``chip designer``."""
-    from .ontology import ontology_graph
+    from ..base.ontology import ontology_graph
 
     for source in (graph, ontology_graph()):
         if source is None:

@@ -8,7 +8,7 @@ table and Markdown are for people.
 Labels live here, not in the queries (as the Wikidata Query Service's label
 service keeps them out of its queries' joins): a query returns entities as
 IRIs, and ``Result.labels`` holds the label of each, in the language asked for,
-from one lookup (``kg.queries.run``). Table and Markdown show an entity by its
+from one lookup (``kg.query.catalog.run``). Table and Markdown show an entity by its
 label; CSV, TSV and JSON keep the IRI and add a ``NAME_label`` column after each
 column of entities. A fact's own IRI (a column named ``fact`` or ``id``, or
 ending in ``_fact`` or ``_id``, and any IRI of a fact) is its identity, shown
@@ -32,8 +32,8 @@ from typing import BinaryIO
 from rdflib import XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
-from .errors import UsageError
-from .formats import BINARY_RESULT_FORMATS, RESULT_FORMATS, pick_format
+from ..base.errors import UsageError
+from ..base.formats import BINARY_RESULT_FORMATS, RESULT_FORMATS, pick_format
 
 FORMATS = RESULT_FORMATS  # name -> file suffixes that imply it
 BINARY_FORMATS = frozenset(BINARY_RESULT_FORMATS)  # bytes only: see encode()
@@ -139,7 +139,7 @@ def render(result: Result, format: str, *, prefixes: Mapping[str, str] | None = 
 
 def pieces(chunks: Iterable[Result], format: str, *, prefixes: Mapping[str, str] | None = None,
            width: int | None = None, headings: Mapping[str, str] | None = None) -> Iterator[str]:
-    """The text of one answer given in chunks of rows (kg.queries.stream), piece by piece as they come.
+    """The text of one answer given in chunks of rows (kg.query.catalog.stream), piece by piece as they come.
 
     The first SAMPLE_ROWS rows decide the shape of the columns (which get a label
     column, which are numbers, how wide a table's are), so a long answer is never

@@ -1,7 +1,7 @@
 """A result as a table that fits a terminal: long text cut, amounts grouped.
 
 ``kg query`` prints this on a terminal; ``--raw`` (or any pipe or file) gets
-the exact table of kg.results instead.
+the exact table of kg.query.results instead.
 """
 
 from __future__ import annotations

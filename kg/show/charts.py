@@ -1,7 +1,7 @@
 """Charts and timelines: query results -> Vega-Lite specs -> one self-contained page, SVG or PNG.
 
 The figures, listing steps, milestones and funding rounds come from SPARQL (the files
-in ``queries/charts/``, run through :func:`kg.queries.run` like every other query),
+in ``queries/charts/``, run through :func:`kg.query.catalog.run` like every other query),
 as IRIs plus values; this module labels the IRIs, orders periods by their dates and
 kind (never by label), and builds Vega-Lite specs that keep apart what must not be
 compared: full years from half years (separate panels, each in time order), one
@@ -34,12 +34,12 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from rdflib import RDFS, XSD, Graph, Literal, URIRef
 
-from . import queries as queries_lib
-from .errors import UsageError
-from .files import write_atomically
-from .formats import CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, pick_format
-from .ontology import GPU, ontology_graph
-from .results import Result
+from ..query import catalog as queries_lib
+from ..base.errors import UsageError
+from ..base.files import write_atomically
+from ..base.formats import CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, pick_format
+from ..base.ontology import GPU, ontology_graph
+from ..query.results import Result
 from .views import _json_block, _sha256
 
 FORMATS = CHART_FORMATS
@@ -354,7 +354,7 @@ def read_events(graph, *, labels: Labels | None = None,
 
 def _store(graph):
     """A store to run the chart queries on: ``graph`` itself, or an rdflib Graph loaded into Oxigraph."""
-    from .stores import MemoryStore, Store
+    from ..store.oxigraph import MemoryStore, Store
 
     return graph if isinstance(graph, Store) else MemoryStore(graph)
 

@@ -2,7 +2,7 @@
 
 Network views are drawn on a canvas by vis-network, so the only faithful picture of
 one is the page itself once its layout has settled. Charts do not need this: their
-SVG and PNG come from vl-convert (kg.charts.render_image), without a browser.
+SVG and PNG come from vl-convert (kg.show.charts.render_image), without a browser.
 
 Playwright drives the system's Chromium (``chromium`` on the PATH, or the file named
 by ``KG_CHROMIUM``); it never downloads a browser. Both are optional: without them
@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import UsageError
+from ..base.errors import UsageError
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]

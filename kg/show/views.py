@@ -45,13 +45,13 @@ from markupsafe import Markup
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
-from .ontology import PREFIXES
-from .resolve import core_name, normal_name
-from .errors import UsageError
-from .formats import LANGS, VIEW_FORMATS, VIEW_NAMES, pick_format
-from .export import check_xml
-from .files import write_atomically
-from .ontology import GPU, KGR, ontology_graph
+from ..base.ontology import PREFIXES
+from ..query.resolve import core_name, normal_name
+from ..base.errors import UsageError
+from ..base.formats import LANGS, VIEW_FORMATS, VIEW_NAMES, pick_format
+from ..build.export import check_xml
+from ..base.files import write_atomically
+from ..base.ontology import GPU, KGR, ontology_graph
 
 _DERIVED_FROM = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 
@@ -646,7 +646,7 @@ def find_node(network: nx.MultiDiGraph, text: str) -> str:
     for candidate in candidates:
         if candidate in network:
             return candidate
-    # Names compare as kg.resolve compares them: whole names first, then without company-name parts.
+    # Names compare as kg.query.resolve compares them: whole names first, then without company-name parts.
     hits: list[str] = []
     for key in (normal_name, core_name):
         folded = key(wanted)
@@ -691,14 +691,14 @@ def ego_view(network: nx.MultiDiGraph, focus: str, depth: int = 1) -> View:
 def query_view(graph: Graph, result: Any, *, name: str = "query") -> View:
     """The triples a CONSTRUCT query built, or the rows of a ``SELECT ?s ?p ?o``, as a network.
 
-    ``result`` is what ``kg.queries.run`` answered (the one guarded way to run a
+    ``result`` is what ``kg.query.catalog.run`` answered (the one guarded way to run a
     query: read-only, no SERVICE unless allowed, time-limited), or query text,
     which is run that way. Nodes are
     described from ``graph`` (names, class, key facts); a literal object becomes
     a key fact of its subject, ``rdf:type`` gives the class, anything else is an edge.
     """
     if isinstance(result, str):  # query text: run it the one guarded way
-        from . import queries
+        from ..query import catalog as queries
 
         result = queries.run(graph, queries.parse_query(result, name=name), labels=False)
     if result.is_boolean:
@@ -750,7 +750,7 @@ def select_view(graph: Graph, *, name: str | None = None, focus: str | None = No
     """The view the command line asks for: exactly one of a name, a focus entity or a query file."""
     check_request(name=name, focus=focus, query_file=query_file)
     if query_file is not None:
-        from . import queries
+        from ..query import catalog as queries
 
         found = queries.load_query(query_file)
         return query_view(graph, queries.run(graph, found, labels=False), name=Path(query_file).stem)

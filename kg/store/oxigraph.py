@@ -20,7 +20,7 @@ Locations (the text ``--store`` takes, or ``location`` in ``kg.toml``):
 - ``sparql+https://HOST/PATH``: any SPARQL 1.1 query endpoint (read only, unless
   ``kg.toml`` names its ``update`` and ``graph_store`` endpoints).
 
-The remote servers are in kg.remote, imported only when a command names one.
+The remote servers are in kg.store.remote, imported only when a command names one.
 
 Parameter values are never pasted into query text as the user typed them. In
 memory they are rdflib ``initBindings``; elsewhere each value becomes one RDF
@@ -48,13 +48,13 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .config import Config, build_cache_dir, load_config
-from .errors import KgError, UsageError, os_errors, os_reason
-from .ontology import GPU, GRAPH_IRI, PREFIXES, new_graph
-from .progress import QUIET, Progress
-from .resolve import NAME_PREDICATES, TICKER_PREDICATES, forget_resolver, index_keys, name_keys
-from .results import Result, turtle_term
-from .values import canonical_decimal
+from ..base.config import Config, build_cache_dir, load_config
+from ..base.errors import KgError, UsageError, os_errors, os_reason
+from ..base.ontology import GPU, GRAPH_IRI, PREFIXES, new_graph
+from ..base.progress import QUIET, Progress
+from ..query.resolve import NAME_PREDICATES, TICKER_PREDICATES, forget_resolver, index_keys, name_keys
+from ..query.results import Result, turtle_term
+from ..base.values import canonical_decimal
 
 MEMORY = "memory"
 # The predicates that name things: all a parameter resolver needs to find "iluvatar" or "天数智芯".
@@ -174,7 +174,7 @@ class Prepared:
     """A query's text with what a store needs of it: its form and its columns.
 
     A saved query's form and columns come from the catalog's cache (see
-    ``kg.queries``), so running it needs no SPARQL parser in Python; rdflib's
+    ``kg.query.catalog``), so running it needs no SPARQL parser in Python; rdflib's
     reading of the text (``algebra``) is made only for what asks for it (the
     template of a CONSTRUCT sent to a remote server).
     """
@@ -248,7 +248,7 @@ class Document:
     format: str    # "turtle", or "nt" (N-Triples, one triple a line)
     triples: int
     # The index of names of these triples (N-Triples), when a build kept it; and where to keep
-    # it once a store has made it (kg.lastbuild), so that the next command need not.
+    # it once a store has made it (kg.build.lastbuild), so that the next command need not.
     names: bytes | None = field(default=None, compare=False, repr=False)
     keep_names: Callable[[bytes], None] | None = field(default=None, compare=False, repr=False)
 
@@ -256,7 +256,7 @@ class Document:
 def ntriples(graph: Graph | Document) -> tuple[bytes, int]:
     """What a load sends: the graph as N-Triples, one triple a line, and how many triples that is."""
     if isinstance(graph, Document):
-        from .export import turtle_to_ntriples
+        from ..build.export import turtle_to_ntriples
 
         return (turtle_to_ntriples(graph.data) if graph.format == "turtle" else graph.data), graph.triples
     data = ox.serialize((ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph),
@@ -440,8 +440,8 @@ class OxigraphStore(Store):
             return rdflib_graph(triples)
 
     def subjects(self) -> dict[str, list[tuple[str, str]]]:
-        """The graph as kg.terms strings by subject (a FactGraph's form): what an export reads, without rdflib."""
-        from .terms import from_oxigraph
+        """The graph as kg.base.terms strings by subject (a FactGraph's form): what an export reads, without rdflib."""
+        from ..base.terms import from_oxigraph
 
         found: dict[str, list[tuple[str, str]]] = {}
         with self._reading():
@@ -658,7 +658,7 @@ class DiskStore(OxigraphStore):
         total = graph.triples
         with os_errors("load the store in", self.path):
             self._check_folder()
-            from .files import make_folder
+            from ..base.files import make_folder
 
             make_folder(self.path)
             with open(self.path / ".lock", "w") as lock:
@@ -699,7 +699,7 @@ class DiskStore(OxigraphStore):
         return written
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
-        from .files import write_atomically
+        from ..base.files import write_atomically
 
         write_atomically(self.path / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
 
@@ -761,11 +761,11 @@ def _in(graph: str | None, pattern: str) -> str:
 
 def _name_index(store: ox.Store, graph: ox.NamedNode | None) -> Iterator[ox.Quad]:
     """Every typed entity of ``graph`` (None: the default graph) under each key of each text that
-    names it (``kg.resolve.index_keys``).
+    names it (``kg.query.resolve.index_keys``).
 
     ``kg query`` finds the entity a parameter names by looking its text up here,
     instead of reading every name in the graph into memory: seconds at a million
-    triples. The index is a superset: the resolver in ``kg.queries`` still decides,
+    triples. The index is a superset: the resolver in ``kg.query.catalog`` still decides,
     on the naming triples of the entities found.
     """
     where = graph.value if graph is not None else None
@@ -955,15 +955,15 @@ def built_document(facts_dir: str | Path) -> Document:
     fact folder), so a command run again on the same facts reads them from there:
     the same checks, the same bytes, in milliseconds.
     """
-    from .lastbuild import reused
+    from ..build.lastbuild import reused
 
     cache_dir = build_cache_dir(facts_dir)
     folder, built = reused(facts_dir, cache_dir)
     if built is None:  # something changed: only now the reader, the checks and the build are imported
-        from .cache import build_turtle
+        from ..build.cache import build_turtle
 
         built = build_turtle(facts_dir, cache_dir=cache_dir, folder=folder)
-    from .lastbuild import load_names, save_names
+    from ..build.lastbuild import load_names, save_names
 
     key = folder.whole
     return Document(built.turtle, "turtle", built.triples,

@@ -31,11 +31,11 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.term import Node
 
-from .ontology import GRAPH_IRI, PREFIXES, new_graph
-from .errors import KgError, UsageError
-from .progress import QUIET, Progress
-from .results import Result
-from .stores import (NAMING_PREDICATES, Document, LoadFailed, Store, StoreError, StoreTimeout, StoreUnavailable,
+from ..base.ontology import GRAPH_IRI, PREFIXES, new_graph
+from ..base.errors import KgError, UsageError
+from ..base.progress import QUIET, Progress
+from ..query.results import Result
+from .oxigraph import (NAMING_PREDICATES, Document, LoadFailed, Store, StoreError, StoreTimeout, StoreUnavailable,
                      TruncatedResult, term_bindings, checked_iri, rdflib_literal, rdflib_graph, line_chunks, ntriples, prepare,
                      substitute, tokens)
 

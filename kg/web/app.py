@@ -8,7 +8,7 @@ saved queries as a web API at ``/api/queries/NAME``, in grlc's style
 (https://github.com/CLARIAH/grlc).
 
 Every query, saved, typed in the editor or sent to ``/sparql``, goes through
-:func:`kg.queries.run`, the one guarded path: read-only, no SERVICE or LOAD, a
+:func:`kg.query.catalog.run`, the one guarded path: read-only, no SERVICE or LOAD, a
 time limit, parameters bound as RDF terms. Pages put text in only through
 Jinja's autoescaping, and every response carries a Content-Security-Policy that
 allows the app's own scripts and styles and no request to another host.
@@ -32,16 +32,16 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from . import queries as queries_lib
-from .formats import LANGS, VIEW_NAMES
-from .ontology import GRAPH_IRI, PREFIXES, new_graph
-from .errors import InputError, KgError, UsageError
-from .export import serialize
-from .ontology import GPU, KGR
-from .results import Result, encode, short_name
-from .resolve import id_keys, normal_name
-from .stores import MemoryStore, Store
-from .tables import amount_text
+from ..query import catalog as queries_lib
+from ..base.formats import LANGS, VIEW_NAMES
+from ..base.ontology import GRAPH_IRI, PREFIXES, new_graph
+from ..base.errors import InputError, KgError, UsageError
+from ..build.export import serialize
+from ..base.ontology import GPU, KGR
+from ..query.results import Result, encode, short_name
+from ..query.resolve import id_keys, normal_name
+from ..store.oxigraph import MemoryStore, Store
+from ..query.tables import amount_text
 
 try:  # the optional extra: the rest of gpu-kg works without it
     from starlette.applications import Starlette
@@ -57,7 +57,7 @@ except ImportError:  # pragma: no cover - reported by check_installed
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 8711
-WEB = Path(__file__).parent / "web"
+WEB = Path(__file__).parent
 PREFIX_TEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 # The app's own pages: its scripts and styles, requests to itself only, never framed.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
@@ -189,7 +189,7 @@ class Site:
                     if isinstance(source, MemoryStore):  # and the index of names the parameters are found by
                         source.index_names()
                 self._source = source
-            from . import views  # noqa: F401 - imported now rather than at the first page that lists the views
+            from ..show import views  # noqa: F401 - imported now rather than at the first page that lists the views
         except KgError as err:
             self.load_error = err
         finally:
@@ -204,7 +204,7 @@ class Site:
         assert self._source is not None
         return self._source
 
-    # -- running, always through kg.queries.run --
+    # -- running, always through kg.query.catalog.run --
 
     def saved(self, name: str) -> queries_lib.Query:
         if name not in self.catalog:
@@ -313,8 +313,8 @@ class Site:
     # -- the network views --
 
     def charts(self, lang: str) -> dict[str, bytes]:
-        """The ready-made charts of ``make demo`` (kg.charts) as pages, and their index under "": drawn once."""
-        from . import charts as charts_lib
+        """The ready-made charts of ``make demo`` (kg.show.charts) as pages, and their index under "": drawn once."""
+        from ..show import charts as charts_lib
 
         key = f"charts/{lang}"
         if key not in self._views:
@@ -327,7 +327,7 @@ class Site:
         return self._views[key]  # type: ignore[return-value]
 
     def view(self, name: str, lang: str) -> bytes:
-        from . import views as views_lib  # networkx and the view code, for the views pages only
+        from ..show import views as views_lib  # networkx and the view code, for the views pages only
 
         if name not in VIEW_NAMES:
             raise NotFound(f"no view called '{name}'")
@@ -826,7 +826,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
 
 
 def _own_policy(data: bytes) -> Response:
-    """A self-contained page of kg.views or kg.charts with its own policy, which allows its inline
+    """A self-contained page of kg.show.views or kg.show.charts with its own policy, which allows its inline
     scripts by their hashes, sent as a header too."""
     found = re.search(rb'http-equiv="Content-Security-Policy" content="([^"]*)"', data)
     headers = {"content-security-policy": found.group(1).decode() if found else CSP}
@@ -834,7 +834,7 @@ def _own_policy(data: bytes) -> Response:
 
 
 def _view_links() -> list[dict[str, str]]:
-    from .views import NAMED_VIEWS
+    from ..show.views import NAMED_VIEWS
 
     return [{"name": name, "title": NAMED_VIEWS[name].title_en, "title_zh": NAMED_VIEWS[name].title_zh,
              "href": f"/views/{name}"} for name in VIEW_NAMES]

@@ -1,0 +1,5 @@
+"""The ground every part stands on: errors, files, settings, progress, output format names, the
+ontology's namespace and vocabulary, the one reader of written numbers, dates and periods, and RDF terms.
+
+May import: nothing of kg outside ``kg.base``.
+"""
