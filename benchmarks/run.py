@@ -152,7 +152,7 @@ def step_stages(facts: str, ntriples: str) -> dict:
 
 
 def step_build(facts: str, out_dir: str) -> dict:
-    from kg.build.cache import build_turtle
+    from kg.build.pipeline import build_turtle
 
     cpu_started = cpu()
     started = time.perf_counter()
@@ -170,7 +170,7 @@ def write_checked(out_dir: Path, built) -> None:
 
 
 def step_rebuild(facts: str, out_dir: str) -> dict:
-    from kg.build.cache import build_turtle
+    from kg.build.pipeline import build_turtle
     from kg.base.config import CACHE_NAME
 
     cache = Path(out_dir) / CACHE_NAME
@@ -192,7 +192,8 @@ def step_rebuild(facts: str, out_dir: str) -> dict:
 
 def step_memory(turtle: str, triples: str, facts: str) -> dict:
     """The graph held in memory by a long-running process, as `kg serve` holds it: loaded once, then each query."""
-    from kg.store.oxigraph import Document, MemoryStore
+    from kg.store.core import Document
+    from kg.store.oxigraph import MemoryStore
 
     before = rss_mb()
     store = MemoryStore(load=lambda: Document(Path(turtle).read_bytes(), "turtle", int(triples)))
@@ -244,8 +245,8 @@ def step_shipped(facts: str, cache: str, cli: str = "") -> dict:
 
     from kg.query import catalog as queries
     from kg.base.ontology import PREFIXES
-    from kg.build.cache import build_turtle
-    from kg.store.oxigraph import substitute
+    from kg.build.pipeline import build_turtle
+    from kg.store.core import substitute
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["KG_CACHE_DIR"] = cache
@@ -312,7 +313,8 @@ def store_graph(store):
 
 
 def step_disk(turtle: str, triples: str, facts: str, store_dir: str) -> dict:
-    from kg.store.oxigraph import Document, open_store
+    from kg.store.core import Document
+    from kg.store.open import open_store
 
     store = open_store(f"oxigraph:{store_dir}")
     data = Path(turtle).read_bytes()
@@ -400,7 +402,7 @@ def time_query(target, name: str, facts: str, timeout: float = QUERY_TIMEOUT, li
 def engine_text(store, query, values: dict[str, str]) -> str:
     """The query's text with its values substituted, found in the store as `kg query` finds them."""
     from kg.query import catalog as queries
-    from kg.store.oxigraph import term_bindings, substitute
+    from kg.store.core import substitute, term_bindings
 
     return substitute(query.text, term_bindings(queries._bindings_in(store, query, values, lang=None)))
 

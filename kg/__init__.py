@@ -13,7 +13,6 @@ line start without loading rdflib, pySHACL or the view libraries.
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .base.errors import InputError, KgError, NotConforming, Problem, SourceLocation, UsageError
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from .build.graph import FactGraph
-    from .facts.read import Facts
+    from .facts.records import Facts
 
 __all__ = [
     "FactGraph", "Facts", "InputError", "KgError", "NotConforming", "Problem", "SourceLocation", "UsageError",
@@ -31,8 +30,8 @@ __all__ = [
 
 _LAZY = {
     "FactGraph": "build.graph", "build_graph": "build.graph", "fact_graph": "build.graph", "origins": "build.graph",
-    "serialize": "build.export", "write_atomically": "base.files", "Facts": "facts.read", "load_facts": "facts.read",
-    "check": "build.validate",
+    "checked_graph": "build.pipeline", "load_graph": "build.pipeline", "check": "build.validate",
+    "serialize": "build.export", "write_atomically": "base.files", "Facts": "facts.records", "load_facts": "facts.read",
 }
 
 
@@ -46,21 +45,6 @@ def __getattr__(name: str) -> Any:
 
 def check_facts(facts: Facts) -> Graph:
     """Build the graph of ``facts`` and check it against the SHACL shapes; return it."""
+    from .build.pipeline import checked_graph
+
     return checked_graph(facts).to_rdflib()
-
-
-def checked_graph(facts: Facts) -> FactGraph:
-    """``check_facts`` without rdflib: the lighter graph that exports and stores load fast."""
-    from .build.graph import fact_graph, origins
-    from .build.validate import check
-
-    graph = fact_graph(facts)
-    check(graph, lambda: origins(facts))
-    return graph
-
-
-def load_graph(facts_dir: str | Path = "facts") -> Graph:
-    """Read, build and check a fact folder: the graph every other command works on."""
-    from .facts.read import load_facts
-
-    return check_facts(load_facts(facts_dir))

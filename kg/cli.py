@@ -116,7 +116,7 @@ def _report(warnings, notices, *, strict: bool) -> None:
 
 def _store(store_spec: str | None, facts_dir: Path):
     """The store that holds the graph: in memory (built from the facts when first used), on disk or remote."""
-    from .store.oxigraph import open_store
+    from .store.open import open_store
 
     return open_store(store_spec, facts_dir=facts_dir)
 
@@ -155,10 +155,11 @@ def build(facts_dir: Path, out_dir: Path, store_spec: str | None, no_cache: bool
         kg build --facts facts --out out     # writes out/gpu-kg.ttl
         kg build --store oxigraph:out/store  # and loads the on-disk store
     """
-    from .build.cache import build_turtle
+    from .build.pipeline import build_turtle
     from .build.export import check_rdf
     from .base.files import write_atomically
-    from .store.oxigraph import MEMORY, Document, open_store
+    from .store.core import Document, MEMORY
+    from .store.open import open_store
 
     progress = _progress()
     built = build_turtle(facts_dir, cache_dir=None if no_cache else out_dir / CACHE_NAME, progress=progress)
@@ -226,7 +227,7 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None, store_
         graph = checked_graph(load_facts(facts_dir, progress=_progress()))
     else:
         from .build.graph import FactGraph
-        from .store.oxigraph import open_store
+        from .store.open import open_store
 
         store = open_store(store_spec, facts_dir=facts_dir)
         # An Oxigraph store is read term by term into the exports' own form; never into rdflib whole.

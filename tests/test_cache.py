@@ -15,7 +15,7 @@ import kg
 import kg.build.lastbuild
 from kg.build import cache
 from kg.build.graph import fact_graph
-from kg.build.cache import build_turtle
+from kg.build.pipeline import build_turtle
 from kg.base.config import CACHE_NAME
 from kg.cli import main
 from kg.build.export import serialize, turtle_blocks, turtle_from_blocks

@@ -107,7 +107,7 @@ def test_an_unranked_conflict_is_a_warning_and_an_error_when_strict(tmp_path):
     warning = (f"{root}/case.yaml:9:5: warning: figures: 9.50亿元 from source 'wire' conflicts with 8.92亿元 "
                f"from source 'article' ({root}/case.yaml:2:5) for iluvatar/net-loss/2024; "
                f"rank one `preferred` or `deprecated` with a `rank_reason`")
-    assert warning.replace(str(root), _shown(root)) in result.stderr
+    assert warning.replace(str(root), shown_cell(root)) in result.stderr
     assert "valid, 1 warning" in result.stdout
     strict = validate(root, "--strict")
     assert strict.exit_code == 1
@@ -389,8 +389,8 @@ def test_the_same_event_under_another_id_is_one_event_and_the_user_is_told(tmp_p
         """)
     facts = kg.load_facts(root)
     assert [str(notice) for notice in facts.notices] == [
-        f"{_shown(root)}/case.yaml:16:5: listing_events: 'iluvatar-listed-in-hong-kong' is the same event as "
-        f"'iluvatar-hkex-listing' ({_shown(root)}/case.yaml:9:5): same company, venue, type and date; source "
+        f"{shown_cell(root)}/case.yaml:16:5: listing_events: 'iluvatar-listed-in-hong-kong' is the same event as "
+        f"'iluvatar-hkex-listing' ({shown_cell(root)}/case.yaml:9:5): same company, venue, type and date; source "
         f"'article' is added to it"]
     graph = kg.check_facts(facts)
     event = KGR["iluvatar-hkex-listing"]
@@ -483,6 +483,6 @@ def test_a_new_correct_source_added_to_the_facts_keeps_them_valid(tmp_path):
     assert [r["stated"].value for r in best.records()] == ["16.01亿元"]
 
 
-def _shown(root: Path) -> str:
+def shown_cell(root: Path) -> str:
     import os
     return os.path.relpath(root)

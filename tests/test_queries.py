@@ -90,7 +90,7 @@ def test_every_saved_query_declares_its_own_prefixes(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_every_saved_query_can_be_served_by_grlc(catalog, name):
     """grlc pastes values over ?_name variables, so they may not be projected; BOUND(?__p) of an
-    optional one must become true when a value is pasted (kg.store.oxigraph.substitute does that)."""
+    optional one must become true when a value is pasted (kg.store.core.substitute does that)."""
     query = catalog[name]
     projected = set(query.projected)
     for param in query.params:
@@ -219,7 +219,7 @@ def test_a_missing_label_falls_back_to_the_other_language(graph, catalog):
 
 def grlc_text(query: queries.Query, bindings) -> str:
     """The query as a pasting server sends it: each ?_name variable replaced by its term."""
-    from kg.store.oxigraph import substitute
+    from kg.store.core import substitute
 
     return substitute(query.text, bindings)
 
@@ -416,7 +416,7 @@ def test_a_text_value_is_one_literal_that_cannot_change_the_query(graph, catalog
     query = catalog["find-entity"]
     text_before = query.text
     sent = []
-    original = kg.store.oxigraph.substitute
+    original = kg.store.core.substitute
 
     def spy(text, bindings):
         sent.append((text, dict(bindings), original(text, bindings)))
@@ -430,10 +430,10 @@ def test_a_text_value_is_one_literal_that_cannot_change_the_query(graph, catalog
     text, bindings, engine_text = sent[0]
     assert text == query.text == text_before and bindings["_text"] == Literal(value)
     # What the engine reads is the query with ?_text replaced by one string token, and nothing else.
-    terms = {f"?{name}": ("string", kg.store.oxigraph.sparql_term(term)) for name, term in bindings.items()}
+    terms = {f"?{name}": ("string", kg.store.core.sparql_term(term)) for name, term in bindings.items()}
 
     def shape(sparql):
-        return [(t.kind, t.text) for t in kg.store.oxigraph.tokens(sparql) if t.kind not in ("space", "comment")]
+        return [(t.kind, t.text) for t in kg.store.core.tokens(sparql) if t.kind not in ("space", "comment")]
 
     expected = [terms.get(token[1], token) if token[0] == "var" else token for token in shape(text)]
     assert shape(engine_text) == expected

@@ -191,8 +191,9 @@ def test_kg_query_pages(graph, monkeypatch, tmp_path):
 
 def test_a_long_table_is_sized_on_its_first_rows(monkeypatch):
     import kg.query.results
+    import kg.store.result
 
-    monkeypatch.setattr(kg.query.results, "SAMPLE_ROWS", 2)
+    monkeypatch.setattr(kg.store.result, "SAMPLE_ROWS", 2)
     rows = ((Literal("x"), Literal(1)), (Literal("yy"), Literal(22)), (Literal("a much longer cell"), Literal(3)))
     assert render(Result(("a", "b"), rows), "table") == (
         "a    b\n--  --\nx    1\nyy  22\na much longer cell   3\n(3 rows)\n")
@@ -206,8 +207,9 @@ FORMATS = ("csv", "tsv", "json", "xml", "md", "table")
 
 def test_an_answer_in_chunks_is_written_as_the_same_answer_whole(graph, monkeypatch):
     import kg.query.results
+    import kg.store.result
 
-    monkeypatch.setattr(kg.query.results, "SAMPLE_ROWS", 7)
+    monkeypatch.setattr(kg.store.result, "SAMPLE_ROWS", 7)
     monkeypatch.setattr(queries, "CHUNK_ROWS", 7)
     chunks = list(queries.stream(graph, queries.find_query("figures")))
     assert len(chunks) > 3 and all(len(c.rows) == 7 for c in chunks[:-1])
@@ -281,13 +283,13 @@ def test_a_closed_pipe_ends_kg_query_quietly(tmp_path):
 
 def test_unchanged_facts_are_not_built_again(tmp_path, monkeypatch):
     """`kg query` on unchanged facts reads the last checked build from the cache, even one that keeps no units."""
-    from kg.build import cache
-    from kg.store.oxigraph import built_document
+    from kg.build import cache, pipeline
+    from kg.store.open import built_document
 
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
     first = built_document(SEED)
-    monkeypatch.setattr(cache, "_from_scratch", lambda *a, **k: pytest.fail("built again"))
-    monkeypatch.setattr(cache, "_quick", lambda *a, **k: pytest.fail("built again"))
+    monkeypatch.setattr(pipeline, "from_scratch", lambda *a, **k: pytest.fail("built again"))
+    monkeypatch.setattr(cache, "quick", lambda *a, **k: pytest.fail("built again"))
     assert built_document(SEED) == first
 
 
@@ -369,7 +371,7 @@ def test_a_store_indexes_its_names_once_and_again_when_they_change(graph, monkey
 
 def test_the_index_of_names_is_kept_with_the_build_for_the_next_command(tmp_path, monkeypatch):
     import kg.store.oxigraph
-    from kg.store.oxigraph import built_document
+    from kg.store.open import built_document
 
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
     profile = queries.find_query("company-profile")

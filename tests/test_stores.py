@@ -30,10 +30,9 @@ from kg.query.results import turtle_term
 from kg.build.export import serialize
 from kg.query.catalog import find_query, run
 from kg.store.remote import RemoteSettings, RemoteStore, construct_as_select
-from kg.store.oxigraph import (
-    DiskStore, Document, LoadFailed, MemoryStore, StoreError, StoreTimeout,
-    StoreUnavailable, TruncatedResult, line_chunks, ntriples, open_store, substitute,
-)
+from kg.store.core import Document, line_chunks, LoadFailed, ntriples, StoreError, StoreTimeout, StoreUnavailable, substitute, TruncatedResult
+from kg.store.open import open_store
+from kg.store.oxigraph import DiskStore, MemoryStore
 from servers import (  # noqa: F401 - the session fixtures that start the servers
     VIRTUOSO_MAX_ROWS, loopback_without_proxy, oxigraph_server, silent_server, virtuoso_server,
 )
@@ -187,7 +186,8 @@ def test_a_reader_keeps_its_graph_while_a_load_replaces_it(tmp_path, graph):
 
 KILLED_LOAD = """
 import os, signal, sys
-from kg.store.oxigraph import DiskStore, Document
+from kg.store.core import Document
+from kg.store.oxigraph import DiskStore
 
 def killed(self, target, document, progress):
     target.mkdir()

@@ -1023,8 +1023,8 @@ def extract(text: str, *, facts: Facts | None = None, graph: Graph | None = None
     give one, dates 今日 and 上周五); without ``facts`` the figures are read but not compared.
     """
     if facts is not None and graph is None:
-        from .. import check_facts
-        graph = check_facts(facts)
+        from ..build.pipeline import checked_graph
+        graph = checked_graph(facts).to_rdflib()
     stored = False
     if source:
         if facts is None:

@@ -1,6 +1,6 @@
 """Builds that redo only what changed: every fact file compiled once, kept beside the output.
 
-``build_turtle(facts, cache_dir=out / ".kg-cache")`` gives the Turtle that
+``kg.build.pipeline.built(facts, cache_dir=out / ".kg-cache")`` gives the Turtle that
 ``serialize(load_graph(facts))`` gives, byte for byte, but after one file of a
 big fact folder changes it reads that file and little else.
 
@@ -38,13 +38,13 @@ import hashlib
 import json
 import re
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .graph import (
-    IRI_PREFIX, KGR_TEXT, FactGraph, RecordBuilder, T, kgr, names_of, ontology_subjects, origins, period_pairs,
+    IRI_PREFIX, KGR_TEXT, FactGraph, RecordBuilder, T, kgr, names_of, ontology_subjects, period_pairs,
     period_term, periods_of, record_term,
 )
 from ..base.errors import InputError, KgError, Problem
@@ -52,15 +52,14 @@ from .export import check_turtle_blocks, turtle_blocks, turtle_from_blocks
 from ..base.files import _alive, remove_quietly, replace_unsynced
 from ..facts.read import (
     SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, figure_group,
-    load_facts, paused_gc, shown, source_text_path,
+    shown, source_text_path,
 )
 from . import lastbuild
-from .lastbuild import Built, Folder, ReadTurtle, load_whole, read_folder, relative, save_whole
+from .lastbuild import Built, Folder, ReadTurtle, relative
 from ..base.ontology import vocabulary
 from ..base.progress import QUIET, Progress
 from ..facts.reconcile import Reconciled, reconcile
 from .shacl import Data, Incomplete, Unsupported, compiled_shapes
-from .validate import check
 from ..base.values import parse_period
 from ..facts.yamltree import read_yaml
 
@@ -109,45 +108,28 @@ class _Redo(Exception):
     """The quick path cannot prove this build right: build from scratch."""
 
 
-def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | None = None,
-                 progress: Progress = QUIET, folder: Folder | None = None) -> Built:
-    """Read, check and build the fact folder; its graph as Turtle. Raises InputError.
+def quick(folder: Folder, cached: _Cached, progress: Progress = QUIET) -> Work | None:
+    """The build of ``folder`` from the cached units, compiling only the files that changed and those
+    that depend on them; None when it cannot vouch for the result (the full build then says why)."""
+    by_name = {relative(path, folder.root): path for path in folder.paths}
+    try:
+        return _quick_path(folder.root, by_name, folder.contents, folder.files, cached, progress)
+    except (_Redo, Incomplete, Unsupported):
+        return None
 
-    With ``cache_dir``, files unchanged since the last build are taken from there,
-    and the cache is brought up to date. ``folder``: the folder as already read
-    (kg.build.lastbuild), so that what is built is what was hashed.
-    """
-    with paused_gc():
-        if folder is None:
-            folder = read_folder(facts_dir)
-        root, paths, contents, files, whole = folder.root, folder.paths, folder.contents, folder.files, folder.whole
-        by_name = {relative(path, root): path for path in paths}
-        store = _Store(Path(cache_dir)) if cache_dir is not None else None
-        if store is None:
-            whole = None
-        if store is not None and whole is not None and (same := load_whole(store.directory, whole)) is not None:
-            return same  # not a byte of the folder, the code or the ontology changed since it was checked
-        cached = store.load() if store else None
-        work = None
-        if cached is not None:
-            try:
-                work = _quick(root, by_name, contents, files, cached, progress)
-            except (_Redo, Incomplete, Unsupported):
-                work = None
-        if work is None:
-            work = _from_scratch(root, by_name, contents, files, progress)
-        if store is not None:
-            if work.cacheable:
-                store.save(work, cached)
-            else:
-                store.forget()
-            if whole is not None:
-                save_whole(store.directory, whole, work.built)
-        return work.built
+
+def ontology_blocks_disjoint(subjects, used_periods) -> dict:
+    """The ontology's subjects and the periods', which no fact may describe too."""
+    more: dict = {}
+    for extra in (ontology_subjects(), used_periods):
+        if not extra.keys().isdisjoint(subjects):  # pragma: no cover - ids and the ontology's IRIs differ
+            raise KgError(f"the ontology describes {sorted(extra.keys() & subjects)[0]}, which the facts also describe")
+        more.update(extra)
+    return more
 
 
 @dataclass
-class _Work:
+class Work:
     """A finished build and what the cache keeps of it."""
 
     built: Built
@@ -157,40 +139,7 @@ class _Work:
     cacheable: bool = True       # files can be compiled alone next time
 
 
-# --- from scratch --------------------------------------------------------------------------
-
-def _from_scratch(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes], files: dict[str, str],
-                  progress: Progress) -> _Work:
-    facts = load_facts(root, progress=progress, contents=contents)
-    records_of: dict[str, list[Record]] = {name: [] for name in files}
-    name_of = {shown(path): name for name, path in by_name.items()}
-    for record in facts.records:
-        records_of[name_of[record.location.path]].append(record)
-    names = names_of(facts.records)
-    progress.stage("building", len(files))
-    units, subjects = {}, {}
-    reconciled = facts.reconciliation.statements
-    for name, records in records_of.items():
-        units[name], made = _compile(name, files[name], records, names, reconciled)
-        subjects.update(made)
-        progress.advance()
-    progress.done()
-    periods = _periods(units.values())
-    for more in (ontology_subjects(), periods):
-        if not more.keys().isdisjoint(subjects):  # pragma: no cover - ids and the ontology's IRIs differ
-            raise KgError(f"the ontology describes {sorted(more.keys() & subjects)[0]}, which the facts also describe")
-        subjects.update(more)
-    check(FactGraph(subjects, unique=True), lambda: origins(facts))
-    texts, _ = _read_texts(root, units.values())
-    # A fact several sources give, or a figure several statements give, ties files together:
-    # such a build is not kept for the quick path, which compiles a file on its own.
-    cacheable = not any(unit.more for unit in units.values()) and all(
-        len(keys) == 1 for keys in _figure_groups(units.values()).values())
-    built = replace(_join(units, periods, len(files)), warnings=facts.warnings, notices=facts.notices)
-    return _Work(built, units, set(units), texts, cacheable)
-
-
-def _figure_groups(units) -> dict[str, list[str]]:
+def figure_groups(units) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = {}
     for unit in units:
         for fact in unit.facts:
@@ -202,7 +151,7 @@ def _figure_groups(units) -> dict[str, list[str]]:
 
 # --- one file --------------------------------------------------------------------------------
 
-def _compile(name: str, digest: str, records: list[Record], names: dict[str, dict[str, str]],
+def compile_file(name: str, digest: str, records: list[Record], names: dict[str, dict[str, str]],
              reconciled: dict[str, Reconciled]) -> tuple[Unit, dict[str, tuple[tuple[str, str], ...]]]:
     """A file's unit, and its subjects' pairs (for the shapes)."""
     builder = RecordBuilder(names, reconciled)
@@ -240,12 +189,12 @@ def _refs(record: Record) -> list[str]:
     return [ref for name in _REF_FIELDS[record.kind] if name in values for ref, _ in values[name]]
 
 
-def _periods(units) -> dict[str, list[tuple[str, str]]]:
+def periods(units) -> dict[str, list[tuple[str, str]]]:
     codes = sorted({code for unit in units for code in unit.periods})
     return {period_term(period): period_pairs(period) for period in map(parse_period, codes)}
 
 
-def _join(units: dict[str, Unit], periods: dict[str, list[tuple[str, str]]], files: int,
+def join(units: dict[str, Unit], periods: dict[str, list[tuple[str, str]]], files: int,
           compiled: int | None = None) -> Built:
     """The build's Turtle from the blocks of every unit (each read back when compiled), the ontology and the periods."""
     blocks = [pair for unit in units.values() for pair in zip(unit.subjects(), unit.blocks)]
@@ -270,7 +219,7 @@ def _ontology_triples() -> int:
     return sum(len(pairs) for pairs in ontology_subjects().values())
 
 
-def _read_texts(root: Path, units) -> tuple[dict[str, str], dict[str, str | None]]:
+def read_texts(root: Path, units) -> tuple[dict[str, str], dict[str, str | None]]:
     """Every source's stored text: (sha256 by source id, the text or None by source id).
 
     Raises _Redo when a text cannot be read: the full check says why.
@@ -303,8 +252,8 @@ def _read_texts(root: Path, units) -> tuple[dict[str, str], dict[str, str | None
 
 # --- the quick path ----------------------------------------------------------------------------
 
-def _quick(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes], files: dict[str, str],
-           cached: _Cached, progress: Progress) -> _Work:
+def _quick_path(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes], files: dict[str, str],
+           cached: _Cached, progress: Progress) -> Work:
     old = cached.units
     changed = {name for name, digest in files.items() if name not in old or old[name].digest != digest}
     removed = set(old) - set(files)
@@ -366,14 +315,14 @@ def _quick(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes], fi
         reconciled = reconcile(records)
         if reconciled.warnings:
             raise _Redo
-        units[name], made = _compile(name, files[name], records, names, reconciled.statements)
+        units[name], made = compile_file(name, files[name], records, names, reconciled.statements)
         subjects.update(made)
 
     for name in sorted(changed):
         compile_checked(name, records_of[name])
     before = {key: d for name in changed | removed if name in old for key, d in old[name].definitions().items()}
     after = {key: d for name in changed for key, d in units[name].definitions().items()}
-    digests, texts = _read_texts(root, units.values())
+    digests, texts = read_texts(root, units.values())
     touched = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
     touched |= {key for key in digests.keys() | cached.texts.keys() if digests.get(key) != cached.texts.get(key)}
     stale = sorted(name for name, unit in units.items() if name not in changed and not touched.isdisjoint(unit.imports))
@@ -386,16 +335,16 @@ def _quick(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes], fi
     _check_quotes(compiled, root, problems, texts)
     if problems:
         raise _Redo
-    if any(len(keys) > 1 for keys in _figure_groups(units.values()).values()):
+    if any(len(keys) > 1 for keys in figure_groups(units.values()).values()):
         raise _Redo  # several statements of one figure: best values span files
-    periods = _periods(units.values())
+    used = periods(units.values())
     types = {}
     for unit in units.values():
         types.update(zip(map(kgr, unit.ids), unit.types))
-    data = Data({**ontology_subjects(), **periods, **subjects}, types)
-    if compiled_shapes().failing(data, [*subjects, *periods]):
+    data = Data({**ontology_subjects(), **used, **subjects}, types)
+    if compiled_shapes().failing(data, [*subjects, *used]):
         raise _Redo
-    return _Work(_join(units, periods, len(files), len(records_of)), units, set(records_of), digests)
+    return Work(join(units, used, len(files), len(records_of)), units, set(records_of), digests)
 
 
 # --- the cache on disk ----------------------------------------------------------------------------
@@ -407,7 +356,7 @@ class _Cached:
     texts: dict[str, str]                # source id -> sha256 of its stored text
 
 
-class _Store:
+class Cache:
     """``index.json`` names every unit's two files (``units/<digest>.json`` and ``.ttl``) and their checksums."""
 
     def __init__(self, directory: Path):
@@ -459,8 +408,13 @@ class _Store:
         except OSError:
             pass
 
-    def save(self, work: _Work, cached: _Cached | None) -> None:
-        """Write the units compiled, then the index; a failure to write leaves no cache rather than a wrong one."""
+    def save(self, work: Work, cached: _Cached | None) -> None:
+        """Write the units compiled, then the index; a failure to write leaves no cache rather than a wrong one.
+
+        A build whose files depend on each other's statements is not kept for the quick path."""
+        if not work.cacheable:
+            self.forget()
+            return
         try:
             self.units_dir.mkdir(parents=True, exist_ok=True)
             entries = {}

@@ -20,7 +20,7 @@ from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 
 from ..facts.read import Facts, FigureValue, Provenance, Record
 from ..base.ontology import GPU, KGR, new_graph, ontology_graph, vocabulary
-from ..facts.reconcile import Reconciled
+from ..facts.reconcile import Reconciled, reconcile
 from ..base.terms import from_rdflib, literal, to_rdflib
 from ..base.values import (
     APPROXIMATION_CUES, LOWER_BOUND_CUES, UPPER_BOUND_CUES, Amount, Date, Period, canonical_decimal,
@@ -174,7 +174,7 @@ def build_graph(facts: Facts, *, with_ontology: bool = True) -> Graph:
 
 def fact_graph(facts: Facts, *, with_ontology: bool = True) -> FactGraph:
     """``build_graph`` without rdflib: the form the checks and exports work on."""
-    return FactGraph(graph_subjects(facts.records, names_of(facts.records), facts.reconciliation.statements,
+    return FactGraph(graph_subjects(facts.records, names_of(facts.records), (facts.reconciliation or reconcile(facts.records)).statements,
                                     with_ontology=with_ontology))
 
 

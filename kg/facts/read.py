@@ -10,8 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ from ..base.ontology import GPU, Vocabulary, vocabulary
 from ..base.progress import QUIET, Progress
 from ..base.values import CURRENCIES, Amount, Unit, ValueProblem, parse_amount, parse_date, parse_period
 from .yamltree import Mapping, Node, Scalar, Sequence, read_yaml
+from .records import Facts, FigureValue, Provenance, Record, event_identity, figure_group  # noqa: F401 - also the reader's own names
+from .reconcile import reconcile
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ENTITY_KINDS = ("organizations", "groups", "places", "sectors", "products", "segments", "people")
@@ -366,120 +367,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
 REQUIRED = {kind: [key for key, spec in fields.items() if spec.required] for kind, fields in SCHEMA.items()}
 
 
-# --- records -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Provenance:
-    """What one source says for a fact: the source, where in it, and the statement's rank."""
-
-    source: str
-    location: SourceLocation            # the entry that says it
-    quotes: tuple[str, ...] = ()
-    locator: str | None = None          # where in a source whose text is not stored, in our words
-    cites: tuple[str, ...] = ()
-    note: str | None = None
-    rank: str = "normal"                # preferred, normal or deprecated (Wikidata's ranks)
-    rank_reason: str | None = None
-    quote_location: SourceLocation | None = None
-
-
-@dataclass(frozen=True)
-class Record:
-    """One checked fact: its kind, its key (the id, or a key made of what it states), its values.
-
-    A fact several sources give (an entity two articles describe, one event under two
-    ids) is one record whose ``merged`` holds each source's provenance.
-    """
-
-    kind: str
-    key: str
-    values: dict[str, Any]
-    location: SourceLocation
-    value_locations: dict[str, SourceLocation] = field(default_factory=dict)
-    merged: tuple[Provenance, ...] = ()
-
-    @cached_property
-    def provenance(self) -> tuple[Provenance, ...]:
-        if self.merged:
-            return self.merged
-        if "source" not in self.values:
-            return ()
-        v = self.values
-        return (Provenance(
-            v["source"][0][0], self.location, tuple(v.get("quote", ())), v.get("locator"),
-            tuple(ref for ref, _ in v.get("cites", ())), v.get("note"), v.get("rank", "normal"),
-            v.get("rank_reason"), self.value_locations.get("quote"),
-        ),)
-
-    @cached_property
-    def rank(self) -> str:
-        """The statement's rank: the best its sources give."""
-        ranks = {p.rank for p in self.provenance}
-        return next((r for r in ("preferred", "normal", "deprecated") if r in ranks), "normal")
-
-    def __getitem__(self, name: str) -> Any:
-        return self.values[name]
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.values.get(name, default)
-
-    def ref(self, name: str) -> str | None:
-        """The id a single-reference field points to."""
-        refs = self.values.get(name)
-        return refs[0][0] if refs else None
-
-    def refs(self, name: str) -> list[str]:
-        return [ref for ref, _ in self.values.get(name, ())]
-
-
-@dataclass(frozen=True)
-class Facts:
-    """Every record of a fact folder, in a stable order, and where the folder is."""
-
-    records: tuple[Record, ...]
-    root: Path
-    notices: tuple[Problem, ...] = ()    # what the reader did that the user should know (events merged)
-
-    @cached_property
-    def reconciliation(self):
-        """How the statements of several sources about one figure relate (``kg.facts.reconcile``)."""
-        from .reconcile import reconcile  # reconcile reads records: it imports this module
-
-        return reconcile(self.records)
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        """What is allowed but should be looked at: conflicts no rank settles."""
-        return self.reconciliation.warnings
-
-    def of_kind(self, kind: str) -> list[Record]:
-        return [r for r in self.records if r.kind == kind]
-
-    def locations(self) -> dict[tuple[str, str], SourceLocation]:
-        return {(r.kind, r.key): r.location for r in self.records}
-
-
-@dataclass(frozen=True)
-class FigureValue:
-    """What a figure states: an exact value, a lower or upper bound, or a range.
-
-    ``approximation`` (about, nearly, rounded) and ``circumstance`` (forecast,
-    hypothetical, planned) qualify it further: none of them is ever shown as exact.
-    """
-
-    qualifier: str              # "exact", "at-least", "at-most" or "range"
-    value: Amount | None = None
-    low: Amount | None = None
-    high: Amount | None = None
-    approximation: str | None = None
-    circumstance: str | None = None
-
-    @property
-    def unit(self):
-        return (self.value or self.low).unit
-
-
-def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
+def read_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
                contents: dict[Path, bytes] | None = None) -> Facts:
     """Read every ``*.yaml`` under ``root``; raise InputError listing every problem.
 
@@ -517,6 +405,13 @@ def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
         if problems:
             raise InputError(problems)
         return Facts(tuple(sorted(records, key=lambda r: (r.kind, r.key))), root, tuple(sorted(notices)))
+
+
+def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
+               contents: dict[Path, bytes] | None = None) -> Facts:
+    """Read and check a fact folder, then reconcile its statements: facts ready to build."""
+    facts = read_facts(root, progress=progress, contents=contents)
+    return replace(facts, reconciliation=reconcile(facts.records))
 
 
 def _read_file(tree: Node, vocab: Vocabulary, problems: list[Problem], broken_ids: dict[str, str]) -> list[Record]:
@@ -606,17 +501,6 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
     if "basis" in values:
         key += f"/{values['basis']}"
     return f"{key}/{ref('source')}"
-
-
-def figure_group(key: str) -> str:
-    """What a figure is about, whoever says it: its key without the source (and its suffix)."""
-    return key.rsplit("/", 1)[0]
-
-
-def event_identity(record: Record) -> tuple[str, ...]:
-    """Two listing events with the same company, venue, type and date are one event."""
-    when = record["date"].lexical if "date" in record.values else record["period"].code
-    return (record.ref("company") or "", record.ref("venue") or "", record["type"], when)
 
 
 def _finish_dated(kind, values, locations, entry, vocab) -> list[Record]:

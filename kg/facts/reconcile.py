@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..base.errors import Problem
-from .read import FigureValue, Record, figure_group
+from .records import FigureValue, Record, figure_group
 
 SAME, MORE_PRECISE, LESS_PRECISE, CONSISTENT, CONFLICT = "same", "more precise", "less precise", "consistent", "conflict"
 _RANK_ORDER = {"preferred": 0, "normal": 1, "deprecated": 2}

@@ -38,7 +38,8 @@ from ..base.files import replace_unsynced
 from ..base.ontology import PREFIXES
 from .results import SAMPLE_ROWS, Result, is_identity_column, joined, render
 from .resolve import Resolver, article as _article, class_label, expand_name, resolver_for, short as _short
-from ..store.oxigraph import MemoryStore, Prepared, Store
+from ..store.core import Prepared, Store
+from ..store.oxigraph import MemoryStore
 from ..base.values import ValueProblem, parse_day, parse_number
 
 if TYPE_CHECKING:  # the header is read with PyYAML only when a query's reading is not kept yet
@@ -155,7 +156,7 @@ def load_catalog(directory: str | Path | None = None, *, headers_only: bool = Fa
 def load_query(path: str | Path, *, saved: bool = False, headers_only: bool = False) -> Query:
     """Read one ``.rq`` file; a saved query must also have a summary, a description and a lowercase name."""
     path = Path(path)
-    shown = _shown(path)
+    shown = shown_cell(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -169,7 +170,7 @@ def load_query(path: str | Path, *, saved: bool = False, headers_only: bool = Fa
     return parse_query(text, name=path.stem, source=shown, saved=saved, headers_only=headers_only)
 
 
-def _shown(path: Path) -> str:
+def shown_cell(path: Path) -> str:
     """``queries/x.rq`` rather than an absolute path, when the file is under the working folder."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -1047,7 +1048,7 @@ def _headings_file(path: Path) -> dict[str, dict[str, str]]:
 
     if not path.is_file():
         return {}
-    shown = _shown(path)
+    shown = shown_cell(path)
     try:
         with os_errors("read", path):
             root = yaml.compose(path.read_text(encoding="utf-8"))

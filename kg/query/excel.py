@@ -18,7 +18,7 @@ import xlsxwriter
 from rdflib import XSD, Literal
 from rdflib.term import Node
 
-from .results import ASK_COLUMN, Result, _is_number, _plain
+from .answer import ASK_COLUMN, Result, is_number, plain_text
 
 CREATED = dt.datetime(2000, 1, 1)  # any fixed moment; Excel shows it as the file's creation date
 SHEET = "result"
@@ -67,7 +67,7 @@ def _write(sheet, row: int, col: int, term: Node | None, date_format, time_forma
     """Write one cell as its type; returns the text it shows, for the column's width."""
     if term is None:
         return ""
-    if _is_number(term):
+    if is_number(term):
         try:
             number = Decimal(str(term))
         except InvalidOperation:
@@ -94,6 +94,6 @@ def _write(sheet, row: int, col: int, term: Node | None, date_format, time_forma
         if moment is not None and moment.tzinfo is None:
             sheet.write_datetime(row, col, moment, time_format)
             return "yyyy-mm-dd hh:mm:ss"
-    text = _plain(term)
+    text = plain_text(term)
     sheet.write_string(row, col, text)
     return text

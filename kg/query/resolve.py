@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
-import weakref
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,95 +22,22 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from ..base.ontology import PREFIXES
 from ..base.errors import UsageError
 from ..base.ontology import GPU, KGR
-
-NAME_PREDICATES = (RDFS.label, SKOS.altLabel, SKOS.notation, GPU.legalName)  # what a thing may be named by
-TICKER_PREDICATES = (GPU.ticker, GPU.securityOf)  # a company is also named by the tickers of its securities
-
-# The usual parts of a company's name, which a short name leaves out. Stripped from the end
-# (suffixes) and the start (places) until none is left or the name would become too short.
-_ZH_SUFFIXES = tuple(sorted((
-    "股份有限公司", "有限责任公司", "有限公司", "公司", "集团", "控股", "股份", "科技", "技术",
-    "半导体", "集成电路", "微电子", "电子", "智芯", "芯片",
-), key=len, reverse=True))
-_ZH_PREFIXES = ("上海", "北京", "深圳", "杭州", "广州", "南京", "苏州", "无锡", "成都", "武汉", "西安", "合肥",
-                "天津", "重庆", "香港", "中国")
-_EN_SUFFIXES = tuple(tuple(part.split()) for part in sorted((
-    "co", "company", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "group", "holdings",
-    "holding", "technology", "technologies", "tech", "semiconductor", "semiconductors", "integrated circuits",
-    "integrated circuit", "microelectronics", "electronics", "plc", "llc",
-), key=lambda p: -len(p.split())))
-_EN_PREFIXES = ("shanghai", "beijing", "shenzhen", "hangzhou", "guangzhou", "nanjing", "suzhou", "china")
-_TICKER = re.compile(r"^0*(?P<code>\d{1,6})(?:\.(?P<market>hk|sh|sz|bj|ss))?$")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+from ..base.names import (CJK, NAME_PREDICATES, TICKER_PREDICATES, core_name, id_keys, index_keys,  # noqa: F401
+                          kept_for, name_keys, normal_name, ticker_key)
 
 
-def normal_name(text: str) -> str:
-    """A name as it is compared: NFKC, case folded, white space collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def core_name(text: str) -> str:
-    """``text`` without the usual parts of a company name: 上海天数智芯半导体股份有限公司 -> 天数智芯 -> 天数."""
-    name = normal_name(text)
-    if _CJK.search(name):
-        name = re.sub(r"[\s()（）·,，.]", "", name)
-        changed = True
-        while changed:
-            changed = False
-            for part in _ZH_SUFFIXES:
-                if name.endswith(part) and len(name) - len(part) >= 2:
-                    name, changed = name[: -len(part)], True
-                    break
-            for part in _ZH_PREFIXES:
-                if name.startswith(part) and len(name) - len(part) >= 2:
-                    name, changed = name[len(part):], True
-                    break
-        return name
-    words = re.sub(r"[^\w\s&-]", " ", name).split()
-    changed = True
-    while changed:
-        changed = False
-        for part in _EN_SUFFIXES:
-            if len(words) > len(part) and tuple(words[-len(part):]) == part:
-                words, changed = words[: -len(part)], True
-                break
-        if len(words) > 1 and words[0] in _EN_PREFIXES:
-            words, changed = words[1:], True
-    return " ".join(words)
 
 
-def ticker_key(text: str) -> str | None:
-    """``06082.HK`` and ``6082.hk`` are one ticker; a bare code ``688795`` is one too."""
-    match = _TICKER.match(normal_name(text))
-    if not match or len(match["code"]) < 3:
-        return None
-    market = {"ss": "sh"}.get(match["market"] or "", match["market"] or "")
-    return f"{match['code']}.{market}" if market else match["code"]
 
 
-def name_keys(text: str) -> set[str]:
-    """Every key a name is filed under: itself, its core, and as a ticker."""
-    keys = {normal_name(text)}
-    ticker = ticker_key(text)
-    if ticker:
-        keys |= {ticker, ticker.split(".")[0]}
-    elif core := core_name(text):
-        keys.add(core)
-    return {key for key in keys if key}
 
 
-def id_keys(node: str) -> set[str]:
-    """The ids a user may give for ``node``: its IRI's tail after the ids' or the ontology's namespace."""
-    return {normal_name(node[len(namespace):]) for namespace in (str(KGR), str(GPU)) if node.startswith(namespace)}
 
 
-def index_keys(node: str, names: Iterable[str]) -> set[str]:
-    """What the on-disk index files ``node`` under: its ids, their last segment, and each name's keys."""
-    keys = id_keys(node)
-    keys |= {key.rsplit("/", 1)[-1] for key in keys if "/" in key}  # "2024" names period/2024
-    for name in names:
-        keys |= name_keys(name)
-    return keys
+
+
 
 
 def expand_name(text: str) -> URIRef | None:
@@ -181,27 +105,15 @@ class Resolution:
         return {0: "unknown", 1: "found"}.get(len(self.matches), "ambiguous")
 
 
-_RESOLVERS: weakref.WeakKeyDictionary[Graph, tuple[int, Resolver]] = weakref.WeakKeyDictionary()
-
-
 def resolver_for(graph: Graph) -> Resolver:
     """The Resolver of ``graph``, built once while the graph lives and is not changed.
 
     A store keeps its naming graph between queries (the web app, a notebook), so
     finding 'iluvatar' for the second query costs a dictionary lookup, not an index
     of every name. A graph that has grown or shrunk since is indexed again (a
-    notebook adds to its own Graph); a store that changes one calls ``forget_resolver``.
+    notebook adds to its own Graph); a store that changes one calls ``kg.base.names.forget``.
     """
-    kept = _RESOLVERS.get(graph)
-    if kept is not None and kept[0] == len(graph):
-        return kept[1]
-    resolver = Resolver(graph)
-    _RESOLVERS[graph] = (len(graph), resolver)
-    return resolver
-
-
-def forget_resolver(graph: Graph) -> None:
-    _RESOLVERS.pop(graph, None)
+    return kept_for(graph, Resolver)
 
 
 class Resolver:
@@ -357,7 +269,7 @@ class Resolver:
         taken = [False] * len(text)
         found: list[tuple[int, int, tuple[URIRef, ...]]] = []
         for name in sorted(by_name, key=lambda k: (-len(k), k)):
-            latin = not _CJK.search(name)
+            latin = not CJK.search(name)
             pattern = (r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])") if latin else re.escape(name)
             for match in re.finditer(pattern, folded):
                 start, end = match.span()

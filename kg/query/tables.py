@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from rdflib import Literal
 from rdflib.term import Node
 
-from .results import (SAMPLE_ROWS, Result, _Answer, _is_number, _numeric_columns, aligned, display_width,
+from .answer import (Result, Answer, is_number, numeric_columns, aligned, display_width,
                       people_cells)
 
 ELLIPSIS = "…"
@@ -23,7 +23,7 @@ GAP = 2
 
 def amount_text(term: Node | None) -> str | None:
     """``1,890,000`` for a number literal, ``68.8`` kept as written; None for anything else."""
-    if not _is_number(term):
+    if not is_number(term):
         return None
     assert isinstance(term, Literal)
     try:
@@ -51,7 +51,7 @@ def cut(text: str, width: int) -> str:
     return "".join(kept) + ELLIPSIS
 
 
-def fitted_table(answer: _Answer, width: int) -> Iterator[str]:
+def fitted_table(answer: Answer, width: int) -> Iterator[str]:
     """Aligned columns narrowed, widest first, until the table fits ``width`` columns.
 
     Sized on the answer's first SAMPLE_ROWS rows; later rows are cut to the same
@@ -61,13 +61,13 @@ def fitted_table(answer: _Answer, width: int) -> Iterator[str]:
         yield ("true" if answer.first.boolean else "false") + "\n"
         return
     header = [answer.heading(v) for v in answer.variables]
-    numeric = _numeric_columns(answer.sample)
+    numeric = numeric_columns(answer.sample)
     shown = people_cells(answer)
 
     def cells(chunk: Result, row: tuple) -> list[str]:
         return [amount_text(term) or text for term, text in zip(row, shown(chunk, row))]
 
-    sample = [cells(answer.first, row) for row in answer.first.rows[:SAMPLE_ROWS]]
+    sample = [cells(answer.first, row) for row in answer.sample.rows]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in sample]) for i, h in enumerate(header)]
     # Numbers, dates and short codes are never cut (a number's header may be); text gives way, widest first.
     floors = [max([display_width(r[i]) for r in sample] + [1]) if numeric[i]

@@ -354,7 +354,8 @@ def read_events(graph, *, labels: Labels | None = None,
 
 def _store(graph):
     """A store to run the chart queries on: ``graph`` itself, or an rdflib Graph loaded into Oxigraph."""
-    from ..store.oxigraph import MemoryStore, Store
+    from ..store.core import Store
+    from ..store.oxigraph import MemoryStore
 
     return graph if isinstance(graph, Store) else MemoryStore(graph)
 
@@ -372,7 +373,7 @@ def _clip(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _plain(value: Decimal) -> str:
+def plain_text(value: Decimal) -> str:
     text = f"{value.normalize():f}"
     return text
 
@@ -404,7 +405,7 @@ def shown_value(figure: Figure, lang: str) -> str:
 
     def one(value: Decimal) -> str:
         number = scaled(value, figure.unit, lang)
-        return f"{_plain(number.quantize(Decimal('0.0001')).normalize()) if number % 1 else _plain(number)}"
+        return f"{plain_text(number.quantize(Decimal('0.0001')).normalize()) if number % 1 else plain_text(number)}"
 
     if figure.value is None and figure.low is not None and figure.high is not None:
         text = f"{one(figure.low)}–{one(figure.high)}{sep}{unit}"
@@ -791,7 +792,7 @@ def _valuation_text(event: Event, lang: str) -> str:
     amount = scaled(event.valuation, unit, lang)
     basis = {"preMoneyValuation": ("pre-money", "投前"), "postMoneyValuation": ("post-money", "投后")}.get(
         event.valuation_basis, ("", ""))[0 if lang == "en" else 1]
-    text = f"{_plain(amount)} {axis_unit(unit, {}, lang)}" if lang == "en" else f"{_plain(amount)}{axis_unit(unit, {}, lang)}"
+    text = f"{plain_text(amount)} {axis_unit(unit, {}, lang)}" if lang == "en" else f"{plain_text(amount)}{axis_unit(unit, {}, lang)}"
     return f"{basis} {text}" if lang == "en" else f"{basis}{text}"
 
 

@@ -33,322 +33,83 @@ change the shape of a query.
 from __future__ import annotations
 
 import fcntl
-import functools
 import json
 import re
 import shutil
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from ..base.config import Config, build_cache_dir, load_config
-from ..base.errors import KgError, UsageError, os_errors, os_reason
-from ..base.ontology import GPU, GRAPH_IRI, PREFIXES, new_graph
+from ..base.errors import UsageError, os_errors, os_reason
+from ..base.ontology import GPU, GRAPH_IRI, PREFIXES
 from ..base.progress import QUIET, Progress
-from ..query.resolve import NAME_PREDICATES, TICKER_PREDICATES, forget_resolver, index_keys, name_keys
-from ..query.results import Result, turtle_term
-from ..base.values import canonical_decimal
+from .core import (MEMORY, Document, LoadFailed, Prepared, StoreError, Store, NAMED_MARK, OX_FORMATS, checked_iri, from_oxigraph, ntriples, prepare, rdflib_graph, sparql_term, substitute, term_bindings)
+from ..base.names import NAME_PREDICATES, forget, index_keys, name_keys
+from .result import Result
 
-MEMORY = "memory"
-# The predicates that name things: all a parameter resolver needs to find "iluvatar" or "天数智芯".
-NAMING_PREDICATES = (RDF.type, *NAME_PREDICATES, *TICKER_PREDICATES, RDFS.subClassOf)
 
 
 # --- errors ---------------------------------------------------------------------------------
 
 
-class StoreError(KgError):
-    """A store could not do what was asked; the message names the store, never its credentials."""
 
 
-class StoreUnavailable(StoreError):
-    """The server could not be reached, or kept failing (5xx) after the retries."""
 
 
-class StoreTimeout(StoreError):
-    """The server did not answer within the time limit."""
 
 
-class TruncatedResult(StoreError):
-    """The server returned only part of an answer (Virtuoso's ResultSetMaxRows, or its time limit)."""
 
 
-class LoadFailed(StoreError):
-    """A load did not complete; the graph the store held before is still the live one."""
 
 
 # --- terms ----------------------------------------------------------------------------------
 
 
-def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as a pyoxigraph term; an IRI pyoxigraph finds malformed is a UsageError."""
-    try:
-        if isinstance(term, URIRef):
-            return ox.NamedNode(str(term))
-        if isinstance(term, BNode):
-            return ox.BlankNode(str(term))
-        if isinstance(term, Literal):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype is not None:
-                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-            return ox.Literal(str(term))
-    except ValueError as err:
-        raise UsageError(f"{str(term)!r} is not a valid RDF term ({err})") from None
-    raise UsageError(f"{term!r} is not an RDF term")
 
 
-_XSD_STRING = str(XSD.string)
-_XSD_DECIMAL = str(XSD.decimal)
-_LANG_STRING = str(RDF.langString)
 
 
-def from_oxigraph(term: Any) -> Node | None:
-    """A pyoxigraph term as an rdflib term (plain strings without a datatype, as rdflib writes them)."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.Literal):
-        return rdflib_literal(term.value, term.language, term.datatype.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    raise StoreError(f"the store returned an RDF-star triple term ({term}), which gpu-kg does not use")
 
 
-def rdflib_graph(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
-    """Oxigraph's triples (or a graph's quads) as an rdflib Graph with every prefix bound."""
-    built = new_graph()
-    for triple in triples:
-        built.add((from_oxigraph(triple.subject), from_oxigraph(triple.predicate), from_oxigraph(triple.object)))
-    return built
 
 
-def rdflib_literal(value: str, language: str | None, datatype: str | None) -> Literal:
-    """A literal as rdflib writes it: plain strings without a datatype, decimals in the build's form.
-
-    Oxigraph and Virtuoso keep decimals as numbers and write ``189000000`` for the
-    ``189000000.0`` the build stored (both are the same xsd:decimal); the build's
-    canonical form makes every store write the same CSV.
-    """
-    if language:
-        return Literal(value, lang=language)
-    if not datatype or datatype in (_XSD_STRING, _LANG_STRING):
-        return Literal(value)
-    if datatype == _XSD_DECIMAL:
-        try:
-            value = canonical_decimal(Decimal(value))
-        except InvalidOperation:
-            pass  # an ill-typed literal is passed on as it is
-    return Literal(value, datatype=URIRef(datatype))
 
 
-def sparql_term(term: Node) -> str:
-    """The one piece of SPARQL text a bound value may become: pyoxigraph's N-Triples form of the term.
-
-    Checked again token by token: an IRI is one IRI token, a literal one string
-    token with at most a language tag or a datatype IRI, so whatever the value,
-    it cannot close a brace or start a clause.
-    """
-    if isinstance(term, BNode):
-        raise UsageError("a blank node cannot be a parameter value")
-    text = str(to_oxigraph(term))
-    shape = [t.kind if t.kind != "punct" else t.text for t in tokens(text)]
-    if shape not in (["iri"], ["string"], ["string", "lang"], ["string", "^", "^", "iri"]):
-        raise UsageError(f"{str(term)!r} cannot be written as one SPARQL term")  # pragma: no cover - pyoxigraph escapes
-    return text
 
 
 # --- queries, prepared once -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A query's text with what a store needs of it: its form and its columns.
-
-    A saved query's form and columns come from the catalog's cache (see
-    ``kg.query.catalog``), so running it needs no SPARQL parser in Python; rdflib's
-    reading of the text (``algebra``) is made only for what asks for it (the
-    template of a CONSTRUCT sent to a remote server).
-    """
-
-    text: str
-    form: str                      # select | ask | construct | describe
-    variables: tuple[str, ...] = ()
-
-    @property
-    def algebra(self) -> Any:
-        return _rdflib_query(self.text).algebra
 
 
-_FORMS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct", "DescribeQuery": "describe"}
 
 
-def _rdflib_query(text: str) -> Any:
-    """rdflib's reading of a query (imported here: the parser alone takes a third of a second to load)."""
-    from pyparsing import ParseBaseException
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    try:
-        return translateQuery(parseQuery(text), None, PREFIXES)
-    except ParseBaseException as err:
-        raise UsageError(f"cannot read the query: line {err.lineno}, column {err.col}: {err.msg}") from None
-    except Exception as err:  # noqa: BLE001 - rdflib raises bare Exceptions for semantic errors
-        raise UsageError(f"cannot read the query: {err}") from None
 
 
-def prepare(query: Any) -> Prepared:
-    """``query`` as SPARQL text, or a saved query (anything with ``.text``, ``.form`` and ``.projected``)."""
-    if isinstance(query, Prepared):
-        return query
-    text = getattr(query, "text", query)
-    if not isinstance(text, str):
-        raise UsageError(f"{query!r} is not a SPARQL query")
-    form = getattr(query, "form", None)
-    if form:
-        if form not in ("select", "ask", "construct", "describe"):
-            raise UsageError("a store answers SELECT, ASK, CONSTRUCT and DESCRIBE queries; updates go through kg build")
-        return Prepared(text=text, form=form, variables=tuple(getattr(query, "projected", ())))
-    parsed = _rdflib_query(text)
-    form = _FORMS.get(getattr(parsed.algebra, "name", ""))
-    if form is None:
-        raise UsageError("a store answers SELECT, ASK, CONSTRUCT and DESCRIBE queries; updates go through kg build")
-    variables = tuple(str(v) for v in parsed.algebra["PV"]) if form == "select" else ()
-    return Prepared(text=text, form=form, variables=variables)
 
 
-def _graph_rows(graph: Graph) -> Result:
-    """A CONSTRUCT's graph as rows of subject, predicate, object, sorted so the output is stable."""
-    triples = sorted(graph, key=lambda t: tuple(turtle_term(term) for term in t))
-    return Result(("subject", "predicate", "object"), tuple(tuple(t) for t in triples))
 
 
 # --- loading ---------------------------------------------------------------------------------
 
-_OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES}
 
 
-@dataclass(frozen=True)
-class Document:
-    """Triples already written out (what ``kg build`` has just written), loaded as they are.
-
-    A million triples go from the build into Oxigraph in seconds this way; made
-    into an rdflib Graph first, they would take over a minute.
-    """
-
-    data: bytes
-    format: str    # "turtle", or "nt" (N-Triples, one triple a line)
-    triples: int
-    # The index of names of these triples (N-Triples), when a build kept it; and where to keep
-    # it once a store has made it (kg.build.lastbuild), so that the next command need not.
-    names: bytes | None = field(default=None, compare=False, repr=False)
-    keep_names: Callable[[bytes], None] | None = field(default=None, compare=False, repr=False)
 
 
-def ntriples(graph: Graph | Document) -> tuple[bytes, int]:
-    """What a load sends: the graph as N-Triples, one triple a line, and how many triples that is."""
-    if isinstance(graph, Document):
-        from ..build.export import turtle_to_ntriples
-
-        return (turtle_to_ntriples(graph.data) if graph.format == "turtle" else graph.data), graph.triples
-    data = ox.serialize((ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph),
-                        format=ox.RdfFormat.N_TRIPLES)
-    return data, len(graph)
 
 
-def line_chunks(data: bytes, lines: int) -> Iterator[tuple[bytes, int]]:
-    """``data`` cut after every ``lines`` lines: N-Triples in loads of a bounded size."""
-    start = 0
-    while start < len(data):
-        end, count = start, 0
-        while count < lines and end < len(data):
-            end = (data.find(b"\n", end) + 1) or len(data)
-            count += 1
-        yield data[start:end], count
-        start = end
 
 
 # --- the interface ------------------------------------------------------------------------------
 
 
-class Store:
-    """Where the graph lives. Subclasses answer queries; all return rdflib terms."""
-
-    name = "store"
-    graph_iri: URIRef = GRAPH_IRI
-
-    def replace(self, graph: Graph | Document, *, progress: Progress = QUIET) -> int:
-        """Make ``graph`` (an rdflib Graph, or a Document) the stored graph, all at once; return its number of triples."""
-        raise NotImplementedError
-
-    def answer(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Result:
-        """Any read query as a Result: rows for SELECT, a boolean for ASK, triples as rows otherwise."""
-        prepared = prepare(query)
-        if prepared.form == "select":
-            return self.select(prepared, bindings)
-        if prepared.form == "ask":
-            return Result(boolean=self.ask(prepared, bindings))
-        return _graph_rows(self.construct(prepared, bindings))
-
-    def select(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Result:
-        raise NotImplementedError
-
-    def ask(self, query: Any, bindings: Mapping[str, Node] | None = None) -> bool:
-        raise NotImplementedError
-
-    def construct(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Graph:
-        """The graph a CONSTRUCT (or DESCRIBE) query builds."""
-        raise NotImplementedError
-
-    def graph(self) -> Graph:
-        """The stored graph as an rdflib Graph (every prefix bound), for views and export."""
-        raise NotImplementedError
-
-    _naming: Graph | None = None
-
-    def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
-        """Only the triples that name and type things: enough to resolve a parameter like 'iluvatar'.
-
-        Fetched once per store object; a load through it forgets it. A store that
-        keeps an index of names (on disk) gives, for ``names`` and ``iris``, only
-        the naming triples of the entities these may name, and the class tree.
-        """
-        if self._naming is None:
-            self._naming = self._naming_triples()
-        return self._naming
-
-    def _naming_triples(self) -> Graph:
-        return self.construct(Prepared(
-            "CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?p { "
-            + " ".join(f"<{p}>" for p in NAMING_PREDICATES) + " } ?s ?p ?o }", "construct"))
-
-    def count(self) -> int:
-        """How many triples the stored graph holds."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """Let go of files and connections."""
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name}>"
 
 
-def term_bindings(bindings: Mapping[str, Node] | None) -> dict[str, Node]:
-    return {str(name).lstrip("?$"): term for name, term in (bindings or {}).items()}
 
 
 # --- Oxigraph, in memory or on disk -------------------------------------------------------------
@@ -486,7 +247,7 @@ class MemoryStore(OxigraphStore):
                 data, total = ntriples(source)
                 source = Document(data, "nt", total)
             if source is not None:
-                store.bulk_load(source.data, format=_OX_FORMATS[source.format])
+                store.bulk_load(source.data, format=OX_FORMATS[source.format])
                 if source.names:
                     store.bulk_load(source.names, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(NAME_INDEX)))
                     self._indexed = True
@@ -525,10 +286,10 @@ class MemoryStore(OxigraphStore):
         after = set(store)
         added, removed = after - before, before - after
         if self._naming is not None:
-            forget_resolver(self._naming)
+            forget(self._naming)
         self._naming = None
         if self._given is not None:
-            forget_resolver(self._given)
+            forget(self._given)
         if self._given is not None:  # the library's Graph follows
             for quad in removed:
                 self._given.remove((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
@@ -721,7 +482,7 @@ class DiskStore(OxigraphStore):
         try:
             store = ox.Store(str(target))
             name = ox.NamedNode(str(self.graph_iri))
-            store.bulk_load(document.data, format=_OX_FORMATS[document.format], to_graph=name)
+            store.bulk_load(document.data, format=OX_FORMATS[document.format], to_graph=name)
             progress.advance(document.triples)
             written = len(store)
             store.bulk_extend(_name_index(store, name))
@@ -783,7 +544,7 @@ def _name_index(store: ox.Store, graph: ox.NamedNode | None) -> Iterator[ox.Quad
         if security.value in companies:
             names.setdefault(companies[security.value], set()).add(ticker.value)
     index = ox.NamedNode(str(NAME_INDEX))
-    named = ox.NamedNode(_NAMED)
+    named = ox.NamedNode(NAMED_MARK)
     for node in sorted(typed):
         keys = index_keys(node, sorted(names.get(node, ())))
         subject = ox.NamedNode(node)
@@ -797,7 +558,7 @@ def _indexed_naming_graph(store: ox.Store, names: Collection[str], iris: Collect
     and the class tree: what the resolver needs, read by index, never every name."""
     keys = " ".join(sparql_term(Literal(key)) for key in sorted(set().union(*map(name_keys, names))))
     found = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{checked_iri(index)}> "
-                        f"{{ VALUES ?k {{ {keys} }} ?s <{_NAMED}> ?k }} }}")
+                        f"{{ VALUES ?k {{ {keys} }} ?s <{NAMED_MARK}> ?k }} }}")
     nodes = sorted({solution[0].value for solution in found} | {checked_iri(iri) for iri in iris})
     predicates = " ".join(f"<{p}>" for p in (RDF.type, *NAME_PREDICATES))
     subjects = " ".join(f"<{node}>" for node in nodes)
@@ -811,201 +572,28 @@ def _indexed_naming_graph(store: ox.Store, names: Collection[str], iris: Collect
 
 
 NAME_INDEX = URIRef(f"{GRAPH_IRI}/names")  # a named graph beside the graph in an on-disk store
-_NAMED = "urn:x-kg:named"
 
 
 # --- SPARQL text: tokens, substitution, CONSTRUCT as SELECT --------------------------------------
 
-# The SPARQL 1.1 terminals that matter here (https://www.w3.org/TR/sparql11-query/#sparqlGrammar):
-# anything that can hide a '?', a '{' or a keyword (comments, strings, IRIs, prefixed names).
-_TOKEN = r"""
-    (?P<space>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<word>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7]*)?:(?:[\w\-\u00B7:%.]|\\.)*|_:[\w.\-]+|[A-Za-z_\u00C0-\uFFFF][\w\-\u00B7]*)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<number>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)
-  | (?P<punct>.)
-"""
 
 
-@functools.cache
-def _token_pattern() -> re.Pattern[str]:
-    """Compiled when first needed (about 15 ms): a query with no values to bind never needs it."""
-    return re.compile(_TOKEN, re.VERBOSE | re.DOTALL)
 
 
-@dataclass
-class _Token:
-    kind: str
-    text: str
-
-    @property
-    def keyword(self) -> str:
-        return self.text.upper() if self.kind == "word" else ""
 
 
-def tokens(text: str) -> list[_Token]:
-    """``text`` split into SPARQL tokens; joining their texts gives ``text`` back."""
-    return [_Token(m.lastgroup or "punct", m.group()) for m in _token_pattern().finditer(text)]
 
 
-_CLAUSE_END = {"HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES", "GROUP"}
 
 
-def substitute(text: str, bindings: Mapping[str, Node]) -> str:
-    """``text`` with each bound variable replaced by its RDF term (SEP-0007 substitution).
-
-    Where a bare variable stands for a column (``SELECT ?x``), it becomes
-    ``(TERM AS ?x)``; in GROUP BY and ORDER BY, ``(TERM)``. A bound variable
-    that a query assigns (``AS ?x``) or lists in VALUES cannot be substituted.
-    """
-    if not bindings:
-        return text
-    text = _bound_parameters_are_bound(text, bindings)
-    terms = {name: sparql_term(term) for name, term in bindings.items()}
-    out: list[str] = []
-    depth = 0             # parentheses
-    mode = ""             # projection | modifier | values
-    mode_depth = 0
-    previous = ""         # the last keyword or punctuation seen
-    for token in tokens(text):
-        keyword = token.keyword
-        if token.kind == "punct":
-            if token.text == "(":
-                depth += 1
-            elif token.text == ")":
-                depth -= 1
-            elif token.text in "{}" and depth == mode_depth:
-                mode = ""
-        elif keyword == "SELECT":
-            mode, mode_depth = "projection", depth
-        elif keyword in ("WHERE", "FROM") and mode == "projection" and depth == mode_depth:
-            mode = ""
-        elif keyword == "BY" and previous in ("GROUP", "ORDER"):
-            mode, mode_depth = "modifier", depth
-        elif keyword in _CLAUSE_END and mode == "modifier" and depth == mode_depth:
-            mode = ""
-        elif keyword == "VALUES":
-            mode, mode_depth = "values", depth
-        if token.kind == "var" and token.text[1:] in terms:
-            name = token.text[1:]
-            if previous == "AS":
-                raise UsageError(f"?{name} is a parameter, so the query cannot assign it with AS")
-            if mode == "values":
-                raise UsageError(f"?{name} is a parameter, so the query cannot list it in VALUES")
-            if mode == "projection" and depth == mode_depth:
-                out.append(f"({terms[name]} AS ?{name})")
-            elif mode == "modifier" and depth == mode_depth:
-                out.append(f"({terms[name]})")
-            else:
-                out.append(terms[name])
-        else:
-            out.append(token.text)
-        if token.kind in ("word", "punct"):
-            previous = keyword or token.text
-    return "".join(out)
 
 
-def _bound_parameters_are_bound(text: str, bindings: Mapping[str, Node]) -> str:
-    """``BOUND(?x)`` of a variable about to be replaced by a term is simply ``true``.
-
-    Optional parameters are tested with ``!BOUND(?__p) || ...`` (the one idiom every
-    engine reads alike); ``BOUND(<iri>)`` would not parse once the term is in.
-    """
-    parts = tokens(text)
-    out: list[str] = []
-    i = 0
-    while i < len(parts):
-        significant = [j for j in range(i, min(i + 8, len(parts))) if parts[j].kind not in ("space", "comment")]
-        if (
-            len(significant) >= 4
-            and parts[significant[0]].keyword == "BOUND"
-            and parts[significant[1]].text == "("
-            and parts[significant[2]].kind == "var"
-            and parts[significant[2]].text[1:] in bindings
-            and parts[significant[3]].text == ")"
-        ):
-            out.append("true")
-            i = significant[3] + 1
-            continue
-        out.append(parts[i].text)
-        i += 1
-    return "".join(out)
 
 
-def checked_iri(text: str) -> str:
-    """An IRI checked by pyoxigraph before it goes between < and > in a query."""
-    try:
-        return ox.NamedNode(text).value
-    except ValueError as err:
-        raise UsageError(f"{text!r} is not a valid IRI ({err})") from None
 
 
 # --- choosing a store ----------------------------------------------------------------------------
 
 
-def built_document(facts_dir: str | Path) -> Document:
-    """The checked graph of a fact folder as Turtle, rebuilt only where its files changed.
-
-    The build keeps what each fact file gave in the user's cache folder (one per
-    fact folder), so a command run again on the same facts reads them from there:
-    the same checks, the same bytes, in milliseconds.
-    """
-    from ..build.lastbuild import reused
-
-    cache_dir = build_cache_dir(facts_dir)
-    folder, built = reused(facts_dir, cache_dir)
-    if built is None:  # something changed: only now the reader, the checks and the build are imported
-        from ..build.cache import build_turtle
-
-        built = build_turtle(facts_dir, cache_dir=cache_dir, folder=folder)
-    from ..build.lastbuild import load_names, save_names
-
-    key = folder.whole
-    return Document(built.turtle, "turtle", built.triples,
-                    names=load_names(cache_dir, key) if key else None,
-                    keep_names=(lambda data: save_names(cache_dir, key, data)) if key else None)
 
 
-def open_store(spec: str | None = None, *, config: Config | None = None, facts_dir: str | Path = "facts",
-               graph: Graph | None = None) -> Store:
-    """The store ``spec`` names: ``memory``, a location, or a ``[stores.NAME]`` of kg.toml.
-
-    Without ``spec``, kg.toml's ``store`` (else memory). The memory store is
-    ``graph`` if given, else the graph of ``facts_dir``, built when first used.
-    """
-    if config is None:
-        config = load_config()
-    spec = (spec or config.store or MEMORY).strip()
-    table: dict[str, Any] = {}
-    folder = Path(".")
-    label = ""
-    if spec in config.stores:
-        table = config.stores[spec]
-        folder = config.folder
-        label = spec
-        spec = table.get("location", "")
-    if spec == MEMORY:
-        if graph is not None:
-            return MemoryStore(graph)
-        return MemoryStore(load=lambda: built_document(facts_dir))
-    if spec.startswith("oxigraph:") and not spec.startswith("oxigraph+"):
-        path = Path(spec[len("oxigraph:"):]).expanduser()
-        if not str(path) or str(path) == ".":
-            raise UsageError("give the store's folder: oxigraph:PATH, e.g. oxigraph:out/store")
-        store = DiskStore(path if path.is_absolute() else folder / path)
-        if "graph" in table:
-            store.graph_iri = URIRef(checked_iri(table["graph"]))
-        return store
-    if "://" in spec or (not spec and "query" in table):
-        from .remote import LOCATION, RemoteStore, remote_settings
-
-        if LOCATION.match(spec) or not spec:
-            return RemoteStore(remote_settings(spec, table, label=label))
-    names = ", ".join(sorted(config.stores)) or "none in kg.toml"
-    raise UsageError(f"unknown store '{spec}': give memory, oxigraph:PATH, oxigraph+http://HOST:PORT, "
-                     f"virtuoso+http://HOST:PORT, sparql+https://HOST/PATH, or a store named in kg.toml ({names})")

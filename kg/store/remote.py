@@ -34,8 +34,8 @@ from rdflib.term import Node
 from ..base.ontology import GRAPH_IRI, PREFIXES, new_graph
 from ..base.errors import KgError, UsageError
 from ..base.progress import QUIET, Progress
-from ..query.results import Result
-from .oxigraph import (NAMING_PREDICATES, Document, LoadFailed, Store, StoreError, StoreTimeout, StoreUnavailable,
+from .result import Result
+from .core import (NAMING_PREDICATES, Document, LoadFailed, Store, StoreError, StoreTimeout, StoreUnavailable,
                      TruncatedResult, term_bindings, checked_iri, rdflib_literal, rdflib_graph, line_chunks, ntriples, prepare,
                      substitute, tokens)
 

@@ -40,7 +40,8 @@ from ..build.export import serialize
 from ..base.ontology import GPU, KGR
 from ..query.results import Result, encode, short_name
 from ..query.resolve import id_keys, normal_name
-from ..store.oxigraph import MemoryStore, Store
+from ..store.core import Store
+from ..store.oxigraph import MemoryStore
 from ..query.tables import amount_text
 
 try:  # the optional extra: the rest of gpu-kg works without it
