@@ -405,6 +405,9 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
               help="File to write (atomically); standard output when not given.")
 @click.option("--bom", is_flag=True, help="Start text output with a byte-order mark, so Excel reads Chinese in a CSV file.")
 @click.option("--raw", is_flag=True, help="On a terminal, show every value exactly, uncut and ungrouped.")
+@click.option("--columns", "columns", metavar="NAMES",
+              help="Only these columns, in this order (company,period,value), or all but these (-fact,-sources); "
+                   "by name or heading.")
 @lang_option
 @click.option("--allow-update", is_flag=True, help="Let a SPARQL UPDATE change the graph in memory (never facts/).")
 @click.option("--allow-service", is_flag=True, help="Let SERVICE, LOAD, FROM and USING fetch data over the network.")
@@ -414,8 +417,8 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @store_option
 @_reports_errors
 def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params: tuple[str, ...],
-                  format_name: str | None, output: Path | None, bom: bool, raw: bool, lang: str | None,
-                  allow_update: bool, allow_service: bool, timeout: float, limit: int | None, offset: int,
+                  format_name: str | None, output: Path | None, bom: bool, raw: bool, columns: str | None,
+                  lang: str | None, allow_update: bool, allow_service: bool, timeout: float, limit: int | None, offset: int,
                   store_spec: str | None) -> None:
     """Run a saved query by NAME, a .rq FILE, or inline SPARQL.
 
@@ -433,12 +436,14 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
         kg query 'SELECT ?c WHERE { ?c a gpu:ChipDesigner } ORDER BY ?c'
         kg query listing-race --store oxigraph:out/store   # no rebuild: the store kg build filled
         kg query figures --limit 20 --offset 40
+        kg query figures -p entity=壁仞 --columns metric,period,value,stated
     """
     from .query import catalog as queries_lib
     from .base.files import atomic_file
-    from .query.results import format_for as result_format_for, pieces, write
+    from .query.results import column_choice, format_for as result_format_for, pieces, with_columns, write
 
     values = _param_values(params)
+    choice = column_choice(columns) if columns is not None else None
     on_terminal = output is None and sys.stdout.isatty()
     chosen = result_format_for(format_name, output, terminal=on_terminal)
     if chosen == "xlsx" and on_terminal:
@@ -458,6 +463,8 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
     # Headings for people (table, Markdown, Excel), in the language the labels are in.
     own = found.param("lang")
     headings = queries_lib.headings(lang or values.get("lang") or (own.default if own else None), catalog_dir)
+    if choice is not None:
+        chunks = with_columns(chunks, choice, headings)
     if on_terminal and chosen == "table" and not raw:
         width = shutil.get_terminal_size().columns
         for piece in pieces(chunks, chosen, prefixes=_prefix_text(), width=width, headings=headings):

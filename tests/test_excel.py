@@ -122,16 +122,60 @@ def test_xml_from_the_command_line_by_suffix(tmp_path):
 # --- tables on a terminal ------------------------------------------------------------------------
 
 
-def test_a_terminal_table_fits_its_width_and_groups_amounts(graph):
+def test_a_terminal_table_fits_its_width_wrapping_headings_before_it_cuts_text(graph):
     result = queries.run(graph, queries.find_query("listing-race"))
-    for width in (140, 180):
-        text = render(result, "table", prefixes=PREFIX_TEXT, width=width)
-        assert all(display_width(line) <= width for line in text.splitlines()), width
-        assert "305,500,000,000" in text and "2025-12-05" in text, "numbers and dates are never cut"
-        assert "Moore" in text and "CNY" in text
-        assert "…" in text, "long text is cut"
+    text = render(result, "table", prefixes=PREFIX_TEXT, width=200)
+    lines = text.splitlines()
+    assert all(display_width(line) <= 200 for line in lines)
+    assert lines[0].split()[:3] == ["date", "stated_", "company"] and lines[1].split()[:2] == ["date", "day_"], \
+        "long headings wrap at their underscores"
+    assert lines[3].startswith("----------  "), "three lines of headings, then the rule"
+    assert "305,500,000,000" in text and "2025-12-05" in text, "numbers and dates are never cut"
+    assert "basis not stated" in text and "Biren Technology" in text, "nor text shorter than READABLE"
+    assert "kgr:moore-threads-…" in text, "longer text is cut, with an ellipsis"
     exact = render(result, "table", prefixes=PREFIX_TEXT)
     assert "305500000000.0" in exact and "…" not in exact, "without a width: exact values"
+
+
+def test_a_result_too_wide_for_the_terminal_shows_each_row_as_a_record(graph):
+    result = queries.run(graph, queries.find_query("listing-race"))
+    text = render(result, "table", prefixes=PREFIX_TEXT, width=100)
+    assert all(display_width(line) <= 100 for line in text.splitlines())
+    assert "…" not in text, "nothing is cut"
+    moore = text.split("-[ 2 ]")[1].split("-[ 3 ]")[0]
+    assert moore.splitlines()[1:] == [
+        "date                  2025-12-05",
+        "company               Moore Threads",
+        "step                  listed",
+        "venue                 STAR Market",
+        "exchange              Shanghai Stock Exchange",
+        "basis                 basis not stated",
+        "first_day_gain_pct    468.8",
+        "gain_qualifier        exact",
+        "first_day_market_cap  305,500,000,000",
+        "market_cap_currency   CNY",
+        "market_cap_qualifier  exact",
+        "sources               article",
+        "fact                  kgr:moore-threads-star-listing",
+    ], "a line a column, empty ones left out"
+    assert text.endswith("(6 rows; 14 columns are too many for a table 100 wide: --columns picks some, "
+                         "--raw gives the table)\n")
+
+
+def test_a_long_value_in_a_record_wraps_at_its_spaces(graph):
+    query = queries.parse_query('SELECT ?a ?b ?c ?d ?e ?f WHERE { BIND("one two three four five six seven" AS ?a) '
+                                'BIND("x" AS ?b) BIND("x" AS ?c) BIND("x" AS ?d) BIND("x" AS ?e) BIND("x" AS ?f) }')
+    text = render(queries.run(graph, query), "table", width=20)
+    assert text.splitlines()[1:3] == ["a  one two three", "   four five six"]
+
+
+def test_columns_without_a_value_are_left_out_and_named(graph):
+    result = queries.run(graph, queries.find_query("figures"), {"entity": "iluvatar", "metric": "revenue"})
+    text = render(result, "table", prefixes=PREFIX_TEXT, width=120)
+    assert text.splitlines()[0].split() == ["entity", "metric", "period", "value", "unit", "qualifier", "stated",
+                                            "sources", "rank", "best"]
+    assert text.splitlines()[-1] == "(4 rows; no value in segment, holder, basis, low, high, approximation, " \
+                                    "circumstance, fact)"
 
 
 def test_amounts_are_grouped_but_not_rounded():

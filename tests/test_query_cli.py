@@ -326,3 +326,41 @@ def test_lang_as_a_parameter_is_the_labels_language_where_the_query_has_none():
     assert refused.exit_code == 2 and "'fr' is not one of en, zh" in refused.stderr
     both = run("query", "listing-race", "-p", "lang=zh", "--lang", "en")
     assert both.exit_code == 2 and "ask for two languages" in both.stderr
+
+
+# --- choosing columns ------------------------------------------------------------------------------
+
+
+def test_columns_chooses_and_orders_the_columns_of_every_format():
+    result = run("query", "investors", "--columns", "company,investor", "--format", "csv")
+    assert out(result).splitlines()[0] == "company,company_label,investor,investor_label", \
+        "each entity keeps its label beside it"
+    table = run("query", "investors", "--columns", "company,investor", "--format", "table")
+    assert out(table).splitlines()[0].split() == ["company", "investor"]
+    as_json = json.loads(out(run("query", "investors", "--columns", "date", "--format", "json")))
+    assert as_json["head"]["vars"] == ["date"] and len(as_json["results"]["bindings"]) == 2
+
+
+def test_columns_with_a_minus_leaves_those_out():
+    result = run("query", "investors", "--columns", "-fact,-round", "--format", "table")
+    assert out(result).splitlines()[0].split() == ["investor", "company", "date"]
+
+
+def test_columns_by_their_headings_in_chinese():
+    result = run("query", "investors", "--lang", "zh", "--columns", "投资方,日期", "--format", "md")
+    assert out(result).splitlines()[:3] == ["| 投资方 | 日期 |", "| --- | --- |", "| 衢州智造 | 2025 |"]
+
+
+@pytest.mark.parametrize("columns, message", [
+    ("compnay", "Error: --columns: no column 'compnay' (did you mean 'company'?); "
+                "the columns are investor, company, round, date, fact\n"),
+    ("company_label", "Error: --columns: no column 'company_label'; company_label is written beside company: "
+                      "pick that; the columns are investor, company, round, date, fact\n"),
+    ("company,-fact", "Error: --columns names the columns to show, or (each with a leading -) the ones to leave "
+                      "out; not both\n"),
+    ("company,,fact", "Error: --columns expects column names separated by commas (e.g. company,period,value), "
+                      "not 'company,,fact'\n"),
+])
+def test_a_wrong_column_is_a_usage_error_naming_the_columns(columns, message):
+    result = run("query", "investors", "--columns", columns, "--format", "csv")
+    assert (result.exit_code, out(result), result.stderr) == (2, "", message)

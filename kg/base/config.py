@@ -19,7 +19,6 @@ secret cannot end up in version control by accident.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, Problem, SourceLocation, file_error
+from .errors import InputError, Problem, SourceLocation, did_you_mean, file_error
 
 CONFIG_NAME = "kg.toml"
 CONFIG_ENV = "KG_CONFIG"
@@ -99,7 +98,7 @@ def load_config(path: str | Path | None = None) -> Config:
     problems: list[Problem] = []
     for key in data:
         if key not in _TOP_KEYS:
-            problems.append(Problem(where, f"unknown key '{key}'{_did_you_mean(key, _TOP_KEYS)}"))
+            problems.append(Problem(where, f"unknown key '{key}'{did_you_mean(key, _TOP_KEYS)}"))
     store = data.get("store")
     if store is not None and not isinstance(store, str):
         problems.append(Problem(where, "`store` is the name of a store or a location such as oxigraph:out/store"))
@@ -132,7 +131,7 @@ def _check_table(name: str, table: Any, where: SourceLocation) -> list[Problem]:
             continue
         wanted = STORE_KEYS.get(key)
         if wanted is None:
-            problems.append(Problem(where, f"{label}: unknown key '{key}'{_did_you_mean(key, STORE_KEYS)}"))
+            problems.append(Problem(where, f"{label}: unknown key '{key}'{did_you_mean(key, STORE_KEYS)}"))
         elif not isinstance(value, wanted) or (isinstance(value, bool) and wanted is not bool):
             kind = "text" if wanted is str else "true or false" if wanted is bool else "a number"
             problems.append(Problem(where, f"{label}: `{key}` is {kind}"))
@@ -140,11 +139,6 @@ def _check_table(name: str, table: Any, where: SourceLocation) -> list[Problem]:
         problems.append(Problem(where, f"{label}: give a `location` (e.g. oxigraph:out/store or "
                                        "virtuoso+https://host:8890) or a `query` endpoint"))
     return problems
-
-
-def _did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 CACHE_NAME = ".kg-cache"  # the build's cache, beside its output (kg.build.cache)

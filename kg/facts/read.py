@@ -7,14 +7,13 @@ explains them to analysts. All problems are collected and raised together.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..base.errors import InputError, Problem, SourceLocation, os_reason
+from ..base.errors import InputError, Problem, SourceLocation, did_you_mean, os_reason
 from .folder import fact_files, paused_gc, read_fact_files, shown  # noqa: F401 - also the reader's own names
 from ..base.ontology import GPU, Vocabulary, vocabulary
 from ..base.progress import QUIET, Progress
@@ -164,7 +163,7 @@ def _codes(concept_class, what: str, *, many: bool) -> Reader:
         for item in items:
             code = read_text(item, vocab)
             if code not in known:
-                raise FieldProblem(item.loc, f"unknown {what} '{code}'{_did_you_mean(code, known)}; known: {', '.join(sorted(known))}")
+                raise FieldProblem(item.loc, f"unknown {what} '{code}'{did_you_mean(code, known)}; known: {', '.join(sorted(known))}")
             codes.append(code)
         return tuple(codes) if many else codes[0]
 
@@ -177,7 +176,7 @@ def read_roles(node: Node, vocab: Vocabulary) -> tuple[str, ...]:
         role = read_text(item, vocab)
         if role not in vocab.organization_roles:
             known = vocab.organization_roles
-            raise FieldProblem(item.loc, f"unknown role '{role}'{_did_you_mean(role, known)}; known: {', '.join(sorted(known))}")
+            raise FieldProblem(item.loc, f"unknown role '{role}'{did_you_mean(role, known)}; known: {', '.join(sorted(known))}")
         roles.append(role)
     return tuple(roles)
 
@@ -186,15 +185,10 @@ def read_choice(*choices: str) -> Reader:
     def read(node: Node, vocab: Vocabulary) -> str:
         text = read_text(node, vocab)
         if text not in choices:
-            raise FieldProblem(node.loc, f"'{text}' is not one of {', '.join(choices)}{_did_you_mean(text, choices)}")
+            raise FieldProblem(node.loc, f"'{text}' is not one of {', '.join(choices)}{did_you_mean(text, choices)}")
         return text
 
     return read
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 # --- the schema ------------------------------------------------------------------
@@ -421,7 +415,7 @@ def _read_file(tree: Node, vocab: Vocabulary, problems: list[Problem], broken_id
     records = []
     for kind, entries in tree.items.items():
         if kind not in SCHEMA:
-            problems.append(Problem(tree.key_locs[kind], f"unknown kind '{kind}'{_did_you_mean(kind, SCHEMA)}; kinds: {', '.join(SCHEMA)}"))
+            problems.append(Problem(tree.key_locs[kind], f"unknown kind '{kind}'{did_you_mean(kind, SCHEMA)}; kinds: {', '.join(SCHEMA)}"))
             continue
         if not isinstance(entries, Sequence):
             problems.append(Problem(entries.loc, f"'{kind}' must be a list of entries, each starting with '- '"))
@@ -443,7 +437,7 @@ def _read_record(
     ok = True
     for key, node in entry.items.items():
         if key not in schema:
-            problems.append(Problem(entry.key_locs[key], f"{kind}: unknown key '{key}'{_did_you_mean(key, schema)}"))
+            problems.append(Problem(entry.key_locs[key], f"{kind}: unknown key '{key}'{did_you_mean(key, schema)}"))
             ok = False
             continue
         try:
@@ -832,7 +826,7 @@ def _check_references(records: list[Record], problems: list[Problem], broken_ids
             for ref, loc in value:
                 if ref not in kinds:
                     candidates = [k for k, kind in kinds.items() if kind in spec.refs]
-                    problems.append(Problem(loc, f"{record.kind}.{name}: unknown id '{ref}'{_did_you_mean(ref, candidates)}"))
+                    problems.append(Problem(loc, f"{record.kind}.{name}: unknown id '{ref}'{did_you_mean(ref, candidates)}"))
                 elif kinds[ref] not in spec.refs:
                     problems.append(Problem(
                         loc, f"{record.kind}.{name}: '{ref}' is in {kinds[ref]}, but {name} takes {' or '.join(spec.refs)}"

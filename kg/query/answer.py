@@ -123,19 +123,20 @@ def people_cells(answer: Answer) -> Callable[[Result, tuple], list[str]]:
     return lambda chunk, row: [shown_cell(term, chunk, flag, answer.prefixes) for term, flag in zip(row, answer.flags)]
 
 
-def count_line(count: int) -> str:
-    return f"({count} row{'' if count == 1 else 's'})\n"
+def count_line(count: int, note: str = "") -> str:
+    """``(2 rows)``, and what else a reader should know about them: ``(2 rows; no value in segment)``."""
+    return f"({count} row{'' if count == 1 else 's'}{'; ' + note if note else ''})\n"
 
 
-def aligned(answer: Answer, header: list[str], sample: list[list[str]], cells: Callable[[Result, tuple], list[str]],
+def aligned(answer: Answer, header: list[list[str]], sample: list[list[str]], cells: Callable[[Result, tuple], list[str]],
             widths: list[int], numeric: list[bool],
-            fit: Callable[[str, int, bool], str] = lambda text, width, number: text) -> Iterator[str]:
-    """An aligned table's lines: the header, a rule, each row (the sample's cells reused), the count.
+            fit: Callable[[str, int, bool], str] = lambda text, width, number: text, note: str = "") -> Iterator[str]:
+    """An aligned table's lines: the header (a line or more), a rule, each row (the sample's cells reused), the count.
 
-    ``fit`` shortens a cell to its column's width (a table fitted to a terminal); a
-    header is fitted as text, never as a number.
+    ``fit`` shortens a cell to its column's width (a table fitted to a terminal).
     """
-    yield "  ".join(pad(fit(h, w, False), w, n) for h, w, n in zip(header, widths, numeric)).rstrip() + "\n"
+    for names in header:
+        yield "  ".join(pad(h, w, n) for h, w, n in zip(names, widths, numeric)).rstrip() + "\n"
     yield "  ".join("-" * w for w in widths) + "\n"
     count = 0
 
@@ -146,4 +147,4 @@ def aligned(answer: Answer, header: list[str], sample: list[list[str]], cells: C
         return "  ".join(pad(fit(c, w, n), w, n) for c, w, n in zip(texts, widths, numeric)).rstrip() + "\n"
 
     yield from answer.lines(line)
-    yield count_line(count)
+    yield count_line(count, note)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib import RDFS, XSD, Graph, Literal, URIRef, Variable
 
 from ..base.config import DEFAULT_TIMEOUT, cache_home
-from ..base.errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error, os_errors
+from ..base.errors import InputError, KgError, Problem, SourceLocation, UsageError, did_you_mean, file_error, os_errors
 from ..base.files import replace_unsynced
 from ..base.ontology import PREFIXES
 from .results import SAMPLE_ROWS, Result, is_identity_column, joined, render
@@ -237,7 +237,7 @@ def _parse_decorated(text: str, *, name: str, source: str, saved: bool, headers_
     keys = header.keys()
     for key in keys:
         if key not in _HEADER_KEYS:
-            problems.append(_problem(source, header.where(key), f"unknown header key '{key}'{_did_you_mean(key, _HEADER_KEYS)}"))
+            problems.append(_problem(source, header.where(key), f"unknown header key '{key}'{did_you_mean(key, _HEADER_KEYS)}"))
     title = header.text("summary", problems)
     description = header.text("description", problems)
     if saved:
@@ -622,7 +622,7 @@ def _declared_param(name: str, variable: str, suffix: str | None, required: bool
     for key_node, value_node in node.value:
         key = str(key_node.value)
         if key not in _PARAM_KEYS:
-            problems.append(_problem(source, _mark(key_node), f"parameter '{name}': unknown key '{key}'{_did_you_mean(key, _PARAM_KEYS)}"))
+            problems.append(_problem(source, _mark(key_node), f"parameter '{name}': unknown key '{key}'{did_you_mean(key, _PARAM_KEYS)}"))
         fields[key] = value_node
 
     def scalar(key: str) -> str:
@@ -676,11 +676,6 @@ def _declared_param(name: str, variable: str, suffix: str | None, required: bool
     return param
 
 
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 # --- binding values to parameters --------------------------------------------------------
 
 
@@ -723,7 +718,7 @@ def bind(graph: Graph | None, query: Query, values: Mapping[str, str] | None = N
     for name in values:
         if name not in names:
             takes = f"it takes {', '.join(names)}" if names else "it takes no parameters"
-            raise UsageError(f"unknown parameter '{name}' for {_what(query)}{_did_you_mean(name, names)}; {takes}")
+            raise UsageError(f"unknown parameter '{name}' for {_what(query)}{did_you_mean(name, names)}; {takes}")
     resolver: Resolver | None = None
     bindings: dict[str, Any] = {}
     for param in query.params:

@@ -20,14 +20,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from rdflib import XSD, BNode, Literal, URIRef
 from rdflib.term import Node
 
-from ..base.errors import UsageError
+from ..base.errors import UsageError, did_you_mean
 from ..store.result import (SAMPLE_ROWS, Result, is_identity_column, label_cells, label_variables,  # noqa: F401 - the results' own names too
                             turtle_term)
 from .answer import (ASK_COLUMN, Answer, aligned, count_line, display_width, is_number, numeric_columns, pad,  # noqa: F401
@@ -41,13 +41,52 @@ DEFAULT_FORMAT = "csv"
 TERMINAL_FORMAT = "table"
 
 
+def column_choice(text: str) -> tuple[str, ...]:
+    """``--columns company,period,value`` (these, in this order) or ``-fact,-sources`` (all but these)."""
+    names = tuple(name.strip() for name in text.split(","))
+    if not all(names) or not all(name.lstrip("-").strip() for name in names):
+        raise UsageError(f"--columns expects column names separated by commas (e.g. company,period,value), not '{text}'")
+    if len({name.startswith("-") for name in names}) > 1:
+        raise UsageError("--columns names the columns to show, or (each with a leading -) the ones to leave out; not both")
+    return names
 
 
+def chosen_columns(variables: Sequence[str], choice: Sequence[str], headings: Mapping[str, str] | None = None
+                   ) -> tuple[int, ...]:
+    """The positions of the columns ``choice`` (see column_choice) keeps, in its order.
+
+    A column is named by its variable or by its heading (``公司`` for ``company``);
+    an unknown name is an error that lists the columns there are.
+    """
+    by_name = {name: index for index, name in enumerate(variables)}
+    for index, name in enumerate(variables):
+        by_name.setdefault((headings or {}).get(name, name), index)
+    picked: list[int] = []
+    for name in choice:
+        wanted = name.lstrip("-").strip()
+        if wanted not in by_name:
+            labelled = wanted.endswith("_label") and wanted[: -len("_label")] in by_name
+            hint = (f"; {wanted} is written beside {wanted[: -len('_label')]}: pick that" if labelled else
+                    did_you_mean(wanted, by_name))
+            raise UsageError(f"--columns: no column '{wanted}'{hint}; the columns are {', '.join(variables)}")
+        if by_name[wanted] not in picked:
+            picked.append(by_name[wanted])
+    if choice and choice[0].startswith("-"):
+        return tuple(index for index in range(len(variables)) if index not in picked)
+    return tuple(picked)
 
 
-
-
-
+def with_columns(chunks: Iterable[Result], choice: Sequence[str], headings: Mapping[str, str] | None = None
+                 ) -> Iterator[Result]:
+    """The chunks of an answer with only the columns ``choice`` keeps (every format writes what it gets)."""
+    picked: tuple[int, ...] | None = None
+    for chunk in chunks:
+        if chunk.is_boolean:
+            raise UsageError("--columns: a yes-or-no (ASK) answer has no columns to choose")
+        if picked is None:
+            picked = chosen_columns(chunk.variables, choice, headings)
+        yield Result(tuple(chunk.variables[i] for i in picked), tuple(tuple(row[i] for i in picked) for row in chunk.rows),
+                     None, chunk.labels)
 
 
 def format_for(name: str | None, path: str | Path | None = None, *, terminal: bool = False) -> str:
@@ -265,7 +304,7 @@ def _table(answer: Answer) -> Iterator[str]:
     sample = [cells(answer.first, row) for row in answer.sample.rows]
     numeric = numeric_columns(answer.sample)
     widths = [max([display_width(h)] + [display_width(r[i]) for r in sample]) for i, h in enumerate(header)]
-    yield from aligned(answer, header, sample, cells, widths, numeric)
+    yield from aligned(answer, [header], sample, cells, widths, numeric)
 
 
 
