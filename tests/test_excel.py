@@ -38,17 +38,42 @@ def test_query_to_xlsx_has_typed_cells(tmp_path):
     result = run("query", "listing-race", "-o", str(target))
     assert (result.exit_code, result.stderr) == (0, f"wrote {target} (xlsx, 6 rows)\n")
     rows = sheet_rows(target.read_bytes())
-    csv_header = next(csv.reader(io.StringIO(run("query", "listing-race", "--format", "csv").stdout)))
-    assert list(rows[0]) == csv_header, "the columns of the CSV, in its order"
     records = [dict(zip(rows[0], row)) for row in rows[1:]]
-    moore = next(r for r in records if r["company_label"] == "Moore Threads")
+    moore = next(r for r in records if r["company"] == "Moore Threads")
     assert moore["date"] == dt.datetime(2025, 12, 5), "an xsd:date is an Excel date"
     assert moore["first_day_gain_pct"] == 468.8 and moore["first_day_market_cap"] == 305_500_000_000, \
         "numbers are numbers"
-    enflame = next(r for r in records if r["company_label"] == "Enflame")
+    enflame = next(r for r in records if r["company"] == "Enflame")
     assert (enflame["date"], enflame["stated_date"]) == ("2025", "2025年以来"), \
         "a year alone stays as written; Chinese intact"
     assert moore["fact"] == "https://w3id.org/gpu-kg/id/moore-threads-star-listing"
+
+
+def test_a_workbook_puts_what_people_read_first_and_the_iris_after(tmp_path):
+    target = tmp_path / "listing-race.xlsx"
+    run("query", "listing-race", "-o", str(target))
+    header = list(sheet_rows(target.read_bytes())[0])
+    csv_header = next(csv.reader(io.StringIO(run("query", "listing-race", "--format", "csv").stdout)))
+    query_columns = [name for name in csv_header if not name.endswith("_label")]
+    assert header[:13] == query_columns[:13], "the query's columns in its order, entities by their labels"
+    assert header[13:] == ["company IRI", "step IRI", "venue IRI", "exchange IRI", "basis IRI", "gain_qualifier IRI",
+                           "market_cap_qualifier IRI", "fact"], "then the IRIs, for lookups and joins"
+    assert sorted(header) == sorted(name.replace("_label", "") if name.endswith("_label") else
+                                    (name + " IRI" if f"{name}_label" in csv_header else name) for name in csv_header), \
+        "every column of the CSV is there"
+
+
+def test_amounts_have_a_number_format_with_their_own_decimals(tmp_path):
+    target = tmp_path / "listing-race.xlsx"
+    run("query", "listing-race", "-o", str(target))
+    sheet = openpyxl.load_workbook(target).active
+    header = [cell.value for cell in sheet[1]]
+    moore = next(row for row in sheet.iter_rows(min_row=2) if row[header.index("basis")].value == "basis not stated"
+                 and row[header.index("company")].value == "Moore Threads")
+    cap, gain = moore[header.index("first_day_market_cap")], moore[header.index("first_day_gain_pct")]
+    assert (cap.value, cap.number_format) == (305_500_000_000, "#,##0"), "grouped thousands, no decimals"
+    assert (gain.value, gain.number_format) == (468.8, "#,##0.0"), "exactly the decimals it has"
+    assert moore[header.index("date")].number_format == "yyyy-mm-dd"
 
 
 def test_the_same_result_gives_the_same_bytes(tmp_path):

@@ -315,7 +315,7 @@ def test_tables_for_people_have_headings_in_their_language_and_w3c_formats_keep_
     assert english.startswith("| level | client | supplier |")
 
 
-def test_excel_names_label_columns_after_their_column(graph):
+def test_excel_names_iri_columns_after_their_column(graph):
     import io
 
     import openpyxl
@@ -325,7 +325,8 @@ def test_excel_names_label_columns_after_their_column(graph):
     result = queries.run(graph, queries.find_query("supply-chain"), lang="zh")
     book = openpyxl.load_workbook(io.BytesIO(encode(result, "xlsx", headings=queries.headings("zh"))))
     header = [cell.value for cell in next(book.active.iter_rows(max_row=1))]
-    assert header[:4] == ["层级", "客户", "客户（名称）", "供应商"]
+    assert header[:3] == ["层级", "客户", "供应商"], "each entity by its label, under its column's heading"
+    assert "客户（IRI）" in header and header.index("客户（IRI）") > header.index("供应商"), "its IRI after"
 
 
 def test_a_wrong_headings_file_is_named_with_its_line(tmp_path):

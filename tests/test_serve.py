@@ -236,7 +236,7 @@ def test_the_excel_download_has_typed_cells(base):
     sheet = openpyxl.load_workbook(io.BytesIO(body)).active
     rows = list(sheet.iter_rows(values_only=True))
     records = [dict(zip(rows[0], row)) for row in rows[1:]]
-    moore = next(r for r in records if r["company_label"] == "Moore Threads")
+    moore = next(r for r in records if r["company"] == "Moore Threads")
     assert moore["date"].isoformat() == "2025-12-05T00:00:00" and moore["first_day_gain_pct"] == 468.8
 
 

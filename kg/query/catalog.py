@@ -1022,8 +1022,8 @@ def headings(lang: str | None, directory: str | Path | None = None) -> dict[str,
     Read from the catalog's ``headings.yaml`` (the shipped one when a catalog has
     none), so no query renames its variables for a language: CSV, TSV, JSON and XML
     keep the variable names, and table, Markdown and Excel show these. English
-    shows the variable names themselves. A ``NAME_label`` column (Excel's) is named
-    after its column.
+    shows the variable names themselves. A ``NAME_label`` column is named after its
+    column, and so is ``NAME_iri``, the column of an entity's IRIs in Excel.
     """
     if not lang or lang == "en":
         return {}
@@ -1033,7 +1033,8 @@ def headings(lang: str | None, directory: str | Path | None = None) -> dict[str,
     table = _headings_file(path).get(lang, {})
     named = {f"{name}_label": f"{heading}（名称）" if lang == "zh" else f"{heading} (name)"
              for name, heading in table.items()}
-    return {**named, **table}
+    iris = {f"{name}_iri": f"{heading}（IRI）" if lang == "zh" else f"{heading} IRI" for name, heading in table.items()}
+    return {**named, **iris, **table}
 
 
 @functools.cache

@@ -1,10 +1,14 @@
 """A result as an Excel workbook: typed cells, the same bytes for the same result.
 
 Written with XlsxWriter (https://xlsxwriter.readthedocs.io/): numbers are
-numbers, ``xsd:date`` and ``xsd:dateTime`` values are dates, booleans are
-booleans, everything else is text (never read as a formula or a link). XlsxWriter
-stamps the parts of the file with a fixed 1980 date; the workbook's creation
-date is fixed here, so nothing in the file depends on when it was written.
+numbers, shown grouped (``1,890,000``, ``425.46``) with exactly their own
+decimals; ``xsd:date`` and ``xsd:dateTime`` values are dates, booleans are
+booleans, everything else is text (never read as a formula or a link). The
+columns a person reads come first, each entity by its label where the query
+put it; the IRIs (of those entities, and of the facts) follow, for lookups and
+joins. XlsxWriter stamps the parts of the file with a fixed 1980 date; the
+workbook's creation date is fixed here, so nothing in the file depends on when
+it was written.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from rdflib import XSD, Literal
 from rdflib.term import Node
 
 from .answer import ASK_COLUMN, Result, is_number, plain_text
+from ..store.result import is_identity_column
 
 CREATED = dt.datetime(2000, 1, 1)  # any fixed moment; Excel shows it as the file's creation date
 SHEET = "result"
@@ -37,33 +42,63 @@ def workbook(result: Result, *, prefixes: Mapping[str, str] | None = None,
         "nan_inf_to_errors": True,
     })
     book.set_properties({"created": CREATED, "title": "gpu-kg query result"})
-    result = result.with_label_columns()  # as CSV has them: NAME_label after each column of entities
     sheet = book.add_worksheet(SHEET)
     bold = book.add_format({"bold": True})
-    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    time_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    formats = _Formats(book)
     if result.is_boolean:
         sheet.write_string(0, 0, ASK_COLUMN, bold)
         sheet.write_boolean(1, 0, bool(result.boolean))
     else:
-        names = [(headings or {}).get(v, v) for v in result.variables]
-        widths = [len(name) for name in names]
-        for col, name in enumerate(names):
+        columns = sheet_columns(result, headings or {})
+        widths = [len(name) for name, _, _ in columns]
+        for col, (name, _, _) in enumerate(columns):
             sheet.write_string(0, col, name, bold)
         for row_index, row in enumerate(result.rows, start=1):
-            for col, term in enumerate(row):
-                shown = _write(sheet, row_index, col, term, date_format, time_format)
+            for col, (_, index, labelled) in enumerate(columns):
+                term = row[index]
+                shown = _write(sheet, row_index, col, result.labels.get(term, term) if labelled else term, formats)
                 widths[col] = max(widths[col], min(len(shown), MAX_WIDTH))
         for col, width in enumerate(widths):
             sheet.set_column(col, col, width + 2)
         sheet.freeze_panes(1, 0)
-        if result.variables:
-            sheet.autofilter(0, 0, max(len(result.rows), 1), len(result.variables) - 1)
+        if columns:
+            sheet.autofilter(0, 0, max(len(result.rows), 1), len(columns) - 1)
     book.close()
     return buffer.getvalue()
 
 
-def _write(sheet, row: int, col: int, term: Node | None, date_format, time_format) -> str:
+def sheet_columns(result: Result, headings: Mapping[str, str]) -> list[tuple[str, int, bool]]:
+    """The workbook's columns: (heading, the result's column, whether it shows labels).
+
+    Every column in the query's order, an entity column by its labels; then the
+    IRIs of the entity columns (``company IRI``) and the facts' own columns.
+    """
+    flags = result.labelled_columns()
+    read = [(headings.get(v, v), i, flag) for i, (v, flag) in enumerate(zip(result.variables, flags))
+            if not is_identity_column(v)]
+    iris = [(headings.get(f"{v}_iri", f"{v} IRI"), i, False) for i, (v, flag) in enumerate(zip(result.variables, flags))
+            if flag]
+    identities = [(headings.get(v, v), i, False) for i, v in enumerate(result.variables) if is_identity_column(v)]
+    return read + iris + identities
+
+
+class _Formats:
+    """The workbook's cell formats, each made once: numbers grouped with their own decimals, dates."""
+
+    def __init__(self, book):
+        self.book = book
+        self.date = book.add_format({"num_format": "yyyy-mm-dd"})
+        self.time = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self._numbers: dict[int, object] = {}
+
+    def number(self, decimals: int):
+        if decimals not in self._numbers:
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+            self._numbers[decimals] = self.book.add_format({"num_format": pattern})
+        return self._numbers[decimals]
+
+
+def _write(sheet, row: int, col: int, term: Node | None, formats: _Formats) -> str:
     """Write one cell as its type; returns the text it shows, for the column's width."""
     if term is None:
         return ""
@@ -73,8 +108,9 @@ def _write(sheet, row: int, col: int, term: Node | None, date_format, time_forma
         except InvalidOperation:
             number = None
         if number is not None and number.is_finite():
-            sheet.write_number(row, col, float(number))
-            return str(term)
+            decimals = max(-number.normalize().as_tuple().exponent, 0)
+            sheet.write_number(row, col, float(number), formats.number(decimals))
+            return f"{number.normalize():,f}"
     if isinstance(term, Literal) and term.datatype == XSD.boolean and str(term) in ("true", "false", "1", "0"):
         sheet.write_boolean(row, col, str(term) in ("true", "1"))
         return str(term)
@@ -84,7 +120,7 @@ def _write(sheet, row: int, col: int, term: Node | None, date_format, time_forma
         except ValueError:
             day = None
         if day is not None and len(str(term)) == 10:
-            sheet.write_datetime(row, col, dt.datetime(day.year, day.month, day.day), date_format)
+            sheet.write_datetime(row, col, dt.datetime(day.year, day.month, day.day), formats.date)
             return "yyyy-mm-dd"
     if isinstance(term, Literal) and term.datatype == XSD.dateTime:
         try:
@@ -92,7 +128,7 @@ def _write(sheet, row: int, col: int, term: Node | None, date_format, time_forma
         except ValueError:
             moment = None
         if moment is not None and moment.tzinfo is None:
-            sheet.write_datetime(row, col, moment, time_format)
+            sheet.write_datetime(row, col, moment, formats.time)
             return "yyyy-mm-dd hh:mm:ss"
     text = plain_text(term)
     sheet.write_string(row, col, text)
