@@ -161,3 +161,53 @@ def test_a_view_focus_takes_a_short_name(named):
 
     graph = kg.load_graph(named)
     assert views.select_view(graph, focus="壁仞").name == views.select_view(graph, focus="biren").name == "focus-biren"
+
+
+# --- the names analysts type, on the live facts ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live():
+    from conftest import LIVE_FACTS
+
+    graph = kg.load_graph(LIVE_FACTS)
+    return graph, Resolver(graph)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("摩尔", "moore-threads"), ("中芯", "smic"), ("红杉", "hongshan"), ("国盛", "guosheng-capital"),
+    ("景林", "greenwoods"), ("启明", "qiming-venture-partners"), ("Qiming", "qiming-venture-partners"),
+    ("首日市值", "gpu:FirstDayMarketCap"), ("净亏损", "gpu:NetLoss"), ("2025年上半年", "period/2025H1"),
+])
+def test_short_names_and_metric_names_are_found(live, name, expected):
+    assert ids(live[1], name) == [expected]
+
+
+def test_a_short_name_is_never_a_company_name_part_alone():
+    assert core_name("Shenzhen Capital Group") == "shenzhen capital", "not 'capital'"
+    assert core_name("中国国际资本") == "中国国际"
+    assert core_name("红杉资本") == "红杉" and core_name("Greenwoods Asset Management") == "greenwoods"
+
+
+def test_kg_resolve_finds_a_metric_by_its_chinese_name():
+    from conftest import LIVE_FACTS
+
+    result = CliRunner().invoke(main, ["resolve", "--facts", str(LIVE_FACTS), "首日市值", "摩尔"])
+    assert (result.exit_code, result.stdout) == (0, (
+        "首日市值 -> gpu:FirstDayMarketCap: first-day market capitalisation (en), 首日市值 (zh), first-day-market-cap "
+        "[metric]\n"
+        "摩尔 -> moore-threads: Moore Threads (en), 摩尔线程 (zh), 摩尔 (zh), 688795.SH [chip designer]\n"))
+
+
+def test_completion_offers_what_a_name_names_then_names_that_start_then_names_that_contain_it(resolver):
+    complete = [resolver.entity(node).id for node in resolver.complete("华为")]
+    assert complete == ["hisilicon"], "offered as a completion, never taken as what 华为 names"
+    assert [resolver.entity(n).id for n in resolver.complete("天数")][:1] == ["iluvatar"], "what it names first"
+    metrics = [resolver.entity(n).id for n in resolver.complete("revenue", GPU.Metric)]
+    assert metrics[0] == "gpu:Revenue" and "iluvatar" not in metrics, "only things of the class asked for"
+    assert resolver.complete("   ") == []
+
+
+def test_an_unknown_name_suggests_what_the_completion_would_offer(resolver):
+    with pytest.raises(UsageError, match=r"no organization is called 'Moor'; did you mean moore-threads"):
+        resolver.resolve("Moor", GPU.Organization)

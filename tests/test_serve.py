@@ -323,6 +323,22 @@ def test_completion_finds_names_in_both_languages(graph):
     assert site.complete("天数智芯", metric) == [], "a company is not a metric"
 
 
+def test_completion_and_the_command_line_find_names_one_way():
+    """The completion box offers what kg.query.resolve would take and suggest: 中芯 is SMIC in both."""
+    from conftest import LIVE_FACTS
+    import kg
+    from kg.query.resolve import Resolver
+
+    graph = kg.load_graph(LIVE_FACTS)
+    site, resolver = serve.Site(graph), Resolver(graph)
+    organization = queries.expand_name("gpu:Organization")
+    for text in ("中芯", "摩尔", "红杉", "景林", "moore", "capital"):
+        offered = [e.key for e in site.complete(text, str(organization))]
+        assert offered == [resolver.entity(n).id for n in resolver.complete(text, organization)][:len(offered)], text
+    assert [e.key for e in site.complete("中芯")][:1] == ["smic"] == [resolver.entity(resolver.resolve("中芯")).id]
+    assert [e.key for e in site.complete("首日市值")][:1] == ["gpu:FirstDayMarketCap"]
+
+
 def test_the_app_over_the_on_disk_store_answers_as_over_memory(base, tmp_path):
     store = f"oxigraph:{tmp_path / 'store'}"
     built = subprocess.run([sys.executable, "-m", "kg", "build", "--facts", str(SEED), "--out", str(tmp_path / "out"),

@@ -175,6 +175,18 @@ def test_an_unknown_focus_entity_suggests_names(network):
         views.find_node(network, "iluvatr")
 
 
+def test_the_focus_is_found_as_the_command_line_finds_names():
+    from conftest import LIVE_FACTS
+
+    graph = kg.load_graph(LIVE_FACTS)
+    assert views.select_view(graph, focus="摩尔").name == "focus-moore-threads"
+    assert views.select_view(graph, focus="中芯").name == "focus-smic"
+    assert views.select_view(graph, focus="688795.SH").name == "focus-moore-threads", "a ticker names its company"
+    with pytest.raises(UsageError, match=r"'首日市值' is gpu:FirstDayMarketCap .*\(metric\), which the network views "
+                                         r"do not draw"):
+        views.select_view(graph, focus="首日市值")
+
+
 def test_ego_view_takes_everything_within_depth(network):
     view = views.ego_view(network, "台积电", depth=1)
     assert set(view.network) == {"kgr:tsmc", "kgr:domestic-gpu-companies"}

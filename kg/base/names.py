@@ -30,7 +30,9 @@ TICKER_PREDICATES = (GPU.ticker, GPU.securityOf)  # a company is also named by t
 # (suffixes) and the start (places) until none is left or the name would become too short.
 _ZH_SUFFIXES = tuple(sorted((
     "股份有限公司", "有限责任公司", "有限公司", "公司", "集团", "控股", "股份", "科技", "技术",
-    "半导体", "集成电路", "微电子", "电子", "智芯", "芯片",
+    "半导体", "集成电路", "微电子", "电子", "智芯", "芯片", "国际",
+    # what an investment firm's name says it is: 红杉资本, 景林资产, 启明创投 are 红杉, 景林, 启明
+    "资本", "资产管理", "资产", "创投", "创业投资", "投资", "基金管理", "基金", "(有限合伙)", "（有限合伙）",
 ), key=len, reverse=True))
 
 
@@ -41,7 +43,9 @@ _ZH_PREFIXES = ("上海", "北京", "深圳", "杭州", "广州", "南京", "苏
 _EN_SUFFIXES = tuple(tuple(part.split()) for part in sorted((
     "co", "company", "ltd", "limited", "inc", "incorporated", "corp", "corporation", "group", "holdings",
     "holding", "technology", "technologies", "tech", "semiconductor", "semiconductors", "integrated circuits",
-    "integrated circuit", "microelectronics", "electronics", "plc", "llc",
+    "integrated circuit", "microelectronics", "electronics", "plc", "llc", "international",
+    "capital", "asset management", "assets", "asset", "ventures", "venture partners", "venture capital", "partners",
+    "investment", "investments", "fund", "fund management", "management",
 ), key=lambda p: -len(p.split())))
 
 
@@ -68,11 +72,11 @@ def core_name(text: str) -> str:
         while changed:
             changed = False
             for part in _ZH_SUFFIXES:
-                if name.endswith(part) and len(name) - len(part) >= 2:
+                if name.endswith(part) and len(name) - len(part) >= 2 and name[: -len(part)] not in _ZH_PARTS:
                     name, changed = name[: -len(part)], True
                     break
             for part in _ZH_PREFIXES:
-                if name.startswith(part) and len(name) - len(part) >= 2:
+                if name.startswith(part) and len(name) - len(part) >= 2 and name[len(part):] not in _ZH_PARTS:
                     name, changed = name[len(part):], True
                     break
         return name
@@ -81,12 +85,20 @@ def core_name(text: str) -> str:
     while changed:
         changed = False
         for part in _EN_SUFFIXES:
-            if len(words) > len(part) and tuple(words[-len(part):]) == part:
+            if len(words) > len(part) and tuple(words[-len(part):]) == part and not _en_part(words[: -len(part)]):
                 words, changed = words[: -len(part)], True
                 break
-        if len(words) > 1 and words[0] in _EN_PREFIXES:
+        if len(words) > 1 and words[0] in _EN_PREFIXES and not _en_part(words[1:]):
             words, changed = words[1:], True
     return " ".join(words)
+
+
+# A short name is never a company-name part alone: Shenzhen Capital Group is not "capital".
+_ZH_PARTS = frozenset(_ZH_SUFFIXES + _ZH_PREFIXES)
+
+
+def _en_part(words: list[str]) -> bool:
+    return tuple(words) in _EN_SUFFIXES or (len(words) == 1 and words[0] in _EN_PREFIXES)
 
 
 def ticker_key(text: str) -> str | None:

@@ -200,13 +200,43 @@ class Resolver:
         named = " / ".join(labels[lang] for lang in ("en", "zh") if lang in labels)
         return f"{short(node)} ({named})" if named else short(node)
 
+    def complete(self, text: str, kind: URIRef | None = None, *, limit: int = 10) -> list[URIRef]:
+        """What a name being typed may be, best first: the web app's completion box and the
+        suggestions of an unknown name on the command line.
+
+        First what ``text`` names (``resolve`` would take it), then the things one of whose
+        names starts with it, then those with a name that contains it; each group by label.
+        """
+        wanted = normal_name(text)
+        if not wanted:
+            return []
+        candidates = self.members(kind) if kind is not None else self.named()
+        exact = self.matches(text, candidates)
+        starts: list[URIRef] = []
+        contains: list[URIRef] = []
+        for node in candidates:
+            if node in exact:
+                continue
+            names = self.keys.get(node, set()) | self.names.get(node, set()) | self.cores.get(node, set())
+            if any(name.startswith(wanted) for name in names):
+                starts.append(node)
+            elif any(wanted in name for name in names):
+                contains.append(node)
+        ranked = [*sorted(exact, key=self._order), *sorted(starts, key=self._order), *sorted(contains, key=self._order)]
+        return ranked[:limit]
+
+    def _order(self, node: URIRef) -> tuple[str, str]:
+        labels = {lbl.language: str(lbl) for lbl in self.graph.objects(node, RDFS.label) if isinstance(lbl, Literal)}
+        return ((labels.get("en") or labels.get("zh") or "").casefold(), str(node))
+
     def closest(self, text: str, candidates: set[URIRef], n: int = 3) -> list[URIRef]:
-        """The entities whose names are nearest ``text`` in spelling, best first."""
+        """The entities a mistyped or partial name may mean, best first: those with a name that
+        starts with or contains it (as the completion box offers them), then the nearest in spelling."""
+        found = [node for node in self.complete(text, limit=len(candidates) or 1) if node in candidates][:n]
         choices: dict[str, URIRef] = {}
         for node in sorted(candidates):
             for key in sorted(self.keys[node] | self.names[node] | self.cores[node]):
                 choices.setdefault(key, node)
-        found: list[URIRef] = []
         for key in difflib.get_close_matches(normal_name(text), list(choices), n=n * 3, cutoff=0.6):
             if choices[key] not in found:
                 found.append(choices[key])
@@ -216,11 +246,16 @@ class Resolver:
         """The things facts are about, with an id of their own: not figures, periods or vocabulary."""
         return {node for node in self.types if node.startswith(str(KGR)) and "/" not in node[len(str(KGR)):]}
 
+    def named(self) -> set[URIRef]:
+        """What a person looks up by name: the entities, and the metrics and periods figures are given in."""
+        return self.entities() | self.members(GPU.Metric) | self.members(GPU.Period)
+
     def lookup(self, text: str, kind: URIRef | None = None, *, entities_only: bool = False) -> Resolution:
-        """Every entity ``text`` names (none, one, or several), for ``kg resolve``."""
+        """Everything ``text`` names (none, one, or several), for ``kg resolve``: with
+        ``entities_only``, among the entities, metrics and periods (not facts or vocabulary)."""
         candidates = self.members(kind)
         if entities_only:
-            candidates &= self.entities()
+            candidates &= self.named()
         found = self.matches(text, candidates) if text.strip() else []
         closest = () if found else tuple(self.entity(n) for n in self.closest(text, candidates))
         return Resolution(text, tuple(self.entity(n) for n in found), closest)

@@ -46,7 +46,7 @@ from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
 from ..base.ontology import PREFIXES
-from ..query.resolve import core_name, normal_name
+from ..query.resolve import resolver_for
 from ..base.errors import UsageError
 from ..base.formats import LANGS, VIEW_FORMATS, VIEW_NAMES, pick_format
 from ..build.export import check_xml
@@ -639,27 +639,48 @@ def _names_of(data: dict) -> list[str]:
     return [n for n in names if n]
 
 
-def find_node(network: nx.MultiDiGraph, text: str) -> str:
-    """The node ``text`` names: its id (``iluvatar``, ``kgr:iluvatar`` or the IRI), or a name or alias."""
-    wanted = text.strip()
-    candidates = [wanted, f"kgr:{wanted}", curie(URIRef(wanted)) if "://" in wanted else wanted]
-    for candidate in candidates:
-        if candidate in network:
-            return candidate
-    # Names compare as kg.query.resolve compares them: whole names first, then without company-name parts.
-    hits: list[str] = []
-    for key in (normal_name, core_name):
-        folded = key(wanted)
-        hits = sorted(n for n, data in network.nodes(data=True) if folded and any(key(name) == folded for name in _names_of(data)))
-        if hits:
-            break
-    if len(hits) == 1:
-        return hits[0]
-    if len(hits) > 1:
-        raise UsageError(f"'{text}' names {len(hits)} nodes ({', '.join(hits)}); give one of these ids")
-    choices = sorted({n.removeprefix("kgr:") for n in network} | {x for _, d in network.nodes(data=True)
-                                                                  for x in _names_of(d)})
-    raise UsageError(f"no entity named '{text}'{_did_you_mean(text, choices)}")
+def find_node(network: nx.MultiDiGraph, text: str, graph: Graph | None = None) -> str:
+    """The node ``text`` names, found as every name is (kg.query.resolve): its id, IRI, a name in
+    either language, an alias, a short name (``摩尔``, ``中芯``), and with ``graph`` a legal name or ticker.
+
+    Without ``graph`` the names are those the network's nodes carry.
+    """
+    nodes = {URIRef(data["iri"]): node for node, data in network.nodes(data=True) if data.get("iri")}
+    resolver = resolver_for(graph if graph is not None else _naming_graph(network))
+    found = resolver.matches(text, set(nodes)) if text.strip() else []
+    if len(found) == 1:
+        return nodes[found[0]]
+    if len(found) > 1:
+        raise UsageError(f"'{text}' names {len(found)} nodes ({', '.join(nodes[n] for n in found)}); give one of these ids")
+    elsewhere = resolver.matches(text) if text.strip() else []
+    if len(elsewhere) == 1 and graph is not None:
+        what = resolver.entity(elsewhere[0])
+        kind = f" ({what.kinds[0]})" if what.kinds else ""
+        raise UsageError(f"'{text}' is {resolver.label(elsewhere[0])}{kind}, which the network views do not draw "
+                         "(figures, metrics and periods are in the tooltips of what they are about)")
+    close = [nodes[n].removeprefix("kgr:") for n in resolver.closest(text, set(nodes))]
+    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    raise UsageError(f"no entity named '{text}'{hint}")
+
+
+def _naming_graph(network: nx.MultiDiGraph) -> Graph:
+    """The names the network's nodes carry, as triples a resolver reads (kept while the network lives)."""
+    kept = network.graph.get("_names")
+    if kept is None or kept[0] != network.number_of_nodes():
+        names = Graph()
+        for _, data in network.nodes(data=True):
+            if not data.get("iri"):
+                continue
+            iri = URIRef(data["iri"])
+            names.add((iri, RDF.type, URIRef(str(GPU) + (data.get("cls") or "Thing"))))
+            for lang in LANGS:
+                if data.get(f"name_{lang}"):
+                    names.add((iri, RDFS.label, Literal(data[f"name_{lang}"], lang=lang)))
+            for alias in (a for a in data.get("aliases", "").split("; ") if a):
+                names.add((iri, SKOS.altLabel, Literal(alias)))
+        kept = (network.number_of_nodes(), names)
+        network.graph["_names"] = kept
+    return kept[1]
 
 
 def _did_you_mean(text: str, choices) -> str:
@@ -667,11 +688,12 @@ def _did_you_mean(text: str, choices) -> str:
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
-def ego_view(network: nx.MultiDiGraph, focus: str, depth: int = 1) -> View:
-    """The nodes within ``depth`` edges of ``focus`` (either direction), and the edges between them."""
+def ego_view(network: nx.MultiDiGraph, focus: str, depth: int = 1, graph: Graph | None = None) -> View:
+    """The nodes within ``depth`` edges of ``focus`` (either direction), and the edges between them;
+    ``graph``, the one the network was drawn from, names the focus as the command line finds names."""
     if depth < 0:
         raise UsageError(f"--depth must be 0 or more, not {depth}")
-    center = find_node(network, focus)
+    center = find_node(network, focus, graph)
     near = nx.single_source_shortest_path_length(network.to_undirected(as_view=True), center, cutoff=depth)
     edges = [(u, v, k) for u, v, k in network.edges(keys=True) if u in near and v in near]
     data = network.nodes[center]
@@ -756,7 +778,7 @@ def select_view(graph: Graph, *, name: str | None = None, focus: str | None = No
         return query_view(graph, queries.run(graph, found, labels=False), name=Path(query_file).stem)
     network = project(graph)
     if focus is not None:
-        return ego_view(network, focus, depth)
+        return ego_view(network, focus, depth, graph)
     return named_view(network, name)
 
 

@@ -39,7 +39,7 @@ from ..base.errors import InputError, KgError, UsageError
 from ..build.export import serialize
 from ..base.ontology import GPU, KGR
 from ..query.results import Result, encode, short_name
-from ..query.resolve import id_keys, normal_name
+from ..query.resolve import id_keys, normal_name, resolver_for
 from ..store.core import Store
 from ..store.oxigraph import MemoryStore
 from ..query.tables import amount_text
@@ -290,26 +290,14 @@ class Site:
         return self._subclasses[kind]
 
     def complete(self, text: str, kind: str | None = None, limit: int = COMPLETIONS) -> list[Entity]:
-        """Entities whose name, in either language, or id starts with or contains ``text``."""
-        wanted = normal_name(text)
-        if not wanted:
-            return []
-        allowed = self.subclasses(kind) if kind else None
-        ranked = []
-        for entity in self.entities():
-            if allowed is not None and not entity.types & allowed:
-                continue
-            if wanted in entity.names:
-                rank = 0
-            elif any(name.startswith(wanted) for name in entity.names):
-                rank = 1
-            elif any(wanted in name for name in entity.names):
-                rank = 2
-            else:
-                continue
-            ranked.append((rank, entity))
-        ranked.sort(key=lambda pair: pair[0])
-        return [entity for _, entity in ranked[:limit]]
+        """What a name being typed may be, as the command line finds and suggests names
+        (kg.query.resolve): what it names first, then names that start with it, then names that contain it."""
+        with self._lock:
+            source = self.source
+            resolver = resolver_for(source.naming_graph() if isinstance(source, Store) else source)
+            found = resolver.complete(text, URIRef(kind) if kind else None, limit=limit * 2)
+        shown = {entity.iri: entity for entity in self.entities()}  # those with a label to show
+        return [shown[str(node)] for node in found if str(node) in shown][:limit]
 
     # -- the network views --
 
