@@ -24,6 +24,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
+import kg
 from kg.query import catalog as queries
 from kg.base.ontology import PREFIXES, new_graph
 from kg.base.errors import InputError, KgError, UsageError
@@ -243,7 +244,10 @@ def test_oxigraph_gives_the_same_rows_in_the_same_order(graph, catalog, answers,
     query = catalog[name]
     solutions = store.query(grlc_text(query, queries.bind(graph, query, lang=lang)))
     variables = [v.value for v in solutions.variables]
-    theirs = [tuple(comparable(_from_ox(s[v])) for v in variables) for s in solutions]
+    rows = Result(tuple(variables), tuple(tuple(_from_ox(s[v]) for v in variables) for s in solutions))
+    # The items of a GROUP_CONCAT come in the engine's order, which SPARQL leaves open: sorted, as the runner does.
+    rows = queries.sorted_lists(rows, queries.parsed(query).lists)
+    theirs = [tuple(comparable(term) for term in row) for row in rows.rows]
     ours = answers(name, lang)
     assert variables == list(ours.variables)
     assert theirs == [tuple(comparable(t) for t in row) for row in ours.rows]
@@ -611,9 +615,11 @@ def test_write_all_writes_csv_and_json_for_every_query(graph, tmp_path):
         "derived-revenue-cagr.csv", "derived-revenue-cagr.json", "investors.csv", "investors.json"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in written)
     rows = list(csv.reader(io.StringIO((tmp_path / "out" / "investors.csv").read_text("utf-8"), newline="")))
-    assert rows[0] == ["investor", "investor_label", "company", "company_label", "round", "date", "fact"]
+    assert rows[0] == ["investor", "investor_label", "company", "company_label", "role", "role_label", "round", "date",
+                       "stake_pct", "fact"]
     assert rows[1] == ["https://w3id.org/gpu-kg/id/quzhou-zhizao", "Quzhou Zhizao", "https://w3id.org/gpu-kg/id/iluvatar",
-                       "Iluvatar CoreX", "D+", "2025", "https://w3id.org/gpu-kg/id/iluvatar-series-d-plus"]
+                       "Iluvatar CoreX", "https://w3id.org/gpu-kg/ontology#investor", "investor", "D+", "2025", "",
+                       "https://w3id.org/gpu-kg/id/iluvatar-series-d-plus"]
     data = json.loads((tmp_path / "out" / "derived-revenue-cagr.json").read_text("utf-8"))
     assert data["results"]["bindings"][0]["stated_cagr_pct"] == {
         "type": "literal", "value": "68.8", "datatype": str(XSD.decimal)}
@@ -732,3 +738,65 @@ def test_the_documentation_lists_every_saved_query_with_its_title(catalog):
     missing = [name for name, query in catalog.items()
                if f"[`{name}`](../queries/{name}.rq) | {query.title} |" not in docs]
     assert missing == []
+
+
+# --- answers a person reads at a glance, on the live facts ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_graph():
+    from conftest import LIVE_FACTS
+
+    return kg.load_graph(LIVE_FACTS)
+
+
+def test_investors_include_cornerstone_investors_and_holders_of_stakes(live_graph):
+    ping_an = queries.run(live_graph, queries.find_query("investors"), {"investor": "平安人寿"}).labelled_records()
+    assert [(str(r["company"]), str(r["role"]), str(r["date"])) for r in ping_an] == [
+        ("Biren Technology", "cornerstone investor", "2025-12-23")]
+    hongshan = queries.run(live_graph, queries.find_query("investors"), {"investor": "红杉"}).labelled_records()
+    assert [(str(r["company"]), str(r["role"]), str(r["stake_pct"])) for r in hongshan] == [
+        ("Moore Threads", "holder", "4.78")]
+
+
+def test_funding_rounds_name_their_investors_in_the_language_asked_for(live_graph):
+    query = queries.find_query("funding-rounds")
+    english = {str(r["round"]): str(r["investors"]) for r in queries.run(live_graph, query).records() if "investors" in r}
+    assert english == {"D+": "Quzhou Zhizao; Xingnahe Capital"}
+    chinese = {str(r["round"]): str(r["investors"]) for r in queries.run(live_graph, query, lang="zh").records()
+               if "investors" in r}
+    assert chinese == {"D+": "星纳赫资本; 衢州智造"}
+
+
+def test_no_sources_cell_names_a_source_twice(live_graph, catalog):
+    for name, query in catalog.items():
+        result = queries.run(live_graph, query)
+        if "sources" not in result.variables:
+            continue
+        for cell in result.column("sources"):
+            if cell is not None and ";" not in str(cell):
+                words = str(cell).split()
+                assert len(words) == len(set(words)), (name, str(cell))
+
+
+def test_every_saved_query_writes_the_same_csv_bytes_in_memory_and_on_disk(live_graph, catalog, tmp_path):
+    """The items of a GROUP_CONCAT come in the engine's order; the runner sorts them, so the stores agree byte for byte."""
+    from kg.store.oxigraph import DiskStore, MemoryStore
+
+    disk = DiskStore(tmp_path / "store")
+    disk.replace(live_graph)
+    memory = MemoryStore(live_graph)
+    for name, query in catalog.items():
+        assert render(queries.run(memory, query).with_label_columns(), "csv") == \
+            render(queries.run(disk, query).with_label_columns(), "csv"), name
+    listing = queries.run(disk, catalog["listing-race"])
+    assert "article cnfol-biren-offering huashang-moore-threads-debut" in {str(c) for c in listing.column("sources")}
+
+
+def test_a_group_concat_is_read_with_its_separator():
+    query = queries.parse_query('SELECT ?x (GROUP_CONCAT(?n; separator="; ") AS ?names) '
+                                '(GROUP_CONCAT(DISTINCT ?n) AS ?plain) WHERE { VALUES ?n { "b" "a" } } GROUP BY ?x')
+    assert query.lists == (("names", "; ", False), ("plain", " ", True))
+    block = Result(("names", "plain"), ((Literal("b; a; b"), Literal("b a b")),))
+    assert queries.sorted_lists(block, query.lists).rows == ((Literal("a; b; b"), Literal("a b")),), \
+        "sorted; a DISTINCT list names each item once"

@@ -38,36 +38,36 @@ def out(result) -> str:
 
 # W3C formats keep each entity's IRI and add its label in the next column; tables show the label.
 INVESTORS_CSV = (
-    "investor,investor_label,company,company_label,round,date,fact\r\n"
+    "investor,investor_label,company,company_label,role,role_label,round,date,stake_pct,fact\r\n"
     "https://w3id.org/gpu-kg/id/quzhou-zhizao,Quzhou Zhizao,https://w3id.org/gpu-kg/id/iluvatar,Iluvatar CoreX,"
-    "D+,2025,https://w3id.org/gpu-kg/id/iluvatar-series-d-plus\r\n"
+    "https://w3id.org/gpu-kg/ontology#investor,investor,D+,2025,,https://w3id.org/gpu-kg/id/iluvatar-series-d-plus\r\n"
     "https://w3id.org/gpu-kg/id/xingnahe-capital,Xingnahe Capital,https://w3id.org/gpu-kg/id/iluvatar,Iluvatar CoreX,"
-    "D+,2025,https://w3id.org/gpu-kg/id/iluvatar-series-d-plus\r\n"
+    "https://w3id.org/gpu-kg/ontology#investor,investor,D+,2025,,https://w3id.org/gpu-kg/id/iluvatar-series-d-plus\r\n"
 )
 
 FORMATS = {
     "csv": INVESTORS_CSV,
     "table": (
-        "investor          company         round  date  fact\n"
-        "----------------  --------------  -----  ----  --------------------------\n"
-        "Quzhou Zhizao     Iluvatar CoreX  D+     2025  kgr:iluvatar-series-d-plus\n"
-        "Xingnahe Capital  Iluvatar CoreX  D+     2025  kgr:iluvatar-series-d-plus\n"
+        "investor          company         role      round  date  stake_pct  fact\n"
+        "----------------  --------------  --------  -----  ----  ---------  --------------------------\n"
+        "Quzhou Zhizao     Iluvatar CoreX  investor  D+     2025             kgr:iluvatar-series-d-plus\n"
+        "Xingnahe Capital  Iluvatar CoreX  investor  D+     2025             kgr:iluvatar-series-d-plus\n"
         "(2 rows)\n"
     ),
     "tsv": (
-        "?investor\t?investor_label\t?company\t?company_label\t?round\t?date\t?fact\n"
+        "?investor\t?investor_label\t?company\t?company_label\t?role\t?role_label\t?round\t?date\t?stake_pct\t?fact\n"
         '<https://w3id.org/gpu-kg/id/quzhou-zhizao>\t"Quzhou Zhizao"@en\t<https://w3id.org/gpu-kg/id/iluvatar>\t'
-        '"Iluvatar CoreX"@en\t"D+"\t"2025"^^<http://www.w3.org/2001/XMLSchema#gYear>\t'
-        "<https://w3id.org/gpu-kg/id/iluvatar-series-d-plus>\n"
+        '"Iluvatar CoreX"@en\t<https://w3id.org/gpu-kg/ontology#investor>\t"investor"@en\t"D+"\t'
+        '"2025"^^<http://www.w3.org/2001/XMLSchema#gYear>\t\t<https://w3id.org/gpu-kg/id/iluvatar-series-d-plus>\n'
         '<https://w3id.org/gpu-kg/id/xingnahe-capital>\t"Xingnahe Capital"@en\t<https://w3id.org/gpu-kg/id/iluvatar>\t'
-        '"Iluvatar CoreX"@en\t"D+"\t"2025"^^<http://www.w3.org/2001/XMLSchema#gYear>\t'
-        "<https://w3id.org/gpu-kg/id/iluvatar-series-d-plus>\n"
+        '"Iluvatar CoreX"@en\t<https://w3id.org/gpu-kg/ontology#investor>\t"investor"@en\t"D+"\t'
+        '"2025"^^<http://www.w3.org/2001/XMLSchema#gYear>\t\t<https://w3id.org/gpu-kg/id/iluvatar-series-d-plus>\n'
     ),
     "md": (
-        "| investor | company | round | date | fact |\n"
-        "| --- | --- | --- | --- | --- |\n"
-        "| Quzhou Zhizao | Iluvatar CoreX | D+ | 2025 | kgr:iluvatar-series-d-plus |\n"
-        "| Xingnahe Capital | Iluvatar CoreX | D+ | 2025 | kgr:iluvatar-series-d-plus |\n"
+        "| investor | company | role | round | date | stake_pct | fact |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n"
+        "| Quzhou Zhizao | Iluvatar CoreX | investor | D+ | 2025 |  | kgr:iluvatar-series-d-plus |\n"
+        "| Xingnahe Capital | Iluvatar CoreX | investor | D+ | 2025 |  | kgr:iluvatar-series-d-plus |\n"
     ),
 }
 
@@ -82,12 +82,15 @@ def test_query_as_w3c_json():
     result = run("query", "investors", "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert data["head"] == {"vars": ["investor", "investor_label", "company", "company_label", "round", "date", "fact"]}
+    assert data["head"] == {"vars": ["investor", "investor_label", "company", "company_label", "role", "role_label",
+                                     "round", "date", "stake_pct", "fact"]}
     assert data["results"]["bindings"][1] == {
         "investor": {"type": "uri", "value": "https://w3id.org/gpu-kg/id/xingnahe-capital"},
         "investor_label": {"type": "literal", "value": "Xingnahe Capital", "xml:lang": "en"},
         "company": {"type": "uri", "value": "https://w3id.org/gpu-kg/id/iluvatar"},
         "company_label": {"type": "literal", "value": "Iluvatar CoreX", "xml:lang": "en"},
+        "role": {"type": "uri", "value": "https://w3id.org/gpu-kg/ontology#investor"},
+        "role_label": {"type": "literal", "value": "investor", "xml:lang": "en"},
         "round": {"type": "literal", "value": "D+"},
         "date": {"type": "literal", "value": "2025", "datatype": "http://www.w3.org/2001/XMLSchema#gYear"},
         "fact": {"type": "uri", "value": "https://w3id.org/gpu-kg/id/iluvatar-series-d-plus"},
@@ -110,10 +113,10 @@ def test_csv_is_the_default_when_not_on_a_terminal_and_reads_back():
 def test_labels_and_headings_in_chinese():
     result = run("query", "investors", "--lang", "zh", "--format", "table")
     assert out(result) == (
-        "投资方      公司      轮次  日期  事实\n"
-        "----------  --------  ----  ----  --------------------------\n"
-        "衢州智造    天数智芯  D+    2025  kgr:iluvatar-series-d-plus\n"
-        "星纳赫资本  天数智芯  D+    2025  kgr:iluvatar-series-d-plus\n"
+        "投资方      公司      角色    轮次  日期  持股比例（%）  事实\n"
+        "----------  --------  ------  ----  ----  -------------  --------------------------\n"
+        "衢州智造    天数智芯  投资方  D+    2025                 kgr:iluvatar-series-d-plus\n"
+        "星纳赫资本  天数智芯  投资方  D+    2025                 kgr:iluvatar-series-d-plus\n"
         "(2 rows)\n"
     )
 
@@ -253,9 +256,11 @@ def test_queries_describes_one_query():
         "investors: Investors and what they invested in\n"
         f"  {CATALOG / 'investors.rq'}\n"
         "\n"
-        "Every investor the article names, with the company and round it invested in and the\n"
-        "round's date (funding-rounds has the round's valuation). The article names investors\n"
-        "\"among others\" (等), so this is who is named, not everyone who invested.\n"
+        "Every investor the sources name and how it invested: in a funding round (with the round\n"
+        "and its date; funding-rounds has the round's valuation), as a cornerstone investor of an\n"
+        "offering (with the offering's date), or as a holder of a stake (with the stake, as a\n"
+        "percentage). The sources name investors \"among others\" (等), so this is who is named, not\n"
+        "everyone who invested.\n"
         "\n"
         "Parameters:\n"
         "  investor (an organization: an id, an English or Chinese name, or an IRI; optional)\n"
@@ -343,7 +348,7 @@ def test_columns_chooses_and_orders_the_columns_of_every_format():
 
 def test_columns_with_a_minus_leaves_those_out():
     result = run("query", "investors", "--columns", "-fact,-round", "--format", "table")
-    assert out(result).splitlines()[0].split() == ["investor", "company", "date"]
+    assert out(result).splitlines()[0].split() == ["investor", "company", "role", "date", "stake_pct"]
 
 
 def test_columns_by_their_headings_in_chinese():
@@ -353,9 +358,9 @@ def test_columns_by_their_headings_in_chinese():
 
 @pytest.mark.parametrize("columns, message", [
     ("compnay", "Error: --columns: no column 'compnay' (did you mean 'company'?); "
-                "the columns are investor, company, round, date, fact\n"),
+                "the columns are investor, company, role, round, date, stake_pct, fact\n"),
     ("company_label", "Error: --columns: no column 'company_label'; company_label is written beside company: "
-                      "pick that; the columns are investor, company, round, date, fact\n"),
+                      "pick that; the columns are investor, company, role, round, date, stake_pct, fact\n"),
     ("company,-fact", "Error: --columns names the columns to show, or (each with a leading -) the ones to leave "
                       "out; not both\n"),
     ("company,,fact", "Error: --columns expects column names separated by commas (e.g. company,period,value), "

@@ -25,12 +25,13 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import RDFS, XSD, Graph, Literal, URIRef, Variable
+from rdflib.term import Node
 
 from ..base.config import DEFAULT_TIMEOUT, cache_home
 from ..base.errors import InputError, KgError, Problem, SourceLocation, UsageError, did_you_mean, file_error, os_errors
@@ -101,6 +102,10 @@ class Query:
     params: tuple[Param, ...] = ()
     reaches_out: tuple[str, ...] = ()   # SERVICE, LOAD, FROM, USING: what would fetch data from elsewhere
     columns: tuple[str, ...] = ()       # the variables a SELECT projects, in order
+    # Columns a GROUP_CONCAT fills, with its separator and whether it is DISTINCT: SPARQL leaves the
+    # order of the items to the engine (https://www.w3.org/TR/sparql11-query/#defn_aggGroupConcat),
+    # so the runner sorts them (and, for DISTINCT, writes each item once).
+    lists: tuple[tuple[str, str, bool], ...] = ()
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -213,8 +218,9 @@ def parse_query(text: str, *, name: str = "query", source: str = INLINE, saved: 
     lines are comments, and ``?_name`` variables are variables, not parameters.
     """
     if not decorators:
-        form, columns, _, reaches_out = _read_sparql(text, source)
-        return Query(name=name, text=text, form=form, source=source, reaches_out=reaches_out, columns=columns)
+        form, columns, _, reaches_out, lists = _read_sparql(text, source)
+        return Query(name=name, text=text, form=form, source=source, reaches_out=reaches_out, columns=columns,
+                     lists=lists)
     key = _reading_key("query", name, source, str(saved), str(headers_only), text)
     kept = _kept(key)
     if kept is not None:
@@ -230,9 +236,9 @@ def parse_query(text: str, *, name: str = "query", source: str = INLINE, saved: 
 def _parse_decorated(text: str, *, name: str, source: str, saved: bool, headers_only: bool) -> Query:
     header = _read_header(text, source)
     if headers_only:
-        form, columns, variables, reaches_out = "", (), _scan_variables(text), ()
+        form, columns, variables, reaches_out, lists = "", (), _scan_variables(text), (), ()
     else:
-        form, columns, variables, reaches_out = _read_sparql(text, source)
+        form, columns, variables, reaches_out, lists = _read_sparql(text, source)
     problems: list[Problem] = []
     keys = header.keys()
     for key in keys:
@@ -249,7 +255,7 @@ def _parse_decorated(text: str, *, name: str, source: str, saved: bool, headers_
     if problems:
         raise InputError(problems)
     return Query(name=name, text=text, form=form, source=source, title=title, description=description,
-                 tags=tags, params=params, reaches_out=reaches_out, columns=columns)
+                 tags=tags, params=params, reaches_out=reaches_out, columns=columns, lists=lists)
 
 
 class _Header:
@@ -335,22 +341,24 @@ def _read_header(text: str, source: str) -> _Header:
 
 
 # Bump when what _parse_sparql returns changes, so that cached readings are read again.
-_READING_VERSION = 2
+_READING_VERSION = 5
 
 
-def _read_sparql(text: str, source: str) -> tuple[str, tuple[str, ...], set[str], tuple[str, ...]]:
-    """What running a query needs of its SPARQL: form, columns, variables, network operations."""
+def _read_sparql(text: str, source: str) -> tuple[str, tuple[str, ...], set[str], tuple[str, ...],
+                                                tuple[tuple[str, str, bool], ...]]:
+    """What running a query needs of its SPARQL: form, columns, variables, network operations, lists."""
     key = _reading_key("sparql", text)
     kept = _kept(key)
     if kept is not None:
         try:
-            return kept["form"], tuple(kept["columns"]), set(kept["variables"]), tuple(kept["reaches_out"])
-        except (KeyError, TypeError):
+            return (kept["form"], tuple(kept["columns"]), set(kept["variables"]), tuple(kept["reaches_out"]),
+                    tuple((name, separator, bool(distinct)) for name, separator, distinct in kept["lists"]))
+        except (KeyError, TypeError, ValueError):
             pass
-    form, columns, variables, reaches_out = _parse_sparql(text, source)
+    form, columns, variables, reaches_out, lists = _parse_sparql(text, source)
     _keep(key, {"form": form, "columns": list(columns), "variables": sorted(variables),
-                "reaches_out": list(reaches_out)})
-    return form, columns, variables, reaches_out
+                "reaches_out": list(reaches_out), "lists": [list(pair) for pair in lists]})
+    return form, columns, variables, reaches_out, lists
 
 
 # --- readings kept by content -------------------------------------------------------------
@@ -388,6 +396,7 @@ def _keep(key: str, reading: dict[str, Any]) -> None:
 def _query_json(query: Query) -> dict[str, Any]:
     return {"form": query.form, "title": query.title, "description": query.description, "tags": list(query.tags),
             "reaches_out": list(query.reaches_out), "columns": list(query.columns),
+            "lists": [list(pair) for pair in query.lists],
             "params": [{**dataclasses.asdict(p), "kind": str(p.kind) if p.kind is not None else None,
                         "choices": list(p.choices)} for p in query.params]}
 
@@ -397,10 +406,12 @@ def _query_from_json(kept: Mapping[str, Any], *, name: str, text: str, source: s
                             "choices": tuple(p["choices"])}) for p in kept["params"])
     return Query(name=name, text=text, form=kept["form"], source=source, title=kept["title"],
                  description=kept["description"], tags=tuple(kept["tags"]), params=params,
-                 reaches_out=tuple(kept["reaches_out"]), columns=tuple(kept["columns"]))
+                 reaches_out=tuple(kept["reaches_out"]), columns=tuple(kept["columns"]),
+                 lists=tuple((name, separator, bool(distinct)) for name, separator, distinct in kept["lists"]))
 
 
-def _parse_sparql(text: str, source: str) -> tuple[str, tuple[str, ...], set[str], tuple[str, ...]]:
+def _parse_sparql(text: str, source: str) -> tuple[str, tuple[str, ...], set[str], tuple[str, ...],
+                                                 tuple[tuple[str, str, bool], ...]]:
     """Parse as a query, else as an update; report the error that got furthest into the text.
 
     Also returns the names of every variable written in the text and the
@@ -417,13 +428,13 @@ def _parse_sparql(text: str, source: str) -> tuple[str, tuple[str, ...], set[str
         prepared = translateQuery(tree, None, PREFIXES)
         form = _FORMS[prepared.algebra.name]
         columns = tuple(str(v) for v in prepared.algebra["PV"]) if form == "select" else ()
-        return form, columns, *found
+        return form, columns, *found, _lists(tree)
     except ParseBaseException as query_error:
         try:
             tree = parseUpdate(text)
             found = _variables(tree), _reaches_out(tree)
             translateUpdate(tree, None, PREFIXES)
-            return "update", (), *found
+            return "update", (), *found, ()
         except ParseBaseException as update_error:
             error = update_error if update_error.loc > query_error.loc else query_error
             raise _syntax_problem(error, source) from None
@@ -492,6 +503,50 @@ def _scan_variables(text: str) -> set[str]:
     code = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>', '""', text)
     code = _without_comments(code)
     return set(re.findall(r"[?$]([A-Za-z0-9_]+)", code))
+
+
+def _lists(tree: Any) -> tuple[tuple[str, str, bool], ...]:
+    """``("sources", " ", True)`` for each ``(GROUP_CONCAT(DISTINCT ...; separator=" ") AS ?sources)`` of the query."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    found: dict[str, tuple[str, bool]] = {}
+    for item in _walk(tree):
+        if not (isinstance(item, CompValue) and "projection" in item):
+            continue
+        for column in item["projection"]:
+            expression = dict.get(column, "expr") if isinstance(column, CompValue) else None
+            while isinstance(expression, CompValue) and expression.name != "Aggregate_GroupConcat" \
+                    and set(expression) == {"expr"}:  # the grammar's wrappers around one expression
+                expression = expression["expr"]
+            if isinstance(expression, CompValue) and expression.name == "Aggregate_GroupConcat":
+                separator = dict.get(expression, "separator")  # CompValue.get reads variables, not keys
+                found[str(dict.get(column, "evar"))] = (" " if separator is None else str(separator),
+                                                        bool(dict.get(expression, "distinct")))
+    return tuple((name, separator, distinct) for name, (separator, distinct) in sorted(found.items()))
+
+
+def sorted_lists(block: Result, lists: Sequence[tuple[str, str, bool]]) -> Result:
+    """``block`` with the items of each GROUP_CONCAT cell in sorted order, so every engine writes one cell;
+    a DISTINCT one names each item once, even when the items it joined were lists themselves."""
+    spots = [(block.variables.index(name), separator, distinct) for name, separator, distinct in lists
+             if name in block.variables]
+    if not spots:
+        return block
+
+    def cell(term: Node | None, separator: str, distinct: bool) -> Node | None:
+        if not isinstance(term, Literal) or not separator:
+            return term
+        items = str(term).split(separator)
+        items = sorted(set(items) if distinct else items)
+        return Literal(separator.join(items), lang=term.language, datatype=term.datatype)
+
+    rows = []
+    for row in block.rows:
+        row = list(row)
+        for index, separator, distinct in spots:
+            row[index] = cell(row[index], separator, distinct)
+        rows.append(tuple(row))
+    return dataclasses.replace(block, rows=tuple(rows))
 
 
 def parsed(query: Query) -> Query:
@@ -845,7 +900,7 @@ def stream(graph: Graph | Store, query: Query, values: Mapping[str, str] | None 
             columns, rows = answer.variables, iter(answer.rows)
         page = _page(rows, limit, offset)
         while True:
-            block = Result(columns, tuple(itertools.islice(page, CHUNK_ROWS)))
+            block = sorted_lists(Result(columns, tuple(itertools.islice(page, CHUNK_ROWS))), query.lists)
             if labels and query.form == "select" and block.rows:
                 block = dataclasses.replace(block, labels=entity_labels(store, block, lang or "en"))
             yield block
