@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
-from SPARQLWrapper import CSV, GET, JSON, N3, POST, POSTDIRECTLY, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, GET, JSON, JSONLD, N3, POST, POSTDIRECTLY, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from conftest import ROOT, SEED
@@ -97,6 +97,19 @@ def test_construct_answers_a_graph_in_turtle(base, graph, format, parser, media)
     for triple in queries.run(graph, queries.parse_query(CONSTRUCT)).rows:
         want.add(triple)
     assert len(got) == len(want) >= 5 and isomorphic(got, want)
+
+
+@pytest.mark.parametrize("format", [XML, JSONLD])
+def test_construct_through_sparqlwrapper_gets_rdf_xml_or_json_ld_it_reads_as_a_graph(base, graph, format):
+    """SPARQLWrapper asks for a CONSTRUCT in RDF/XML unless told otherwise, and converts what it gets."""
+    answer = client(base, CONSTRUCT, format)
+    expected = {XML: "application/rdf+xml", JSONLD: "application/ld+json"}[format]
+    assert answer.response.headers["content-type"] == expected + "; charset=utf-8"
+    got = answer.convert()
+    want = Graph()
+    for triple in queries.run(graph, queries.parse_query(CONSTRUCT)).rows:
+        want.add(triple)
+    assert isinstance(got, Graph) and len(got) == len(want) >= 5 and isomorphic(got, want)
 
 
 def test_construct_in_n_triples_by_content_negotiation(base, graph):
@@ -227,7 +240,7 @@ def test_csv_downloads_can_carry_a_byte_order_mark_for_excel(base):
     status, _, body = fetch(base + "/api/queries/investors?lang=zh&format=csv&bom=1")
     assert status == 200 and body.startswith(b"\xef\xbb\xbfinvestor,") and "衢州智造".encode() in body, body
     assert fetch(base + "/api/queries/investors?format=csv")[2] == body[3:].replace("衢州智造".encode(), b"Quzhou Zhizao") \
-        .replace("星纳赫资本".encode(), b"Xingnahe Capital").replace("天数智芯".encode(), b"Iluvatar CoreX")
+        .replace("星纳赫资本".encode(), b"Xingnahe Capital").replace("天数智芯".encode(), b"Iluvatar CoreX").replace("投资方".encode(), b"investor")
 
 
 def test_the_excel_download_has_typed_cells(base):

@@ -75,13 +75,16 @@ RESULT_TYPES = {
     "tsv": "text/tab-separated-values",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-GRAPH_TYPES = {"turtle": "text/turtle", "nt": "application/n-triples"}
+# A graph (CONSTRUCT, DESCRIBE): Turtle unless asked; SPARQLWrapper asks for RDF/XML by default.
+GRAPH_TYPES = {"turtle": "text/turtle", "nt": "application/n-triples", "xml": "application/rdf+xml",
+               "jsonld": "application/ld+json"}
 # Other names clients use for the same formats (SPARQLWrapper sends ``format=json``, Jena ``results=...``).
 _ALIASES = {"srj": "json", "application/json": "json", "application/sparql-results+json": "json",
             "srx": "xml", "application/xml": "xml", "text/xml": "xml", "application/sparql-results+xml": "xml",
             "text/csv": "csv", "text/tab-separated-values": "tsv", "ttl": "turtle", "text/turtle": "turtle",
             "n3": "turtle", "text/n3": "turtle", "ntriples": "nt", "n-triples": "nt", "application/n-triples": "nt",
-            "text/plain": "nt"}
+            "text/plain": "nt", "rdf": "xml", "rdfxml": "xml", "application/rdf+xml": "xml", "json-ld": "jsonld",
+            "application/ld+json": "jsonld"}
 _GPU = str(GPU)
 _DATES = {XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth}
 _WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -521,12 +524,16 @@ def negotiate(accept: str, requested: str | None, *, graph: bool) -> str:
     """The format to answer in: the one named by ``format``, else the best the Accept header allows."""
     offered = GRAPH_TYPES if graph else {k: v for k, v in RESULT_TYPES.items() if k != "xlsx"}
     if requested:
-        name = _ALIASES.get(requested.lower(), requested.lower())
+        # SPARQLWrapper sends a list for some formats (format=application/ld+json,application/x-json+ld).
+        names = [_ALIASES.get(part.strip().lower(), part.strip().lower()) for part in requested.split(",")]
+        name = next((name for name in names if name in offered), names[0])
         if name in offered:
             return name
         if not graph and name == "xlsx":
             return name
-        if graph and name in ("json", "xml", "csv", "tsv"):
+        if graph and name == "json":
+            return "jsonld"  # a graph asked for as JSON: JSON-LD
+        if graph and name in ("csv", "tsv"):
             return "turtle"  # a client that always asks for a results format gets the graph in Turtle
         raise UsageError(f"unknown format '{requested}'; choose one of {', '.join(offered)}")
     best, best_q = None, 0.0
