@@ -161,7 +161,8 @@ def test_listing_day_figures_carry_their_basis_and_the_lower_bound(drawn):
     chart = drawn["listing-day"]
     rows = {(r["company"], r["metric_key"]): r for r in chart.rows()}
     cap = rows["MetaX", "FirstDayMarketCap"]
-    assert (cap["exact"], cap["shown"], cap["basis"]) == (False, "≥ 300000 CNY million", "basis not stated")
+    assert (cap["exact"], cap["shown"], cap["basis"]) == (False, "≥ 300,000 CNY million", "basis not stated"), \
+        "thousands grouped"
     assert rows["Moore Threads", "FirstDayGain"]["shown"] == "468.8%"
     assert {r["basis"] for r in chart.rows()} == {"basis not stated"}
     assert "not like-for-like" in chart.notes["en"][0]
@@ -206,7 +207,7 @@ def test_the_roadmap_draws_dated_milestones_by_product_and_stacks_overlaps(drawn
 
 def test_funding_rounds_say_pre_or_post_money(drawn):
     valuations = sorted(r["valuation"] for r in drawn["funding"].rows() if r["valuation"])
-    assert valuations == ["post-money 20915 CNY million", "pre-money 12000 CNY million"]
+    assert valuations == ["post-money 20,915 CNY million", "pre-money 12,000 CNY million"]
     zh = sorted(r["valuation"] for r in drawn["funding"].specs["zh"]["datasets"]["rows"] if r["valuation"])
     assert zh == ["投前120亿元", "投后209.15亿元"]
 
@@ -385,7 +386,7 @@ def test_operating_figures_put_each_unit_on_its_own_axis(drawn):
         "chips (count)", "chips (count)", "chips (count)", "customers (count)", "customers (count)",
         "deployments (count)"]
     bounds = sorted((r["metric_key"], r["shown"]) for r in chart.rows() if not r["exact"])
-    assert bounds == [("CumulativeDeliveries", "≥ 52000 chips (count)"), ("Customers", "≥ 290 customers (count)"),
+    assert bounds == [("CumulativeDeliveries", "≥ 52,000 chips (count)"), ("Customers", "≥ 290 customers (count)"),
                       ("Deployments", "≥ 900 deployments (count)")]
 
 
@@ -407,3 +408,33 @@ def test_on_the_live_facts_one_listing_gets_a_bar_per_basis_each_labelled():
     bases = {f.basis for f in figures}
     if len(bases) > 1:
         assert "not like-for-like" in chart.notes["en"][0]
+
+
+# --- pictures that read on their own -------------------------------------------------------------
+
+
+def test_a_picture_carries_the_charts_title_and_what_to_know_in_reading_it(drawn):
+    chart = drawn["listing-day"]
+    svg = charts.render(chart, "svg").decode("utf-8")
+    assert ">Listing day: first-day gain and market capitalisation</text>" in svg
+    assert "not like-for-like" in svg, "the note under the page's chart is the picture's subtitle"
+    spec = json.loads(charts.render(chart, "json"))
+    assert spec["title"]["text"] == chart.title["en"] and chart.about["en"] in spec["title"]["subtitle"]
+    assert "title" not in chart.specs["en"], "the page shows the title around the chart, not twice"
+
+
+def test_amounts_on_a_picture_have_thousands_separators(drawn):
+    svg = charts.render(drawn["listing-day"], "svg").decode("utf-8")
+    assert ">305,500 CNY million</text>" in svg and ">≥ 300,000 CNY million</text>" in svg
+    assert "305500 CNY" not in svg
+
+
+def test_a_bar_a_thousand_times_smaller_than_the_rest_is_seen_and_labelled(graph):
+    chart = charts.named_chart(graph, "income-statement", company="biren", mark="bar")
+    revenue_2022 = next(r for r in chart.rows() if r["metric_key"] == "Revenue" and r["period"] == "FY2022")
+    assert (revenue_2022["y"], revenue_2022["label"]) == (0.499, "0.5")
+    svg = charts.render(chart, "svg").decode("utf-8")
+    tick = re.search(r'aria-label="[^"]*CNY million: 0\.499;[^"]*" role="graphics-symbol" aria-roledescription="tick" '
+                     r'd="M[\d.]+,[\d.]+h[\d.]+v([\d.]+)h', svg)
+    assert tick and float(tick[1]) >= 2, "a rule two pixels thick on top of the bar, however short the bar"
+    assert re.search(r'label: 0\.5"[^>]*>0\.5</text>', svg), "and its number above it"

@@ -374,8 +374,16 @@ def _clip(text: str, limit: int = 160) -> str:
 
 
 def plain_text(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text
+    """A number as a reader reads it: thousands grouped, every decimal it has (``282,252``, ``0.499``)."""
+    return f"{value.normalize():,f}"
+
+
+def bar_label(value: Decimal | None) -> str:
+    """The short number over a bar, in its axis unit: grouped, at most two decimals (the tooltip has every one)."""
+    if value is None:
+        return ""
+    rounded = value.quantize(Decimal("0.01")).normalize() if value % 1 else value
+    return plain_text(rounded) if rounded or not value else plain_text(value)
 
 
 def axis_unit(unit: str, unit_label: Mapping[str, str], lang: str) -> str:
@@ -506,6 +514,9 @@ def _figure_row(figure: Figure, lang: str, order: int, *, panel: str, colour: st
         "high": str(figure.high) if figure.high is not None else None,
         "unit": figure.unit, "exact": exact, "value_kind": _kind_label(kind, lang), "kind_key": kind,
         "shown": shown_value(figure, lang), "stated": figure.stated, "colour": colour,
+        "label": bar_label(scaled(figure.value, figure.unit, lang)) if figure.value is not None else
+        f"{bar_label(scaled(figure.low, figure.unit, lang))}–{bar_label(scaled(figure.high, figure.unit, lang))}"
+        if figure.low is not None and figure.high is not None else "",
         "basis": basis_label(figure.basis, lang) if figure.event else "",
         "source": _sources_text(figure.sources, lang),
     }
@@ -535,17 +546,24 @@ def _series_panel(rows: list[dict], panel: str, title: str, y_title: str, mark: 
     tooltip = _tooltip(lang, _FIGURE_TIP)
     layers: list[dict] = []
     if mark == "bar":
-        layers.append({"mark": {"type": "bar", "strokeWidth": 1.5, "stroke": "#333333", "width": {"band": 0.9}},
-                       "encoding": {"x": x, "xOffset": {"field": "series", "sort": [m for m, _ in metrics]},
+        offset = {"field": "series", "sort": [m for m, _ in metrics], "scale": {"paddingInner": 0.12}}
+        layers.append({"mark": {"type": "bar", "strokeWidth": 1.5, "stroke": "#333333"},
+                       "encoding": {"x": x, "xOffset": offset,
                                     "y": y, "color": colour, "tooltip": tooltip,
                                     "fillOpacity": {"condition": {"test": "datum.exact", "value": 1}, "value": 0.25},
                                     "strokeDash": {"condition": {"test": "datum.exact", "value": [1, 0]},
                                                    "value": [4, 3]},
                                     "strokeOpacity": {"condition": {"test": "datum.exact", "value": 0}, "value": 1}}})
+        # A rule on top of every bar and its number above: a bar a thousand times smaller than the
+        # rest (Biren's 0.5 million yuan of FY2022 revenue) is still seen, and read.
+        layers.append({"mark": {"type": "tick", "thickness": 2},
+                       "encoding": {"x": x, "xOffset": offset, "y": y, "color": colour, "tooltip": tooltip}})
+        layers.append({"mark": {"type": "text", "baseline": "bottom", "dy": -3, "fontSize": 9, "color": "#333333"},
+                       "encoding": {"x": x, "xOffset": offset, "y": y, "text": {"field": "label"}}})
         layers.append({"transform": [{"filter": "!datum.exact"}],
-                       "mark": {"type": "point", "filled": True, "size": 90, "yOffset": -8},
-                       "encoding": {"x": x, "xOffset": {"field": "series", "sort": [m for m, _ in metrics]},
-                                    "y": y, "shape": shape, "color": colour, "tooltip": tooltip}})
+                       "mark": {"type": "point", "filled": True, "size": 90, "yOffset": -18},
+                       "encoding": {"x": x, "xOffset": offset, "y": y, "shape": shape, "color": colour,
+                                    "tooltip": tooltip}})
     else:
         # Lines join exact values only: a bound or an estimate is a mark of its own, not a step of a trend.
         layers.append({"transform": [{"filter": "datum.exact"}],
@@ -1116,7 +1134,17 @@ def render(chart: Chart, format: str = "html", *, lang: str = "en") -> bytes:
         return render_html(chart, lang=lang)
     if format == "json":
         return spec_json(chart, lang).encode("utf-8")
-    return render_image(chart.specs[lang], format)
+    return render_image(standalone_spec(chart, lang), format)
+
+
+def standalone_spec(chart: Chart, lang: str = "en") -> dict:
+    """The spec with the chart's title and what to know in reading it (the page shows these around
+    the chart; a picture or a spec file on its own has to carry them)."""
+    spec = dict(chart.specs[lang])
+    subtitle = [line for line in (chart.about.get(lang, ""), *chart.notes.get(lang, ())) if line]
+    spec["title"] = {"text": chart.title[lang], "anchor": "start", "fontSize": 16, "offset": 14,
+                     **({"subtitle": subtitle, "subtitleFontSize": 11, "subtitleColor": "#4c5966"} if subtitle else {})}
+    return spec
 
 
 def write_charts(graph, out_dir: str | Path, *, lang: str = "en", mark: str = "line") -> list[tuple[Path, Chart | None]]:
@@ -1149,5 +1177,5 @@ def describe(chart: Chart) -> str:
 
 
 def spec_json(chart: Chart, lang: str = "en") -> str:
-    """The Vega-Lite spec of ``chart`` as stable JSON (for any Vega-Lite tool)."""
-    return json.dumps(chart.specs[lang], ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    """The Vega-Lite spec of ``chart``, titled, as stable JSON (for any Vega-Lite tool)."""
+    return json.dumps(standalone_spec(chart, lang), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
