@@ -77,7 +77,7 @@ def test_hovering_a_lower_bound_says_so_and_names_its_source(browser, site):
     out, _ = site
     opened = open_chart(browser, out / "listing-day.html")
     text = hover(opened.page, '#kg-chart svg [aria-roledescription="bar"][aria-label*="MetaX"][aria-label*="capitalisation"]')
-    assert "≥ 300000 CNY million" in text and "lower bound (at least)" in text
+    assert "≥ 300,000 CNY million" in text and "lower bound (at least)" in text
     assert "basis not stated" in text
     assert "“沐曦股份首日市值同样突破3000亿”" in text
     assert opened.errors == []
