@@ -132,9 +132,11 @@ def test_capital_shows_valuations_listings_and_first_day_figures(network):
                                   "ListingBoard"}
     assert view.nodes["kgr:iluvatar-series-d-plus"]["label_en"] == "D+ round\n2025\npre-money CNY 12bn"
     assert view.nodes["kgr:biren-pre-ipo-round"]["label_zh"] == "融资\n2025-08\n投后估值209.15亿元"
-    assert view.nodes["kgr:moore-threads-star-listing"]["label_en"] == (
-        "listed\n2025-12-05\nday one +468.8%\nmarket cap CNY 305.5bn")
-    assert view.nodes["kgr:metax-star-listing"]["label_zh"].endswith("首日市值超3000亿元")
+    assert view.nodes["kgr:moore-threads-star-listing"]["label_en"] == "listed\n2025-12-05\nday one +468.8%", \
+        "three lines at most: the other figures are in the tooltip"
+    assert "first-day market capitalisation 2025-12-05 (basis not stated): CNY 305,500,000,000" in \
+        view.nodes["kgr:moore-threads-star-listing"]["facts_en"]
+    assert view.nodes["kgr:metax-star-listing"]["label_zh"] == "挂牌上市\n2025-12-17\n首日涨幅+692.95%"
     assert view.has_edge("kgr:metax-star-listing", "kgr:star-market", "gpu:venue")
 
 
@@ -145,10 +147,17 @@ def test_products_shows_lines_generations_and_milestones(network):
         "planned mass production\nQ1 2026")
 
 
-def test_all_is_the_whole_projection(network):
-    view = views.named_view(network, "all").network
-    assert list(view.nodes(data=True)) == list(network.nodes(data=True))
-    assert view.number_of_edges() == network.number_of_edges()
+def test_all_is_the_whole_projection_but_what_has_no_edge(network):
+    view = views.named_view(network, "all")
+    alone = sorted(n for n in network if network.degree(n) == 0)
+    assert alone == ["kgr:frost-sullivan", "kgr:wind"], "publishers: tooltip material, never linked"
+    assert list(view.network.nodes(data=True)) == [(n, d) for n, d in network.nodes(data=True) if n not in alone]
+    assert view.network.number_of_edges() == network.number_of_edges()
+    assert view.quiet == {"Statement"}, "statements drawn without their words"
+    page = views.render(view)
+    drawn = {node["id"]: node for node in json_block(page, "kg-nodes")}
+    statement = next(n for n, d in view.network.nodes(data=True) if d["cls"] == "Statement")
+    assert drawn[statement]["label"] == "" and drawn[statement]["kg"]["name_en"], "the tooltip still has them"
 
 
 def test_an_unknown_view_name_suggests_the_right_one(network):
@@ -324,10 +333,10 @@ def test_text_from_the_facts_is_escaped(hostile):
 def test_above_the_threshold_the_page_says_how_many_nodes_it_left_out(network):
     view = views.named_view(network, "all")
     drawn, left_out = views.limit(view.network, 20)
-    assert (drawn.number_of_nodes(), left_out) == (20, network.number_of_nodes() - 20)
+    assert (drawn.number_of_nodes(), left_out) == (20, view.network.number_of_nodes() - 20)
     assert "kgr:iluvatar" in drawn, "the best-connected nodes are kept"
     page = views.render(view, max_nodes=20)
-    assert json_block(page, "kg-page")["leftOut"] == network.number_of_nodes() - 20
+    assert json_block(page, "kg-page")["leftOut"] == view.network.number_of_nodes() - 20
     assert len(json_block(page, "kg-nodes")) == 20
     focus = views.ego_view(network, "Wind", depth=3)
     assert "kgr:wind" in views.limit(focus.network, 1)[0], "the focus is always kept"

@@ -251,12 +251,106 @@ def test_injected_labels_show_as_text_and_run_nothing(browser, tmp_path):
 
 def test_a_big_graph_says_how_many_nodes_it_left_out(browser, network, tmp_path):
     path = tmp_path / "cut.html"
-    path.write_bytes(views.render(views.named_view(network, "all"), max_nodes=30))
+    everything = views.named_view(network, "all")
+    path.write_bytes(views.render(everything, max_nodes=30))
     opened = open_page(browser, path)
     page = opened.page
     assert page.evaluate("() => kgView.nodes.length") == 30
-    left_out = network.number_of_nodes() - 30
+    left_out = everything.network.number_of_nodes() - 30
     notice = page.locator("#kg-notice")
     assert notice.is_visible() and f"{left_out} left out" in notice.inner_text()
     assert opened.errors == []
     page.close()
+
+
+# --- labels that never cover each other at the first zoom ------------------------------------------
+
+# What the page has drawn once it is ready, through vis-network's public API and the browser's own
+# text measure: each node's box (shape and label), and each edge label's text, ends and font size.
+DRAWN = """() => {
+  const network = kgView.network, measure = document.createElement("canvas").getContext("2d");
+  network.redraw();
+  const ids = kgView.nodes.getIds({ filter: (n) => !n.hidden });
+  const at = network.getPositions(ids);
+  const nodes = ids.map((id) => { const b = network.getBoundingBox(id);
+    return { id: id, label: kgView.nodes.get(id).label, l: b.left, r: b.right, t: b.top, b: b.bottom }; });
+  const edges = kgView.edges.get().filter((e) => !e.hidden && e.label && e.label.trim()).map((e) => {
+    const size = (e.font && e.font.size) || 10;
+    measure.font = size + "px arial";
+    return { id: e.id, label: e.label, from: at[e.from], to: at[e.to], size: size,
+             width: measure.measureText(e.label).width };
+  });
+  return { scale: network.getScale(), nodes: nodes, edges: edges };
+}"""
+
+
+def edge_label_box(edge: dict) -> tuple[float, float, float, float]:
+    """The box of an edge label as vis-network draws it: midway along the edge, turned to it, above it."""
+    import math
+
+    (x1, y1), (x2, y2) = (edge["from"]["x"], edge["from"]["y"]), (edge["to"]["x"], edge["to"]["y"])
+    angle = math.atan2(y2 - y1, x2 - x1)
+    if abs(angle) > math.pi / 2:
+        angle += math.pi  # text never upside down
+    w, h = edge["width"], edge["size"]
+    normal = (math.sin(angle), -math.cos(angle))  # "up" from the edge
+    cx, cy = (x1 + x2) / 2 + normal[0] * h / 2, (y1 + y2) / 2 + normal[1] * h / 2
+    corners = [(cx + dx * math.cos(angle) - dy * math.sin(angle), cy + dx * math.sin(angle) + dy * math.cos(angle))
+               for dx in (-w / 2, w / 2) for dy in (-h / 2, h / 2)]
+    return (min(x for x, _ in corners), max(x for x, _ in corners), min(y for _, y in corners),
+            max(y for _, y in corners))
+
+
+def overlapping(boxes: dict[str, tuple[float, float, float, float]]) -> list[tuple[str, str]]:
+    names = sorted(boxes)
+    return [(a, c) for i, a in enumerate(names) for c in names[i + 1:]
+            if boxes[a][0] < boxes[c][1] and boxes[c][0] < boxes[a][1]
+            and boxes[a][2] < boxes[c][3] and boxes[c][2] < boxes[a][3]]
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory) -> Path:
+    """The views of the live facts (the page reported with a 14-line listing label over its neighbour's),
+    the capital view in Chinese, and the focus view of the biggest hub."""
+    import kg
+    from conftest import LIVE_FACTS
+
+    graph = kg.load_graph(LIVE_FACTS)
+    out = tmp_path_factory.mktemp("live-views")
+    views.write_views(graph, out)
+    (out / "capital-zh.html").write_bytes(views.render(views.select_view(graph, name="capital"), lang="zh"))
+    (out / "focus-iluvatar.html").write_bytes(views.render(views.select_view(graph, focus="天数智芯")))
+    (out / "focus-moore.html").write_bytes(views.render(views.select_view(graph, focus="摩尔", depth=2)))
+    return out
+
+
+@pytest.mark.parametrize("page_name", [*views.VIEW_NAMES, "capital-zh", "focus-iluvatar", "focus-moore"])
+def test_no_label_covers_another_at_the_first_zoom(browser, live_site, page_name):
+    opened = open_page(browser, live_site / f"{page_name}.html", viewport=(1400, 860))
+    drawn = opened.page.evaluate(DRAWN)
+    boxes = {f"node {n['id']}": (n["l"], n["r"], n["t"], n["b"]) for n in drawn["nodes"]}
+    assert overlapping(boxes) == [], "no two nodes' boxes (shape and label) overlap"
+    boxes |= {f"edge {e['id']} ({e['label']})": edge_label_box(e) for e in drawn["edges"]}
+    assert overlapping(boxes) == [], "no edge label lies over a node, its label or another edge label"
+    if page_name != "all":
+        assert drawn["scale"] * 14 >= 8, "the first zoom draws names at a readable size"
+        assert len(drawn["edges"]) >= 3, "and keeps the edge labels that have room"
+    assert opened.errors == []
+    opened.page.close()
+
+
+def test_a_hidden_edge_label_shows_when_zoomed_in(browser, live_site):
+    opened = open_page(browser, live_site / "focus-iluvatar.html", viewport=(1400, 860))
+    page = opened.page
+    quiet = page.evaluate("() => kgView.quietEdges")
+    assert quiet, "the hub's 'statement about' labels wait for a closer look"
+    label = lambda: page.evaluate("id => kgView.edges.get(id).label", quiet[0])  # noqa: E731
+    assert label().strip() == ""
+    box = page.locator("#kg-network").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(8):
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(60)
+    assert page.evaluate("() => kgView.network.getScale() / kgView.fitScale") >= 1.6
+    assert label().strip(), "close enough, every label is drawn"
+    opened.page.close()

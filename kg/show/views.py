@@ -58,7 +58,7 @@ _DERIVED_FROM = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 FORMATS = VIEW_FORMATS
 MAX_NODES = 1500          # above this the page draws the best-connected nodes and says how many it left out
 LAYOUT_SEED = 20251219    # vis-network's layout.randomSeed: the same picture on every load
-TOOLTIP_FACTS = 14        # key facts listed in a tooltip before "and N more"
+TOOLTIP_FACTS = 60        # key facts listed in a tooltip (in two columns past ten) before "and N more"
 TOOLTIP_QUOTES = 3
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -149,6 +149,7 @@ class ViewSpec:
     about_zh: str
     classes: frozenset[str] | None = None
     relations: frozenset[str] | None = None
+    quiet: frozenset[str] = frozenset()   # classes drawn without a label: their words are in the tooltip
 
 
 _DESIGNERS_AND_PRODUCTS = {"ChipDesigner", "ProductLine", "ProductGeneration", "Product"}
@@ -165,9 +166,10 @@ NAMED_VIEWS = {
         "Capital: funding and listings", "资本:融资与上市",
         "Investors, funding rounds with their valuations, and listings with exchange, dates and first-day figures.",
         "投资方、融资轮次及估值,上市事件及交易所、日期与首日数据。",
-        frozenset({"ChipDesigner", "InvestmentFirm", "FundingRound", "ListingEvent", "StockExchange",
+        frozenset({"ChipDesigner", "InvestmentFirm", "Organization", "FundingRound", "ListingEvent", "StockExchange",
                    "ListingBoard"}),
-        frozenset({"gpu:investor", "gpu:fundedCompany", "gpu:listingCompany", "gpu:venue", "gpu:partOf"}),
+        frozenset({"gpu:investor", "gpu:cornerstoneInvestor", "gpu:fundedCompany", "gpu:listingCompany", "gpu:venue",
+                   "gpu:partOf"}),
     ),
     "products": ViewSpec(
         "Products and milestones", "产品与里程碑",
@@ -178,8 +180,10 @@ NAMED_VIEWS = {
     ),
     "all": ViewSpec(
         "The whole graph", "全图",
-        "Every entity and every funding round, listing event, milestone and statement.",
-        "全部实体,以及全部融资、上市事件、里程碑与陈述。",
+        "Every entity with a relation to draw, and every funding round, listing event, milestone and statement "
+        "(statements unlabelled: hover one to read it).",
+        "全部有关系可画的实体,以及全部融资、上市事件、里程碑与陈述(陈述不标文字,悬停可读)。",
+        quiet=frozenset({"Statement"}),
     ),
 }
 
@@ -194,6 +198,7 @@ class View:
     network: nx.MultiDiGraph = field(compare=False)
     about_en: str = ""
     about_zh: str = ""
+    quiet: frozenset[str] = frozenset()   # classes drawn without a label (see ViewSpec)
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -463,14 +468,17 @@ class _Describer:
         if style.key in ("ListingEvent", "Milestone"):
             kind = self.one(node, GPU.eventType if style.key == "ListingEvent" else GPU.milestoneType)
             lines = [self.name(kind, lang) if kind is not None else self.name(node, lang), when]
+            # Drawn: the first-day gain, every basis on one line; the other figures are in the tooltip,
+            # so a listing's label stays three lines and never covers its neighbours'.
+            gains = []
             for figure in self.figures(node):
-                metric = g.value(figure, GPU.metric)
-                notation = _notation(g, metric)
+                if _notation(g, g.value(figure, GPU.metric)) != "first-day-gain":
+                    continue
                 value = _figure_value(g, figure, lang)
-                if notation == "first-day-gain" and not value.startswith("-"):
-                    value = "+" + value
-                words = _SHORT_METRIC.get(notation, {}).get(lang) or self.name(metric, lang)
-                lines.append(f"{words}{value}" if zh else f"{words} {value}")
+                gains.append(value if value.startswith("-") else "+" + value)
+            if gains:
+                words = _SHORT_METRIC["first-day-gain"][lang]
+                lines.append(f"{words}{' / '.join(gains)}" if zh else f"{words} {' / '.join(gains)}")
             return "\n".join(x for x in lines if x)
         name = self.name(node, lang)
         if style.key == "Statement":
@@ -616,15 +624,16 @@ def named_view(network: nx.MultiDiGraph, name: str) -> View:
     if name not in NAMED_VIEWS:
         raise UsageError(f"unknown view '{name}'; choose one of {', '.join(VIEW_NAMES)}{_did_you_mean(name, VIEW_NAMES)}")
     spec = NAMED_VIEWS[name]
-    if spec.classes is None:
-        part = network
+    if spec.classes is None:  # every node that has an edge: one with none (a publisher) is tooltip material
+        linked = {n for u, v, _ in network.edges(keys=True) for n in (u, v)}
+        part = _resorted(network, linked, list(network.edges(keys=True)))
     else:
         keep_nodes = {n for n, cls in network.nodes(data="cls") if cls in spec.classes}
         keep_edges = [(u, v, k) for u, v, k, rel in network.edges(keys=True, data="relation")
                       if rel in spec.relations and u in keep_nodes and v in keep_nodes]
         linked = {n for u, v, _ in keep_edges for n in (u, v)}
         part = _resorted(network, linked, keep_edges)
-    return View(name, spec.title_en, spec.title_zh, part, spec.about_en, spec.about_zh)
+    return View(name, spec.title_en, spec.title_zh, part, spec.about_en, spec.about_zh, spec.quiet)
 
 
 def _resorted(network: nx.MultiDiGraph, nodes, edges) -> nx.MultiDiGraph:
@@ -882,8 +891,10 @@ def _sizes(network: nx.MultiDiGraph, size_by: str) -> dict[str, float]:
     return sizes
 
 
-def _vis_node(node: str, data: dict, size: float, lang: str) -> dict:
+def _vis_node(node: str, data: dict, size: float, lang: str, *, quiet: bool = False) -> dict:
     style = STYLE.get(data["cls"], STYLE["Other"])
+    if quiet:  # drawn without words; the tooltip has them
+        data = {**data, "label_en": "", "label_zh": ""}
     return {
         "id": node,
         "label": data[f"label_{lang}"],
@@ -945,7 +956,8 @@ def _options(node_count: int) -> dict:
             "stabilization": {"enabled": True, "iterations": iterations, "updateInterval": 25, "fit": True},
         },
         # Edge labels are drawn once zoomed in far enough to read them (10px at scale >= 0.7).
-        "edges": {"smooth": False if node_count > 300 else {"enabled": True, "type": "continuous", "roundness": 0.3},
+        # Straight edges: each label sits midway along its edge, where the page can tell what it covers.
+        "edges": {"smooth": False,
                   "selectionWidth": 2, "scaling": {"label": {"drawThreshold": 7}}},
         "nodes": {"scaling": {"label": {"enabled": False}}},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": node_count > 300,
@@ -1025,7 +1037,8 @@ def render_html(view: View, *, lang: str = "en", size_by: str = "degree", max_no
     net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", heading="")
     # Filled directly: add_node/add_edge check for duplicates with list scans (quadratic), and
     # the projection already guarantees unique, sorted ids.
-    net.nodes = [_vis_node(n, network.nodes[n], sizes[n], lang) for n in network]
+    net.nodes = [_vis_node(n, network.nodes[n], sizes[n], lang, quiet=network.nodes[n]["cls"] in view.quiet)
+                 for n in network]
     focus = network.graph.get("focus")
     for node in net.nodes:
         if node["id"] == focus:  # the entity a focus view is about: ringed
@@ -1050,6 +1063,8 @@ def render_html(view: View, *, lang: str = "en", size_by: str = "degree", max_no
         "maxNodes": max_nodes,
         "focus": network.graph.get("focus", ""),
         "sizeBy": size_by,
+        "tooltipFacts": TOOLTIP_FACTS,
+        "tooltipQuotes": TOOLTIP_QUOTES,
         "legend": _legend(network),
         "relations": _relations(network),
     }

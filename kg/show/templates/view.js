@@ -47,7 +47,7 @@
   function listBlock(box, heading, items, limit) {
     if (!items.length) return;
     box.appendChild(el("div", "kg-tip-heading", heading));
-    const list = el("ul", "kg-tip-list");
+    const list = el("ul", items.length > 10 ? "kg-tip-list kg-tip-columns" : "kg-tip-list");
     items.slice(0, limit).forEach((item) => list.appendChild(el("li", null, item)));
     if (items.length > limit) list.appendChild(el("li", "kg-tip-more", `+${items.length - limit} ${t("more")}`));
     box.appendChild(list);
@@ -63,8 +63,8 @@
     const cls = (page.legend.find((c) => c.key === kg.cls) || {})[lang] || kg.cls;
     box.appendChild(el("div", "kg-tip-class", cls));
     if (kg.aliases) box.appendChild(el("div", "kg-tip-line", `${t("aliases")}: ${kg.aliases}`));
-    listBlock(box, t("facts"), lines(lang === "zh" ? kg.facts_zh : kg.facts_en), 14);
-    listBlock(box, t("quote"), lines(kg.quotes).map((q) => `“${q}”`), 3);
+    listBlock(box, t("facts"), lines(lang === "zh" ? kg.facts_zh : kg.facts_en), page.tooltipFacts);
+    listBlock(box, t("quote"), lines(kg.quotes).map((q) => `“${q}”`), page.tooltipQuotes);
     if (lang === "en" && kg.note) listBlock(box, t("note"), lines(kg.note), 2);
     const source = lang === "zh" ? kg.source_zh : kg.source_en;
     if (source) box.appendChild(el("div", "kg-tip-source", `${t("source")}: ${source}`));
@@ -90,7 +90,13 @@
   function nodeItem(n) {
     return Object.assign({}, n, { label: lang === "zh" ? n.kg.label_zh : n.kg.label_en, title: nodeTip(n) });
   }
-  function edgeLabel(e) { return lang === "zh" ? e.kg.label_zh : e.kg.label_en; }
+  // An edge label that would cover a node or another label is drawn only when zoomed in (see quietEdges).
+  const quietEdges = new Set();
+  let closeUp = false;
+  function edgeLabel(e) {
+    if (quietEdges.has(e.id) && !closeUp) return " ";  // vis-network keeps the old label when given ""
+    return lang === "zh" ? e.kg.label_zh : e.kg.label_en;
+  }
   function edgeItem(e) { return Object.assign({}, e, { label: edgeLabel(e), title: edgeTip(e) }); }
 
   const nodes = new vis.DataSet(rawNodes.map(nodeItem));
@@ -244,13 +250,110 @@
     nodes.update(rawNodes.map((n) => ({ id: n.id, label: lang === "zh" ? n.kg.label_zh : n.kg.label_en, title: nodeTip(n) })));
     edges.update(rawEdges.map((e) => ({ id: e.id, label: edgeLabel(e), title: edgeTip(e) })));
     drawChrome();
+    if (view.ready) {  // the other language's words take other room
+      spreadLabels();
+      quietenEdgeLabels();
+      view.quietEdges = Array.from(quietEdges).sort();
+    }
+  }
+
+  // --- labels apart: the physics keeps nodes apart, not the words drawn under them ----------
+  // Each node's box (its shape and label, as vis-network measures them) is pushed out of every box
+  // it overlaps, along the shorter way out, until none overlaps; then the view fits the page again.
+  // Deterministic: the same layout gives the same moves.
+  const SPREAD_LIMIT = 400;  // nodes; a bigger page keeps the physics' layout (pairs grow with the square)
+  const GAP = 4;             // canvas pixels kept between two boxes
+  function spreadLabels() {
+    const network = view.network;
+    const ids = nodes.getIds({ filter: (n) => !n.hidden });
+    if (ids.length < 2 || ids.length > SPREAD_LIMIT) return 0;
+    network.redraw();  // boxes are measured as they are drawn
+    const at = network.getPositions(ids);
+    const items = ids.map((id) => {
+      const box = network.getBoundingBox(id), p = at[id];
+      return { id: id, x: p.x, y: p.y, l: box.left - p.x - GAP, r: box.right - p.x + GAP,
+               t: box.top - p.y - GAP, b: box.bottom - p.y + GAP };
+    });
+    let rounds = 0;
+    for (; rounds < 500; rounds++) {
+      let moved = false;
+      for (let i = 0; i < items.length; i++) {
+        for (let j = i + 1; j < items.length; j++) {
+          const a = items[i], c = items[j];
+          const dx = Math.min(a.x + a.r, c.x + c.r) - Math.max(a.x + a.l, c.x + c.l);
+          const dy = Math.min(a.y + a.b, c.y + c.b) - Math.max(a.y + a.t, c.y + c.t);
+          if (dx <= 0 || dy <= 0) continue;
+          moved = true;
+          if (dx < dy) {
+            const away = (a.x + (a.l + a.r) / 2 <= c.x + (c.l + c.r) / 2 ? -1 : 1) * (dx / 2 + 0.5);
+            a.x += away; c.x -= away;
+          } else {
+            const away = (a.y + (a.t + a.b) / 2 <= c.y + (c.t + c.b) / 2 ? -1 : 1) * (dy / 2 + 0.5);
+            a.y += away; c.y -= away;
+          }
+        }
+      }
+      if (!moved) break;
+    }
+    items.forEach((item) => network.moveNode(item.id, item.x, item.y));
+    network.fit({ animation: false });
+    return rounds;
   }
 
   // --- the network: stabilise once with a fixed seed, then stop the physics -------------
   const progress = document.getElementById("kg-progress");
+  // Edge labels go where vis-network puts them: midway along their (straight) edge, turned to it
+  // and drawn above it. One that would lie over a node, a node's label or a label already kept
+  // waits for a closer zoom. Supply relations and named relations first; "statement about",
+  // which every statement has, last.
+  const measure = document.createElement("canvas").getContext("2d");
+  function edgeLabelBox(e, at, text) {
+    const from = at[e.from], to = at[e.to];
+    if (!from || !to || !text) return null;
+    measure.font = `${e.font && e.font.size ? e.font.size : 10}px arial`;
+    const w = measure.measureText(text).width + 6, h = (e.font && e.font.size ? e.font.size : 10) + 4;
+    const angle = Math.atan2(to.y - from.y, to.x - from.x);
+    const cos = Math.abs(Math.cos(angle)), sin = Math.abs(Math.sin(angle));
+    const halfW = (w * cos + h * sin) / 2 + h / 2, halfH = (w * sin + h * cos) / 2 + h / 2;  // turned, and above
+    const x = (from.x + to.x) / 2, y = (from.y + to.y) / 2;
+    return { l: x - halfW, r: x + halfW, t: y - halfH, b: y + halfH };
+  }
+
+  function quietenEdgeLabels() {
+    const network = view.network;
+    quietEdges.clear();
+    closeUp = false;
+    network.redraw();
+    const ids = nodes.getIds({ filter: (n) => !n.hidden });
+    const at = network.getPositions(ids);
+    const taken = ids.map((id) => { const b = network.getBoundingBox(id); return { l: b.left, r: b.right, t: b.top, b: b.bottom }; });
+    const overlaps = (a, c) => a.l < c.r && c.l < a.r && a.t < c.b && c.t < a.b;
+    const rank = (e) => (e.kg.relation === "gpu:SupplyRelation" ? 0 : e.kg.relation === "gpu:statementAbout" ? 2 : 1);
+    const order = rawEdges.slice().sort((a, c) => rank(a) - rank(c) || (a.id < c.id ? -1 : a.id > c.id ? 1 : 0));
+    order.forEach((e) => {
+      const here = edgeLabelBox(e, at, lang === "zh" ? e.kg.label_zh : e.kg.label_en);
+      if (!here) return;
+      if (taken.some((b) => overlaps(b, here))) quietEdges.add(e.id); else taken.push(here);
+    });
+    edges.update(rawEdges.map((e) => ({ id: e.id, label: edgeLabel(e) })));
+    view.fitScale = network.getScale();
+  }
+
   function finished() {
     if (view.ready) return;
     view.network.setOptions({ physics: { enabled: false } });
+    view.spreadRounds = spreadLabels();
+    quietenEdgeLabels();
+    view.quietEdges = Array.from(quietEdges).sort();
+    view.network.on("zoom", () => {
+      const near = view.network.getScale() >= 1.6 * view.fitScale;  // close enough for every label
+      if (near === closeUp) return;
+      closeUp = near;
+      // Relabelling makes vis-network settle the view again: keep the zoom the reader chose.
+      const position = view.network.getViewPosition(), scale = view.network.getScale();
+      edges.update(rawEdges.filter((e) => quietEdges.has(e.id)).map((e) => ({ id: e.id, label: edgeLabel(e) })));
+      view.network.moveTo({ position: position, scale: scale, animation: false });
+    });
     view.ready = true;
     view.stabilizedMs = Math.round(performance.now());
     progress.hidden = true;
