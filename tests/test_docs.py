@@ -13,10 +13,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 FACTS_FORMAT = (ROOT / "docs" / "facts-format.md").read_text(encoding="utf-8")
 
 
-def test_readme_opens_with_the_two_set_up_commands():
+def test_readme_opens_with_the_set_up_commands():
     first_block = re.search(r"```(?:sh|bash|console)?\n(.*?)```", README, re.DOTALL)[1]
     assert [line.split("#")[0].strip() for line in first_block.splitlines() if line.split("#")[0].strip()] == [
-        "make demo", "make test",
+        "make demo", "make serve", "make test",
     ]
     assert README.index(first_block) < 600, "the commands come first"
 
@@ -39,4 +39,10 @@ def test_every_kind_and_key_of_the_facts_is_documented():
             continue
         text = section[0] + FACTS_FORMAT[: FACTS_FORMAT.index("## Kinds")]
         missing += [f"{kind}.{key}" for key in fields if f"`{key}`" not in text]
+    assert missing == []
+
+
+def test_every_script_is_documented():
+    docs = README + "".join(path.read_text(encoding="utf-8") for path in (ROOT / "docs").glob("*.md"))
+    missing = [path.name for path in sorted((ROOT / "scripts").iterdir()) if f"scripts/{path.name}" not in docs]
     assert missing == []

@@ -165,3 +165,17 @@ def test_jena_riot_accepts_the_turtle(graph, turtle, tmp_path):
     assert result.returncode == 0 and result.stderr == "", result.stderr
     counted = subprocess.run(["sh", riot, "--count", str(path)], capture_output=True, text=True)
     assert f"Triples = {len(graph):,}" in counted.stdout + counted.stderr
+
+
+@pytest.mark.parametrize("format_name, suffix", [("jsonld", ".jsonld"), ("nt", ".nt"), ("xml", ".rdf")])
+def test_jena_riot_reads_every_other_export_with_the_same_triples(graph, tmp_path, format_name, suffix):
+    """scripts/riot reads the JSON-LD export too (as JSON-LD 1.0: Debian lacks what Jena's 1.1 reader needs)."""
+    from conftest import need_jena
+    from kg.build.export import serialize
+
+    riot = need_jena()
+    path = tmp_path / f"gpu-kg{suffix}"
+    path.write_bytes(serialize(graph, format_name))
+    counted = subprocess.run(["sh", riot, "--count", str(path)], capture_output=True, text=True)
+    assert counted.returncode == 0 and "ERROR" not in counted.stderr, counted.stderr
+    assert f"Triples = {len(graph):,}" in counted.stdout + counted.stderr
