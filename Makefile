@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    := out
+PORT   := 8711
 
 .PHONY: demo serve test clean
 
@@ -25,9 +26,9 @@ demo: $(VENV)/.installed-demo
 	@echo "  $(BIN)/kg query listing-race   # a saved query; $(BIN)/kg queries lists them all"
 	@echo "  . $(BIN)/activate              # then type kg ... without $(BIN)/ (kg --help: every command)"
 
-# The web app over the graph of facts/ at http://127.0.0.1:8711/ (Ctrl-C to stop).
+# The web app over the graph of facts/ at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop).
 serve: $(VENV)/.installed-serve
-	$(BIN)/kg serve
+	$(BIN)/kg serve --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/pytest
