@@ -147,15 +147,23 @@ def test_products_shows_lines_generations_and_milestones(network):
         "planned mass production\nQ1 2026")
 
 
-def test_all_is_the_whole_projection_but_what_has_no_edge(network):
+def test_all_is_the_whole_projection(network):
+    view = views.named_view(network, "all").network
+    assert list(view.nodes(data=True)) == list(network.nodes(data=True))
+    assert view.number_of_edges() == network.number_of_edges()
+
+
+def test_the_page_of_all_leaves_out_what_has_no_edge_and_the_words_of_statements(network):
     view = views.named_view(network, "all")
     alone = sorted(n for n in network if network.degree(n) == 0)
     assert alone == ["kgr:frost-sullivan", "kgr:wind"], "publishers: tooltip material, never linked"
-    assert list(view.network.nodes(data=True)) == [(n, d) for n, d in network.nodes(data=True) if n not in alone]
-    assert view.network.number_of_edges() == network.number_of_edges()
-    assert view.quiet == {"Statement"}, "statements drawn without their words"
+    assert sorted(views.drawable(view)) == sorted(n for n in network if n not in alone)
+    assert views.counts(view) == f"{network.number_of_nodes() - 2} nodes, {network.number_of_edges()} edges"
+    assert views.counts(view, "graphml") == f"{network.number_of_nodes()} nodes, {network.number_of_edges()} edges", \
+        "the exports for Gephi keep every node"
     page = views.render(view)
     drawn = {node["id"]: node for node in json_block(page, "kg-nodes")}
+    assert set(drawn) == set(views.drawable(view))
     statement = next(n for n, d in view.network.nodes(data=True) if d["cls"] == "Statement")
     assert drawn[statement]["label"] == "" and drawn[statement]["kg"]["name_en"], "the tooltip still has them"
 
@@ -332,11 +340,11 @@ def test_text_from_the_facts_is_escaped(hostile):
 
 def test_above_the_threshold_the_page_says_how_many_nodes_it_left_out(network):
     view = views.named_view(network, "all")
-    drawn, left_out = views.limit(view.network, 20)
-    assert (drawn.number_of_nodes(), left_out) == (20, view.network.number_of_nodes() - 20)
+    drawn, left_out = views.limit(views.drawable(view), 20)
+    assert (drawn.number_of_nodes(), left_out) == (20, views.drawable(view).number_of_nodes() - 20)
     assert "kgr:iluvatar" in drawn, "the best-connected nodes are kept"
     page = views.render(view, max_nodes=20)
-    assert json_block(page, "kg-page")["leftOut"] == view.network.number_of_nodes() - 20
+    assert json_block(page, "kg-page")["leftOut"] == views.drawable(view).number_of_nodes() - 20
     assert len(json_block(page, "kg-nodes")) == 20
     focus = views.ego_view(network, "Wind", depth=3)
     assert "kgr:wind" in views.limit(focus.network, 1)[0], "the focus is always kept"
@@ -386,7 +394,8 @@ def cli(tmp_path, monkeypatch):
 
 
 def counts(network, name) -> str:
-    view = views.named_view(network, name).network
+    """What a page of the named view draws."""
+    view = views.drawable(views.named_view(network, name))
     return f"({view.number_of_nodes()} nodes, {view.number_of_edges()} edges)"
 
 

@@ -128,7 +128,7 @@ def png_pixels(data: bytes) -> list[bytes]:
 @pytest.mark.parametrize("name", views.VIEW_NAMES)
 def test_each_view_loads_offline_with_the_projections_counts(browser, site, network, name):
     opened = open_page(browser, site / f"{name}.html")
-    expected, _ = views.limit(views.named_view(network, name).network)
+    expected, _ = views.limit(views.drawable(views.named_view(network, name)))
     counts = opened.page.evaluate("() => [kgView.nodes.length, kgView.edges.length]")
     drawn = opened.page.evaluate("() => [kgView.network.body.data.nodes.length, kgView.network.body.data.edges.length]")
     assert counts == drawn == [expected.number_of_nodes(), expected.number_of_edges()]
@@ -256,7 +256,7 @@ def test_a_big_graph_says_how_many_nodes_it_left_out(browser, network, tmp_path)
     opened = open_page(browser, path)
     page = opened.page
     assert page.evaluate("() => kgView.nodes.length") == 30
-    left_out = everything.network.number_of_nodes() - 30
+    left_out = views.drawable(everything).number_of_nodes() - 30
     notice = page.locator("#kg-notice")
     assert notice.is_visible() and f"{left_out} left out" in notice.inner_text()
     assert opened.errors == []

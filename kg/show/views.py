@@ -150,6 +150,7 @@ class ViewSpec:
     classes: frozenset[str] | None = None
     relations: frozenset[str] | None = None
     quiet: frozenset[str] = frozenset()   # classes drawn without a label: their words are in the tooltip
+    linked_only: bool = False             # a page leaves out nodes with no edge (exports keep them)
 
 
 _DESIGNERS_AND_PRODUCTS = {"ChipDesigner", "ProductLine", "ProductGeneration", "Product"}
@@ -183,7 +184,7 @@ NAMED_VIEWS = {
         "Every entity with a relation to draw, and every funding round, listing event, milestone and statement "
         "(statements unlabelled: hover one to read it).",
         "全部有关系可画的实体,以及全部融资、上市事件、里程碑与陈述(陈述不标文字,悬停可读)。",
-        quiet=frozenset({"Statement"}),
+        quiet=frozenset({"Statement"}), linked_only=True,
     ),
 }
 
@@ -199,6 +200,7 @@ class View:
     about_en: str = ""
     about_zh: str = ""
     quiet: frozenset[str] = frozenset()   # classes drawn without a label (see ViewSpec)
+    linked_only: bool = False             # see ViewSpec
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -624,16 +626,15 @@ def named_view(network: nx.MultiDiGraph, name: str) -> View:
     if name not in NAMED_VIEWS:
         raise UsageError(f"unknown view '{name}'; choose one of {', '.join(VIEW_NAMES)}{_did_you_mean(name, VIEW_NAMES)}")
     spec = NAMED_VIEWS[name]
-    if spec.classes is None:  # every node that has an edge: one with none (a publisher) is tooltip material
-        linked = {n for u, v, _ in network.edges(keys=True) for n in (u, v)}
-        part = _resorted(network, linked, list(network.edges(keys=True)))
+    if spec.classes is None:
+        part = network
     else:
         keep_nodes = {n for n, cls in network.nodes(data="cls") if cls in spec.classes}
         keep_edges = [(u, v, k) for u, v, k, rel in network.edges(keys=True, data="relation")
                       if rel in spec.relations and u in keep_nodes and v in keep_nodes]
         linked = {n for u, v, _ in keep_edges for n in (u, v)}
         part = _resorted(network, linked, keep_edges)
-    return View(name, spec.title_en, spec.title_zh, part, spec.about_en, spec.about_zh, spec.quiet)
+    return View(name, spec.title_en, spec.title_zh, part, spec.about_en, spec.about_zh, spec.quiet, spec.linked_only)
 
 
 def _resorted(network: nx.MultiDiGraph, nodes, edges) -> nx.MultiDiGraph:
@@ -792,6 +793,19 @@ def select_view(graph: Graph, *, name: str | None = None, focus: str | None = No
 
 
 # --- limiting what the browser has to lay out -------------------------------------------
+
+
+def drawable(view: View) -> nx.MultiDiGraph:
+    """What a page of ``view`` may draw: its network, without the nodes that have no edge when the
+    view says so (an outlet that only published a source is tooltip material, not a dot on its own)."""
+    if not view.linked_only:
+        return view.network
+    linked = {n for u, v, _ in view.network.edges(keys=True) for n in (u, v)}
+    if len(linked) == view.network.number_of_nodes():
+        return view.network
+    part = _resorted(view.network, linked, list(view.network.edges(keys=True)))
+    part.graph.update(view.network.graph)
+    return part
 
 
 def limit(network: nx.MultiDiGraph, max_nodes: int = MAX_NODES) -> tuple[nx.MultiDiGraph, int]:
@@ -1031,7 +1045,8 @@ def render_html(view: View, *, lang: str = "en", size_by: str = "degree", max_no
     """One self-contained page: pyvis's network data and vis-network, our controls, nothing fetched."""
     from pyvis.network import Network  # here, not at the top: it imports IPython, a tenth of a second
 
-    network, left_out = limit(view.network, max_nodes)
+    base = drawable(view)
+    network, left_out = limit(base, max_nodes)
     sizes = _sizes(network, size_by)
 
     net = Network(height="100%", width="100%", directed=True, cdn_resources="in_line", heading="")
@@ -1058,7 +1073,7 @@ def render_html(view: View, *, lang: str = "en", size_by: str = "degree", max_no
         "view": view.name,
         "title": {"en": view.title_en, "zh": view.title_zh},
         "about": {"en": view.about_en, "zh": view.about_zh},
-        "total": view.network.number_of_nodes(),
+        "total": base.number_of_nodes(),
         "leftOut": left_out,
         "maxNodes": max_nodes,
         "focus": network.graph.get("focus", ""),
@@ -1090,7 +1105,7 @@ def render_html(view: View, *, lang: str = "en", size_by: str = "degree", max_no
 
 def counts(view: View, format: str = "html", max_nodes: int = MAX_NODES) -> str:
     """What a written view holds: ``21 nodes, 26 edges``, and how many nodes a page left out."""
-    drawn, left_out = limit(view.network, max_nodes) if format in ("html", "png") else (view.network, 0)
+    drawn, left_out = limit(drawable(view), max_nodes) if format in ("html", "png") else (view.network, 0)
     text = f"{drawn.number_of_nodes():,} nodes, {drawn.number_of_edges():,} edges"
     return text + (f"; {left_out:,} left out of the page" if left_out else "")
 
