@@ -342,9 +342,11 @@
   function finished() {
     if (view.ready) return;
     view.network.setOptions({ physics: { enabled: false } });
+    const apart = performance.now();
     view.spreadRounds = spreadLabels();
     quietenEdgeLabels();
     view.quietEdges = Array.from(quietEdges).sort();
+    view.spreadMs = Math.round(performance.now() - apart);  // what keeping labels apart costs (benchmarks/views.py)
     view.network.on("zoom", () => {
       const near = view.network.getScale() >= 1.6 * view.fitScale;  // close enough for every label
       if (near === closeUp) return;
