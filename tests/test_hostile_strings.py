@@ -26,7 +26,8 @@ HOSTILE = {
     "quotes": r'''"He said \"hi\" and 'bye' \"\"\" '''"'''"r''' end"''',
     "backslashes": r'"C:\\path\\to\\file \\n not a newline \\u0041"',
     "newlines": r'"line one\nline two\n\nline three\ttabbed"',
-    "bidi": r'"right-to-left \u200f mark \u202e override \u202c pop \u2066 isolate"',
+    # The marks only: the overrides and isolates are refused (tests/bad_facts/bidirectional_*).
+    "bidi": r'"right-to-left \u200f mark \u200e left-to-right mark \u061c Arabic letter mark"',
     "emoji": r'"rocket \U0001F680 family \U0001F468\u200D\U0001F469\u200D\U0001F467 flag \U0001F1E8\U0001F1F3"',
     "markup": r'"<script>alert(1)</script> <img src=x onerror=alert(1)> {{x}} ${x} @prefix x: <y> ."',
     "long": '"' + "长" * 5000 + "x" * 5000 + '"',
@@ -77,7 +78,7 @@ def labels(graph: Graph) -> dict[str, str]:
 def test_the_strings_reach_the_graph_unchanged(hostile):
     graph, expected = hostile
     assert labels(graph) == expected
-    assert "\u202e" in expected["bidi"] and len(expected["long"]) == 10000
+    assert "\u200f" in expected["bidi"] and len(expected["long"]) == 10000
 
 
 @pytest.mark.parametrize("escape", [r"\x00", r"\x07", r"\x1b", r"\x1f", r"\x7f", r"\x85", r"\x9f", r"\ufffe", r"\r"])
