@@ -381,3 +381,37 @@ def test_ill_typed_literals_reach_every_format_as_written(tmp_path):
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout == f'?b\t?d\n"yes"^^<{XSD_NS}boolean>\t"abc"^^<{XSD_NS}decimal>\n'
+
+
+# --- extract and coverage: hostile numbers are a message, never a traceback --------------------------
+
+
+def test_numbers_the_reader_cannot_read_are_named_where_they_stand(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "article.txt").write_text("天数智芯营收9999999999999999999亿元。\n毛利率为٣٫٣٧%，出货量增长𝟓.𝟐倍。\n",
+                                          encoding="utf-8")
+    expected = ("article.txt:1:7: '9999999999999999999亿' has 19 digits before the point; a figure has at most 18\n"
+                "article.txt:2:5: '٣٫٣٧' is written in digits of another script (ARABIC-INDIC DIGIT THREE); "
+                "write it with the digits 0-9\n"
+                "article.txt:2:16: '𝟓.𝟐' is written in digits of another script (MATHEMATICAL BOLD DIGIT FIVE); "
+                "write it with the digits 0-9\n"
+                "3 problems; nothing was written.\n")
+    for args in (["extract", "article.txt", "-o", "candidates.yaml"], ["coverage", "article.txt", "--source", "article"]):
+        result = CliRunner().invoke(main, args + ["--facts", str(BASE)])
+        assert (result.exit_code, result.stderr) == (1, expected), result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "candidates.yaml").exists()
+
+
+def test_full_width_digits_points_and_commas_are_read_as_the_fact_reader_reads_them():
+    from kg.author.extract import find_figures
+    from kg.base.values import MONEY, parse_amount
+
+    found = find_figures("天数智芯2022年收入１．８９亿元，研发投入1，890万元，毛利率５０％。")
+    assert [(c.stated, c.value, c.unit) for c in found] == [
+        (("１．８９亿元",), "189000000.0", "CNY"), (("1，890万元",), "18900000.0", "CNY"), (("５０％",), "50.0", "percent")]
+    assert [str(parse_amount(text, MONEY).value) for text in ("１．８９亿元", "1，890万元")] == ["189000000.0", "18900000.0"]
