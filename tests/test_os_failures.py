@@ -324,3 +324,55 @@ def test_a_folder_is_not_replaced(tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     assert result.stderr.endswith("Error: Invalid value for '-o' / '--output': File 'race.csv' is a directory.\n")
     assert (tmp_path / "race.csv").is_dir()
+
+
+# --- a machine without a font for Chinese --------------------------------------------------------------
+
+
+@pytest.fixture
+def no_cjk_font(tmp_path, monkeypatch):
+    from kg.show import fonts
+
+    monkeypatch.setattr(fonts, "FONT_FOLDERS", (str(tmp_path / "no-fonts-here"),))
+    fonts.cjk_font_folders.cache_clear()
+    yield
+    fonts.cjk_font_folders.cache_clear()
+
+
+@pytest.mark.parametrize("args", [["chart", "listing-day", "-o", "day.png"], ["view", "capital", "-o", "capital.png"]],
+                         ids=["chart", "view"])
+def test_a_chinese_picture_without_a_font_for_it_is_refused(tmp_path, monkeypatch, no_cjk_font, args):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, args + ["--lang", "zh", "--facts", str(SEED)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("Error: a PNG with Chinese labels needs a font with Chinese characters, and none is "
+                             "installed (apt-get install fonts-noto-cjk, or put one in ~/.local/share/fonts); "
+                             "SVG and HTML leave the font to the viewer\n")
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_an_english_chart_needs_no_font_for_chinese(tmp_path, monkeypatch, no_cjk_font):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["chart", "listing-day", "-o", "day.png", "--facts", str(SEED)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "day.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_chinese_labels_are_drawn_as_their_own_glyphs(tmp_path, monkeypatch):
+    """Each character its own shape: without a font for Chinese every one is the same box."""
+    from kg.show import fonts
+    from kg.show.charts import render_image
+
+    if not fonts.cjk_font_folders():
+        message = "no font with Chinese characters (apt-get install fonts-noto-cjk)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+
+    def picture(text: str) -> bytes:
+        return render_image({"data": {"values": [{}]}, "mark": {"type": "text", "text": text, "fontSize": 40},
+                             "config": {"font": "Noto Sans CJK SC"}, "width": 120, "height": 60,
+                             "background": "white"}, "png", chinese=True)
+
+    assert len({picture("天"), picture("地"), picture("芯")}) == 3
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["chart", "listing-day", "--lang", "zh", "-o", "day.png", "--facts", str(SEED)])
+    assert (result.exit_code, result.output) == (0, "wrote day.png (4 rows)\n")
