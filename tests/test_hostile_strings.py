@@ -415,3 +415,18 @@ def test_full_width_digits_points_and_commas_are_read_as_the_fact_reader_reads_t
     assert [(c.stated, c.value, c.unit) for c in found] == [
         (("１．８９亿元",), "189000000.0", "CNY"), (("1，890万元",), "18900000.0", "CNY"), (("５０％",), "50.0", "percent")]
     assert [str(parse_amount(text, MONEY).value) for text in ("１．８９亿元", "1，890万元")] == ["189000000.0", "18900000.0"]
+
+
+def test_the_web_apps_excel_download_says_when_the_answer_does_not_fit(formula_facts, monkeypatch):
+    """The same check as kg query's, with a sheet made small so that a small answer passes it."""
+    from webapp import app_server, fetch
+
+    from kg.query import excel
+    from kg.web import app as serve
+
+    monkeypatch.setattr(excel, "MAX_ROWS", 3)
+    with app_server(serve.Site(kg.load_graph(formula_facts))) as base:
+        status, headers, body = fetch(base + "/api/queries/find-entity?format=xlsx")
+    assert status == 400, body
+    assert body.decode("utf-8") == ("the answer has 9 rows, and an Excel sheet holds 3 below its header; write CSV, "
+                                    "or the rows in parts (kg query --limit 3 --offset N)\n")
