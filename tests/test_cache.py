@@ -196,3 +196,30 @@ def test_every_build_has_been_read_back_and_the_build_command_does_not_read_it_a
                             ([b"kgr:a rdfs:label", b" \"a\" .\n"], 1)):
         with pytest.raises(ExportError):
             check_turtle_blocks(blocks, triples)
+
+
+@pytest.mark.parametrize("second_source", ["another", "wire"], ids=["merged", "warned"])
+def test_a_listing_event_added_in_another_file_is_read_as_the_full_build_reads_it(tmp_path, second_source):
+    """The same company, venue, type and date in a new file: one event of two sources (a note), or
+    one source's event under two ids (a warning); the cached build sees it as a build from scratch does."""
+    facts = tmp_path / "facts"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "base", facts)
+    (facts / "hkex.yaml").write_text(
+        "sources:\n"
+        "  - {id: wire, kind: article, title: {zh: 甲, en: A}, language: zh}\n"
+        "  - {id: another, kind: article, title: {zh: 乙, en: B}, language: zh}\n"
+        "organizations:\n"
+        "  - {id: hkex, roles: [stock-exchange], name: {zh: 香港交易所, en: HKEX}, source: wire, locator: masthead}\n"
+        "listing_events:\n"
+        "  - {id: iluvatar-hkex-listing, company: iluvatar, venue: hkex, type: listed, date: 2026-01-08,\n"
+        "     source: wire, locator: listing paragraph}\n", encoding="utf-8")
+    build_turtle(facts, cache_dir=tmp_path / CACHE_NAME)
+    (facts / "later.yaml").write_text(
+        "listing_events:\n"
+        "  - {id: iluvatar-listed-in-hong-kong, company: iluvatar, venue: hkex, type: listed, date: 2026-01-08,\n"
+        f"     source: {second_source}, locator: closing paragraph}}\n", encoding="utf-8")
+    cached = build_turtle(facts, cache_dir=tmp_path / CACHE_NAME)
+    scratch = build_turtle(facts)
+    assert cached.turtle == scratch.turtle
+    assert (cached.notices, cached.warnings) == (scratch.notices, scratch.warnings)
+    assert len(cached.notices if second_source == "another" else cached.warnings) == 1

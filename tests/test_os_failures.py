@@ -214,3 +214,165 @@ def test_a_store_load_that_fails_keeps_the_live_graph(previous, tmp_path, monkey
     assert sorted(p.name for p in store.iterdir()) == versions, "the new version is gone, the old ones kept"
     again = CliRunner().invoke(main, ["query", "listing-race", "--store", "oxigraph:out/store"])
     assert again.exit_code == 0, again.output
+
+
+# --- outputs that are not plain files ---------------------------------------------------------------
+
+SEED = Path(__file__).parent / "fixtures" / "seed"
+# Each command that takes -o, with a format (a device's name has no suffix to tell it).
+DEVICE_COMMANDS = {
+    "query": ["query", "listing-race", "--format", "csv"],
+    "export": ["export", "--format", "nt"],
+    "chart": ["chart", "listing-day", "--format", "svg"],
+    "view": ["view", "capital", "--format", "graphml"],
+}
+
+
+@pytest.fixture
+def no_rename_onto_devices(monkeypatch):
+    """A guard for the machine: were the rename ever tried onto /dev (the bug), the test fails
+    instead of replacing a device that every program on the machine uses."""
+    real = os.replace
+
+    def replace(source, target, *args, **kwargs):
+        assert not str(target).startswith("/dev/"), f"renamed a file onto {target}"
+        return real(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+@pytest.mark.parametrize("name", sorted(DEVICE_COMMANDS))
+def test_a_full_device_is_written_through_and_its_failure_named(tmp_path, monkeypatch, no_rename_onto_devices, name):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, DEVICE_COMMANDS[name] + ["--facts", str(SEED), "-o", "/dev/full"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "Error: cannot write /dev/full: no space left on the device\n"
+    assert Path("/dev/full").is_char_device()
+    assert not list(Path("/dev").glob(".full.*.tmp"))
+
+
+@pytest.mark.parametrize("name", sorted(DEVICE_COMMANDS))
+def test_dev_null_takes_an_output_and_stays_a_device(tmp_path, monkeypatch, no_rename_onto_devices, name):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, DEVICE_COMMANDS[name] + ["--facts", str(SEED), "-o", "/dev/null"])
+    assert result.exit_code == 0, result.output
+    assert "wrote /dev/null" in result.output
+    assert Path("/dev/null").is_char_device()
+
+
+def test_a_named_pipe_is_written_through_to_its_reader(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.chdir(tmp_path)
+    pipe = tmp_path / "rows"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    result = CliRunner().invoke(main, ["query", "listing-race", "--facts", str(SEED), "--format", "csv", "-o", str(pipe)])
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    printed = CliRunner().invoke(main, ["query", "listing-race", "--facts", str(SEED), "--format", "csv"])
+    assert received == [printed.stdout_bytes]
+    assert printed.stdout.startswith("date,stated_date,company,")
+    assert pipe.is_fifo()
+
+
+def test_a_symbolic_link_is_followed_to_its_file_and_stays_a_link(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "race.csv").write_text("old")
+    (tmp_path / "latest.csv").symlink_to("results/race.csv")
+    result = CliRunner().invoke(main, ["query", "listing-race", "--facts", str(SEED), "-o", "latest.csv"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "latest.csv").is_symlink()
+    assert (tmp_path / "results" / "race.csv").read_text().startswith("date,stated_date,company,")
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["race.csv"]
+
+
+def test_a_socket_is_refused_and_left_alone(tmp_path, monkeypatch):
+    import socket
+
+    monkeypatch.chdir(tmp_path)
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind("listening")
+        result = CliRunner().invoke(main, ["query", "listing-race", "--facts", str(SEED), "--format", "csv",
+                                           "-o", "listening"])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == ("Error: cannot write listening: it is a socket, not a file; "
+                                 "gpu-kg writes files, character devices and named pipes\n")
+        assert (tmp_path / "listening").is_socket()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root makes a device node")
+def test_a_block_device_is_refused(tmp_path, monkeypatch):
+    import stat
+
+    monkeypatch.chdir(tmp_path)
+    os.mknod("disk", stat.S_IFBLK | 0o600, os.makedev(7, 250))  # a loop device's number; never opened
+    result = CliRunner().invoke(main, ["export", "--facts", str(SEED), "--format", "nt", "-o", "disk"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("Error: cannot write disk: it is a block device (a disk), not a file; "
+                             "gpu-kg writes files, character devices and named pipes\n")
+    assert (tmp_path / "disk").is_block_device()
+
+
+def test_a_folder_is_not_replaced(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "race.csv").mkdir()
+    result = CliRunner().invoke(main, ["query", "listing-race", "--facts", str(SEED), "-o", "race.csv"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith("Error: Invalid value for '-o' / '--output': File 'race.csv' is a directory.\n")
+    assert (tmp_path / "race.csv").is_dir()
+
+
+# --- a machine without a font for Chinese --------------------------------------------------------------
+
+
+@pytest.fixture
+def no_cjk_font(tmp_path, monkeypatch):
+    from kg.show import fonts
+
+    monkeypatch.setattr(fonts, "FONT_FOLDERS", (str(tmp_path / "no-fonts-here"),))
+    fonts.cjk_font_folders.cache_clear()
+    yield
+    fonts.cjk_font_folders.cache_clear()
+
+
+@pytest.mark.parametrize("args", [["chart", "listing-day", "-o", "day.png"], ["view", "capital", "-o", "capital.png"]],
+                         ids=["chart", "view"])
+def test_a_chinese_picture_without_a_font_for_it_is_refused(tmp_path, monkeypatch, no_cjk_font, args):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, args + ["--lang", "zh", "--facts", str(SEED)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("Error: a PNG with Chinese labels needs a font with Chinese characters, and none is "
+                             "installed (apt-get install fonts-noto-cjk, or put one in ~/.local/share/fonts); "
+                             "SVG and HTML leave the font to the viewer\n")
+    assert not list(tmp_path.glob("*.png"))
+
+
+def test_an_english_chart_needs_no_font_for_chinese(tmp_path, monkeypatch, no_cjk_font):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["chart", "listing-day", "-o", "day.png", "--facts", str(SEED)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "day.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_chinese_labels_are_drawn_as_their_own_glyphs(tmp_path, monkeypatch):
+    """Each character its own shape: without a font for Chinese every one is the same box."""
+    from kg.show import fonts
+    from kg.show.charts import render_image
+
+    if not fonts.cjk_font_folders():
+        message = "no font with Chinese characters (apt-get install fonts-noto-cjk)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+
+    def picture(text: str) -> bytes:
+        return render_image({"data": {"values": [{}]}, "mark": {"type": "text", "text": text, "fontSize": 40},
+                             "config": {"font": "Noto Sans CJK SC"}, "width": 120, "height": 60,
+                             "background": "white"}, "png", chinese=True)
+
+    assert len({picture("天"), picture("地"), picture("芯")}) == 3
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["chart", "listing-day", "--lang", "zh", "-o", "day.png", "--facts", str(SEED)])
+    assert (result.exit_code, result.output) == (0, "wrote day.png (4 rows)\n")

@@ -122,6 +122,8 @@ def test_the_bad_facts_that_reach_the_shapes_fail_the_same_nodes(tmp_path):
             loaded = kg.load_facts(facts)
         except kg.InputError:
             continue  # stopped before the graph is built
+        if loaded.warnings:
+            continue  # a warning case: the graph is whole, and the warning is the message
         reached += 1
         ours, theirs = engines_agree(kg.fact_graph(loaded))
         assert ours == theirs and ours, case.name

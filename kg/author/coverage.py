@@ -80,7 +80,7 @@ def coverage(facts: Facts, graph: Graph, path: str | Path, source: str | None = 
                 except ArithmeticError:
                     continue
     numbers = []
-    for candidate in find_figures(text):
+    for candidate in find_figures(text, path=str(path)):
         written = _plain(candidate.text)
         by: set[str] = set()
         for text_of, nodes in stated.items():

@@ -9,9 +9,12 @@ Nothing here writes facts: the analyst edits what ``to_yaml`` writes before it e
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
@@ -19,12 +22,12 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from ..base.errors import UsageError
+from ..base.errors import InputError, Problem, SourceLocation, UsageError
 from ..facts import reconcile
 from ..facts.read import Facts, FigureValue, Record
 from ..base.ontology import GPU, KGR
 from ..query.resolve import Resolver, short
-from ..base.values import APPROXIMATION_CUES, Unit, ValueProblem, canonical_decimal, parse_amount
+from ..base.values import APPROXIMATION_CUES, Unit, ValueProblem, canonical_decimal, normalize, parse_amount
 
 # --- units ----------------------------------------------------------------------------------------
 
@@ -48,7 +51,11 @@ _ZH_MULT = "万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千"
 _ZH_UNITS = "元人民币|人民币|港元|港币|美元|元|%|％|倍|片|家|次|个|项|股|户|天|人|名"
 _EN_UNITS = "per cent|percent|times|shares|yuan|accounts|customers|chips|GPUs|days|investors|employees|patents|projects"
 _CURRENCY_PREFIX = r"HK\$|US\$|RMB|CNY|HKD|USD|¥|\$"
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# Digits, commas and points as typed, full-width too (１．８９亿, 1，890万): kg.base.values reads them as
+# ASCII. Digits of other scripts are not numbers here (_OTHER_DIGITS says so).
+_D = "[0-9０-９]"
+_NUMBER = rf"{_D}{{1,3}}(?:[,，]{_D}{{3}})+(?:[.．]{_D}+)?|{_D}+(?:[.．]{_D}+)?"
+_OTHER_DIGITS = re.compile(r"(?:(?![0-9０-９])\d)+(?:[.,٫٬．，](?:(?![0-9０-９])\d)+)*")
 _AMOUNT = re.compile(
     rf"(?P<pre>(?:{_CURRENCY_PREFIX})\s?)?(?P<num>{_NUMBER})"
     rf"(?P<mult>{_ZH_MULT}|\s?(?:trillion|billion|million|thousand)\b|(?:bn|mn)\b)?"
@@ -249,7 +256,7 @@ def _in_date(text: str, start: int, end: int) -> bool:
 
 def _amount_value(number: str, mult: str | None, unit: str | None, is_count: bool) -> Decimal | int:
     """The exact value of ``number`` times its multiplier, read by kg.base.values as the loader reads amounts."""
-    digits = number.replace(",", "")
+    digits = normalize(number).replace(",", "")
     mult = (mult or "").strip()
     notation = unit or "number"
     counted = (is_count or (unit is None and "." not in digits and not mult)) and notation not in ("percent", "times")
@@ -323,13 +330,18 @@ def _cues(text: str, start: int, end: int, clause_start: int,
     return written, qualifier, approximation, circumstance, clause_start + position
 
 
-def find_figures(text: str, *, lang: str | None = None) -> list[Candidate]:
+def find_figures(text: str, *, lang: str | None = None, path: str = "<text>") -> list[Candidate]:
     """Every figure of ``text``, with its value, unit and cue words; no entity, metric or period yet.
 
     ``lang`` (zh or en; guessed when not given) decides whether the Chinese cues after a number
-    (以上, 左右, 多, 余) are read.
+    (以上, 左右, 多, 余) are read. A number that cannot be read as the fact reader reads numbers
+    (digits of another script, more digits than any figure has) is an InputError naming its
+    place in ``path``, with every other such number.
     """
     lang = lang or guess_language(text)
+    problems = [_problem(text, path, m.start(), (
+        f"'{m[0]}' is written in digits of another script ({unicodedata.name(m[0][0])}); "
+        f"write it with the digits 0-9")) for m in _OTHER_DIGITS.finditer(text)]
     raw: list[tuple[re.Match[str], str | None, bool, bool]] = []
     for match in _AMOUNT.finditer(text):
         if _is_excluded(text, match):
@@ -354,6 +366,7 @@ def find_figures(text: str, *, lang: str | None = None) -> list[Candidate]:
         merged.append((match, None, unit, count, per_share))
         i += 1
     out = []
+    lines = _LineCounter(text)
     for first, last, unit, count, per_share in merged:
         clause_start = _clause_start(text, first.start("num"))
         end = (last or first).end()
@@ -362,14 +375,18 @@ def find_figures(text: str, *, lang: str | None = None) -> list[Candidate]:
         if circumstance is None and _HYPOTHETICAL.search(text[s_start:first.start()]):
             circumstance = "hypothetical"
         mult_last = (last or first)["mult"]
-        if last is not None:
-            low = _amount_value(first["num"], first["mult"] or mult_last, unit, count)
-            high = _amount_value(last["num"], mult_last, unit, count)
-            value_text, low_text, high_text = None, _decimal_text(low), _decimal_text(high)
-            qualifier = "range"
-        else:
-            value = _amount_value(first["num"], first["mult"], unit, count)
-            value_text, low_text, high_text = _decimal_text(value), None, None
+        try:
+            if last is not None:
+                low = _amount_value(first["num"], first["mult"] or mult_last, unit, count)
+                high = _amount_value(last["num"], mult_last, unit, count)
+                value_text, low_text, high_text = None, _decimal_text(low), _decimal_text(high)
+                qualifier = "range"
+            else:
+                value = _amount_value(first["num"], first["mult"], unit, count)
+                value_text, low_text, high_text = _decimal_text(value), None, None
+        except ValueProblem as problem:
+            problems.append(_problem(text, path, first.start("num"), str(problem)))
+            continue
         written = text[text_start:end].strip()
         if lang == "zh" and any(text.startswith(c, end) for c in _AFTER_CUES):
             written += next(c for c in _AFTER_CUES if text.startswith(c, end))
@@ -381,12 +398,31 @@ def find_figures(text: str, *, lang: str | None = None) -> list[Candidate]:
         else:
             stated = (text[first.start():first.end()].strip(),)
         out.append(Candidate(
-            stated=stated, text=written, start=first.start(), end=end, line=text.count("\n", 0, first.start()) + 1,
+            stated=stated, text=written, start=first.start(), end=end, line=lines(first.start()),
             value=value_text, low=low_text, high=high_text, unit=unit, per_share=per_share,
             qualifier=qualifier or "exact", approximation=approximation, circumstance=circumstance, cue=cue,
             sentence=sentence,
         ))
+    if problems:
+        raise InputError(problems)
     return out
+
+
+class _LineCounter:
+    """The line of each position, asked in order: the text is counted once, not once a figure."""
+
+    def __init__(self, text: str):
+        self.text, self.position, self.line = text, 0, 1
+
+    def __call__(self, position: int) -> int:
+        self.line += self.text.count("\n", self.position, position)
+        self.position = position
+        return self.line
+
+
+def _problem(text: str, path: str, position: int, message: str) -> Problem:
+    line = text.count("\n", 0, position) + 1
+    return Problem(SourceLocation(path, line, position - (text.rfind("\n", 0, position) + 1) + 1), message)
 
 
 def _decimal_text(value: Decimal | int) -> str:
@@ -395,13 +431,14 @@ def _decimal_text(value: Decimal | int) -> str:
 
 def _clause_start(text: str, position: int) -> int:
     """Where the clause holding ``position`` begins: after the last comma, stop or list mark, or the previous figure."""
-    start = position
-    while start > 0 and not _ends_clause(text, start - 1):
-        start -= 1
+    stops = _clause_stops(text)
+    at = bisect.bisect_left(stops, position)
+    start = max(stops[at - 1] + 1 if at else 0, position - REACH, 0)
     # a cue before an earlier figure of the same clause is not this figure's: 从7800片增长至16800片
-    previous = [m for m in _AMOUNT.finditer(text, start, position) if m.end() <= position and not _is_excluded(text, m)]
-    if previous:
-        start = previous[-1].end()
+    starts, ends = _figure_spans(text)
+    at = bisect.bisect_right(ends, position)
+    if at and starts[at - 1] >= start:
+        start = ends[at - 1]
         # RMB8 billion in gross proceeds and RMB7.6 billion after fees: "in gross proceeds" is the first's
         joined = list(re.finditer(r"\s(?:and|while|but)\s", text[start:position]))
         if joined:
@@ -409,18 +446,56 @@ def _clause_start(text: str, position: int) -> int:
     return start
 
 
+def _clause_end(text: str, position: int, limit: int) -> int:
+    """Where the clause holding ``position`` ends (its stop), or ``limit``."""
+    stops = _clause_stops(text)
+    at = bisect.bisect_left(stops, position)
+    return min(stops[at], limit) if at < len(stops) else limit
+
+
+# Where clauses end and figures stand, found once a text (each figure asks for its own).
+@functools.lru_cache(maxsize=4)
+def _clause_stops(text: str) -> list[int]:
+    return [i for i, c in enumerate(text) if (c in _CLAUSE_CHARS or c == " ") and _ends_clause(text, i)]
+
+
+@functools.lru_cache(maxsize=4)
+def _figure_spans(text: str) -> tuple[list[int], list[int]]:
+    spans = [m.span() for m in _AMOUNT.finditer(text) if not _is_excluded(text, m)]
+    return [start for start, _ in spans], [end for _, end in spans]
+
+
+# How far from a figure its sentence, clause and paragraph reach, at most: a text without stops
+# (hostile, or a table pasted as one line) would otherwise make every figure read all of it.
+REACH = 2000
+
+
+def _paragraph_start(text: str, position: int) -> int:
+    """Where the paragraph holding ``position`` begins (within REACH of it)."""
+    floor = max(0, position - REACH)
+    found = text.rfind("\n", floor, position)
+    return found + 1 if found >= 0 else floor
+
+
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n|(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
 def _sentence(text: str, position: int) -> tuple[str, int]:
     """The sentence holding ``position``, and where it starts."""
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.end() > position:
-            end = match.start() if text[match.start():match.end()].strip() == "" else match.end()
-            return text[start:end].strip(), start
-        start = match.end()
-    return text[start:].strip(), start
+    ends, sentence_ends = _sentence_ends(text)
+    i = bisect.bisect_right(ends, position)  # the first sentence end past ``position``
+    start = max(ends[i - 1] if i else 0, position - REACH)
+    end = min(sentence_ends[i] if i < len(ends) else len(text), position + REACH)
+    return text[start:end].strip(), start
+
+
+@functools.lru_cache(maxsize=4)
+def _sentence_ends(text: str) -> tuple[list[int], list[int]]:
+    """Every sentence end of ``text``, found once (a text is asked for the sentence of each of its
+    figures): where the next sentence starts, and where this one ends (a line end or the blanks
+    between sentences are not part of it)."""
+    matches = list(_SENTENCE_END.finditer(text))
+    return [m.end() for m in matches], [m.start() if text[m.start():m.end()].strip() == "" else m.end() for m in matches]
 
 
 # --- periods ----------------------------------------------------------------------------------------
@@ -428,10 +503,17 @@ def _sentence(text: str, position: int) -> tuple[str, int]:
 def find_periods(text: str, published: dt.date | None) -> list[Mention]:
     """Every period the text names, spans expanded to their years (and a closing half)."""
     mentions: list[Mention] = []
-    taken: list[tuple[int, int]] = []
+    starts: list[int] = []   # the spans taken, sorted; they never overlap
+    ends: list[int] = []
 
     def free(a: int, b: int) -> bool:
-        return not any(x < b and a < y for x, y in taken)
+        at = bisect.bisect_right(starts, a)  # the span starting at or before a, and the one after it
+        return not ((at and ends[at - 1] > a) or (at < len(starts) and starts[at] < b))
+
+    def take(a: int, b: int) -> None:
+        at = bisect.bisect_right(starts, a)
+        starts.insert(at, a)
+        ends.insert(at, b)
 
     for m in _SPAN.finditer(text):
         a, b = int(m["a"] or m["ea"]), int(m["b"] or m["eb"])
@@ -450,7 +532,7 @@ def find_periods(text: str, published: dt.date | None) -> list[Mention]:
             codes[-1] = end_code = f"{b}Q{_ZH_NUMERAL[tail.strip('第季度')]}"
         mentions.append(Mention(m.start(), m.end(), tuple(codes), f"{codes[0] if m['ah'] else a}/{end_code}",
                                 f"span {m.group(0)}"))
-        taken.append(m.span())
+        take(*m.span())
     for kind, pattern in _PERIOD_PATTERNS:
         for m in pattern.finditer(text):
             if not free(*m.span()):
@@ -459,7 +541,7 @@ def find_periods(text: str, published: dt.date | None) -> list[Mention]:
             if code is None:
                 continue
             mentions.append(Mention(m.start(), m.end(), (code,) if code else (), None, f"{kind} {m.group(0)}"))
-            taken.append(m.span())
+            take(*m.span())
     return sorted(mentions, key=lambda x: x.start)
 
 
@@ -545,14 +627,30 @@ class _Reading:
     main: tuple[str, bool] | None
     last_span: Mention | None = None     # 2022年至2025年上半年: a span a later 分别 or 均 refers to
     last_date: str | None = None         # 12月5日: the day a later 当天 or listing-day figure refers to
+    _read: int = 0                       # how many periods advance() has passed (they do not overlap)
 
     def advance(self, position: int) -> None:
-        for mention in self.periods:
-            if mention.end <= position:
-                if mention.span and len(mention.codes) > 1:
-                    self.last_span = mention
-                if mention.codes and re.fullmatch(r"\d{4}-\d\d-\d\d", mention.codes[0]):
-                    self.last_date = mention.codes[0]
+        """Past every period that ends by ``position``: figures come in order, so each period is passed once."""
+        while self._read < len(self.periods) and self.periods[self._read].end <= position:
+            mention = self.periods[self._read]
+            if mention.span and len(mention.codes) > 1:
+                self.last_span = mention
+            if mention.codes and re.fullmatch(r"\d{4}-\d\d-\d\d", mention.codes[0]):
+                self.last_date = mention.codes[0]
+            self._read += 1
+
+    def __post_init__(self) -> None:
+        self.period_starts = [m.start for m in self.periods]
+        self.mention_starts = [start for start, _, _ in self.mentions]
+
+    def near(self, start: int, end: int) -> _Reading:
+        """This reading with only the periods and names that start from ``start`` to before ``end`` (a
+        figure's paragraph and sentence, all its rules look at): each figure reads a few, not the text's all."""
+        def cut(starts: list[int]) -> slice:
+            return slice(bisect.bisect_left(starts, start), bisect.bisect_left(starts, end))
+
+        return replace(self, periods=self.periods[cut(self.period_starts)],
+                       mentions=self.mentions[cut(self.mention_starts)], _read=0)
 
     def resolve(self, name: str) -> tuple[str, bool]:
         """An id when the graph knows the name, else the name as written."""
@@ -567,24 +665,28 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
     mentions = resolver.mentions(text, entities) if resolver else []
     reading = _Reading(text, resolver, entities, mentions, find_periods(text, published), _main_subject(mentions))
     heads = _lists(text, candidates)
+    members: dict[int, list[int]] = {}
+    for index, head in enumerate(heads):
+        members.setdefault(head, []).append(index)
     out: list[Candidate] = []
     for index, candidate in enumerate(candidates):
         sentence, s_start = _sentence(text, candidate.start)
-        place = _Place(sentence, s_start, _clause_start(text, candidate.start), text.rfind("\n", 0, candidate.start) + 1)
+        place = _Place(sentence, s_start, _clause_start(text, candidate.start), _paragraph_start(text, candidate.start))
         reading.advance(candidate.start)
+        near = reading.near(min(place.paragraph_start, s_start), max(place.sentence_end, candidate.end) + 6)
         metric = _metric(text, place.clause_start, candidate, s_start, out[-1] if out else None)
-        entity, in_sentence = _entity(reading, candidate, place)
-        siblings = [i for i, head in enumerate(heads) if head == heads[index]]
-        listed_name, period, how = _list_item(reading, candidates, siblings, index, place)
+        entity, in_sentence = _entity(near, candidate, place)
+        siblings = members[heads[index]]
+        listed_name, period, how = _list_item(near, candidates, siblings, index, place)
         if period is None:
-            period, how = _nearest_period(reading.periods, candidate, place.clause_start, s_start, place.sentence_end,
-                                          reading.last_date, text)
-        period, how = _period_of_kind(reading, candidate, place, metric, period, how)
+            period, how = _nearest_period(near.periods, candidate, place.clause_start, s_start, place.sentence_end,
+                                          near.last_date, text)
+        period, how = _period_of_kind(near, candidate, place, metric, period, how)
         if metric == "share":
             metric = _share_of_what(text[s_start:candidate.start])
         holder = None
         if metric == "shareholding":
-            holder = _stake_holder(reading, candidate, place, listed_name)
+            holder = _stake_holder(near, candidate, place, listed_name)
             if holder is not None and (entity == holder or not in_sentence or _is_holder_kind(resolver, entity)):
                 entity = reading.main   # the company held: named in the sentence, or the one the article is about
         elif listed_name is not None:
@@ -601,7 +703,7 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
                            segment=segment, holder=holder[0] if holder else None, basis=basis,
                            unit=_metric_unit(candidate.unit, metric), metric=metric, period=period or None,
                            period_how=how)
-        out.extend(_each_period(reading, proposed, place))
+        out.extend(_each_period(near, proposed, place))
     return out
 
 
@@ -711,9 +813,7 @@ def _basis(text: str, clause_start: int, candidate: Candidate, metric: str | Non
     """When in the listing day a first-day figure was taken: at the open, the close, the intraday high."""
     if not metric or not metric.startswith("first-day"):
         return None
-    clause_end = candidate.end
-    while clause_end < len(text) and not _ends_clause(text, clause_end):
-        clause_end += 1
+    clause_end = _clause_end(text, candidate.end, min(len(text), candidate.end + REACH))
     before, after = text[clause_start:candidate.start].lower(), text[candidate.end:clause_end].lower()
     # the word nearest the figure: 一度冲到688元/股 (before it), 以600.50元/股收盘 (after it)
     found = sorted([(len(before) - before.rfind(word), basis) for word, basis in _BASES if word in before]
@@ -830,9 +930,7 @@ def _metric(text: str, clause_start: int, candidate: Candidate, s_start: int,
     """The metric word nearest before the figure in its clause, or after it in the clause, or the one
     of the figure before it in the sentence (2022年为100%，...到2025年上半年已降到31.9%), or the
     nearest before it in the sentence."""
-    clause_end = candidate.end
-    while clause_end < len(text) and not _ends_clause(text, clause_end):
-        clause_end += 1
+    clause_end = _clause_end(text, candidate.end, min(len(text), candidate.end + REACH))
     unit = candidate.unit
     own = _metric_after(text[candidate.start:candidate.end], unit)   # 290 customers, 247.69 million shares
     after = re.split(r"\s(?:and|but|while)\s|而|并|但", text[candidate.end:clause_end])[0]
@@ -902,9 +1000,7 @@ def _nearest_period(periods: list[Mention], candidate: Candidate, clause_start: 
     if in_sentence:
         m = in_sentence[-1]
         return (m.span or m.codes[-1]), m.how
-    clause_end = candidate.end
-    while clause_end < s_end and not _ends_clause(text, clause_end):
-        clause_end += 1
+    clause_end = _clause_end(text, candidate.end, s_end) if text else candidate.end
     after = [m for m in periods if candidate.end <= m.start < clause_end and m.codes and len(m.codes) == 1]
     if after:
         return after[0].codes[0], after[0].how
@@ -1038,7 +1134,7 @@ def extract(text: str, *, facts: Facts | None = None, graph: Graph | None = None
         if published is None and day is not None and day.xsd_type == "date":
             published = dt.date.fromisoformat(day.lexical)
     resolver = Resolver(graph) if graph is not None else None
-    candidates = propose(text, find_figures(text, lang=lang), resolver, published)
+    candidates = propose(text, find_figures(text, lang=lang, path=path), resolver, published)
     if facts is not None:
         figures = facts.of_kind("figures")
         candidates = [status(c, figures, source) for c in candidates]

@@ -2,7 +2,11 @@
 
 Every output of gpu-kg (exports, query results, views, charts, the store's
 manifest) is written through here: to a temporary file beside the target, then
-renamed into place.
+renamed into place. A rename would replace what is there, so an output that is
+not a plain file is met on its own terms: a character device (``/dev/null``,
+``/dev/full``, a terminal) or a named pipe is written through, as the shell's
+``>`` would; a symbolic link is followed to the file it names; a block device or a
+socket is refused. Nothing but a file ever replaces anything.
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ import errno
 import glob
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import os_errors
+from .errors import FileError, os_errors, shown_path
 
 
 def write_atomically(path: str | Path, data: bytes, *, check: Callable[[bytes], None] | None = None) -> None:
@@ -39,10 +44,18 @@ def write_atomically(path: str | Path, data: bytes, *, check: Callable[[bytes], 
 def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
     """A file to write ``path``'s new bytes into as they come; renamed into place when the block ends well.
 
-    An exception in the block leaves the old file (or none) and no temporary file.
+    An exception in the block leaves the old file (or none) and no temporary file. A
+    character device or a named pipe gets the bytes as they come (there is nothing to
+    rename onto it), and a symbolic link keeps pointing at the file it names.
     """
-    path = Path(path)
-    with os_errors("write", path):
+    shown = Path(path)
+    with os_errors("write", shown):
+        path = _file_to_replace(shown)
+        if path is None:  # a device or a pipe: written through, never replaced
+            with open(shown, "wb") as handle:
+                yield handle
+                handle.flush()
+            return
         make_folder(path.parent)
         _sweep_orphans(path)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
@@ -59,6 +72,30 @@ def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
             except OSError:  # the write's own failure is the one to report; the next run sweeps it
                 pass
             raise
+
+
+# What the rename would put a file in place of, and what to do instead.
+_WRITTEN_THROUGH = {stat.S_IFCHR: "character device", stat.S_IFIFO: "named pipe"}
+_REFUSED = {stat.S_IFBLK: "a block device (a disk)", stat.S_IFSOCK: "a socket"}
+
+
+def _file_to_replace(path: Path) -> Path | None:
+    """The file a new output is renamed onto: ``path``, or the file a symbolic link at ``path``
+    names; None for a character device or a named pipe, which are written through.
+    Raises FileError for a block device or a socket, and OSError (EISDIR) for a folder."""
+    try:
+        mode = os.stat(path).st_mode  # follows links: what a write would reach
+    except FileNotFoundError:
+        return Path(os.path.realpath(path)) if path.is_symlink() else path  # a link to a file still to be made
+    kind = stat.S_IFMT(mode)
+    if kind in _WRITTEN_THROUGH:
+        return None
+    if kind in _REFUSED:
+        raise FileError(f"cannot write {shown_path(path)}: it is {_REFUSED[kind]}, not a file; "
+                        f"gpu-kg writes files, character devices and named pipes")
+    if kind == stat.S_IFDIR:
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def make_folder(path: Path) -> None:

@@ -51,7 +51,7 @@ from ..base.errors import InputError, KgError, Problem
 from .export import check_turtle_blocks, turtle_blocks, turtle_from_blocks
 from ..base.files import _alive, remove_quietly, replace_unsynced
 from ..facts.read import (
-    SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, figure_group,
+    SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, event_identity, figure_group,
     shown, source_text_path,
 )
 from . import lastbuild
@@ -83,6 +83,7 @@ class Unit:
     periods: list[str]           # period codes its records use
     blocks: list[bytes]          # the Turtle of each subject, in subject order
     more: list[str] = field(default_factory=list)  # subjects besides its records' own (references)
+    events: list[str] = field(default_factory=list)  # each dated listing event's identity (event_key)
     _subjects: list[str] | None = field(default=None, repr=False, compare=False)
 
     def subjects(self) -> list[str]:
@@ -175,13 +176,20 @@ def compile_file(name: str, digest: str, records: list[Record], names: dict[str,
         texts={r.key: r["text"] for r in with_id if r.kind == "sources" and "text" in r.values},
         facts=[f"{r.kind}\t{r.key}" for r in records if "id" not in r.values],
         imports=sorted(imports), periods=list(periods), blocks=[block for _, block in turtle_blocks(subjects)],
-        more=more,
+        more=more, events=[key for key in map(event_key, records) if key is not None],
     )
     check_turtle_blocks(unit.blocks, unit.triples)  # read back once, here: the build's Turtle joins these blocks
     return unit, subjects
 
 
 _REF_FIELDS = {kind: [name for name, spec in fields.items() if spec.refs] for kind, fields in SCHEMA.items()}
+
+
+def event_key(record: Record) -> str | None:
+    """What makes a dated listing event the same event in any file, whatever its id (kg.facts.read merges them)."""
+    if record.kind != "listing_events" or ("date" not in record.values and "period" not in record.values):
+        return None
+    return "\t".join(event_identity(record))
 
 
 def _refs(record: Record) -> list[str]:
@@ -267,9 +275,10 @@ def _quick_path(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes
             tree = read_yaml(path, shown(path), contents[path])
         except InputError:
             raise _Redo from None
-        records = _merge(_read_file(tree, vocab, problems, {}), problems, [])
-        if problems or any(record.merged for record in records):
-            raise _Redo  # a problem, or facts of several sources: the full build says what
+        warnings: list[Problem] = []
+        records = _merge(_read_file(tree, vocab, problems, {}), problems, [], warnings)
+        if problems or warnings or any(record.merged for record in records):
+            raise _Redo  # a problem, a warning, or facts of several sources: the full build says what
         records_of[name] = records
         return records
 
@@ -302,6 +311,10 @@ def _quick_path(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes
         count += len(records)
     if len(kinds) + len(facts) != count:
         raise _Redo  # a duplicate id or fact: the full check says where
+    events = [key for unit in units.values() for key in unit.events]
+    events += [key for records in records_of.values() for key in map(event_key, records) if key is not None]
+    if len(events) != len(set(events)):
+        raise _Redo  # one listing event in two files: the full build merges it, or warns of it
 
     # Compile the changed files, then every file that refers to an id whose definition changed;
     # their references are checked first (a label needs the name of what it refers to).
@@ -395,6 +408,7 @@ class Cache:
             kinds=[kind_names[i] for i in meta["kinds"]], names=meta["names"],
             types=[type_table[i] for i in meta["types"]], texts=meta["texts"], facts=meta["facts"],
             imports=meta["imports"], periods=meta["periods"], blocks=blocks, more=meta["more"],
+            events=meta["events"],
         )
         if start != len(turtle) or len(blocks) != len(unit.ids) + len(unit.facts) + len(unit.more) or not (
                 len(unit.ids) == len(unit.kinds) == len(unit.names) == len(unit.types)):
@@ -448,7 +462,7 @@ def _unit_files(unit: Unit) -> tuple[bytes, bytes]:
         "ids": unit.ids, "kind_table": kind_names, "kinds": [kind_names.index(kind) for kind in unit.kinds],
         "names": unit.names, "type_table": type_table, "types": [type_index[tuple(types)] for types in unit.types],
         "texts": unit.texts, "facts": unit.facts, "imports": unit.imports, "periods": unit.periods,
-        "sizes": [len(block) for block in unit.blocks], "more": unit.more,
+        "sizes": [len(block) for block in unit.blocks], "more": unit.more, "events": unit.events,
     }, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return meta, b"".join(unit.blocks)
 

@@ -91,8 +91,9 @@ def from_scratch(folder: Folder, progress: Progress = QUIET) -> Work:
     texts, _ = read_texts(root, units.values())
     # A fact several sources give, or a figure several statements give, ties files together:
     # such a build is not kept for the quick path, which compiles a file on its own.
+    # So does a warning: the quick path would keep it only if it read the file that gives it.
     cacheable = not any(unit.more for unit in units.values()) and all(
-        len(keys) == 1 for keys in figure_groups(units.values()).values())
+        len(keys) == 1 for keys in figure_groups(units.values()).values()) and not facts.warnings
     whole = replace(join(units, used, len(folder.files)), warnings=facts.warnings, notices=facts.notices)
     return Work(whole, units, set(units), texts, cacheable)
 

@@ -373,6 +373,7 @@ def read_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
     problems: list[Problem] = []
     records: list[Record] = []
     notices: list[Problem] = []
+    warnings: list[Problem] = []
     broken_ids: dict[str, str] = {}  # ids of entries with problems of their own: not "unknown" elsewhere
     all_read = True
     paths = fact_files(root)
@@ -391,14 +392,15 @@ def read_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
                 progress.advance(len(data))
             records.extend(_read_file(tree, vocab, problems, broken_ids))
         progress.done()
-        records = _merge(records, problems, notices)
+        records = _merge(records, problems, notices, warnings)
         if all_read:  # a file we could not read may define the ids others refer to
             _check_references(records, problems, broken_ids)
         _check_cycles(records, problems)
         _check_quotes(records, root, problems)
         if problems:
             raise InputError(problems)
-        return Facts(tuple(sorted(records, key=lambda r: (r.kind, r.key))), root, tuple(sorted(notices)))
+        return Facts(tuple(sorted(records, key=lambda r: (r.kind, r.key))), root, tuple(sorted(notices)),
+                     read_warnings=tuple(sorted(warnings)))
 
 
 def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
@@ -607,7 +609,8 @@ FINISHERS = {
 
 # --- checks across files --------------------------------------------------------------
 
-def _merge(records: list[Record], problems: list[Problem], notices: list[Problem]) -> list[Record]:
+def _merge(records: list[Record], problems: list[Problem], notices: list[Problem],
+           warnings: list[Problem] | None = None) -> list[Record]:
     """One record per thing stated, with every source that states it.
 
     Several sources may describe one entity (same id), one relation or milestone
@@ -615,7 +618,7 @@ def _merge(records: list[Record], problems: list[Problem], notices: list[Problem
     its id); a thing given twice by the same source is a duplicate. Other ids and
     figure statements (whose key names their source) are unique.
     """
-    records = _distinct_figures(_merge_events(records, problems, notices))
+    records = _distinct_figures(_merge_events(records, problems, notices, warnings))
     groups: dict[tuple[str, str], list[Record]] = {}
     for record in records:
         scope = "id" if "id" in record.values else record.kind
@@ -750,8 +753,10 @@ def _check_entity(record: Record, problems: list[Problem]) -> None:
             problems.append(Problem(problem.location, f"{where}: {problem.message}"))
 
 
-def _merge_events(records: list[Record], problems: list[Problem], notices: list[Problem]) -> list[Record]:
-    """Listing events stated by several sources become one event, under the smallest of their ids."""
+def _merge_events(records: list[Record], problems: list[Problem], notices: list[Problem],
+                  warnings: list[Problem] | None = None) -> list[Record]:
+    """Listing events stated by several sources become one event, under the smallest of their ids;
+    one source's same event under two ids stays two, with a warning."""
     events: dict[tuple[str, ...], list[Record]] = {}
     undated: list[Record] = []
     for record in records:
@@ -788,8 +793,13 @@ def _merge_events(records: list[Record], problems: list[Problem], notices: list[
         for record in same:
             if record is first:
                 continue
-            if any(k.ref("source") == record.ref("source") for k in kept):
-                out.append(record)  # a duplicate: the id and key checks say so
+            twin = next((k for k in kept if k.ref("source") == record.ref("source")), None)
+            if twin is not None:
+                out.append(record)  # a duplicate: the id and key checks say so, and so does this under two ids
+                if record.key != twin.key and warnings is not None:
+                    warnings.append(Problem(record.location, (
+                        f"listing_events: '{record.key}' and '{twin.key}' ({twin.location}) are the same event, "
+                        f"both from source '{record.ref('source')}': same company, venue, type and date; keep one")))
                 continue
             kept.append(record)
             if record.key != canonical:

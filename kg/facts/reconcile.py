@@ -7,13 +7,15 @@ digit either way (16亿 covers 15.5亿 to 16.5亿, 16.01亿 covers 16.005亿 to
 16.015亿), "about" a whole step, "nearly" up to a step below, a lower or upper
 bound everything past it, a range its two ends. Two statements whose intervals
 meet can both be true; one whose interval holds the other's more precise number
-is a rounding of it.
+is a rounding of it. Two numbers written to the same digit that differ in it
+(14.74亿 and 14.75亿, 22家 and 23家) are not: their intervals only touch.
 
 The best statements of a group (Wikidata's truthy statements) are the preferred
 ones if any, else the normal ones, less any that is a rounding of, or a bound or
 approximation met by, another best candidate. Deprecated statements are never
 best. Two statements that cannot both be true and are not ranked apart are a
-conflict, reported as a warning (an error with ``--strict``).
+conflict, reported as a warning (an error with ``--strict``), as is a figure
+whose every statement is deprecated: no best-value query would show it.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ def _precision(figure: FigureValue) -> Decimal | None:
     return step * 2 if figure.approximation in ("about", "nearly") else step
 
 
+def _written_exactly(figure: FigureValue) -> bool:
+    """A point written to its last digit: not "about" or "nearly", whose intervals are wider than a digit."""
+    return figure.approximation not in ("about", "nearly")
+
+
 def _contains(outer: tuple[Decimal | None, Decimal | None], value: Decimal) -> bool:
     low, high = outer
     return (low is None or low <= value) and (high is None or value <= high)
@@ -81,6 +88,8 @@ def compare(new: FigureValue, old: FigureValue) -> str:
     if new_step is not None and old_step is not None:
         if new.value.value == old.value.value and new_step == old_step and new.approximation == old.approximation:
             return SAME
+        if new_step == old_step and _written_exactly(new) and _written_exactly(old):
+            return CONFLICT  # 14.74亿 and 14.75亿, 22家 and 23家: their intervals touch, but they differ at the last digit
         if new_step < old_step and _contains(old_range, Decimal(new.value.value)):
             return MORE_PRECISE
         if old_step < new_step and _contains(new_range, Decimal(old.value.value)):
@@ -123,6 +132,8 @@ def reconcile(records: Iterable[Record]) -> Reconciliation:
             out[record.key] = Reconciled(best=record.rank != "deprecated")
         if len(group) > 1:
             _reconcile_group(group, out, warnings)
+        if all(record.rank == "deprecated" for record in group):
+            warnings.append(_all_deprecated(group))
     return Reconciliation(out, tuple(sorted(warnings)))
 
 
@@ -170,3 +181,17 @@ def _range(record: Record) -> str:
 def _shown(record: Record) -> str:
     figure = record["figure"]
     return figure.value.stated if figure.value else _range(record)
+
+
+def _all_deprecated(group: list[Record]) -> Problem:
+    """A figure none of whose statements is best: every best-value query leaves it out."""
+    first, *others = sorted(group, key=lambda r: r.location)
+    where, what = first.value_locations.get("rank", first.location), figure_group(first.key)
+    if not others:
+        return Problem(where, (
+            f"figures: {_shown(first)} from source '{first.ref('source')}' is the only statement of {what}, and it is "
+            f"deprecated, so no best-value query shows this figure; rank it `normal`, or remove the figure"))
+    return Problem(where, (
+        f"figures: every statement of {what} is deprecated (this one, {_shown(first)} from source "
+        f"'{first.ref('source')}', and those at {', '.join(str(r.location) for r in others)}), so no best-value "
+        f"query shows this figure; rank one `normal`, or remove them"))

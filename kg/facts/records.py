@@ -90,6 +90,7 @@ class Facts:
     records: tuple[Record, ...]
     root: Path
     notices: tuple[Problem, ...] = ()    # what the reader did that the user should know (events merged)
+    read_warnings: tuple[Problem, ...] = ()  # what the reader found allowed but suspect (one event twice)
 
     # How the statements of several sources about one figure relate (``kg.facts.reconcile``);
     # None until the facts are reconciled (``kg.facts.read.load_facts`` does it).
@@ -97,8 +98,10 @@ class Facts:
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
-        """What is allowed but should be looked at: conflicts no rank settles."""
-        return self.reconciliation.warnings if self.reconciliation is not None else ()
+        """What is allowed but should be looked at: conflicts no rank settles, figures no statement of
+        which is best, one source's event under two ids."""
+        reconciled = self.reconciliation.warnings if self.reconciliation is not None else ()
+        return tuple(sorted(self.read_warnings + reconciled)) if self.read_warnings else reconciled
 
     def of_kind(self, kind: str) -> list[Record]:
         return [r for r in self.records if r.kind == kind]

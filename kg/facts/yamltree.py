@@ -8,6 +8,7 @@ the schema that knows what they mean (so ``1.89`` never becomes a float).
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,10 +29,14 @@ _CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(\s|$)", re.MULTILINE)
 # Characters no fact has a use for and that XML 1.0 cannot carry (C0 controls but tab and
 # line ends, DEL, C1 controls, surrogates, the non-characters U+FFFE and U+FFFF): refused
 # in the file and in the escapes of double-quoted strings ("\x1b"), so that no export breaks.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# The bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are refused
+# too: they make text show in another order than it is stored ("Trojan Source", CVE-2021-42574),
+# in a name, a locator or a comment alike. The marks (U+200E, U+200F) only nudge and stay.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 # In a value (through an escape) a carriage return is refused too: RDF/XML and GraphML
 # would carry it as a line end that XML parsers read back as a plain new line.
-VALUE_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+VALUE_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Fact files are a few levels deep; a deeper file is a mistake or an attack on the stack.
 MAX_DEPTH = 32
 
@@ -71,6 +76,10 @@ def control_character(text: str, start: int, shown_as: str, line: int = 0, col: 
         line = text.count("\n", 0, start) + 1
         col = start - (text.rfind("\n", 0, start) + 1) + 1
     name = "NUL" if char == "\x00" else f"U+{ord(char):04X}"
+    if _BIDI.match(char):
+        return _one(shown_as, line, col, (
+            f"a bidirectional control character ({name} {unicodedata.name(char)}) makes text show in another order "
+            f"than it is stored; it has no place in a fact; remove it"))
     if not VALUE_CONTROL.match(char):  # a character libyaml refuses for reasons of its own
         return _one(shown_as, line, col, f"the character {name} is not allowed in YAML; remove it")
     return _one(shown_as, line, col, f"a control character ({name}) has no place in a fact; remove it")
@@ -176,6 +185,17 @@ def _syntax_error(err: yaml.MarkedYAMLError, text: str, shown_as: str) -> InputE
     mark = err.problem_mark or err.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
     what = err.problem or "invalid YAML"
+    if err.context == "while scanning a quoted scalar" and err.context_mark:
+        opened = err.context_mark
+        return _one(shown_as, opened.line + 1, opened.column + 1,
+                    f"invalid YAML: this quote is never closed ({what} at line {line}); close it on its line")
+    opened = _runaway_quote(text, mark) if mark else None
+    if opened is not None:
+        start, end = opened
+        return _one(shown_as, start.line + 1, start.column + 1, (
+            f"invalid YAML: this quote is not closed on its line, so the value runs on to the quote at line "
+            f"{end.line + 1}, column {end.column}, and the file breaks after it ({what} at line {line}, column "
+            f"{col}); close the quote on line {start.line + 1}"))
     lines = text.splitlines()
     if mark and mark.line < len(lines) and lines[mark.line][mark.column : mark.column + 1] == "\t":
         what = "a tab character; indent with spaces"
@@ -185,6 +205,25 @@ def _syntax_error(err: yaml.MarkedYAMLError, text: str, shown_as: str) -> InputE
         context = err.context_mark
         what = f"{err.context} (line {context.line + 1}, column {context.column + 1}): {what}"
     return _one(shown_as, line, col, f"invalid YAML: {what}")
+
+
+def _runaway_quote(text: str, mark: yaml.Mark) -> tuple[yaml.Mark, yaml.Mark] | None:
+    """Where a quoted value that spans lines starts and ends, when it ends on the line of the error
+    ``mark`` or the one before: a quote left open, which the next quote closed (the usual cause of
+    a "did not find expected key" lines below the mistake)."""
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if token.start_mark.index >= mark.index:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'") and \
+                    token.end_mark.line > token.start_mark.line:
+                found = token
+    except yaml.YAMLError:
+        pass
+    if found is None or found.end_mark.line < mark.line - 1:
+        return None
+    return found.start_mark, found.end_mark
 
 
 def _one(path: str, line: int, col: int, message: str) -> InputError:

@@ -39,7 +39,7 @@ from ..base.files import replace_unsynced
 from ..base.ontology import PREFIXES
 from .results import SAMPLE_ROWS, Result, is_identity_column, joined, render
 from .resolve import Resolver, article as _article, class_label, expand_name, resolver_for, short as _short
-from ..store.core import Prepared, Store
+from ..store.core import Prepared, Store, quiet_ill_typed_literals
 from ..store.oxigraph import MemoryStore
 from ..base.values import ValueProblem, parse_day, parse_number
 
@@ -422,6 +422,7 @@ def _parse_sparql(text: str, source: str) -> tuple[str, tuple[str, ...], set[str
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
+    quiet_ill_typed_literals()
     try:
         tree = parseQuery(text)
         found = _variables(tree), _reaches_out(tree)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -135,7 +136,9 @@ def write(chunks: Iterable[Result], format: str, out: BinaryIO, *, prefixes: Map
     """
     counted = _Counted(chunks)
     if format == "xlsx":
-        out.write(encode(joined(counted), format, prefixes=prefixes, headings=headings))
+        from .excel import within_sheet
+
+        out.write(encode(joined(within_sheet(counted)), format, prefixes=prefixes, headings=headings))
     else:
         if bom:
             out.write("\ufeff".encode("utf-8"))
@@ -199,8 +202,29 @@ def _labelled_variables(answer: Answer) -> tuple[str, ...]:
     return label_variables(answer.variables, answer.flags)
 
 
+# Text a spreadsheet would run as a formula when it opens a CSV file (OWASP, "CSV Injection"):
+# one that starts with = + - @ (or their full-width forms, or after blanks), a tab or a line end.
+# A number (-2, +1.5, 1e-3) is read as a number, never run, and stays as it is.
+_FORMULA_START = re.compile(r"[\t\r\n]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20]")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs: a would-be formula (``=HYPERLINK(...)``, ``+1+1``,
+    ``@SUM(1)``, ``=cmd|' /C calc'!A0``) starts with an apostrophe, which spreadsheets show as text."""
+    if _FORMULA_START.match(text) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _csv(answer: Answer) -> Iterator[str]:
-    """SPARQL 1.1 CSV: plain values, RFC 4180 quoting, CRLF line ends."""
+    """SPARQL 1.1 CSV: plain values, RFC 4180 quoting, CRLF line ends.
+
+    CSV is the format spreadsheets open, so it never holds a formula: a value a spreadsheet
+    would run is written with a leading apostrophe (``spreadsheet_text``). CSV is lossy by
+    design (the W3C format drops datatypes and languages); TSV, JSON and XML keep every
+    value exactly, for programs.
+    """
     if answer.first.is_boolean:
         yield f"{ASK_COLUMN}\r\n{'true' if answer.first.boolean else 'false'}\r\n"
         return
@@ -216,7 +240,7 @@ def _csv(answer: Answer) -> Iterator[str]:
         return text
 
     yield line(_labelled_variables(answer))
-    yield from answer.lines(lambda chunk, row: line([plain_text(term) for term in cells(chunk, row)]))
+    yield from answer.lines(lambda chunk, row: line([spreadsheet_text(plain_text(term)) for term in cells(chunk, row)]))
 
 
 def _tsv(answer: Answer) -> Iterator[str]:

@@ -40,6 +40,7 @@ from ..base.files import write_atomically
 from ..base.formats import CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, pick_format
 from ..base.ontology import GPU, ontology_graph
 from ..query.results import Result
+from .fonts import cjk_font_folders, need_cjk_font
 from .views import _json_block, _sha256
 
 FORMATS = CHART_FORMATS
@@ -1098,8 +1099,9 @@ def format_for(name: str | None, path: str | Path | None) -> str:
     return pick_format(name, path, FORMATS, "html", noun="chart format")
 
 
-def render_image(spec: Mapping, format: str, *, scale: float = 2.0) -> bytes:
-    """The spec as SVG or PNG, rendered by vl-convert (no browser, no network)."""
+def render_image(spec: Mapping, format: str, *, scale: float = 2.0, chinese: bool = False) -> bytes:
+    """The spec as SVG or PNG, rendered by vl-convert (no browser, no network). A PNG whose labels are
+    ``chinese`` needs a font with Chinese characters (kg.show.fonts), refused without one."""
     try:
         import vl_convert
     except ImportError:  # pragma: no cover - a dependency; here for a broken install
@@ -1108,21 +1110,17 @@ def render_image(spec: Mapping, format: str, *, scale: float = 2.0) -> bytes:
     if format == "svg":
         return vl_convert.vegalite_to_svg(spec, vl_version=VL_CONVERT_VERSION).encode("utf-8")
     if format == "png":
-        _register_fonts(vl_convert)
+        folders = need_cjk_font() if chinese else cjk_font_folders()
+        _register_fonts(vl_convert, folders)
         return vl_convert.vegalite_to_png(spec, vl_version=VL_CONVERT_VERSION, scale=scale)
     raise UsageError(f"unknown image format '{format}'; choose svg or png")
 
 
-# Where Debian and others keep fonts with Chinese glyphs: vl-convert sees only the fonts it is shown.
-FONT_DIRECTORIES = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto",
-                    "/usr/share/fonts/truetype/wqy", "/usr/share/fonts/opentype/wqy", "/usr/share/fonts/truetype/arphic")
-
-
 @cache
-def _register_fonts(vl_convert) -> None:
-    for folder in FONT_DIRECTORIES:
-        if Path(folder).is_dir():
-            vl_convert.register_font_directory(folder)
+def _register_fonts(vl_convert, folders: tuple[str, ...]) -> None:
+    """vl-convert sees only the fonts it is shown: the folders of those with Chinese characters."""
+    for folder in folders:
+        vl_convert.register_font_directory(folder)
 
 
 def render(chart: Chart, format: str = "html", *, lang: str = "en") -> bytes:
@@ -1134,7 +1132,7 @@ def render(chart: Chart, format: str = "html", *, lang: str = "en") -> bytes:
         return render_html(chart, lang=lang)
     if format == "json":
         return spec_json(chart, lang).encode("utf-8")
-    return render_image(standalone_spec(chart, lang), format)
+    return render_image(standalone_spec(chart, lang), format, chinese=lang == "zh")
 
 
 def standalone_spec(chart: Chart, lang: str = "en") -> dict:

@@ -843,7 +843,11 @@ def render(view: View, format: str = "html", *, lang: str = "en", size_by: str =
     if format == "html":
         return render_html(view, lang=lang, size_by=size_by, max_nodes=max_nodes)
     if format == "png":  # the page itself, once its layout has settled (vis-network draws on a canvas)
+        from .fonts import need_cjk_font
         from .snapshot import page_png
+
+        if lang == "zh":
+            need_cjk_font()  # Chromium would draw a box for every Chinese label
 
         return page_png(render_html(view, lang=lang, size_by=size_by, max_nodes=max_nodes),
                         ready="window.kgView && window.kgView.ready", selector=".kg-body")

@@ -13,7 +13,9 @@ change the shape of a query.
 from __future__ import annotations
 
 import functools
+import logging
 import re
+import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -78,6 +80,7 @@ _XSD_STRING = str(XSD.string)
 
 
 _XSD_DECIMAL = str(XSD.decimal)
+_XSD_BOOLEAN = str(XSD.boolean)
 
 
 _LANG_STRING = str(RDF.langString)
@@ -119,8 +122,56 @@ def rdflib_literal(value: str, language: str | None, datatype: str | None) -> Li
         try:
             value = canonical_decimal(Decimal(value))
         except InvalidOperation:
-            pass  # an ill-typed literal is passed on as it is
+            return _ill_typed(value, URIRef(datatype))
+    elif not _of_its_type(value, datatype):
+        return _ill_typed(value, URIRef(datatype))
     return Literal(value, datatype=URIRef(datatype))
+
+
+# rdflib reads a literal of a datatype it knows into a Python value as it makes it. One that is
+# not of its type costs a logged traceback on standard error ("abc"^^xsd:decimal), or is read
+# as false and written so from then on ("yes"^^xsd:boolean). A store's literal is handed on as
+# the store holds it: the result layer writes an ill-typed one as its text.
+_BOOLEAN_TEXTS = frozenset({"true", "false", "1", "0"})
+
+
+def _of_its_type(lexical: str, datatype: str) -> bool:
+    if datatype == _XSD_BOOLEAN:
+        return lexical in _BOOLEAN_TEXTS
+    from rdflib.term import _toPythonMapping  # rdflib's own readers: what rdflib would fail on
+
+    convert = _toPythonMapping.get(URIRef(datatype))
+    if convert is None:
+        return True
+    try:
+        convert(lexical)
+    except Exception:  # whatever the reader raises is what rdflib would log
+        return False
+    return True
+
+
+class _IllTypedLiteralNoise(logging.Filter):
+    """Drops rdflib's logged traceback for a literal that is not of its datatype."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to convert Literal lexical form to value")
+
+
+@functools.cache
+def quiet_ill_typed_literals() -> None:
+    """Keep rdflib quiet about ill-typed literals in a query's text (``"abc"^^xsd:decimal``),
+    which it reads as it parses: the query is the user's to write, the literal is passed on
+    as written, and a traceback on standard error would read as the tool failing.
+    Only these two messages of rdflib's are silenced."""
+    logging.getLogger("rdflib.term").addFilter(_IllTypedLiteralNoise())
+    warnings.filterwarnings("ignore", message="Parsing weird boolean", category=UserWarning)
+
+
+def _ill_typed(lexical: str, datatype: URIRef) -> Literal:
+    """The literal rdflib makes of an ill-typed lexical form (no value, ``ill_typed``), without its log."""
+    literal = str.__new__(Literal, lexical)
+    literal._language, literal._datatype, literal._value, literal._ill_typed = None, datatype, None, True
+    return literal
 
 
 def sparql_term(term: Node) -> str:
@@ -167,6 +218,7 @@ def _rdflib_query(text: str) -> Any:
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
+    quiet_ill_typed_literals()
     try:
         return translateQuery(parseQuery(text), None, PREFIXES)
     except ParseBaseException as err:

@@ -689,11 +689,14 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
             return PlainTextResponse(str(err) + "\n", status_code=400)
         except queries_lib.QueryTimeout as err:
             return PlainTextResponse(str(err) + "\n", status_code=503)
+        try:  # an answer too big for a workbook says so (kg.query.excel), as kg query does
+            body = encode(result, chosen, bom=chosen == "csv" and request.query_params.get("bom") == "1")
+        except UsageError as err:
+            return PlainTextResponse(str(err) + "\n", status_code=400)
         headers = {}
         if requested:
             headers["content-disposition"] = f'attachment; filename="{name}.{chosen}"'
-        return Response(encode(result, chosen, bom=chosen == "csv" and request.query_params.get("bom") == "1"),
-                        media_type=_media(chosen), headers=headers)
+        return Response(body, media_type=_media(chosen), headers=headers)
 
     def complete(request: Request) -> Response:
         kind = request.query_params.get("class") or None
