@@ -22,6 +22,7 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from ..base.ontology import PREFIXES
 from ..base.errors import UsageError
 from ..base.ontology import GPU, KGR
+from ..base.hanzi import simplified
 from ..base.names import (CJK, NAME_PREDICATES, TICKER_PREDICATES, core_name, id_keys, index_keys,  # noqa: F401
                           kept_for, name_keys, normal_name, ticker_key)
 
@@ -201,11 +202,13 @@ class Resolver:
         return f"{short(node)} ({named})" if named else short(node)
 
     def closest(self, text: str, candidates: set[URIRef], n: int = 3) -> list[URIRef]:
-        """The entities whose names are nearest ``text`` in spelling, best first."""
+        """The entities whose names are nearest ``text`` in spelling, best first. A ticker is never
+        close to another: 688802.SH and 688795.SH are two companies, however alike their digits."""
         choices: dict[str, URIRef] = {}
         for node in sorted(candidates):
             for key in sorted(self.keys[node] | self.names[node] | self.cores[node]):
-                choices.setdefault(key, node)
+                if ticker_key(key) is None:
+                    choices.setdefault(key, node)
         found: list[URIRef] = []
         for key in difflib.get_close_matches(normal_name(text), list(choices), n=n * 3, cutoff=0.6):
             if choices[key] not in found:
@@ -265,7 +268,8 @@ class Resolver:
             for key in self.names.get(node, set()) | self.cores.get(node, set()):
                 if len(key) >= 2 and not key.isdigit():
                     by_name.setdefault(key, set()).add(node)
-        folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)  # keeps every offset
+        # lower case and simplified characters, one for one: every offset is an offset into ``text``
+        folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in simplified(text))
         taken = [False] * len(text)
         found: list[tuple[int, int, tuple[URIRef, ...]]] = []
         for name in sorted(by_name, key=lambda k: (-len(k), k)):
