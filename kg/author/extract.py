@@ -119,6 +119,8 @@ _AFTER_CUES = ("左右", "以上", "多", "余")
 _REACHED = frozenset(("达到", "达", "超过", "超", "突破", "过", "破", "高达", "reach", "reaches", "reached", "exceed",
                       "exceeds", "exceeded", "more than", "over", "above", "at least"))
 _NEGATION = re.compile(r"没有|没|未曾|未|从未|并未|无一|无人|不曾|\b(?:no|not|none|never|nobody|neither|nor)\b|n't", re.I)
+_GROWS_TO = re.compile(r"\s*(?:再|将|并|进一步|and|then)?\s*(?:升穿|增至|增长至|达到|升至|突破|上破|超过|reaching|rising to|to)\s*",
+                       re.I)
 _HYPOTHETICAL = re.compile(r"假如|假设|如果|若按|若以|倘若|\bif\b|\bwere\b.{0,20}\bat\b", re.I)
 _PLAN_SENTENCE = re.compile(r"预案|方案|原先的安排|原计划|\bthe plan\b|\bproposal\b", re.I)
 _FORECAST_PARAGRAPH = re.compile(r"业绩预告|业绩预测|预告|\bguidance\b", re.I)
@@ -166,6 +168,7 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("市场份额", "market-share"), ("市占率", "market-share"), ("份额", "market-share"),
     ("年增", "growth"), ("同比增长", "growth"), ("按年增长", "growth"), ("增长", "growth"), ("增加", "growth"),
     ("贡献", "revenue-relative-to-period"),
+    ("began trading", "gain"), ("started trading", "gain"), ("above", "gain"),
     ("subscribed", "shares-subscribed"), ("accounts", "online-subscribers"), ("subscri", "oversubscription"),
     ("申购", "oversubscription"), ("oversubscri", "oversubscription"), ("after fees", "net-proceeds"),
     ("扣掉发行费用", "net-proceeds"), ("holds", "shareholding"),
@@ -201,7 +204,7 @@ _FIRST_DAY = re.compile(r"首日|上市首日|首个交易日|挂牌首日|上�
                         r"\blisting day\b", re.I)
 _LISTED = re.compile(r"上市|挂牌|登陆|\blisted\b|\bdebut|\bbegan trading\b|\bfirst day of trading\b|\bfloat", re.I)
 _THRESHOLD = re.compile(r"^\s*(?:的)?\s*(?:门槛|标准|红线|threshold|trigger)", re.I)
-_SIZE_BAND = re.compile(r"\bIPOs? of\s*(?:between\s*)?$", re.I)
+_SIZE_BAND = re.compile(r"\bIPOs? of\s*between\s*$", re.I)
 _TIME_OF_DAY = re.compile(r"\d{1,2}\s?[点时]\s?\d{1,2}\s?分|\d{1,2}[:：]\d\d|\d{1,2}\.\d\d\s?[ap]\.?m\b", re.I)
 
 # --- periods ----------------------------------------------------------------------------------------
@@ -368,7 +371,7 @@ def _is_excluded(text: str, match: re.Match[str]) -> str | None:
         return "an ordinal (第5号, 第1分钟, 第4季)"
     if match["pre"] is None and before and re.match(r"[A-Za-z_]", before):
         return "part of a name or code"       # A100, Gen1, HK9903
-    if re.match(r"\s?[年月日号]", after) or _in_date(text, start, end):
+    if re.match(r"\s?[年月日号季]", after) or _in_date(text, start, end):
         return "a date"
     if re.match(r"\s?[时点]\s?\d", after) or (re.match(r"\s?[时点]", after) and Decimal(number.replace(",", "")) <= 24
                                               and not match["unit"]):
@@ -550,10 +553,17 @@ def _cues(view: str, start: int, end: int, clause_start: int, sentence_start: in
         qualifier, shown = "at-most", min(shown, reached)
         found.append(window[reached:].split()[0] if window[reached:].split() else "")
     position = shown
+    baseline = bool(re.search(r"(?:由|从|\bfrom)\s*\S{0,12}$", view[max(sentence_start, start - 14):start]))
     for a, b, cue in spans:
-        if _CUES[cue][2] and cue not in found:
+        if _CUES[cue][2] and cue not in found and not (baseline and _CUES[cue][2] == "forecast"):
             circumstance = circumstance or _CUES[cue][2]
             found.insert(0, cue)
+    if circumstance is None and not baseline and _GROWS_TO.fullmatch(view[clause_start:start]):
+        # 预计规模会由2024年底的35万亿元再大幅增长，升穿40万亿元: a clause that only carries the forecast on
+        # is the forecast's (not the figure it grows from)
+        earlier = view[max(sentence_start, clause_start - _WINDOW):clause_start]
+        if re.search(r"预计|预期|预测|\bexpect(?:s|ed)?\b|\bforecasts?\b", earlier, re.I):
+            circumstance = "forecast"
     for cue in _AFTER_CUES if lang == "zh" else ():
         if view.startswith(cue, end):
             q, x, _ = _CUES[cue]
@@ -913,13 +923,14 @@ _EN_COMMON = frozenset("""the a an in on at by for from with its their his her e
     hong kong beijing shanghai shenzhen singapore taiwan japan asia europe american new york washington reuters
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december jan feb mar apr jun jul aug sep sept oct nov dec ipo ipos ai gpu gpus cpu
-    ceo cfo r&d hk hkex cny hkd usd rmb star sse nasdaq bloomberg semiconductor shares investors analysts the-
-    founder co-founder chairman chairwoman president chief mr mr. ms ms. dr dr. analyst vice""".split())
+    ceo cfo r&d hk hkex cny hkd usd rmb sse nasdaq bloomberg semiconductor shares investors analysts the-
+    founder co-founder chairman chairwoman president chief mr mr. ms ms. dr dr. analyst vice
+    one two three four five six seven eight nine ten dozens hundreds several""".split())
 _ZH_SUFFIX_NAME = re.compile(
     r"(?:(?<=[的、，,。；;：:“”「」（）()\s与和及])|^)(?P<name>[^\W\d_的、]{2,8}?"
-    r"(?:公司|集团|科技|股份|信息|智能|半导体|电子|资本|证券|基金|银行|医疗|控股|研究院|研究所|交易所|指数))")
-_ZH_MARKETS = re.compile(r"(?:(?<=[，,。；;：:\n！？!?])|^)\s*(?:(?:去年|今年|前年|近年|目前|此外|另外|同时|其中|而)\s*)?"
-                         r"(?P<name>港股|A股|美股|大市|股市|债市|恒指|恒生指数|恒生科技指数|恒生科企指数|点心债)")
+    r"(?:有限公司|集团|科技|股份|信息|智能|半导体|电子|资本|证券|基金|银行|医疗|控股|研究院|研究所|交易所|指数|公司))")
+_ZH_MARKETS = re.compile(r"(?:(?<=[，,。；;：:\n！？!?])|^)\s*(?:(?:去年|今年|前年|近年|目前|此外|另外|同时|其中|而|因此)\s*)?"
+                         r"(?:\d{4}年)?(?P<name>港股|A股|美股|大市|股市|债市|恒指|恒生指数|恒生科技指数|恒生科企指数|点心债)")
 _ZH_SUBJECT = re.compile(
     r"(?:(?<=[，,。；;：:\n！？!?])|^)\s*(?:(?:去年|今年|前年|近年|目前|此外|另外|同时|其中|而)\s*)?"
     r"(?P<name>[\u4e00-\u9fff]{2,6}?)"
@@ -944,14 +955,22 @@ def _names(view: str, resolver: Resolver | None, entities: set[URIRef]) -> list[
     aside = _Spans([m.span() for m in _APPOSITIVE.finditer(view)])
     known: list[_Name] = []
     taken = _Spans([])
+    unknown: list[_Name] = []
+    # 港股 or 恒指 at the head of a clause is the market a figure is about, even where the graph files 港股
+    # under an exchange
+    for m in _ZH_MARKETS.finditer(view):
+        if not quoted.covers(*m.span("name")):
+            unknown.append(_Name(m.start("name"), m.end("name"), (m["name"], False), "market"))
+            taken.add(m.start("name"), m.end("name"))
     if resolver is not None:
         # every name the graph knows takes its place, a venue's or a place's too (the STAR Market is
         # not a name a figure is about), but only the entities are names of figures
         for start, end, nodes in resolver.mentions(view, _named_nodes(resolver)):
+            if taken.overlaps(start, end):
+                continue
             if len(nodes) == 1 and nodes[0] in entities and not quoted.covers(start, end) and not aside.covers(start, end):
                 known.append(_Name(start, end, (short(nodes[0]), True)))
             taken.add(start, end)
-    unknown: list[_Name] = []
 
     def add(start: int, end: int, name: str, kind: str = "entity") -> None:
         if taken.overlaps(start, end) or quoted.covers(start, end) or aside.covers(start, end):
@@ -959,25 +978,35 @@ def _names(view: str, resolver: Resolver | None, entities: set[URIRef]) -> list[
         unknown.append(_Name(start, end, (name, False), kind))
         taken.add(start, end)
 
-    for m in _ZH_MARKETS.finditer(view):
-        add(m.start("name"), m.end("name"), m["name"], "market")
-    for m in _ZH_SUFFIX_NAME.finditer(view):
-        name = m["name"]
-        if name not in _ZH_NOT_NAMES and not any(name.startswith(w) for w in ("这", "该", "本", "两", "三", "各", "多")):
-            add(m.start("name"), m.end("name"), name, "market" if name.endswith("指数") else "entity")
-    subjects = [(m.start("name"), m.end("name"), m["name"]) for m in _ZH_SUBJECT.finditer(view)
-                if m["name"] not in _ZH_NOT_NAMES and not re.search(r"[年月日季]$", m["name"])]
-    if subjects:
-        repeated = _counts(view, {name for _, _, name in subjects})
-        for start, end, name in subjects:
-            if repeated.get(name, 0) >= 2:
-                add(start, end, name)
+    # A Chinese name the graph does not know counts only when the text names it again: a name that
+    # ends like a company's (海光信息) anywhere, a bare one (智谱) at the head of two clauses; a descriptor
+    # such as 硬科技公司 or 招股期间公司 is said once.
+    suffixed = [(m.start("name"), m.end("name"), m["name"], "market" if m["name"].endswith("指数") else "entity")
+                for m in _ZH_SUFFIX_NAME.finditer(view) if _could_be_a_name(m["name"])]
+    heads = [(m.start("name"), m.end("name"), m["name"], "entity") for m in _ZH_SUBJECT.finditer(view)
+             if not re.search(r"[年月日季]$", m["name"]) and _could_be_a_name(m["name"])]
+    repeated = _counts(view, {name for _, _, name, _ in suffixed}) if suffixed else {}
+    as_head: dict[str, int] = {}
+    for _, _, name, _ in heads:
+        as_head[name] = as_head.get(name, 0) + 1
+    for start, end, name, kind in sorted(suffixed + heads):
+        if repeated.get(name, 0) >= 2 or as_head.get(name, 0) >= 2:
+            add(start, end, name, kind)
     sentence_starts = {m.end() for m in _SENTENCE_END.finditer(view)} | {0}
     for m in _EN_NAME.finditer(view):
         for start, end, name in _english_names(view, m, sentence_starts):
             kind = "market" if re.search(r"\b(?:Index|Indices|Market)$", name) else "entity"
             add(start, end, name, kind)
     return sorted(known + unknown, key=lambda n: n.start)
+
+
+_GENERIC_HEADS = ("这", "该", "本", "此", "其", "两", "三", "各", "多", "每", "全", "整个", "网上", "网下", "首", "硬", "高",
+                  "国产", "国内", "海外", "上市", "招股", "发行", "同期", "期间", "相关", "其他", "部分", "多数")
+
+
+def _could_be_a_name(name: str) -> bool:
+    return name not in _ZH_NOT_NAMES and not name.startswith(_GENERIC_HEADS) and not any(
+        w in name for w in ("期间", "以来", "之后", "之前", "当天", "首日", "上市", "发行", "申购", "认购"))
 
 
 def _named_nodes(resolver: Resolver) -> set[URIRef]:
@@ -987,6 +1016,10 @@ def _named_nodes(resolver: Resolver) -> set[URIRef]:
 
 def _english_names(view: str, m: re.Match[str], sentence_starts: set[int]) -> list[tuple[int, int, str]]:
     words = list(re.finditer(r"\S+", m[0]))
+    for at, word in enumerate(words[:-1]):     # Baidu's Hong Kong shares: the name ends at its possessive
+        if word[0].endswith(("'s", "’s")):
+            words = words[:at + 1]
+            break
     # leading common words (The, Every, Chinese) are not part of the name
     while words and words[0][0].lower().rstrip("'’s.,") in _EN_COMMON:
         words.pop(0)
@@ -999,8 +1032,8 @@ def _english_names(view: str, m: re.Match[str], sentence_starts: set[int]) -> li
     for tail in ("'s", "’s", "'", "’", "."):
         if name.endswith(tail):
             name, end = name[: -len(tail)], end - len(tail)
-    if not name or name.lower() in _EN_COMMON or view[end:end + 1] == ":":
-        return []
+    if not name or name.lower() in _EN_COMMON or view[end:end + 1] == ":" or re.search(r"-[a-z]", name):
+        return []      # US-listed, Hong Kong-listed: words, not names
     single = " " not in name
     if single and (len(name) <= 4 and name.isupper()):
         return []       # AI, IPO, HKEX: abbreviations, not names of a figure's subject
@@ -1166,6 +1199,9 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             entity = listed_name
         metric, period, how, basis = _metric_and_day(reading, candidate, place, kind, entity, period, how, out)
         period, how = _period_of_kind(reading, candidate, place, metric, period, how)
+        if _accepted(metric) and period and "/" in period and _accepted(f"cumulative-{metric}") and \
+                any(w in view[s_start:candidate.start] for w in _CUMULATIVE):
+            metric = f"cumulative-{metric}"    # 合计…亏损28.16亿元 over 2022 to H1 2025
         if metric == "share":
             metric = _share_of_what(view[s_start:candidate.start])
         segment = None
@@ -1173,6 +1209,8 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             company = resolver.graph.value(KGR[entity[0]], GPU.segmentOf)
             if company is not None:   # 训练系列产品的毛利率: a figure of the company, for that segment
                 segment, entity = entity[0], (short(company), True)
+        if entity is not None and any(n.entity == entity and n.kind == "market" for n in reading.names_in(s_start, candidate.start)):
+            metric = None     # 港股新上市公司集资2858亿元: a market's figure, not a company's
         unit, currency_from = _metric_unit(reading, candidate, metric)
         proposed = replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
                            segment=segment, holder=holder[0] if holder else None, basis=basis,
@@ -1224,7 +1262,9 @@ def _entity(reading: _Reading, candidate: Candidate, place: _Place) -> tuple[tup
                  and not (view[n.end:n.end + 1] in ("、", "等") or view[n.start - 1:n.start] == "、")]
         if window_start == place.sentence_start:
             after = named[-1].end if named else place.sentence_start
-            if _PLURAL.search(view[after:candidate.start]):
+            if _PLURAL.search(view[after:candidate.start]) or _PLURAL.match(view, candidate.end,
+                                                                            reading.index.clause_end(candidate.end)) \
+                    or re.match(r"\s*(?:between them|combined|together)\b", view[candidate.end:candidate.end + 20]):
                 return None, True
             if named and not _CJK_CHAR.search(view[named[-1].start:named[-1].end]) and named[-1].start < place.clause_start \
                     and view[named[-1].end:named[-1].end + 2] not in ("'s", "’s"):
@@ -1265,7 +1305,7 @@ def _list_item(reading: _Reading, candidates: Sequence[Candidate], siblings: lis
 def _cut_off(reading: _Reading, last: Candidate) -> bool:
     """Whether the text breaks off inside the list whose last figure is ``last``."""
     rest = reading.view[last.end:]
-    return not re.search(r"[。！？!?.；;\n]", rest[:40]) and len(rest.strip()) < 40
+    return not re.search(r"[。！？!?；;\n]|\.(?!\d)", rest[:40]) and len(rest.strip()) < 40
 
 
 def _said(mention: Mention) -> str:
@@ -1443,7 +1483,8 @@ def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
     found = _metric_before(before, fit) or own or _metric_after(after, fit)
     if found is None and candidate.per_share and candidate.unit in _MONEY:
         sentence = view[place.sentence_start:place.sentence_end]
-        offering = re.search(r"offer|发售|发行|招股|\bIPO\b", sentence, re.I) and not any(w in sentence.lower() for w, _ in _BASES)
+        offering = re.search(r"offer|发售|发行|招股|募资|集资|募集|\bIPO\b|\brais(?:e|ed|ing)\b", sentence, re.I) \
+            and not any(w in sentence.lower() for w, _ in _BASES)
         found = "offer-price" if offering else "price"
     if found is None and previous is not None and previous[0].unit == candidate.unit and previous[1] is not None:
         found = previous[1]
@@ -1491,9 +1532,6 @@ def _metric_and_day(reading: _Reading, candidate: Candidate, place: _Place, kind
     elif kind == "growth":
         revenue = re.search(r"营收|收入|revenue|sales", view[place.sentence_start:candidate.start], re.I)
         metric = "revenue-growth-multiple" if candidate.unit == "times" and revenue else "revenue-growth"
-    if metric and _accepted(metric) and any(w in view[place.sentence_start:candidate.start] for w in _CUMULATIVE) \
-            and period and "/" in period and _accepted(f"cumulative-{metric}"):
-        metric = f"cumulative-{metric}"
     return metric, period, how, basis
 
 
@@ -1522,7 +1560,7 @@ def _basis(reading: _Reading, place: _Place, candidate: Candidate, out: Sequence
     view = reading.view
     clause_end = reading.index.clause_end(candidate.end)
     before = view[place.clause_start:candidate.start].lower()
-    after = view[candidate.end:clause_end].lower()
+    after = re.split(r"\d", view[candidate.end:clause_end].lower())[0]     # up to the next figure
     found = sorted([(len(before) - before.rfind(word), basis) for word, basis in _BASES if word in before]
                    + [(after.find(word) + 1, basis) for word, basis in _BASES if word in after])
     if found:
@@ -1744,10 +1782,11 @@ def _own_unit(candidate: Candidate) -> Unit | None:
 
 def _amount_text(candidate: Candidate, stated: str, unit: Unit) -> str:
     """The amount as a fact file writes it for ``unit``: money keeps its currency, a count only its number."""
-    match = _AMOUNT.match(stated)
-    if unit.is_money or not match:
-        return stated
-    number = match["num"] + (match["mult"] or "").strip()
+    match = _AMOUNT.match(reading_view(stated))
+    if unit.is_money or not match or match["frac"] or match["tenths"]:
+        return stated                        # 百分之四 and 四成 read as percentages as written
+    number = stated[match.start("num" if match["num"] else "cnum"):match.end("mult" if match["mult"] else
+                                                                             ("num" if match["num"] else "cnum"))].strip()
     if unit.notation in ("percent", "times"):
         return number + unit.symbol          # 4,126.49 times -> 4,126.49倍
     return stated if (match["unit"] or "").strip() == unit.symbol else number
