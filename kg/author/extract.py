@@ -78,6 +78,9 @@ _FOLD_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
 _UPLED = {"doubl": 2, "tripl": 3, "quadrupl": 4, "quintupl": 5, "sextupl": 6}
 _MULTIPLE = re.compile(rf"\b(?P<fold>{'|'.join(_FOLD_WORDS)}|\d+)[- ]?fold\b"
                        rf"|\b(?P<upled>{'|'.join(_UPLED)})(?:ed|ing|es|e)\b", re.I)
+# 突破万亿元, 破万亿: a multiplier with no number after a cue is one of it
+_BARE_MULTIPLIER = re.compile(r"(?<=[破过超逾近])(?P<mult>万亿|亿)(?P<unit>元人民币|人民币|港元|港币|美元|元)?"
+                              r"(?P<pre>)(?P<per>)(?P<frac>)(?P<tenths>)")
 _RANGE_JOIN = re.compile(r"^\s*(?:至|到|~|～|-|–|—|to|and)\s*$")
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 
@@ -165,7 +168,7 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("仅用了", "days-to-approval"), ("经营开支", "rd-expense-share-of-opex"),
     ("净利润", "net-profit"), ("净利", "net-profit"), ("换手率", "turnover-rate"), ("成交额", "turnover"),
     ("市销率", "price-to-sales"), ("市盈率", "price-to-earnings"), ("换股价格", "swap-price"), ("换股比例", "swap-ratio"),
-    ("市场份额", "market-share"), ("市占率", "market-share"), ("份额", "market-share"),
+    ("市场份额", "market-share"), ("市占率", "market-share"), ("市场占有率", "market-share"),
     ("年增", "growth"), ("同比增长", "growth"), ("按年增长", "growth"), ("增长", "growth"), ("增加", "growth"),
     ("贡献", "revenue-relative-to-period"),
     ("began trading", "gain"), ("started trading", "gain"), ("above", "gain"),
@@ -202,7 +205,10 @@ _CUMULATIVE = ("累计", "合计", "三年半", "报告期内", "cumulative", "i
 _FIRST_DAY = re.compile(r"首日|上市首日|首个交易日|挂牌首日|上市当天|上市当日|开市首日|上市第一天|首秀|\bdebut|"
                         r"\bfirst (?:trading )?day\b|\bfirst day of trading\b|\bbegan trading\b|\bstarted trading\b|"
                         r"\blisting day\b", re.I)
-_LISTED = re.compile(r"上市|挂牌|登陆|\blisted\b|\bdebut|\bbegan trading\b|\bfirst day of trading\b|\bfloat", re.I)
+# A sentence that says a company listed that day: 8日在香港交易所挂牌, 登陆科创板, listed on Thursday (not
+# 上市公司, 上市前, 科创板上市网上发行: words about listing in general).
+_LISTED = re.compile(r"挂牌|登陆|正式上市|上市首日|首日上市|(?:在|于)\S{1,12}上市(?!申请|辅导|前|后|网上|网下|公司|计划|时)|"
+                     r"\blisted (?:on|in)\b|\bthat listed\b|\bdebut|\bbegan trading\b|\bfirst day of trading\b", re.I)
 _THRESHOLD = re.compile(r"^\s*(?:的)?\s*(?:门槛|标准|红线|threshold|trigger)", re.I)
 _SIZE_BAND = re.compile(r"\bIPOs? of\s*between\s*$", re.I)
 _TIME_OF_DAY = re.compile(r"\d{1,2}\s?[点时]\s?\d{1,2}\s?分|\d{1,2}[:：]\d\d|\d{1,2}\.\d\d\s?[ap]\.?m\b", re.I)
@@ -427,8 +433,11 @@ def _chinese_excluded(text: str, match: re.Match[str], start: int, end: int) -> 
         return "an ordinal"
     if re.match(r"\s?[年月日号]", text[end:end + 2]):
         return "a date"
-    if match["mult"] or match["tenths"]:
+    if match["tenths"]:
         return None
+    if match["mult"]:   # 六千三百亿; a lone 千亿 only after a cue (过千亿), not as a word (千亿市值)
+        return None if len(written) >= 2 or re.search(r"[过破超逾近约达到]$", text[max(0, start - 1):start]) \
+            else "a word, not a figure"
     unit = (match["unit"] or "").strip()
     if not unit or unit in ("点", "人", "名", "天"):
         return "a word, not a figure"
@@ -605,6 +614,10 @@ def _raw_numbers(text: str, view: str) -> list[_Raw]:
         value = _amount_value(match, number, match["mult"], unit, count)
         raw.append(_Raw(match.start(), match.end(), num_start, value, unit, count, per_share,
                         text[match.start():match.end()].strip(), (match["mult"] or "").strip(), match))
+    for match in _BARE_MULTIPLIER.finditer(view):
+        unit, count, _ = _unit_of(match)
+        raw.append(_Raw(match.start(), match.end(), match.start(), parse_amount("1" + match["mult"], Unit(unit or "number", "", False)).value,
+                        unit, count, False, text[match.start():match.end()].strip(), match["mult"], None))
     for match in _MULTIPLE.finditer(view):
         word = (match["fold"] or match["upled"]).lower()
         value = int(word) if word.isdigit() else _FOLD_WORDS.get(word) or _UPLED[word]
@@ -1190,6 +1203,8 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
         listed_name, period, how = _list_item(reading, candidates, siblings, index, place)
         if period is None:
             period, how = _nearest_period(reading, candidate, place)
+        if period is None:
+            period, how = _document_date(reading, place)
         holder = None
         if kind == "shareholding":
             holder = _stake_holder(reading, candidate, place, listed_name)
@@ -1365,6 +1380,26 @@ def _nearest_period(reading: _Reading, candidate: Candidate, place: _Place) -> t
     if after:
         return after[0].codes[0], after[0].how
     return None, ""
+
+
+_ACCORDING = re.compile(r"(?:按照|根据|依照|依据|按)(?P<doc>重组预案|预案|方案|公告|协议|招股书|招股说明书|草案)")
+
+
+def _document_date(reading: _Reading, place: _Place) -> tuple[str | None, str]:
+    """按照预案，…: a sentence that follows a document the text dated earlier (双方于2025年6月9日披露了
+    《重组预案》) is of that document's date."""
+    view = reading.view
+    m = _ACCORDING.search(view, place.sentence_start, min(place.sentence_end, place.sentence_start + 12))
+    if m is None:
+        return None, ""
+    at = view.rfind(m["doc"], max(0, place.sentence_start - 4 * _WINDOW), place.sentence_start)
+    if at < 0:
+        return None, ""
+    start, end = reading.sentence(at)
+    dates = [x for x in reading.periods_in(start, end) if x.codes and re.fullmatch(r"\d{4}-\d\d-\d\d", x.codes[0])]
+    if not dates:
+        return None, ""
+    return dates[-1].codes[0], f"the date of the {m['doc']} it follows ({_said(dates[-1])})"
 
 
 def _period_of_kind(reading: _Reading, candidate: Candidate, place: _Place, metric: str | None,
