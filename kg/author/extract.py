@@ -238,7 +238,7 @@ _PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date-en", re.compile(rf"(?P<mn>{_MONTH_WORD})\s+(?P<d>\d{{1,2}}),?\s+(?P<y>{_YEAR})", re.I)),
     ("year-end", re.compile(rf"(?P<y>{_YEAR})年(?:底|末|年底|年末)|\bend of (?P<y2>{_YEAR})\b|(?P<rel>去年|今年|前年)(?:年)?(?:底|末)",
                             re.I)),
-    ("half", re.compile(rf"(?P<y>{_YEAR})年?(?P<h>上半年|下半年|H1|H2)")),
+    ("half", re.compile(rf"(?P<y>{_YEAR})年?(?P<h>上半年|下半年|H1|H2)|(?<![\d年])(?P<h3>上半年|下半年)")),
     ("half-en", re.compile(rf"(?:the )?(?P<h>first|second) half of (?P<y>{_YEAR})|\b(?P<h2>H[12]) (?P<y2>{_YEAR})", re.I)),
     ("nine-months", re.compile(rf"(?P<y>{_YEAR})?年?(?:前[三3]季度?|前9个月|前九个月)"
                                rf"|\b(?:the )?first (?:three quarters|nine months)(?: of (?P<y2>{_YEAR}))?"
@@ -379,8 +379,8 @@ def _is_excluded(text: str, match: re.Match[str]) -> str | None:
         return "part of a name or code"       # A100, Gen1, HK9903
     if re.match(r"\s?[年月日号季]", after) or _in_date(text, start, end):
         return "a date"
-    if re.match(r"\s?[时点]\s?\d", after) or (re.match(r"\s?[时点]", after) and Decimal(number.replace(",", "")) <= 24
-                                              and not match["unit"]):
+    if re.match(r"\s?[时点]\s?\d", text[end:end + 5]) or (
+            re.match(r"\s?[时点]", after) and Decimal(number.replace(",", "")) <= 24):
         return "a time of day"
     if re.match(r"\s?[时点]", after) and re.search(r"(?:上午|下午|早上|晚上|凌晨|中午|晚间)\s?$", text[max(0, start - 4):start]):
         return "a time of day"
@@ -838,6 +838,8 @@ def _period_code(kind: str, m: re.Match[str], published: dt.date | None, context
             return f"{published.year + {'今年': 0, '去年': -1, '前年': -2}[g['rel']]}-12-31"
         return f"{g['y'] or g['y2']}-12-31"
     if kind == "half":
+        if g["h3"]:
+            return f"{context}H{1 if g['h3'] == '上半年' else 2}" if context else ""
         return f"{g['y']}H{1 if g['h'] in ('上半年', 'H1') else 2}"
     if kind == "half-en":
         if g["y2"]:
@@ -948,7 +950,8 @@ _ZH_SUBJECT = re.compile(
     r"(?:(?<=[，,。；;：:\n！？!?])|^)\s*(?:(?:去年|今年|前年|近年|目前|此外|另外|同时|其中|而)\s*)?"
     r"(?P<name>[\u4e00-\u9fff]{2,6}?)"
     r"(?=的|也|为|是|在|于|将|已|与|和|及|今|昨|从|对|向|把|被|让|则|都|均|仍|还|就|自|以|因|由|这|获|拟|计划|打算|"
-    r"通过|成立|上市|挂牌|登陆|发行价|营收|收入|净利润|亏损|市值|股价|毛利率|募资|宣布|公布|表示|称|各自)")
+    r"通过|成立|上市|挂牌|登陆|发行价|营收|收入|净利润|亏损|市值|股价|毛利率|募资|宣布|公布|表示|称|各自|首日|收盘|开盘|"
+    r"盘中|收报|每股|涨|跌)")
 _ZH_NOT_NAMES = frozenset("""公司 该公司 本公司 这家公司 两家公司 三家公司 上市公司 科技公司 芯片公司 相关公司 母公司 子公司
     合资公司 控股公司 投资公司 证券公司 该股 股价 市场 全年 去年 今年 前年 同期 首日 全天 当天 当日 上市 发行 这次 本次 此次
     此外 另外 其中 同时 不过 但是 因此 所以 随后 目前 截至 根据 按照 换句话说 值得一提 就算 即使 如果 虽然 尽管 由于 过去
@@ -1442,7 +1445,7 @@ def _market(view: str, place: _Place, candidate: Candidate) -> str | None:
     before = view[place.sentence_start:candidate.start]
     zh = re.findall(r"([\u4e00-\u9fffA-Za-z]{2,12}市场)", before)
     if zh:
-        return re.sub(r"^(?:在|于|占|的)", "", zh[-1])
+        return re.split(r"在|于|占|的", zh[-1])[-1]
     after = view[candidate.end:place.sentence_end]
     en = re.search(r"\b(?:of|in) (?:the )?((?:[\w'’-]+ ){0,5}market)\b", after + " " + before, re.I)
     return en[1] if en else None
@@ -1657,6 +1660,8 @@ def _label_words() -> tuple[tuple[str, str], ...]:
     graph = ontology_graph()
     words = []
     for notation, individual in vocabulary().concepts[GPU.Metric].items():
+        if notation in vocabulary().basis_metrics:
+            continue    # a listing-day figure is told from a later day's by the text around it (_metric_and_day)
         for label in graph.objects(individual, RDFS.label):
             text = simplified(str(label)).lower()
             if 2 <= len(text) <= 24:
