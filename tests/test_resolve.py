@@ -161,3 +161,12 @@ def test_a_view_focus_takes_a_short_name(named):
 
     graph = kg.load_graph(named)
     assert views.select_view(graph, focus="壁仞").name == views.select_view(graph, focus="biren").name == "focus-biren"
+
+
+def test_traditional_characters_find_the_same_entity(resolver):
+    assert ids(resolver, "天數智芯") == ["iluvatar"] and ids(resolver, "壁仞科技") == ["biren"]
+
+
+def test_an_unknown_ticker_is_close_to_no_other_company(resolver):
+    found = resolver.lookup("688802.SH", entities_only=True)
+    assert (found.status, found.closest) == ("unknown", ())
