@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import subprocess
 import sys
@@ -405,7 +406,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not (args.desk / SOURCES).is_dir():
         sys.exit(f"{args.desk}: no {SOURCES} folder")
     rows = measure(args.desk)
-    text = render(rows, args.desk)
+    shown = Path(os.path.relpath(args.desk.resolve(), ROOT)) if args.desk.is_absolute() else args.desk
+    text = render(rows, shown)
     write_atomically(args.out, text.encode("utf-8"))
     print(text)
 

@@ -541,6 +541,8 @@ def _cues(view: str, start: int, end: int, clause_start: int, sentence_start: in
         for m in re.finditer(re.escape(cue) if not cue.isascii() else rf"\b{re.escape(cue)}\b", lowered):
             if cue == "拟" and m.start() > 0 and lowered[m.start() - 1] in "模虚":
                 continue
+            if cue == "计划" and lowered.startswith(("发售", "发行"), m.end()):
+                continue     # 本次计划发售的股份: the offering's own size, as its prospectus gives it
             if not any(a < m.end() and m.start() < b for a, b, _ in spans):
                 spans.append((m.start(), m.end(), cue))
     qualifier = approximation = circumstance = None
@@ -685,7 +687,7 @@ def find_figures(text: str, *, lang: str | None = None) -> list[Candidate]:
             if after:
                 written += text[end:end + len(after)]
         out.append(Candidate(
-            stated=stated, text=written, start=first.start, end=end, line=text.count("\n", 0, first.start) + 1,
+            stated=stated, text=written, start=first.start, end=end, line=bisect.bisect_left(index.newlines, first.start) + 1,
             value=value_text, low=low_text, high=high_text, unit=unit, per_share=per_share,
             qualifier=qualifier or "exact", approximation=approximation, circumstance=circumstance, cue=cue,
             sentence=sentence,
@@ -1189,15 +1191,19 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
     out: list[Candidate] = []
     kinds: list[str | None] = []
     for index, candidate in enumerate(candidates):
+        # A figure reads its own sentence, clause and paragraph, each within a bounded reach of it: a text
+        # with no punctuation costs no more per figure than one with it (linear in the text's length).
         s_start, s_end = reading.sentence(candidate.start)
+        s_start, s_end = max(s_start, candidate.start - 4 * _WINDOW), min(s_end, candidate.end + 2 * _WINDOW)
         clause_start = max(reading.index.clause_start(candidate.start), candidates[index - 1].end if index else 0,
-                           s_start)
+                           s_start, candidate.start - 2 * _WINDOW)
         if index and clause_start == candidates[index - 1].end:
             # RMB8 billion in gross proceeds and RMB7.6 billion after fees: "in gross proceeds" is the first's
             joined = list(re.finditer(r"\s(?:and|while|but)\s|而|并且", view[clause_start:candidate.start]))
             if joined:
                 clause_start += joined[-1].end()
-        place = _Place(s_start, s_end, clause_start, reading.index.paragraph_start(candidate.start))
+        place = _Place(s_start, s_end, clause_start,
+                       max(reading.index.paragraph_start(candidate.start), candidate.start - 16 * _WINDOW))
         reading.advance(candidate.start)
         previous = (out[-1], kinds[-1]) if out and out[-1].start >= s_start else None
         kind = _metric_word(reading, candidate, place, previous)
@@ -1517,7 +1523,7 @@ def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
             and re.fullmatch(r"\s*(?:up|higher|lower|down)?\s*(?:at|to)\s*", before, re.I)):
         return "price"     # finished 13.2% up at HK$131.50: the price the gain took it to
     own = _metric_after(view[candidate.start:candidate.end], fit)
-    after = re.split(r"\s(?:and|but|while)\s|而|并|但", view[candidate.end:clause_end])[0]
+    after = re.split(r"\s(?:and|but|while)\s|而|并|但", view[candidate.end:min(clause_end, candidate.end + _WINDOW)])[0]
     found = _metric_before(before, fit) or own or _metric_after(after, fit)
     if found is None and candidate.per_share and candidate.unit in _MONEY:
         sentence = view[place.sentence_start:place.sentence_end]
@@ -1598,12 +1604,12 @@ def _basis(reading: _Reading, place: _Place, candidate: Candidate, out: Sequence
     view = reading.view
     clause_end = reading.index.clause_end(candidate.end)
     before = view[place.clause_start:candidate.start].lower()
-    after = re.split(r"\d", view[candidate.end:clause_end].lower())[0]     # up to the next figure
+    after = re.split(r"\d", view[candidate.end:min(clause_end, candidate.end + _WINDOW)].lower())[0]  # up to the next figure
     found = sorted([(len(before) - before.rfind(word), basis) for word, basis in _BASES if word in before]
                    + [(after.find(word) + 1, basis) for word, basis in _BASES if word in after])
     if found:
         return found[0][1]
-    for earlier in reversed(out):
+    for earlier in reversed(out[-8:]):
         if earlier.start < place.sentence_start:
             break
         if earlier.basis not in (None, "not-stated"):
