@@ -472,3 +472,12 @@ def test_a_plan_and_a_results_forecast_are_circumstances(seed):
         ("8.08亿股", "share", None, "planned", "2025-06-09"),
         ("60亿元到70亿元", "CNY", None, "forecast", "2025"),
     ]
+
+
+def test_the_yaml_says_what_the_text_implies_and_what_it_converts(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("燧原科技拟在科创板募资60亿。壁仞科技募资55.83亿港元（约7.17亿美元）。\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["extract", "--facts", str(SEED), str(path), "--published", "2025-12-23"])
+    assert result.exit_code == 0
+    assert "    currency: CNY  # the currency of the exchange the sentence names\n    circumstance: planned\n" in result.stdout
+    assert "    # the source's own conversion of 55.83亿港元: one statement with the amount it converts\n" in result.stdout

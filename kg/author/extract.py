@@ -1235,7 +1235,7 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
                 segment, entity = entity[0], (short(company), True)
         if entity is not None and any(n.entity == entity and n.kind == "market" for n in reading.names_in(s_start, candidate.start)):
             metric = None     # 港股新上市公司集资2858亿元: a market's figure, not a company's
-        unit, currency_from = _metric_unit(reading, candidate, metric)
+        unit, currency_from = _metric_unit(reading, candidate, metric, place)
         proposed = replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
                            segment=segment, holder=holder[0] if holder else None, basis=basis,
                            unit=unit, currency_from=currency_from, metric=_accepted(metric),
@@ -1620,7 +1620,8 @@ def _basis(reading: _Reading, place: _Place, candidate: Candidate, out: Sequence
     return found[0][1] if found else "not-stated"
 
 
-def _metric_unit(reading: _Reading, candidate: Candidate, metric: str | None) -> tuple[str | None, str | None]:
+def _metric_unit(reading: _Reading, candidate: Candidate, metric: str | None,
+                 place: _Place) -> tuple[str | None, str | None]:
     """The unit the metric says a figure is in: 家 counts customers or investors; 60亿 of proceeds is in
     the currency the text uses, or its exchange's."""
     unit = candidate.unit
@@ -1630,12 +1631,17 @@ def _metric_unit(reading: _Reading, candidate: Candidate, metric: str | None) ->
     if unit in _COUNT_UNITS and expected.is_count:
         return expected.notation, None
     if unit is None and expected.is_money and re.search(rf"{_ZH_MULT}|illion|bn|mn", "".join(candidate.stated)):
-        return _text_currency(reading)
+        return _text_currency(reading, place)
     return unit, None
 
 
-def _text_currency(reading: _Reading) -> tuple[str | None, str | None]:
-    """The currency the text writes most, else that of the exchange it names."""
+def _text_currency(reading: _Reading, place: _Place) -> tuple[str | None, str | None]:
+    """The currency of the exchange the sentence names (拟在科创板募资60亿), else the one the text writes
+    most, else that of the exchange the text names."""
+    sentence = reading.view[place.sentence_start:place.sentence_end]
+    for pattern, currency in _VENUE_CURRENCY:
+        if pattern.search(sentence):
+            return currency, "the currency of the exchange the sentence names"
     if reading.currencies:
         return reading.currencies[0], "the currency the text writes"
     for pattern, currency in _VENUE_CURRENCY:
