@@ -77,6 +77,7 @@ class Source:
     language: str
     text: str
     expressed: dict[str, int]    # whole / part / none -> facts
+    totals: dict[str, int] | None = None   # the totals the section states, when it states them
 
 
 def read_source(path: Path) -> Source:
@@ -94,7 +95,7 @@ def read_source(path: Path) -> Source:
     text = page.split("## Text (rewritten)", 1)[1].split("\n## ", 1)[0].strip("\n")
     recorded = page.split("## Recorded", 1)[1] if "## Recorded" in page else ""
     return Source(path.stem, dt.date.fromisoformat(published[0]), line("Batch").split(" ")[0],
-                  line("Language"), text, expressed(recorded))
+                  line("Language"), text, expressed(recorded), stated_totals(recorded))
 
 
 _ROW = re.compile(r"^\|\s*(?P<ids>[\d,\s–—-]+?)\s*\|\s*(?P<kind>whole|part|none)\s*\|", re.M | re.I)
@@ -108,6 +109,16 @@ def expressed(section: str) -> dict[str, int]:
     for match in [*_ROW.finditer(section), *_ITEM.finditer(section)]:
         counts[match["kind"].lower()] += len(_numbers(match["ids"]))
     return counts
+
+
+def stated_totals(section: str) -> dict[str, int] | None:
+    """The totals a "Recorded" section states in words (Totals: 20 facts; 11 whole, 3 part, 6 none)."""
+    found = {}
+    for kind in ("whole", "part", "none"):
+        m = re.search(rf"(?:^|[;,(]\s*|Totals:[^;]*;\s*)(\d+)\s+{kind}\b|\b{kind}\s+(\d+)\b", section, re.I | re.M)
+        if m:
+            found[kind] = int(m[1] or m[2])
+    return found if len(found) == 3 else None
 
 
 def _numbers(ids: str) -> list[int]:
@@ -390,6 +401,11 @@ def render(rows: Sequence[Row], desk: Path) -> str:
                 f"Language {row.source.language or '?'}; {len(row.source.text)} characters; "
                 f"{row.first.candidates} candidates at first sight, {row.after.candidates} after "
                 f"(facts as of {row.facts_as_of})."]
+        totals = row.source.totals
+        if totals is not None and totals != row.source.expressed:
+            out.append(f"The \"Recorded\" section states {totals['whole']} whole, {totals['part']} part, "
+                       f"{totals['none']} none; its rows count {row.source.expressed['whole']}, "
+                       f"{row.source.expressed['part']}, {row.source.expressed['none']} (the rows are counted).")
         for name, scored in (("First sight", row.first), ("After", row.after)):
             problems = [m for m in scored.matches if not m.right]
             out.append("")
