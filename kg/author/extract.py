@@ -58,7 +58,6 @@ _UNITS = {
     "点": ("point", False), "points": ("point", False),
 }
 _MONEY = frozenset(("CNY", "HKD", "USD", "TWD"))
-_PER_SHARE = ("/股", "每股", "per share", "a share")
 _ZH_MULT = "万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千|兆"
 _ZH_UNITS = "元人民币|人民币元|人民币|港元|港币|美元|新台币|台币|元|%|倍|片|家|间|次|个|项|款|股|户|天|人|名|点"
 _EN_UNITS = ("per cent|percent|times|shares|yuan|accounts|customers|chips|GPUs|days|investors|employees|patents|"
@@ -1977,9 +1976,6 @@ def to_json(extraction: Extraction) -> str:
     return json.dumps([c.json() for c in extraction.candidates], ensure_ascii=False, indent=1) + "\n"
 
 
-_UNIT_SYMBOL = {"CNY": "元", "HKD": "港元", "USD": "美元", "percent": "%", "times": "倍", "chip": "片",
-                "organization": "家", "customer": "家", "deployment": "次", "item": "个", "share": "股",
-                "account": "户", "day": "天", "person": "人"}
 
 
 def _yaml_scalar(text: str) -> str:
