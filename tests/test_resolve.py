@@ -211,3 +211,12 @@ def test_completion_offers_what_a_name_names_then_names_that_start_then_names_th
 def test_an_unknown_name_suggests_what_the_completion_would_offer(resolver):
     with pytest.raises(UsageError, match=r"no organization is called 'Moor'; did you mean moore-threads"):
         resolver.resolve("Moor", GPU.Organization)
+
+
+def test_traditional_characters_find_the_same_entity(resolver):
+    assert ids(resolver, "天數智芯") == ["iluvatar"] and ids(resolver, "壁仞科技") == ["biren"]
+
+
+def test_an_unknown_ticker_is_close_to_no_other_company(resolver):
+    found = resolver.lookup("688802.SH", entities_only=True)
+    assert (found.status, found.closest) == ("unknown", ())

@@ -96,3 +96,32 @@ def test_a_period_that_ends_before_it_starts_is_refused():
         parse_period("2024/2022")
     with pytest.raises(ValueProblem, match="cannot read '2024H3' as a period"):
         parse_period("2024H3")
+
+
+@pytest.mark.parametrize(
+    ("written", "unit", "value", "step"),
+    [
+        ("13.42億元", CNY, Decimal("1342000000"), Decimal("1000000")),      # traditional 億 is 亿
+        ("約15%", PERCENT, Decimal("15"), Decimal("1")),
+        ("六千三百億元", CNY, Decimal("630000000000"), Decimal("10000000000")),   # precise to 百亿, as written
+        ("廿八點八億元", CNY, Decimal("2880000000"), Decimal("10000000")),
+        ("二點八兆元", CNY, Decimal("2800000000000"), Decimal("100000000000")),
+        ("四十三倍", TIMES, Decimal("43"), Decimal("1")),
+        ("百分之四", PERCENT, Decimal("4"), Decimal("1")),
+        ("百分之一六五", PERCENT, Decimal("165"), Decimal("1")),
+        ("万分之三点六", PERCENT, Decimal("0.036"), Decimal("0.001")),
+        ("四成", PERCENT, Decimal("40"), Decimal("10")),
+        ("近九成", PERCENT, Decimal("90"), Decimal("10")),
+        ("五千万元", CNY, Decimal("50000000"), Decimal("10000000")),
+    ],
+)
+def test_traditional_characters_and_chinese_numerals_are_read_exactly(written, unit, value, step):
+    amount = parse_amount(written, unit)
+    assert (amount.value, amount.step) == (value, step)
+    assert amount.stated == written
+
+
+def test_a_percentage_in_words_fits_only_a_percent_figure():
+    with pytest.raises(ValueProblem) as err:
+        parse_amount("四成", CNY)
+    assert str(err.value) == "'四成' is a percentage; it does not fit a figure measured in CNY"

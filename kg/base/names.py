@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from rdflib import RDFS, SKOS, Graph
 
+from .hanzi import simplified
 from .ontology import GPU, KGR
 
 T = TypeVar("T")
@@ -59,8 +60,9 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def normal_name(text: str) -> str:
-    """A name as it is compared: NFKC, case folded, white space collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """A name as it is compared: NFKC, in simplified characters (摩爾線程 is 摩尔线程), case folded,
+    white space collapsed."""
+    return " ".join(simplified(unicodedata.normalize("NFKC", text)).casefold().split())
 
 
 def core_name(text: str) -> str:

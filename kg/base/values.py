@@ -16,6 +16,9 @@ it is written. What it decides:
 - No exponents (``1e8``), no ``+`` sign, no negative amounts; at most 18 digits
   before the point and 12 after, and no amount of 10^18 or more.
 - Years run from 1000 to 9999 (``0000`` is no year).
+- Traditional characters mean what their simplified twins mean (``13.42億元`` is ``13.42亿元``), and
+  numbers written in Chinese numerals are numbers (``六千三百亿``, ``廿八点八亿``, ``百分之四``,
+  ``四成`` = 40%), precise to the last unit written (``六千三百亿`` to 百亿).
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .hanzi import simplified
+
 MULTIPLIERS = {
     "十": 10, "百": 100, "千": 1_000, "万": 10_000, "十万": 100_000, "百万": 1_000_000,
     "千万": 10_000_000, "亿": 100_000_000, "十亿": 10**9, "百亿": 10**10, "千亿": 10**11, "万亿": 10**12,
+    "兆": 10**12,
     "thousand": 1_000, "million": 1_000_000, "mn": 1_000_000, "billion": 10**9, "bn": 10**9, "trillion": 10**12,
 }
 
@@ -141,12 +147,64 @@ APPROXIMATION_CUES = {
 FORECAST_CUES = ("预计", "预期", "expected", "forecast")
 
 _NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"  # checked by parse_number
+# A number in Chinese numerals (simplified forms): 六千三百, 廿八点八, 四十三, 一六五, 二点八.
+CHINESE_NUMERAL = "[零〇○一二两三四五六七八九十百千廿卅]+(?:点[零〇○一二三四五六七八九]+)?"
+# 百分之四 is 4%, 千分之五 0.5%, 万分之三点六 0.036%: a percentage written as a fraction.
+_FRACTIONS = {"百分之": Decimal(1), "千分之": Decimal("0.1"), "万分之": Decimal("0.01")}
 _AMOUNT = re.compile(
-    r"^(?P<prefix>HK\$|US\$|RMB|CNY|HKD|USD|人民币|¥)?\s*(?P<number>" + _NUMBER + r")\s*"
-    r"(?P<multiplier>万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千|百|十|thousand|million|billion|trillion|mn|bn)?\s*"
-    r"(?P<symbol>[^0-9]*)$",
+    r"^(?P<prefix>HK\$|US\$|RMB|CNY|HKD|USD|人民币|¥)?\s*(?P<fraction>百分之|千分之|万分之)?"
+    r"(?P<number>" + _NUMBER + "|" + CHINESE_NUMERAL + r")\s*"
+    r"(?P<multiplier>万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千|百|十|兆|thousand|million|billion|trillion|mn|bn)?\s*"
+    r"(?P<tenths>成)?(?P<symbol>[^0-9]*)$",
     re.IGNORECASE,
 )
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "廿": 20, "卅": 30}
+
+
+def chinese_number(text: str) -> tuple[Decimal, Decimal]:
+    """A number in Chinese numerals and the precision it is written to: 六千三百 is (6300, 100),
+    四十三 (43, 1), 廿八点八 (28.8, 0.1), 一六五 (165, 1: digits one by one, as in 百分之一六五).
+    六千三 is 6300, as people say it (the last digit takes the unit below the one before it)."""
+    raw = simplified(normalize(text.strip()))
+    whole, point, fraction = raw.partition("点")
+    if (not whole or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in whole)
+            or any(c not in _CN_DIGITS for c in fraction) or (point and not fraction)):
+        raise ValueProblem(f"cannot read '{text}' as a number in Chinese numerals")
+    if not any(c in _CN_UNITS for c in whole):            # 一六五, 二〇二五: digit by digit
+        value, step = Decimal("".join(str(_CN_DIGITS[c]) for c in whole)), Decimal(1)
+    else:
+        total, digit, step, last_unit, after_zero = 0, None, 1, None, False
+        for c in whole:
+            if c in _CN_DIGITS:
+                if digit is not None:
+                    raise ValueProblem(f"cannot read '{text}' as a number in Chinese numerals")
+                digit, after_zero = _CN_DIGITS[c], after_zero or c in "零〇○"
+                if _CN_DIGITS[c] == 0:
+                    digit = None
+            else:
+                unit = _CN_UNITS[c]
+                if last_unit is not None and unit >= last_unit and c not in "廿卅":
+                    raise ValueProblem(f"cannot read '{text}' as a number in Chinese numerals")
+                total += unit if c in "廿卅" else (1 if digit is None else digit) * unit
+                step, last_unit, digit = (10 if c in "廿卅" else unit), (10 if c in "廿卅" else unit), None
+        if digit is not None:
+            below = last_unit // 10 if last_unit and not after_zero and last_unit >= 100 else 1
+            total, step = total + digit * below, below
+        value = Decimal(total)
+    if fraction:
+        value += Decimal("0." + "".join(str(_CN_DIGITS[c]) for c in fraction))
+        step = Decimal(1).scaleb(-len(fraction))
+    return value, Decimal(step)
+
+
+def _read_number(text: str, within: str) -> tuple[Decimal, Decimal]:
+    """A number in digits or in Chinese numerals, and the step of its last written digit."""
+    if text[:1].isdigit():
+        number = parse_number(text, within=within)
+        return number, Decimal(1).scaleb(number.as_tuple().exponent)
+    return chinese_number(text)
 
 
 @dataclass(frozen=True)
@@ -188,7 +246,7 @@ def parse_amount(text: str, expected: Unit, *, bound: str = "exact") -> Amount:
     kept as the amount's approximation. A money amount names its currency (元, 港元,
     HK$, US$ ...) unless ``expected`` is itself a currency.
     """
-    raw = normalize(text.strip())
+    raw = simplified(normalize(text.strip()))
     for cue in FORECAST_CUES:
         if raw.lower().startswith(cue):
             raise ValueProblem(f"'{text}' is a forecast; write the amount without '{cue}' and add `circumstance: forecast`")
@@ -217,12 +275,15 @@ def parse_amount(text: str, expected: Unit, *, bound: str = "exact") -> Amount:
     multiplier = (match["multiplier"] or "").lower()
     if multiplier and unit.notation in ("percent", "times"):
         raise ValueProblem(f"'{text}': a {unit.notation} value takes no 万/亿 multiplier")
-    number = parse_number(match["number"], within=text)
+    factor = _FRACTIONS.get(match["fraction"] or "", Decimal(10) if match["tenths"] else Decimal(1))
+    if (match["fraction"] or match["tenths"]) and unit.notation != "percent":
+        raise ValueProblem(f"'{text}' is a percentage; it does not fit a figure measured in {unit.notation}")
+    number, step = _read_number(match["number"], text)
     scale = MULTIPLIERS.get(multiplier, 1)
-    value = number * scale
+    value = number * scale * factor
     if value >= 10**MAX_DIGITS:
         raise ValueProblem(f"'{text}' is {value:,f}; no figure is that large (at most {MAX_DIGITS} digits)")
-    step = Decimal(1).scaleb(number.as_tuple().exponent) * scale
+    step = step * scale * factor
     approximation = APPROXIMATION_CUES[approximation_cue] if approximation_cue else None
     if unit.is_count:
         if value != value.to_integral_value():

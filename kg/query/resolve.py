@@ -22,6 +22,7 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from ..base.ontology import PREFIXES
 from ..base.errors import UsageError
 from ..base.ontology import GPU, KGR
+from ..base.hanzi import simplified
 from ..base.names import (CJK, NAME_PREDICATES, TICKER_PREDICATES, core_name, id_keys, index_keys,  # noqa: F401
                           kept_for, name_keys, normal_name, ticker_key)
 
@@ -231,12 +232,16 @@ class Resolver:
 
     def closest(self, text: str, candidates: set[URIRef], n: int = 3) -> list[URIRef]:
         """The entities a mistyped or partial name may mean, best first: those with a name that
-        starts with or contains it (as the completion box offers them), then the nearest in spelling."""
+        starts with or contains it (as the completion box offers them), then the nearest in spelling.
+        A ticker is never close to another: 688802.SH and 688795.SH are two companies."""
+        if ticker_key(text) is not None:
+            return []
         found = [node for node in self.complete(text, limit=len(candidates) or 1) if node in candidates][:n]
         choices: dict[str, URIRef] = {}
         for node in sorted(candidates):
             for key in sorted(self.keys[node] | self.names[node] | self.cores[node]):
-                choices.setdefault(key, node)
+                if ticker_key(key) is None:
+                    choices.setdefault(key, node)
         for key in difflib.get_close_matches(normal_name(text), list(choices), n=n * 3, cutoff=0.6):
             if choices[key] not in found:
                 found.append(choices[key])
@@ -300,7 +305,8 @@ class Resolver:
             for key in self.names.get(node, set()) | self.cores.get(node, set()):
                 if len(key) >= 2 and not key.isdigit():
                     by_name.setdefault(key, set()).add(node)
-        folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)  # keeps every offset
+        # lower case and simplified characters, one for one: every offset is an offset into ``text``
+        folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in simplified(text))
         taken = [False] * len(text)
         found: list[tuple[int, int, tuple[URIRef, ...]]] = []
         for name in sorted(by_name, key=lambda k: (-len(k), k)):
