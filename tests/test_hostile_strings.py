@@ -271,7 +271,7 @@ def test_an_excel_workbook_keeps_formulas_as_text(formula_facts, tmp_path, monke
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(tmp_path / "names.xlsx").active
     header = [cell.value for cell in sheet[1]]
-    cells = [row[header.index("name_label")] for row in sheet.iter_rows(min_row=2)
+    cells = [row[header.index("name")] for row in sheet.iter_rows(min_row=2)
              if "/formula-" in row[header.index("id")].value]
     assert sorted(cell.value for cell in cells) == sorted(FORMULAS)
     assert {cell.data_type for cell in cells} == {"s"}, "text, never a formula"
@@ -340,7 +340,7 @@ def test_a_workbook_of_too_many_rows_or_columns_is_refused():
                                  "write CSV, or the rows in parts (kg query --limit 1048575 --offset N)")
     with pytest.raises(TooBigForExcel) as caught:
         workbook(Result(tuple(f"v{i}" for i in range(16_385)), ((None,) * 16_385,)))
-    assert str(caught.value) == ("the answer has 16385 columns (with a label column after each column of "
+    assert str(caught.value) == ("the answer has 16385 columns (and an IRI column for each column of "
                                  "entities), and an Excel sheet holds 16384; write CSV or JSON")
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from rdflib import RDF, Graph, URIRef
 
-from ..base.errors import UsageError
+from ..base.errors import InputError, Problem, SourceLocation, UsageError
 from ..base.hanzi import simplified
 from ..base.ontology import GPU, KGR
 from ..base.values import (APPROXIMATION_CUES, CHINESE_NUMERAL, CURRENCIES, Unit, ValueProblem, canonical_decimal,
@@ -604,7 +604,7 @@ class _Raw:
     match: re.Match[str] | None
 
 
-def _raw_numbers(text: str, view: str) -> list[_Raw]:
+def _raw_numbers(text: str, view: str, path: str, problems: list[Problem]) -> list[_Raw]:
     raw: list[_Raw] = []
     for match in _AMOUNT.finditer(view):
         if _is_excluded(view, match):
@@ -612,7 +612,12 @@ def _raw_numbers(text: str, view: str) -> list[_Raw]:
         unit, count, per_share = _unit_of(match)
         number = match["num"] or match["cnum"] or match["fnum"]
         num_start, _ = _number_span(match)
-        value = _amount_value(match, number, match["mult"], unit, count)
+        try:
+            value = _amount_value(match, number, match["mult"], unit, count)
+        except ValueProblem as problem:
+            if not _OTHER_DIGITS.search(view, num_start, match.end()):  # those are named once, below
+                problems.append(_problem(text, path, num_start, str(problem)))
+            continue
         raw.append(_Raw(match.start(), match.end(), num_start, value, unit, count, per_share,
                         text[match.start():match.end()].strip(), (match["mult"] or "").strip(), match))
     for match in _BARE_MULTIPLIER.finditer(view):
@@ -628,16 +633,23 @@ def _raw_numbers(text: str, view: str) -> list[_Raw]:
     return raw
 
 
-def find_figures(text: str, *, lang: str | None = None) -> list[Candidate]:
+def find_figures(text: str, *, lang: str | None = None, path: str = "<text>") -> list[Candidate]:
     """Every figure of ``text``, with its value, unit and cue words; no entity, metric or period yet.
 
     ``lang`` (zh or en; guessed when not given) decides whether the Chinese cues after a number
-    (以上, 左右, 多, 余) are read.
+    (以上, 左右, 多, 余) are read. A number that cannot be read as the fact reader reads numbers
+    (digits of another script, more digits than any figure has) is an InputError naming its
+    place in ``path``, with every other such number.
     """
     lang = lang or guess_language(text)
+    problems = [_problem(text, path, m.start(), (
+        f"'{m[0]}' is written in digits of another script ({unicodedata.name(m[0][0])}); "
+        f"write it with the digits 0-9")) for m in _OTHER_DIGITS.finditer(text)]
     view = reading_view(text)
     index = _Index(view)
-    raw = _raw_numbers(text, view)
+    raw = _raw_numbers(text, view, path, problems)
+    if problems:
+        raise InputError(sorted(problems))
     # Ranges: 17.00至19.60港元, 53%—61%, RMB1.2 billion to RMB1.5 billion, 人民币60亿元到70亿元.
     merged: list[tuple[int, _Raw, _Raw | None]] = []
     i = 0
@@ -692,6 +704,14 @@ def find_figures(text: str, *, lang: str | None = None) -> list[Candidate]:
             sentence=sentence,
         ))
     return out
+
+
+_OTHER_DIGITS = re.compile(r"(?:(?![0-9０-９])\d)+(?:[.,٫٬．，](?:(?![0-9０-９])\d)+)*")
+
+
+def _problem(text: str, path: str, position: int, message: str) -> Problem:
+    line = text.count("\n", 0, position) + 1
+    return Problem(SourceLocation(path, line, position - (text.rfind("\n", 0, position) + 1) + 1), message)
 
 
 def _hypothetical(before: str) -> bool:
@@ -1952,7 +1972,7 @@ def extract(text: str, *, facts: Facts | None = None, graph: Graph | None = None
         if published is None and day is not None and day.xsd_type == "date":
             published = dt.date.fromisoformat(day.lexical)
     resolver = Resolver(graph) if graph is not None else None
-    candidates = propose(text, find_figures(text, lang=lang), resolver, published)
+    candidates = propose(text, find_figures(text, lang=lang, path=path), resolver, published)
     if facts is not None:
         figures = facts.of_kind("figures")
         candidates = [status(c, figures, source) for c in candidates]
