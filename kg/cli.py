@@ -10,6 +10,7 @@ import functools
 import os
 import shutil
 import sys
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -98,6 +99,24 @@ store_option = click.option(
 )
 
 
+def _day(ctx, param, value: str | None):
+    if value is None:
+        return None
+    from .base.values import ValueProblem, parse_day
+
+    try:
+        return parse_day(value)
+    except ValueProblem as err:
+        raise click.BadParameter(str(err)) from None
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", metavar="YYYY-MM-DD", callback=_day,
+    help="The graph as known on that day: only what sources published by then say, best values "
+         "recomputed (built from --facts; not with a store).",
+)
+
+
 strict_option = click.option(
     "--strict", is_flag=True,
     help="Treat warnings (figures of several sources that conflict with no rank to settle them) as errors.",
@@ -114,11 +133,12 @@ def _report(warnings, notices, *, strict: bool) -> None:
         click.echo(f"{problem.location}: warning: {problem.message}", err=True)
 
 
-def _store(store_spec: str | None, facts_dir: Path):
-    """The store that holds the graph: in memory (built from the facts when first used), on disk or remote."""
+def _store(store_spec: str | None, facts_dir: Path, as_of: dt.date | None = None):
+    """The store that holds the graph: in memory (built from the facts when first used, as known on
+    ``as_of`` when given), on disk or remote."""
     from .store.open import open_store
 
-    return open_store(store_spec, facts_dir=facts_dir)
+    return open_store(store_spec, facts_dir=facts_dir, as_of=as_of)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -207,8 +227,10 @@ def validate(facts_dir: Path, strict: bool) -> None:
 @click.option("--store", "store_spec", metavar="STORE",
               help="Export the graph a store holds (e.g. oxigraph:out/store, filled by kg build --store) "
                    "instead of building it from --facts.")
+@as_of_option
 @_reports_errors
-def export(facts_dir: Path, format_name: str | None, output: Path | None, store_spec: str | None) -> None:
+def export(facts_dir: Path, format_name: str | None, output: Path | None, store_spec: str | None,
+           as_of: dt.date | None) -> None:
     """Export the graph as Turtle, N-Triples, JSON-LD, RDF/XML or TriG.
 
     \b
@@ -221,10 +243,12 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None, store_
     from .base.files import write_atomically
 
     chosen = format_for(format_name, output)
+    if as_of is not None and store_spec is not None:
+        raise UsageError("--as-of builds the graph from the facts as known on a day; leave out --store (or --as-of)")
     if store_spec is None:
         from . import checked_graph, load_facts
 
-        graph = checked_graph(load_facts(facts_dir, progress=_progress()))
+        graph = checked_graph(load_facts(facts_dir, progress=_progress(), as_of=as_of))
     else:
         from .build.graph import FactGraph
         from .store.open import open_store
@@ -261,10 +285,11 @@ def export(facts_dir: Path, format_name: str | None, output: Path | None, store_
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
               metavar="SECONDS", help="Stop --query's query if it runs longer than this; 0 for no limit.")
 @store_option
+@as_of_option
 @_reports_errors
 def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query_file: Path | None,
          output: Path | None, format_name: str | None, lang: str, size_by: str, allow_service: bool,
-         timeout: float, store_spec: str | None) -> None:
+         timeout: float, store_spec: str | None, as_of: dt.date | None) -> None:
     """Write one interactive network view: a single HTML file that works offline.
 
     NAME is one of supply-chain, capital, products, all; or give --focus or --query instead.
@@ -287,7 +312,7 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
     found = None
     if query_file is not None:  # refused before any work if it asks for what was not allowed
         found = queries_lib.check_request(queries_lib.load_query(query_file), allow_service=allow_service)
-    store = _store(store_spec, facts_dir)
+    store = _store(store_spec, facts_dir, as_of)
     if found is not None:
         result = queries_lib.run(store, found, allow_service=allow_service, timeout=timeout, labels=False)
         shown = views_lib.query_view(store.graph(), result, name=query_file.stem)
@@ -306,8 +331,9 @@ def view(facts_dir: Path, name: str | None, focus: str | None, depth: int, query
 @click.option("--lang", default="en", show_default=True, type=click.Choice(LANGS),
               help="Language of the labels.")
 @store_option
+@as_of_option
 @_reports_errors
-def views_command(facts_dir: Path, out_dir: Path, lang: str, store_spec: str | None) -> None:
+def views_command(facts_dir: Path, out_dir: Path, lang: str, store_spec: str | None, as_of: dt.date | None) -> None:
     """Write every named view and an index.html that links them.
 
     \b
@@ -316,7 +342,7 @@ def views_command(facts_dir: Path, out_dir: Path, lang: str, store_spec: str | N
     """
     from .show import views as views_lib
 
-    for path, shown in views_lib.write_views(_store(store_spec, facts_dir).graph(), out_dir, lang=lang):
+    for path, shown in views_lib.write_views(_store(store_spec, facts_dir, as_of).graph(), out_dir, lang=lang):
         click.echo(f"wrote {path}" + (f" ({views_lib.counts(shown)})" if shown else ""))
 
 
@@ -361,10 +387,11 @@ def _param_values(pairs: tuple[str, ...]) -> dict[str, str]:
 @lang_option
 @timeout_option
 @store_option
+@as_of_option
 @_reports_errors
 def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, run_all: bool,
                     out_dir: Path | None, format_name: str | None, lang: str | None, timeout: float,
-                    store_spec: str | None) -> None:
+                    store_spec: str | None, as_of: dt.date | None) -> None:
     """List the saved queries (name, title, parameters), describe one, or run them all.
 
     \b
@@ -379,7 +406,7 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
     if run_all:
         if out_dir is None:
             raise UsageError("--run-all needs --out DIR (e.g. --out out/queries)")
-        written = queries_lib.write_all(_store(store_spec, facts_dir), out_dir, catalog_dir, lang=lang,
+        written = queries_lib.write_all(_store(store_spec, facts_dir, as_of), out_dir, catalog_dir, lang=lang,
                                         timeout=timeout)
         click.echo(f"{len(written) // 2} queries; wrote {len(written)} files to {out_dir}")
         return
@@ -415,11 +442,12 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Write at most N rows.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N", help="Skip the first N rows.")
 @store_option
+@as_of_option
 @_reports_errors
 def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params: tuple[str, ...],
                   format_name: str | None, output: Path | None, bom: bool, raw: bool, columns: str | None,
                   lang: str | None, allow_update: bool, allow_service: bool, timeout: float, limit: int | None, offset: int,
-                  store_spec: str | None) -> None:
+                  store_spec: str | None, as_of: dt.date | None) -> None:
     """Run a saved query by NAME, a .rq FILE, or inline SPARQL.
 
     On a terminal the table fits the window (long text cut, amounts grouped);
@@ -455,7 +483,7 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
                                       allow_service=allow_service)
     # Rows are written as the engine finds them, a chunk at a time: the first come at once,
     # and a long answer is never held whole.
-    chunks = queries_lib.stream(_store(store_spec, facts_dir), found, values, lang=lang, allow_update=allow_update,
+    chunks = queries_lib.stream(_store(store_spec, facts_dir, as_of), found, values, lang=lang, allow_update=allow_update,
                                 allow_service=allow_service, timeout=timeout, limit=limit, offset=offset)
     if found.form == "update":
         chunks = list(chunks)
@@ -523,9 +551,10 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
               help="Address to listen on; the default answers this machine only.")
 @timeout_option
 @store_option
+@as_of_option
 @_reports_errors
 def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: str, timeout: float,
-                  store_spec: str | None) -> None:
+                  store_spec: str | None, as_of: dt.date | None) -> None:
     """Serve a local web app and a SPARQL endpoint over the graph (read-only).
 
     Pages: the saved queries as forms with sortable results and CSV, JSON and
@@ -541,7 +570,7 @@ def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: st
     from .web import app as serve_lib
 
     serve_lib.check_installed()
-    store = _store(store_spec, facts_dir)  # a wrong --store is a usage error before anything starts
+    store = _store(store_spec, facts_dir, as_of)  # a wrong --store is a usage error before anything starts
     # The graph is built while the server starts listening; a request waits for it.
     site = serve_lib.Site(lambda: store, catalog_dir=catalog_dir, timeout=timeout)
     if host not in serve_lib.LOOPBACK_NAMES:
@@ -576,6 +605,32 @@ def resolve_command(facts_dir: Path, names: tuple[str, ...]) -> None:
     click.echo("".join(describe(result) for result in results), nl=False)
     if any(result.status != "found" for result in results):
         sys.exit(1)
+
+
+@main.command("changes")
+@facts_option
+@click.option("--since", "since", metavar="YYYY-MM-DD", required=True, callback=_day,
+              help="Show the sources published after this day.")
+@click.option("--format", "format_name", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True, help="Language of names.")
+@_reports_errors
+def changes_command(facts_dir: Path, since: dt.date, format_name: str, lang: str) -> None:
+    """What each source published after a day added and changed, oldest first.
+
+    For each source: its entries by kind, the entities it is the first to name, the best
+    values it set or moved (before -> after), the conflicts it brought and the figures of
+    other sources it confirms.
+
+    \b
+    Examples:
+        kg changes --since 2025-12-01
+        kg changes --since 2025-12-20 --format json
+    """
+    from .facts.changes import as_json, as_text, changes
+    from .facts.read import read_entries
+
+    found = changes(read_entries(facts_dir, progress=_progress()), since, lang)
+    click.echo(as_json(found) if format_name == "json" else as_text(found), nl=False)
 
 
 @main.command("extract")
@@ -667,10 +722,11 @@ def coverage_command(facts_dir: Path, file: Path, source: str | None) -> None:
               help="Language of the labels (the page can switch).")
 @timeout_option
 @store_option
+@as_of_option
 @_reports_errors
 def chart_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, company: str | None,
                   query_ref: str | None, params: tuple[str, ...], mark: str, output: Path | None,
-                  format_name: str | None, lang: str, timeout: float, store_spec: str | None) -> None:
+                  format_name: str | None, lang: str, timeout: float, store_spec: str | None, as_of: dt.date | None) -> None:
     """Draw one chart or timeline: an offline HTML page, or SVG / PNG for reports.
 
     NAME is income-statement or operations (with --company), listing-day,
@@ -697,7 +753,7 @@ def chart_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, c
     found, values = None, _param_values(params)
     if query_ref is not None:  # refused before any work if it is wrong
         found = queries_lib.check_request(queries_lib.find_query(query_ref, catalog_dir), values)
-    store = _store(store_spec, facts_dir)
+    store = _store(store_spec, facts_dir, as_of)
     if found is not None:
         result = queries_lib.run(store, found, values, timeout=timeout, labels=False)
         shown = charts_lib.result_chart(store, result, name=found.name, title=found.title, mark=mark)
@@ -717,8 +773,9 @@ def chart_command(facts_dir: Path, catalog_dir: Path | None, name: str | None, c
 @click.option("--lang", default="en", show_default=True, type=click.Choice(LANGS),
               help="Language of the labels (each page can switch).")
 @store_option
+@as_of_option
 @_reports_errors
-def charts_command(facts_dir: Path, out_dir: Path, mark: str, lang: str, store_spec: str | None) -> None:
+def charts_command(facts_dir: Path, out_dir: Path, mark: str, lang: str, store_spec: str | None, as_of: dt.date | None) -> None:
     """Write every ready-made chart and an index.html that links them.
 
     Each company's income statement and operating figures, the listing day, the
@@ -730,5 +787,5 @@ def charts_command(facts_dir: Path, out_dir: Path, mark: str, lang: str, store_s
     """
     from .show import charts as charts_lib
 
-    for path, shown in charts_lib.write_charts(_store(store_spec, facts_dir), out_dir, lang=lang, mark=mark):
+    for path, shown in charts_lib.write_charts(_store(store_spec, facts_dir, as_of), out_dir, lang=lang, mark=mark):
         click.echo(f"wrote {path}" + (f" ({charts_lib.describe(shown)})" if shown else ""))

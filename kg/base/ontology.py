@@ -85,6 +85,10 @@ class GPU(DefinedNamespace):
     Circumstance: URIRef
     Rank: URIRef
     PositionRole: URIRef
+    Tranche: URIRef
+    OfferingStage: URIRef
+    MarketIndex: URIRef
+    Stake: URIRef
     # object properties
     designedBy: URIRef
     productLine: URIRef
@@ -142,6 +146,16 @@ class GPU(DefinedNamespace):
     roundingOf: URIRef
     agreesWith: URIRef
     conflictsWith: URIRef
+    tranche: URIRef
+    confirmedBy: URIRef
+    offeringStage: URIRef
+    convertedUnit: URIRef
+    eventPlace: URIRef
+    counterparty: URIRef
+    parentOrganization: URIRef
+    indexVenue: URIRef
+    stakeCompany: URIRef
+    stakeHolder: URIRef
     # datatype properties
     foundedIn: URIRef
     legalName: URIRef
@@ -172,11 +186,18 @@ class GPU(DefinedNamespace):
     published: URIRef
     author: URIRef
     needsBasis: URIRef
+    convertedValue: URIRef
+    publishedAfter: URIRef
+    convertedStated: URIRef
+    segmentStarted: URIRef
     # individuals used by code
     Exact: URIRef
     AtLeast: URIRef
     Range: URIRef
     AtMost: URIRef
+    Approximate: URIRef
+    TWD: URIRef
+    EUR: URIRef
     CNY: URIRef
     HKD: URIRef
     USD: URIRef
@@ -281,7 +302,8 @@ def kebab(local_name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", local_name).lower()
 
 
-COUNT_UNITS = frozenset({"chip", "customer", "deployment", "project", "patent", "share", "account", "investor", "day"})
+COUNT_UNITS = frozenset({"chip", "customer", "deployment", "project", "patent", "share", "account", "investor", "day",
+                         "company", "lot", "person", "product", "position", "item"})
 
 
 @dataclass(frozen=True)

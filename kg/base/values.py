@@ -35,7 +35,9 @@ from .hanzi import simplified
 MULTIPLIERS = {
     "十": 10, "百": 100, "千": 1_000, "万": 10_000, "十万": 100_000, "百万": 1_000_000,
     "千万": 10_000_000, "亿": 100_000_000, "十亿": 10**9, "百亿": 10**10, "千亿": 10**11, "万亿": 10**12,
-    "兆": 10**12,
+    # The traditional script of Hong Kong and Taiwan; 兆 is 10^12 there, as 萬億.
+    "萬": 10_000, "十萬": 100_000, "百萬": 1_000_000, "千萬": 10_000_000, "億": 100_000_000, "十億": 10**9,
+    "百億": 10**10, "千億": 10**11, "萬億": 10**12, "兆": 10**12,
     "thousand": 1_000, "million": 1_000_000, "mn": 1_000_000, "billion": 10**9, "bn": 10**9, "trillion": 10**12,
 }
 
@@ -130,19 +132,25 @@ class Unit:
 
 # Currencies and the ways sources write them, before or after the number. Nothing
 # is ever converted: an amount keeps the currency it was written in.
-CURRENCIES = {"CNY": Unit("CNY", "元", False), "HKD": Unit("HKD", "港元", False), "USD": Unit("USD", "美元", False)}
+CURRENCIES = {"CNY": Unit("CNY", "元", False), "HKD": Unit("HKD", "港元", False), "USD": Unit("USD", "美元", False),
+              "TWD": Unit("TWD", "新台币", False), "EUR": Unit("EUR", "欧元", False)}
 MONEY = Unit("money", "", False)
 _CURRENCY_WORDS = {
     "元": "CNY", "人民币": "CNY", "元人民币": "CNY", "人民币元": "CNY", "RMB": "CNY", "CNY": "CNY", "¥": "CNY",
     "港元": "HKD", "港币": "HKD", "港幣": "HKD", "HK$": "HKD", "HKD": "HKD",
     "美元": "USD", "US$": "USD", "USD": "USD",
+    "YUAN": "CNY", "YUAN RENMINBI": "CNY", "HONG KONG DOLLARS": "HKD", "HK DOLLARS": "HKD", "US DOLLARS": "USD",
+    "新台币": "TWD", "新台幣": "TWD", "台币": "TWD", "台幣": "TWD", "NT$": "TWD", "TWD": "TWD",
+    "欧元": "EUR", "歐元": "EUR", "€": "EUR", "EUR": "EUR",
+    "人民幣": "CNY", "元人民幣": "CNY", "美金": "USD",
 }
 # Cue words, longest first so that 超过 is not read as 超.
-LOWER_BOUND_CUES = ("more than", "超过", "突破", "over", "超", "逾", ">")
-UPPER_BOUND_CUES = ("最高可达", "up to", "at most", "less than", "不超过", "最高", "最多", "不到", "不足", "<")
+LOWER_BOUND_CUES = ("more than", "超过", "超過", "突破", "over", "超", "逾", ">")
+UPPER_BOUND_CUES = ("最高可达", "最高可達", "up to", "at most", "less than", "不超过", "不超過", "最高", "最多", "不到", "不足", "<")
 APPROXIMATION_CUES = {
     "approximately": "about", "around": "about", "about": "about", "大约": "about", "约合": "about", "约": "about",
-    "~": "about", "nearly": "nearly", "almost": "nearly", "接近": "nearly", "将近": "nearly", "近": "nearly",
+    "大約": "about", "約合": "about", "約": "about",
+    "~": "about", "nearly": "nearly", "almost": "nearly", "接近": "nearly", "将近": "nearly", "將近": "nearly", "近": "nearly",
 }
 FORECAST_CUES = ("预计", "预期", "expected", "forecast")
 
@@ -152,7 +160,7 @@ CHINESE_NUMERAL = "[零〇○一二两三四五六七八九十百千廿卅]+(?:�
 # 百分之四 is 4%, 千分之五 0.5%, 万分之三点六 0.036%: a percentage written as a fraction.
 _FRACTIONS = {"百分之": Decimal(1), "千分之": Decimal("0.1"), "万分之": Decimal("0.01")}
 _AMOUNT = re.compile(
-    r"^(?P<prefix>HK\$|US\$|RMB|CNY|HKD|USD|人民币|¥)?\s*(?P<fraction>百分之|千分之|万分之)?"
+    r"^(?P<prefix>HK\$|US\$|NT\$|RMB|CNY|HKD|USD|TWD|EUR|人民币|人民幣|新台币|新台幣|¥|€)?\s*(?P<fraction>百分之|千分之|万分之)?"
     r"(?P<number>" + _NUMBER + "|" + CHINESE_NUMERAL + r")\s*"
     r"(?P<multiplier>万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千|百|十|兆|thousand|million|billion|trillion|mn|bn)?\s*"
     r"(?P<tenths>成)?(?P<symbol>[^0-9]*)$",

@@ -51,7 +51,7 @@ from ..base.errors import InputError, KgError, Problem
 from .export import check_turtle_blocks, turtle_blocks, turtle_from_blocks
 from ..base.files import _alive, remove_quietly, replace_unsynced
 from ..facts.read import (
-    SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, event_identity, figure_group,
+    SCHEMA, TREES, Record, _check_quotes, _check_references, _merge, _read_file, event_identity, figure_family,
     shown, source_text_path,
 )
 from . import lastbuild
@@ -140,14 +140,16 @@ class Work:
     cacheable: bool = True       # files can be compiled alone next time
 
 
-def figure_groups(units) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {}
+def families_across_files(units) -> bool:
+    """Whether statements that may be reconciled with each other (one figure family) stand in several
+    files: best values then span files, which the quick path, compiling a file alone, cannot see."""
+    home: dict[str, str] = {}
     for unit in units:
         for fact in unit.facts:
             kind, key = fact.split("\t", 1)
-            if kind == "figures":
-                groups.setdefault(figure_group(key), []).append(key)
-    return groups
+            if kind == "figures" and home.setdefault(figure_family(key), unit.path) != unit.path:
+                return True
+    return False
 
 
 # --- one file --------------------------------------------------------------------------------
@@ -348,8 +350,8 @@ def _quick_path(root: Path, by_name: dict[str, Path], contents: dict[Path, bytes
     _check_quotes(compiled, root, problems, texts)
     if problems:
         raise _Redo
-    if any(len(keys) > 1 for keys in figure_groups(units.values()).values()):
-        raise _Redo  # several statements of one figure: best values span files
+    if families_across_files(units.values()):
+        raise _Redo  # statements of one figure in several files: best values span files
     used = periods(units.values())
     types = {}
     for unit in units.values():

@@ -27,7 +27,8 @@ from ..base.values import (
 )
 
 # Facts without an id are named by kind and key: kgr:figure/iluvatar/revenue/2024.
-IRI_PREFIX = {"milestones": "milestone/", "supply_chain": "supply/", "figures": "figure/", "positions": "position/"}
+IRI_PREFIX = {"milestones": "milestone/", "supply_chain": "supply/", "figures": "figure/", "positions": "position/",
+              "stakes": "stake/"}
 _PRODUCT_CLASS = {"line": GPU.ProductLine, "generation": GPU.ProductGeneration, "product": GPU.Product}
 
 
@@ -62,7 +63,11 @@ FIELD_OF = {
     GPU.sponsor: "sponsors", GPU.cornerstoneInvestor: "cornerstone_investors", GPU.security: "security",
     GPU.securityOf: "company", GPU.listedOn: "venue", GPU.ticker: "ticker", GPU.person: "person",
     GPU.organization: "organization", GPU.positionRole: "role", GPU.positionTitle: "title", GPU.former: "former",
-    GPU.locator: "locator", GPU.published: "published", GPU.author: "author",
+    GPU.locator: "locator", GPU.published: "published", GPU.publishedAfter: "published_after", GPU.author: "author",
+    GPU.tranche: "tranche", GPU.offeringStage: "stage", GPU.convertedValue: "converted", GPU.convertedUnit: "converted",
+    GPU.convertedStated: "converted", GPU.eventPlace: "place", GPU.counterparty: "counterparty",
+    GPU.parentOrganization: "parent", GPU.segmentStarted: "started", GPU.indexVenue: "venue",
+    GPU.stakeCompany: "company", GPU.stakeHolder: "holder", GPU.confirmedBy: "source",
 }
 
 
@@ -390,8 +395,8 @@ class RecordBuilder:
             self.add(T.date, _date(record["date"]))
         if "period" in record.values:
             self.use_period(T.period, record["period"])
-        if "stated_date" in record.values:
-            self.add(T.statedDate, literal(record["stated_date"], "zh"))
+        for stated in record.get("stated_date", ()):
+            self.add(T.statedDate, literal(stated, _lang_of(stated)))
 
     def when_text(self, record: Record, lang: str) -> str:
         if "date" in record.values:
@@ -421,6 +426,8 @@ class RecordBuilder:
             self.add(T.language, literal(r["language"], datatype=XSD_NS + "language"))
         if "published" in r.values:
             self.add(T.published, _date(r["published"]))
+        if "published_after" in r.values:
+            self.add(T.publishedAfter, _date(r["published_after"]))
         for author in r.get("author", ()):
             self.add(T.author, literal(author))
         if "note" in r.values:
@@ -438,6 +445,8 @@ class RecordBuilder:
             self.add(T.headquarteredIn, kgr(r.ref("headquarters")))
         if "part_of" in r.values:
             self.add(T.partOf, kgr(r.ref("part_of")))
+        if "parent" in r.values:
+            self.add(T.parentOrganization, kgr(r.ref("parent")))
         self.refs(T.managementFrom, r, "management_from")
         self.add_common(r)
 
@@ -452,6 +461,20 @@ class RecordBuilder:
         self.add_names(r)
         if "within" in r.values:
             self.add(T.locatedIn, kgr(r.ref("within")))
+
+    def add_indices(self, r: Record) -> None:
+        self.add(T.type, T.MarketIndex)
+        self.add_names(r)
+        if "venue" in r.values:
+            self.add(T.indexVenue, kgr(r.ref("venue")))
+
+    def add_stakes(self, r: Record) -> None:
+        company, holder = r.ref("company"), r.ref("holder")
+        self.add(T.type, T.Stake)
+        self.add(T.stakeCompany, kgr(company))
+        self.add(T.stakeHolder, kgr(holder))
+        self.add_labels(f"{self.name(holder, 'en')} holds shares of {self.name(company, 'en')}",
+                        f"{self.name(holder, 'zh')}持有{self.name(company, 'zh')}股份")
 
     def add_people(self, r: Record) -> None:
         self.add(T.type, T.Person)
@@ -496,8 +519,8 @@ class RecordBuilder:
         self.add(T.designedBy, kgr(r.ref("designer")))
         if "line" in r.values:
             self.add(T.productLine, kgr(r.ref("line")))
-        if "workload" in r.values:
-            self.add(T.workload, self.code("Workload", r["workload"]))
+        for workload in r.get("workload", ()):
+            self.add(T.workload, self.code("Workload", workload))
         self.add_common(r)
 
     def add_segments(self, r: Record) -> None:
@@ -506,6 +529,8 @@ class RecordBuilder:
         self.add(T.segmentOf, kgr(r.ref("company")))
         if "product_line" in r.values:
             self.add(T.segmentProductLine, kgr(r.ref("product_line")))
+        if "started" in r.values:
+            self.add(T.segmentStarted, _date(r["started"]))
 
     def add_milestones(self, r: Record) -> None:
         kind = self.code("MilestoneType", r["type"])
@@ -536,8 +561,8 @@ class RecordBuilder:
         self.add(T.type, T.FundingRound)
         self.add(T.fundedCompany, kgr(company))
         self.add(T.date, _date(r["date"]))
-        if "stated_date" in r.values:
-            self.add(T.statedDate, literal(r["stated_date"], "zh"))
+        for stated in r.get("stated_date", ()):
+            self.add(T.statedDate, literal(stated, _lang_of(stated)))
         if "round" in r.values:
             self.add(T.roundName, literal(r["round"]))
         for name, predicate in (("pre_money", T.preMoneyValuation), ("post_money", T.postMoneyValuation)):
@@ -565,6 +590,10 @@ class RecordBuilder:
             self.add(T.security, kgr(r.ref("security")))
         self.refs(T.sponsor, r, "sponsors")
         self.refs(T.cornerstoneInvestor, r, "cornerstone_investors")
+        if "place" in r.values:
+            self.add(T.eventPlace, kgr(r.ref("place")))
+        if "counterparty" in r.values:
+            self.add(T.counterparty, kgr(r.ref("counterparty")))
         self.add_when(r)
         venue = r.ref("venue")
         at_en = f" on {self.name(venue, 'en')}" if venue else ""
@@ -589,7 +618,17 @@ class RecordBuilder:
                                 ("market", T.market), ("said_by", T.saidBy)):
             if name in r.values:
                 self.add(predicate, kgr(r.ref(name)))
-        self.add(T.qualifier, _QUALIFIERS[stated.qualifier])
+        # A point value given loosely is never typed exact: raw SPARQL reads gpu:Approximate.
+        approximate = stated.qualifier == "exact" and stated.approximation is not None
+        self.add(T.qualifier, T.Approximate if approximate else _QUALIFIERS[stated.qualifier])
+        for name, predicate, concept in (("tranche", T.tranche, "Tranche"), ("stage", T.offeringStage, "OfferingStage")):
+            if name in r.values:
+                self.add(predicate, self.code(concept, r[name]))
+        if "converted" in r.values:
+            converted: Amount = r["converted"]
+            self.add(T.convertedValue, _number(converted.value))
+            self.add(T.convertedUnit, self.code("Unit", converted.unit.notation))
+            self.add(T.convertedStated, literal(converted.stated, _lang_of(converted.stated)))
         for name, predicate, concept in (("approximation", T.approximation, "Approximation"),
                                          ("circumstance", T.circumstance, "Circumstance")):
             if getattr(stated, name):
@@ -612,6 +651,8 @@ class RecordBuilder:
                                     (T.conflictsWith, reconciled.conflicts_with)):
                 for key in keys:
                     self.add(predicate, KGR_TEXT + "figure/" + key)
+            for source in reconciled.confirmed_by:
+                self.add(T.confirmedBy, kgr(source))
         subject_en, subject_zh = self.name(of, "en"), self.name(of, "zh")
         for name in ("segment", "market"):
             if name in r.values:

@@ -15,6 +15,7 @@ loads neither the fact reader nor the build.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,18 +32,21 @@ if TYPE_CHECKING:
 
 
 def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | None = None,
-          progress: Progress = QUIET, folder: Folder | None = None) -> Built:
+                 progress: Progress = QUIET, folder: Folder | None = None, as_of: dt.date | None = None) -> Built:
     """Read, check, reconcile, build and validate the fact folder; its graph as Turtle. Raises InputError.
 
     With ``cache_dir``, what did not change since the last build is taken from
     there, and the cache is brought up to date. ``folder``: the folder as already
-    read, so that what is built is what was hashed.
+    read, so that what is built is what was hashed. ``as_of``: the graph as known on that day,
+    from what sources published by then say (kg.facts.asof); built whole, never cached.
     """
     from ..facts.folder import paused_gc
 
     with paused_gc():
         if folder is None:
             folder = read_folder(facts_dir)
+        if as_of is not None:
+            return from_scratch(folder, progress, as_of=as_of).built
         if cache_dir is not None and folder.whole is not None:
             last = load_whole(Path(cache_dir), folder.whole)
             if last is not None:
@@ -61,16 +65,16 @@ def build_turtle(facts_dir: str | Path = "facts", *, cache_dir: str | Path | Non
         return work.built
 
 
-def from_scratch(folder: Folder, progress: Progress = QUIET) -> Work:
+def from_scratch(folder: Folder, progress: Progress = QUIET, *, as_of: dt.date | None = None) -> Work:
     """Every step on every file; the only path whose messages the user sees."""
     from ..facts.read import read_facts, shown
     from ..facts.reconcile import reconcile
-    from .cache import Work, compile_file, figure_groups, join, ontology_blocks_disjoint, periods, read_texts
+    from .cache import Work, compile_file, families_across_files, join, ontology_blocks_disjoint, periods, read_texts
     from .graph import FactGraph, names_of, origins
     from .validate import check
 
     root = folder.root
-    facts = read_facts(root, progress=progress, contents=folder.contents)        # read, check
+    facts = read_facts(root, progress=progress, contents=folder.contents, as_of=as_of)  # read, check
     facts = replace(facts, reconciliation=reconcile(facts.records))                # reconcile
     by_name = {relative(path, root): path for path in folder.paths}
     name_of = {shown(path): name for name, path in by_name.items()}
@@ -92,8 +96,8 @@ def from_scratch(folder: Folder, progress: Progress = QUIET) -> Work:
     # A fact several sources give, or a figure several statements give, ties files together:
     # such a build is not kept for the quick path, which compiles a file on its own.
     # So does a warning: the quick path would keep it only if it read the file that gives it.
-    cacheable = not any(unit.more for unit in units.values()) and all(
-        len(keys) == 1 for keys in figure_groups(units.values()).values()) and not facts.warnings
+    cacheable = not any(unit.more for unit in units.values()) and not families_across_files(units.values()) \
+        and not facts.warnings
     whole = replace(join(units, used, len(folder.files)), warnings=facts.warnings, notices=facts.notices)
     return Work(whole, units, set(units), texts, cacheable)
 
@@ -108,10 +112,11 @@ def checked_graph(facts: Facts) -> FactGraph:
     return graph
 
 
-def load_graph(facts_dir: str | Path = "facts") -> Graph:
-    """Read, check, reconcile, build and validate a fact folder: the graph every other command works on."""
+def load_graph(facts_dir: str | Path = "facts", *, as_of: dt.date | None = None) -> Graph:
+    """Read, check, reconcile, build and validate a fact folder: the graph every other command works on
+    (``as_of``: as known on that day)."""
     from ..facts.read import load_facts
 
-    return checked_graph(load_facts(facts_dir)).to_rdflib()
+    return checked_graph(load_facts(facts_dir, as_of=as_of)).to_rdflib()
 
 

@@ -7,8 +7,9 @@ explains them to analysts. All problems are collected and raised together.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,13 @@ from ..base.errors import InputError, Problem, SourceLocation, did_you_mean, os_
 from .folder import fact_files, paused_gc, read_fact_files, shown  # noqa: F401 - also the reader's own names
 from ..base.ontology import GPU, Vocabulary, vocabulary
 from ..base.progress import QUIET, Progress
-from ..base.values import CURRENCIES, Amount, Unit, ValueProblem, parse_amount, parse_date, parse_period
+from ..base.values import CURRENCIES, MONEY, Amount, Date, Unit, ValueProblem, parse_amount, parse_date, parse_period
 from .yamltree import Mapping, Node, Scalar, Sequence, read_yaml
-from .records import Facts, FigureValue, Provenance, Record, event_identity, figure_group  # noqa: F401 - also the reader's own names
+from .records import ENTITY_KINDS, Facts, FigureValue, Provenance, Record, event_identity, figure_family, figure_group  # noqa: F401 - also the reader's own names
 from .reconcile import reconcile
+from .asof import known_by, known_sources
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ENTITY_KINDS = ("organizations", "groups", "places", "sectors", "products", "segments", "people")
 # Entities several sources describe: each source's entry adds what it says to one entity.
 MERGED_KINDS = frozenset(ENTITY_KINDS)
 
@@ -225,6 +226,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "publisher": Field(read_ref, refs=("organizations",)),
         "author": Field(read_texts),
         "published": Field(read_date),
+        "published_after": Field(read_date),
         "url": Field(read_url),
         "language": Field(read_language),
         "text": Field(read_text),
@@ -242,11 +244,12 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "process_node": Field(read_text),
         "software_ecosystem": Field(_codes("EcosystemStance", "software-ecosystem stance", many=True)),
         "part_of": Field(read_ref, refs=("organizations",)),
+        "parent": Field(read_ref, refs=("organizations",)),
         **_provenance(),
     },
     "groups": {
         **_NAMED,
-        "members": Field(read_refs, True, ("organizations",)),
+        "members": Field(read_refs, refs=("organizations",)),
         "in_sectors": Field(read_refs, refs=("sectors",)),
         "serves_sectors": Field(read_refs, refs=("sectors",)),
         "process_node": Field(read_text),
@@ -255,6 +258,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         **_provenance(),
     },
     "places": {**_NAMED, "within": Field(read_ref, refs=("places",)), **_provenance()},
+    "indices": {**_NAMED, "venue": Field(read_ref, refs=("organizations",)), **_provenance()},
     "people": {**_NAMED, **_provenance()},
     "sectors": {**_NAMED, **_provenance()},
     "products": {
@@ -262,7 +266,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "type": Field(read_choice("line", "generation", "product"), True),
         "designer": Field(read_ref, True, ("organizations",)),
         "line": Field(read_ref, refs=("products",)),
-        "workload": Field(_codes("Workload", "workload", many=False)),
+        "workload": Field(_codes("Workload", "workload", many=True)),
         "process_node": Field(read_text),
         "benchmarked_against": Field(read_refs, refs=("products",)),
         **_provenance(),
@@ -271,6 +275,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         **_NAMED,
         "company": Field(read_ref, True, ("organizations",)),
         "product_line": Field(read_ref, refs=("products",)),
+        "started": Field(read_date),
         **_provenance(),
     },
     "milestones": {
@@ -278,7 +283,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "type": Field(_codes("MilestoneType", "milestone type", many=False), True),
         "date": Field(read_date),
         "period": Field(read_period),
-        "stated_date": Field(read_text),
+        "stated_date": Field(read_texts),
         **_provenance(),
     },
     "positions": {
@@ -307,7 +312,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "company": Field(read_ref, True, ("organizations",)),
         "round": Field(read_text),
         "date": Field(read_date, True),
-        "stated_date": Field(read_text),
+        "stated_date": Field(read_texts),
         "pre_money": Field(read_raw),
         "post_money": Field(read_raw),
         "investors": Field(read_refs, refs=("organizations",)),
@@ -320,20 +325,24 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "type": Field(_codes("ListingEventType", "listing event type", many=False), True),
         "date": Field(read_date),
         "period": Field(read_period),
-        "stated_date": Field(read_text),
+        "stated_date": Field(read_texts),
         "security": Field(read_ref, refs=("securities",)),
         "sponsors": Field(read_refs, refs=("organizations",)),
         "cornerstone_investors": Field(read_refs, refs=("organizations",)),
+        "place": Field(read_ref, refs=("places",)),
+        "counterparty": Field(read_ref, refs=("organizations", "indices")),
         **_provenance(),
     },
     "figures": {
-        "of": Field(read_ref, True, ("organizations", "groups", "products", "segments")),
+        "of": Field(read_ref, True, ("organizations", "groups", "products", "segments", "sectors", "indices", "places")),
         "metric": Field(_codes("Metric", "metric", many=False), True),
         "segment": Field(read_ref, refs=("segments",)),
         "event": Field(read_ref, refs=("listing_events",)),
         "holder": Field(read_ref, refs=("organizations", "people")),
         "market": Field(read_ref, refs=("sectors",)),
         "basis": Field(_codes("PriceBasis", "basis", many=False)),
+        "tranche": Field(_codes("Tranche", "tranche", many=False)),
+        "stage": Field(_codes("OfferingStage", "offering stage", many=False)),
         "period": Field(read_period),
         "reference_period": Field(read_period),
         "value": Field(read_raw),
@@ -341,10 +350,16 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "at_most": Field(read_raw),
         "between": Field(read_raw),
         "values": Field(read_raw),
-        "currency": Field(read_choice("CNY", "HKD", "USD")),
+        "currency": Field(read_choice(*CURRENCIES)),
+        "converted": Field(read_raw),
         "approximation": Field(_codes("Approximation", "approximation", many=False)),
         "circumstance": Field(_codes("Circumstance", "circumstance", many=False)),
         "said_by": Field(read_ref, refs=("people", "organizations")),
+        **_provenance(),
+    },
+    "stakes": {
+        "company": Field(read_ref, True, ("organizations",)),
+        "holder": Field(read_ref, True, ("organizations", "people")),
         **_provenance(),
     },
     "statements": {
@@ -362,18 +377,53 @@ REQUIRED = {kind: [key for key, spec in fields.items() if spec.required] for kin
 
 
 def read_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
-               contents: dict[Path, bytes] | None = None) -> Facts:
+               contents: dict[Path, bytes] | None = None, as_of: dt.date | None = None) -> Facts:
     """Read every ``*.yaml`` under ``root``; raise InputError listing every problem.
 
     ``contents`` holds the bytes of files already read (by path under ``root``),
-    so that what is checked is what the caller hashed.
+    so that what is checked is what the caller hashed. ``as_of``: only what sources
+    published by that day say (kg.facts.asof).
     """
+    entries = read_entries(root, progress=progress, contents=contents)
+    return entries.facts(None if as_of is None else known_sources(entries.records, as_of))
+
+
+@dataclass
+class Entries:
+    """Every entry of a fact folder as read, one source's statement each, before several sources'
+    entries are merged: the facts of any set of sources can be made from them (kg.facts.asof)."""
+
+    root: Path
+    records: list[Record]
+    problems: list[Problem]
+    broken_ids: dict[str, str]
+    all_read: bool
+
+    def facts(self, sources: Collection[str] | None = None) -> Facts:
+        """The checked facts of ``sources`` (every source when None); raises InputError."""
+        problems, notices, warnings = list(self.problems), [], []
+        records = self.records
+        if sources is not None and not problems:
+            records = known_by(records, sources)
+        with paused_gc():
+            records = _merge(records, problems, notices, warnings)
+            if self.all_read:  # a file we could not read may define the ids others refer to
+                _check_references(records, problems, dict(self.broken_ids))
+            _check_cycles(records, problems)
+            _check_quotes(records, self.root, problems)
+        if problems:
+            raise InputError(problems)
+        return Facts(tuple(sorted(records, key=lambda r: (r.kind, r.key))), self.root, tuple(sorted(notices)),
+                     read_warnings=tuple(sorted(warnings)))
+
+
+def read_entries(root: str | Path = "facts", *, progress: Progress = QUIET,
+                 contents: dict[Path, bytes] | None = None) -> Entries:
+    """Read and check each entry of every ``*.yaml`` under ``root`` on its own."""
     root = Path(root)
     vocab = vocabulary()
     problems: list[Problem] = []
     records: list[Record] = []
-    notices: list[Problem] = []
-    warnings: list[Problem] = []
     broken_ids: dict[str, str] = {}  # ids of entries with problems of their own: not "unknown" elsewhere
     all_read = True
     paths = fact_files(root)
@@ -392,21 +442,15 @@ def read_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
                 progress.advance(len(data))
             records.extend(_read_file(tree, vocab, problems, broken_ids))
         progress.done()
-        records = _merge(records, problems, notices, warnings)
-        if all_read:  # a file we could not read may define the ids others refer to
-            _check_references(records, problems, broken_ids)
-        _check_cycles(records, problems)
-        _check_quotes(records, root, problems)
-        if problems:
-            raise InputError(problems)
-        return Facts(tuple(sorted(records, key=lambda r: (r.kind, r.key))), root, tuple(sorted(notices)),
-                     read_warnings=tuple(sorted(warnings)))
+    return Entries(root, records, problems, broken_ids, all_read)
 
 
 def load_facts(root: str | Path = "facts", *, progress: Progress = QUIET,
-               contents: dict[Path, bytes] | None = None) -> Facts:
-    """Read and check a fact folder, then reconcile its statements: facts ready to build."""
-    facts = read_facts(root, progress=progress, contents=contents)
+               contents: dict[Path, bytes] | None = None, as_of: dt.date | None = None) -> Facts:
+    """Read and check a fact folder, then reconcile its statements: facts ready to build.
+
+    ``as_of``: only what sources published by that day say (kg.facts.asof)."""
+    facts = read_facts(root, progress=progress, contents=contents, as_of=as_of)
     return replace(facts, reconciliation=reconcile(facts.records))
 
 
@@ -438,6 +482,11 @@ def _read_record(
     locations: dict[str, SourceLocation] = {}
     ok = True
     for key, node in entry.items.items():
+        if key == "cites" and kind in ENTITY_KINDS:
+            problems.append(Problem(entry.key_locs[key], f"{kind}.cites: a cited source supports a statement or a figure, "
+                                    "not a whole entity; give the claim as a statement (or figure) with its `cites`"))
+            ok = False
+            continue
         if key not in schema:
             problems.append(Problem(entry.key_locs[key], f"{kind}: unknown key '{key}'{did_you_mean(key, schema)}"))
             ok = False
@@ -490,12 +539,19 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
         return f"{ref('client')}/{ref('supplier')}/{values['role']}"
     if kind == "positions":
         return f"{ref('person')}/{ref('organization')}/{values['role']}"
+    if kind == "stakes":
+        return f"{ref('holder')}/{ref('company')}"
     key = f"{ref('of')}/{values['metric']}/{values['period'].slug}"
     for name in ("segment", "holder", "market"):
         if name in values:
             key += f"/{ref(name)}"
-    if "basis" in values:
-        key += f"/{values['basis']}"
+    # A tranche, a stage, a basis or a circumstance makes another measure: a forecast is never
+    # compared with the final figure, a price at the open never with one at the close.
+    for name in ("tranche", "stage", "basis"):
+        if name in values:
+            key += f"/{values[name]}"
+    if values.get("circumstance"):
+        key += f"/{values['circumstance']}"
     return f"{key}/{ref('source')}"
 
 
@@ -544,6 +600,8 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
         what = " and ".join(given) if given else "none of them"
         raise FieldProblem(where, f"give exactly one of value, at_least, at_most, between or values (found {what}); a value is exact, a lower bound, an upper bound or a range")
     how = given[0]
+    if "converted" in values:
+        values["converted"] = _converted(values["converted"], unit, locations["converted"], _BOUNDS.get(how, "exact"))
     approximation = values.get("approximation")
     circumstance = values.get("circumstance")
 
@@ -591,6 +649,16 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     return _finish_plain(kind, values, locations, entry, vocab)
 
 
+def _converted(node: Node, unit: Unit, where: SourceLocation, bound: str) -> Amount:
+    """The source's own conversion of a money amount into another currency: the same statement, never a second."""
+    if not unit.is_money:
+        raise FieldProblem(where, "only an amount of money is converted into another currency", "converted")
+    amount = _amount(node, MONEY, "converted", bound)
+    if amount.unit == unit:
+        raise FieldProblem(where, f"converts into {unit.notation}, the figure's own currency; give the other currency", "converted")
+    return amount
+
+
 def _check_product(values: dict[str, Any], locations: dict[str, SourceLocation], where: SourceLocation) -> None:
     """A generation belongs to a line, and only a generation does (checked once its sources are merged)."""
     if values["type"] == "generation" and "line" not in values:
@@ -609,6 +677,10 @@ FINISHERS = {
 
 # --- checks across files --------------------------------------------------------------
 
+# Facts a second source may confirm with an entry of its own (the same id or the same key).
+_CONFIRMED_KINDS = ("milestones", "supply_chain", "positions", "securities", "statements", "funding_rounds", "stakes")
+
+
 def _merge(records: list[Record], problems: list[Problem], notices: list[Problem],
            warnings: list[Problem] | None = None) -> list[Record]:
     """One record per thing stated, with every source that states it.
@@ -626,7 +698,7 @@ def _merge(records: list[Record], problems: list[Problem], notices: list[Problem
     merged = []
     for (scope, key), same in groups.items():
         first = same[0]
-        mergeable = first.kind in MERGED_KINDS or first.kind in ("milestones", "supply_chain", "positions")
+        mergeable = first.kind in MERGED_KINDS or first.kind in _CONFIRMED_KINDS
         kept = [first]
         for record in same[1:]:
             what = f"id '{key}'" if scope == "id" else f"{record.kind} entry '{key}'"
@@ -723,6 +795,9 @@ def _join_values(old: Any, new: Any) -> Any:
             elif out.setdefault(lang, text) != text:
                 return None
         return out
+    if isinstance(old, Date) and isinstance(new, Date):  # 2020 and 2020-10: the more precise, if it lies within
+        shorter, longer = sorted((old, new), key=lambda d: len(d.lexical))
+        return longer if longer.lexical.startswith(shorter.lexical) else None
     return old if old == new else None
 
 

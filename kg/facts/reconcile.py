@@ -10,12 +10,21 @@ meet can both be true; one whose interval holds the other's more precise number
 is a rounding of it. Two numbers written to the same digit that differ in it
 (14.74亿 and 14.75亿, 22家 and 23家) are not: their intervals only touch.
 
-The best statements of a group (Wikidata's truthy statements) are the preferred
-ones if any, else the normal ones, less any that is a rounding of, or a bound or
-approximation met by, another best candidate. Deprecated statements are never
-best. Two statements that cannot both be true and are not ranked apart are a
-conflict, reported as a warning (an error with ``--strict``), as is a figure
-whose every statement is deprecated: no best-value query would show it.
+The best statement of a group (Wikidata's truthy statement) is one of the
+preferred ones if any, else of the normal ones: not a rounding of, nor a bound or
+approximation met by, another candidate, and of those the most precisely written
+(the first by key among equals). It names every source whose statement agrees
+with it, so a sum over best values counts each figure once, whoever states it.
+Deprecated statements are never best. Two statements that cannot both be true and
+are not ranked apart are a conflict, reported as a warning (an error with
+``--strict``); both stay best until a rank settles it. A figure whose every
+statement is deprecated is a warning too: no best-value query would show it.
+
+What a group is: the same entity, metric, period, segment, holder, market,
+tranche, stage, basis and circumstance (a forecast is never compared with the
+final figure, a price at the open never with one at the close). A cumulative
+figure "as of" a day (截至2025年6月30日) and one over a span that ends that day
+(2022年至2025年上半年) are one group: the same total, written two ways.
 """
 
 from __future__ import annotations
@@ -110,6 +119,7 @@ class Reconciled:
     rounding_of: list[str] = field(default_factory=list)   # keys of more precise statements it rounds
     agrees_with: list[str] = field(default_factory=list)
     conflicts_with: list[str] = field(default_factory=list)
+    confirmed_by: list[str] = field(default_factory=list)  # of a best statement: the sources of those agreeing with it
 
 
 @dataclass(frozen=True)
@@ -118,15 +128,47 @@ class Reconciliation:
     warnings: tuple[Problem, ...]         # unranked conflicts
 
 
+def group_of(record: Record) -> tuple:
+    """What a figure statement is about, whoever states it (see the module's docstring)."""
+    values = record.values
+    period = values["period"]
+    when = ("to", period.end) if period.kind in ("PeriodSpan", "PointInTime") else (period.code,)
+    refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market"))
+    return (values["metric"], *refs, *(values.get(name) for name in ("tranche", "stage", "basis", "circumstance")), when)
+
+
+def _groups(figures: Iterable[Record]) -> list[list[Record]]:
+    """Statements by group; a span and an "as of" day that ends it join only when both are stated."""
+    by_group: dict[tuple, list[Record]] = {}
+    for record in figures:
+        by_group.setdefault(group_of(record), []).append(record)
+    groups = []
+    for key, members in by_group.items():
+        if key[-1][0] != "to":
+            groups.append(members)
+            continue
+        # Spans with different starts are different totals: split them again, and let an "as of" day
+        # join the one span that ends on it.
+        spans: dict[str, list[Record]] = {}
+        days: list[Record] = []
+        for record in members:
+            period = record["period"]
+            (days if period.kind == "PointInTime" else spans.setdefault(period.code, [])).append(record)
+        if len(spans) == 1:
+            groups.append(next(iter(spans.values())) + days)
+        else:
+            groups.extend(spans.values())
+            if days:
+                groups.append(days)
+    return groups
+
+
 def reconcile(records: Iterable[Record]) -> Reconciliation:
     """Group the figure statements, pick the best of each group, find roundings and conflicts."""
-    groups: dict[str, list[Record]] = {}
-    for record in records:
-        if record.kind == "figures":
-            groups.setdefault(figure_group(record.key), []).append(record)
+    groups = _groups(record for record in records if record.kind == "figures")
     out: dict[str, Reconciled] = {}
     warnings: list[Problem] = []
-    for group in groups.values():
+    for group in groups:
         group.sort(key=lambda r: r.key)
         for record in group:
             out[record.key] = Reconciled(best=record.rank != "deprecated")
@@ -158,10 +200,30 @@ def _reconcile_group(group: list[Record], out: dict[str, Reconciled], warnings: 
                 out[b.key].agrees_with.append(a.key)
     top = min(_RANK_ORDER[r.rank] for r in group)
     candidates = [r for r in group if _RANK_ORDER[r.rank] == top and r.rank != "deprecated"]
+    candidates = [r for r in candidates if not any(
+        relation[r.key, other.key] == LESS_PRECISE for other in candidates if other is not r)]
+    # Of statements that agree, one is best and names the others' sources; conflicting ones all stay
+    # best (the warning asks for a rank), so nothing is hidden and nothing is counted twice.
+    best: list[Record] = []
+    for record in sorted(candidates, key=_sharpness):
+        if all(relation[record.key, kept.key] == CONFLICT for kept in best):
+            best.append(record)
     for record in group:
-        out[record.key].best = record in candidates and not any(
-            relation[record.key, other.key] == LESS_PRECISE for other in candidates if other is not record
-        )
+        out[record.key].best = record in best
+    for kept in best:
+        others = [r for r in group if r is not kept and r.rank != "deprecated" and relation[kept.key, r.key] != CONFLICT]
+        out[kept.key].confirmed_by = sorted({r.ref("source") for r in others} - {kept.ref("source")})
+
+
+def _sharpness(record: Record) -> tuple:
+    """Most precisely written first: a point before a range before a bound, a finer step first, then by key."""
+    figure = record["figure"]
+    precision = _precision(figure)
+    if precision is not None:
+        return (0, precision, record.key)
+    if figure.qualifier == "range":
+        return (1, Decimal(figure.high.value) - Decimal(figure.low.value), record.key)
+    return (2, Decimal(0), record.key)
 
 
 def _conflict(a: Record, b: Record) -> Problem:

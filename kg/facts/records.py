@@ -18,6 +18,9 @@ from ..base.values import Amount
 if TYPE_CHECKING:
     from .reconcile import Reconciliation
 
+# Kinds of entries that describe an entity (an id several sources may describe).
+ENTITY_KINDS = ("organizations", "groups", "places", "sectors", "products", "segments", "people", "indices")
+
 
 @dataclass(frozen=True)
 class Provenance:
@@ -139,3 +142,10 @@ def event_identity(record: Record) -> tuple[str, ...]:
     """Two listing events with the same company, venue, type and date are one event."""
     when = record["date"].lexical if "date" in record.values else record["period"].code
     return (record.ref("company") or "", record.ref("venue") or "", record["type"], when)
+
+
+def figure_family(key: str) -> str:
+    """A figure's key without its period and source: statements of one family may be reconciled with each
+    other (a span and an "as of" day that ends it are compared), so the quick build keeps a family in one file."""
+    parts = key.split("/")
+    return "/".join(parts[:2] + parts[3:-1])

@@ -3,6 +3,7 @@ location, or a store named in kg.toml (docs/stores.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +15,19 @@ from .core import MEMORY, Document, Store, checked_iri
 from .oxigraph import DiskStore, MemoryStore
 
 
-
-
-def built_document(facts_dir: str | Path) -> Document:
+def built_document(facts_dir: str | Path, *, as_of: dt.date | None = None) -> Document:
     """The checked graph of a fact folder as Turtle, rebuilt only where its files changed.
 
     The build keeps what each fact file gave in the user's cache folder (one per
     fact folder), so a command run again on the same facts reads them from there:
-    the same checks, the same bytes, in milliseconds.
+    the same checks, the same bytes, in milliseconds. ``as_of``: the graph as known on that
+    day (kg.facts.asof), built whole each time.
     """
+    if as_of is not None:
+        from ..build.pipeline import build_turtle
+
+        built = build_turtle(facts_dir, as_of=as_of)
+        return Document(built.turtle, "turtle", built.triples)
     from ..build.lastbuild import reused
 
     cache_dir = build_cache_dir(facts_dir)
@@ -40,11 +45,12 @@ def built_document(facts_dir: str | Path) -> Document:
 
 
 def open_store(spec: str | None = None, *, config: Config | None = None, facts_dir: str | Path = "facts",
-               graph: Graph | None = None) -> Store:
+               graph: Graph | None = None, as_of: dt.date | None = None) -> Store:
     """The store ``spec`` names: ``memory``, a location, or a ``[stores.NAME]`` of kg.toml.
 
     Without ``spec``, kg.toml's ``store`` (else memory). The memory store is
-    ``graph`` if given, else the graph of ``facts_dir``, built when first used.
+    ``graph`` if given, else the graph of ``facts_dir``, built when first used (as known on
+    ``as_of``, when given: only the memory store is built from the facts, so only it takes a date).
     """
     if config is None:
         config = load_config()
@@ -57,10 +63,13 @@ def open_store(spec: str | None = None, *, config: Config | None = None, facts_d
         folder = config.folder
         label = spec
         spec = table.get("location", "")
+    if as_of is not None and spec != MEMORY:
+        raise UsageError(f"--as-of builds the graph from the facts as known on a day; the store '{spec}' holds "
+                         "a graph already built: leave out --store (or --as-of)")
     if spec == MEMORY:
         if graph is not None:
             return MemoryStore(graph)
-        return MemoryStore(load=lambda: built_document(facts_dir))
+        return MemoryStore(load=lambda: built_document(facts_dir, as_of=as_of))
     if spec.startswith("oxigraph:") and not spec.startswith("oxigraph+"):
         path = Path(spec[len("oxigraph:"):]).expanduser()
         if not str(path) or str(path) == ".":
