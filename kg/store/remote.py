@@ -403,12 +403,13 @@ class RemoteStore(Store):
         sent = 0
         progress.stage(f"loading into {self.name}", total)
         try:
+            # An empty PUT first: a server refusing the credentials answers 401 and may close the
+            # connection before it reads a large body, which the client would see as a broken pipe.
+            self.put_triples(staging, b"", replace=True)
             for chunk, lines in line_chunks(data, max(1, self.settings.chunk)):
-                self.put_triples(staging, chunk, replace=sent == 0)
+                self.put_triples(staging, chunk, replace=False)
                 sent += lines
                 progress.advance(lines)
-            if sent == 0:  # an empty graph still replaces the staging graph
-                self.put_triples(staging, b"", replace=True)
         finally:
             progress.done()
         return sent
