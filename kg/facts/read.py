@@ -601,6 +601,8 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
         raise FieldProblem(where, f"give exactly one of value, at_least, at_most, between or values (found {what}); a value is exact, a lower bound, an upper bound or a range")
     how = given[0]
     if "converted" in values:
+        if how == "values":
+            raise FieldProblem(locations["converted"], "a conversion belongs to one amount; give the figure with `value`", "converted")
         values["converted"] = _converted(values["converted"], unit, locations["converted"], _BOUNDS.get(how, "exact"))
     approximation = values.get("approximation")
     circumstance = values.get("circumstance")
@@ -646,17 +648,21 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
         values["figure"] = stated([low, high], "range", how)
     else:
         values["figure"] = stated([_amount(node, unit, how, _BOUNDS[how])], _BOUNDS[how], how)
+    if "converted" in values:
+        figure = values["figure"]
+        own = (figure.value or figure.low).unit
+        if values["converted"].unit == own:
+            raise FieldProblem(locations["converted"], f"converts into {own.notation}, the figure's own currency; "
+                               "give the other currency", "converted")
     return _finish_plain(kind, values, locations, entry, vocab)
 
 
 def _converted(node: Node, unit: Unit, where: SourceLocation, bound: str) -> Amount:
-    """The source's own conversion of a money amount into another currency: the same statement, never a second."""
+    """The source's own conversion of a money amount into another currency: the same statement, never a
+    second (that it is another currency is checked once the figure's own is read)."""
     if not unit.is_money:
         raise FieldProblem(where, "only an amount of money is converted into another currency", "converted")
-    amount = _amount(node, MONEY, "converted", bound)
-    if amount.unit == unit:
-        raise FieldProblem(where, f"converts into {unit.notation}, the figure's own currency; give the other currency", "converted")
-    return amount
+    return _amount(node, MONEY, "converted", bound)
 
 
 def _check_product(values: dict[str, Any], locations: dict[str, SourceLocation], where: SourceLocation) -> None:
