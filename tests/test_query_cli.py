@@ -23,7 +23,7 @@ CATALOG = queries.catalog_dir()
 @pytest.fixture(autouse=True)
 def shipped_graph(graph, monkeypatch, tmp_path):
     """Commands read the session's graph of the shipped facts instead of building it again."""
-    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir: MemoryStore(graph))
+    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir, as_of=None: MemoryStore(graph))
     monkeypatch.chdir(tmp_path)
 
 
@@ -207,7 +207,7 @@ def test_an_update_is_refused_unless_allowed(graph, monkeypatch):
     copy = Graph()
     for triple in graph:
         copy.add(triple)
-    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir: MemoryStore(copy))
+    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir, as_of=None: MemoryStore(copy))
     result = run("query", update, "--allow-update")
     assert (result.exit_code, out(result), result.stderr) == (
         0, "added,removed\r\n1,0\r\n", "The update changed the graph in memory only; facts/ are unchanged.\n")
@@ -316,7 +316,7 @@ def test_help_shows_examples(command):
 
 
 def test_usage_errors_come_before_the_graph_is_built(monkeypatch):
-    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir: pytest.fail("the graph was built"))
+    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir, as_of=None: pytest.fail("the graph was built"))
     assert run("query", "loss-ranking", "-p", "top=first").exit_code == 2
     assert run("query", "listing-race", "-p", "vnue=hkex").exit_code == 2
     assert run("query", "INSERT DATA { <a:b> <a:c> <a:d> }").exit_code == 2

@@ -182,7 +182,7 @@ def test_limit_and_offset_take_a_page(graph):
 def test_kg_query_pages(graph, monkeypatch, tmp_path):
     import kg.cli
 
-    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir: MemoryStore(graph))
+    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir, as_of=None: MemoryStore(graph))
     monkeypatch.chdir(tmp_path)
     full = CliRunner().invoke(main, ["query", "find-entity", "--format", "csv"]).stdout.splitlines()
     page = CliRunner().invoke(main, ["query", "find-entity", "--format", "csv", "--limit", "2", "--offset", "3"])
@@ -244,7 +244,7 @@ def slow_after_first_chunk(graph, monkeypatch):
     monkeypatch.setattr(queries, "entity_labels", labels)
     import kg.cli
 
-    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir: MemoryStore(graph))
+    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir, as_of=None: MemoryStore(graph))
 
 
 def test_kg_query_writes_the_first_rows_before_the_answer_is_complete(graph, monkeypatch):
@@ -305,7 +305,7 @@ def test_every_column_of_every_saved_query_has_a_chinese_heading():
 def test_tables_for_people_have_headings_in_their_language_and_w3c_formats_keep_variables(graph, monkeypatch):
     import kg.cli
 
-    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir: MemoryStore(graph))
+    monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir, as_of=None: MemoryStore(graph))
     table = CliRunner().invoke(main, ["query", "supply-chain", "--lang", "zh", "--format", "table"]).stdout
     assert table.splitlines()[0].split() == ["层级", "客户", "供应商", "供应商类型", "角色", "事实"]
     assert "天数智芯" in table
