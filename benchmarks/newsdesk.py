@@ -318,7 +318,12 @@ def measure(desk: Path) -> list[Row]:
         first = json.loads(sight.read_text(encoding="utf-8")) if sight.is_file() else []
         with tempfile.TemporaryDirectory() as tmp:
             commit = facts_before(desk, source.id, Path(tmp))
-            known = kg.load_facts(Path(tmp) / "facts") if commit else facts
+            known = facts
+            if commit:
+                try:
+                    known = kg.load_facts(Path(tmp) / "facts")
+                except kg.InputError:  # the format has moved on since: the facts of today stand in
+                    commit = f"current facts; those of {commit} no longer read"
             result = extract_lib.extract(source.text, facts=known, published=source.published, path=f"{source.id}.md")
         after = [c.json() for c in result.candidates]
         rows.append(Row(source, score(first, figures, resolver), score(after, figures, resolver),
