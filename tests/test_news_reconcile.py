@@ -221,3 +221,48 @@ def test_changes_says_what_each_newer_source_added_moved_and_confirmed(tmp_path)
     assert [change["source"] for change in as_json] == ["later"]
     nothing = CliRunner().invoke(main, ["changes", "--since", "2026-01-08", "--facts", str(root)])
     assert nothing.exit_code == 0 and "later" not in nothing.stdout
+
+
+def test_a_number_the_source_calls_rounded_agrees_with_the_same_number(tmp_path):
+    root = folder(tmp_path, "figures:" + figure("iluvatar", "net-profit", "2025Q3", "5.7亿元", "article")
+                  + figure("iluvatar", "net-profit", "2025Q3", "5.7亿元", "wire", "\n    approximation: rounded"))
+    no_warnings(root)
+
+
+def test_forecasts_by_different_forecasters_are_different_measures(tmp_path):
+    broker = """
+organizations:
+  - id: broker
+    roles: [securities-firm]
+    name: {zh: 券商, en: Broker}
+    source: wire
+    locator: fourth paragraph
+"""
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "net-profit", "2025", "[18.5亿元, 21.5亿元]", "article",
+                           "\n    circumstance: forecast").replace("value: [", "between: [")
+                  + figure("iluvatar", "net-profit", "2025", "16.8亿元", "wire",
+                           "\n    circumstance: forecast\n    said_by: broker"))
+    (root / "broker.yaml").write_text(broker, encoding="utf-8")
+    no_warnings(root)
+    same_forecaster = folder(tmp_path / "same", "figures:"
+                             + figure("iluvatar", "net-profit", "2025", "[18.5亿元, 21.5亿元]", "article",
+                                      "\n    circumstance: forecast").replace("value: [", "between: [")
+                             + figure("iluvatar", "net-profit", "2025", "16.8亿元", "wire",
+                                      "\n    circumstance: forecast\n    said_by: iluvatar"))
+    assert "conflicts with 18.5亿元–21.5亿元" in validate(same_forecaster).stderr
+
+
+def test_two_figures_that_leave_their_basis_unstated_are_not_a_conflict(tmp_path):
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "first-day-gain", "2025-12-05", "468.8%", "article", "\n    basis: not-stated")
+                  + figure("iluvatar", "first-day-gain", "2025-12-05", "425%", "wire", "\n    basis: not-stated"))
+    no_warnings(root)
+    graph = kg.load_graph(root)
+    assert is_best(graph, "iluvatar/first-day-gain/2025-12-05/not-stated/article")
+    assert is_best(graph, "iluvatar/first-day-gain/2025-12-05/not-stated/wire")
+    assert (None, GPU.conflictsWith, None) not in graph
+    stated = folder(tmp_path / "stated", "figures:"
+                    + figure("iluvatar", "first-day-gain", "2025-12-05", "468.8%", "article", "\n    basis: close")
+                    + figure("iluvatar", "first-day-gain", "2025-12-05", "425%", "wire", "\n    basis: close"))
+    assert "conflicts with 468.8%" in validate(stated).stderr

@@ -552,6 +552,10 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
             key += f"/{values[name]}"
     if values.get("circumstance"):
         key += f"/{values['circumstance']}"
+        # Forecasts by different forecasters are different measures; one by the entity itself (or
+        # by no one named) is the entity's own.
+        if values["circumstance"] == "forecast" and "said_by" in values and ref("said_by") != ref("of"):
+            key += f"/{ref('said_by')}"
     return f"{key}/{ref('source')}"
 
 

@@ -22,7 +22,12 @@ statement is deprecated is a warning too: no best-value query would show it.
 
 What a group is: the same entity, metric, period, segment, holder, market,
 tranche, stage, basis and circumstance (a forecast is never compared with the
-final figure, a price at the open never with one at the close). A cumulative
+final figure, a price at the open never with one at the close), and for a
+forecast its forecaster (a broker's estimate is not the company's guidance).
+Two statements that both leave their basis unstated may be at different prices
+of the day (one source's 468.8% at the open, another's 425% at the close): when
+they cannot both be true they are not a conflict but unknown measures, both
+shown, neither warned of. A cumulative
 figure "as of" a day (截至2025年6月30日) and one over a span that ends that day
 (2022年至2025年上半年) are one group: the same total, written two ways.
 """
@@ -95,8 +100,9 @@ def compare(new: FigureValue, old: FigureValue) -> str:
         return CONFLICT
     new_step, old_step = _precision(new), _precision(old)
     if new_step is not None and old_step is not None:
-        if new.value.value == old.value.value and new_step == old_step and new.approximation == old.approximation:
-            return SAME
+        if new.value.value == old.value.value and new_step == old_step:
+            # 5.7亿 and 5.7亿 that the source calls rounded are one number written to one digit
+            return SAME if _written_exactly(new) == _written_exactly(old) else CONSISTENT
         if new_step == old_step and _written_exactly(new) and _written_exactly(old):
             return CONFLICT  # 14.74亿 and 14.75亿, 22家 and 23家: their intervals touch, but they differ at the last digit
         if new_step < old_step and _contains(old_range, Decimal(new.value.value)):
@@ -134,7 +140,9 @@ def group_of(record: Record) -> tuple:
     period = values["period"]
     when = ("to", period.end) if period.kind in ("PeriodSpan", "PointInTime") else (period.code,)
     refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market"))
-    return (values["metric"], *refs, *(values.get(name) for name in ("tranche", "stage", "basis", "circumstance")), when)
+    forecaster = (record.ref("said_by") or record.ref("of")) if values.get("circumstance") == "forecast" else None
+    return (values["metric"], *refs, *(values.get(name) for name in ("tranche", "stage", "basis", "circumstance")),
+            forecaster, when)
 
 
 def _groups(figures: Iterable[Record]) -> list[list[Record]]:
@@ -186,6 +194,8 @@ def _reconcile_group(group: list[Record], out: dict[str, Reconciled], warnings: 
             found = compare(a["figure"], b["figure"])
             relation[a.key, b.key] = found
             relation[b.key, a.key] = {MORE_PRECISE: LESS_PRECISE, LESS_PRECISE: MORE_PRECISE}.get(found, found)
+            if found == CONFLICT and a.get("basis") == b.get("basis") == "not-stated":
+                continue  # perhaps two prices of the day: both stay, as different measures would
             if found == CONFLICT:
                 out[a.key].conflicts_with.append(b.key)
                 out[b.key].conflicts_with.append(a.key)
