@@ -55,8 +55,8 @@ def test_a_workbook_puts_what_people_read_first_and_the_iris_after(tmp_path):
     header = list(sheet_rows(target.read_bytes())[0])
     csv_header = next(csv.reader(io.StringIO(run("query", "listing-race", "--format", "csv").stdout)))
     query_columns = [name for name in csv_header if not name.endswith("_label")]
-    assert header[:13] == query_columns[:13], "the query's columns in its order, entities by their labels"
-    assert header[13:] == ["company IRI", "step IRI", "venue IRI", "exchange IRI", "basis IRI", "gain_qualifier IRI",
+    assert header[:14] == query_columns[:14], "the query's columns in its order, entities by their labels"
+    assert header[14:] == ["company IRI", "step IRI", "venue IRI", "exchange IRI", "basis IRI", "gain_qualifier IRI",
                            "market_cap_qualifier IRI", "fact"], "then the IRIs, for lookups and joins"
     assert sorted(header) == sorted(name.replace("_label", "") if name.endswith("_label") else
                                     (name + " IRI" if f"{name}_label" in csv_header else name) for name in csv_header), \
@@ -149,9 +149,9 @@ def test_xml_from_the_command_line_by_suffix(tmp_path):
 
 def test_a_terminal_table_fits_its_width_wrapping_headings_before_it_cuts_text(graph):
     result = queries.run(graph, queries.find_query("listing-race"))
-    text = render(result, "table", prefixes=PREFIX_TEXT, width=200)
+    text = render(result, "table", prefixes=PREFIX_TEXT, width=210)
     lines = text.splitlines()
-    assert all(display_width(line) <= 200 for line in lines)
+    assert all(display_width(line) <= 210 for line in lines)
     assert lines[0].split()[:3] == ["date", "stated_", "company"] and lines[1].split()[:2] == ["date", "day_"], \
         "long headings wrap at their underscores"
     assert lines[3].startswith("----------  "), "three lines of headings, then the rule"
@@ -180,10 +180,11 @@ def test_a_result_too_wide_for_the_terminal_shows_each_row_as_a_record(graph):
         "first_day_market_cap  305,500,000,000",
         "market_cap_currency   CNY",
         "market_cap_qualifier  exact",
-        "sources               article",
+        "event_sources         article",
+        "figure_sources        article",
         "fact                  kgr:moore-threads-star-listing",
     ], "a line a column, empty ones left out"
-    assert text.endswith("(6 rows; 14 columns are too many for a table 100 wide: --columns picks some, "
+    assert text.endswith("(6 rows; 15 columns are too many for a table 100 wide: --columns picks some, "
                          "--raw gives the table)\n")
 
 
@@ -198,9 +199,9 @@ def test_columns_without_a_value_are_left_out_and_named(graph):
     result = queries.run(graph, queries.find_query("figures"), {"entity": "iluvatar", "metric": "revenue"})
     text = render(result, "table", prefixes=PREFIX_TEXT, width=120)
     assert text.splitlines()[0].split() == ["entity", "metric", "period", "value", "unit", "qualifier", "stated",
-                                            "sources", "rank", "best"]
-    assert text.splitlines()[-1] == "(4 rows; no value in segment, holder, basis, low, high, approximation, " \
-                                    "circumstance, fact)"
+                                            "sources", "rank", "best", "fact"]
+    assert text.splitlines()[-1] == "(4 rows; no value in segment, holder, market, tranche, stage, basis, low, high, " \
+                                    "approximation, circumstance, said_by)"
 
 
 def test_amounts_are_grouped_but_not_rounded():

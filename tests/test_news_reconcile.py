@@ -18,6 +18,7 @@ from rdflib import RDF, Namespace
 import kg
 from kg.base.ontology import GPU, KGR
 from kg.cli import main
+from kg.query import catalog as queries
 
 from test_many_sources import figure, folder, is_best, validate
 
@@ -266,3 +267,36 @@ def test_two_figures_that_leave_their_basis_unstated_are_not_a_conflict(tmp_path
                     + figure("iluvatar", "first-day-gain", "2025-12-05", "468.8%", "article", "\n    basis: close")
                     + figure("iluvatar", "first-day-gain", "2025-12-05", "425%", "wire", "\n    basis: close"))
     assert "conflicts with 468.8%" in validate(stated).stderr
+
+
+def test_the_listing_race_puts_each_sources_unstated_basis_on_a_row_of_its_own(tmp_path):
+    event = """
+organizations:
+  - id: star-market
+    roles: [listing-board]
+    name: {zh: 科创板, en: STAR Market}
+    source: wire
+    locator: lead
+listing_events:
+  - id: iluvatar-star-listing
+    company: iluvatar
+    venue: star-market
+    type: listed
+    date: 2025-12-05
+    source: wire
+    locator: lead
+"""
+    day = "\n    event: iluvatar-star-listing"
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "first-day-gain", "2025-12-05", "468.8%", "article", "\n    basis: not-stated" + day)
+                  + figure("iluvatar", "first-day-market-cap", "2025-12-05", "3055亿元", "article", "\n    basis: not-stated" + day)
+                  + figure("iluvatar", "first-day-gain", "2025-12-05", "425%", "wire", "\n    basis: not-stated" + day)
+                  + figure("iluvatar", "first-day-gain", "2025-12-05", "425.46%", "wire", "\n    basis: close" + day))
+    (root / "event.yaml").write_text(event, encoding="utf-8")
+    rows = queries.run(kg.load_graph(root), queries.find_query("listing-race")).labelled_records()
+    day_rows = sorted((r["basis"].value, r["first_day_gain_pct"].value,
+                       r["first_day_market_cap"].value if "first_day_market_cap" in r else None,
+                       r["figure_sources"].value) for r in rows if "basis" in r)
+    assert day_rows == [("at the close", Decimal("425.46"), None, "wire"),
+                        ("basis not stated", Decimal("425"), None, "wire"),
+                        ("basis not stated", Decimal("468.8"), Decimal("305500000000"), "article")]
