@@ -34,7 +34,7 @@ class SourceChanges:
     published: dt.date | None
     added: dict[str, int]                                  # entries of the source, by kind
     best: tuple[BestChange, ...] = ()                      # best values set or moved
-    conflicts: tuple[str, ...] = ()                        # conflicts its statements brought (unranked)
+    conflicts: tuple[str, ...] = ()                        # conflicts its statements brought, and whether a rank settles them
     confirmations: tuple[str, ...] = ()                    # other sources' figures it states again
     entities: tuple[str, ...] = field(default=())          # entities it is the first to name
 
@@ -92,8 +92,9 @@ def _compare(source: str, title: str, day: dt.date, before: Facts, after: Facts,
         for other in reconciled.conflicts_with:
             if by_key[other].ref("source") == source:
                 continue
+            settled = " (settled by a rank)" if record.rank != by_key[other].rank else ""
             conflicts.append(f"{_about(record, names)}: {_stated(record)} against {_stated(by_key[other])} "
-                             f"from {by_key[other].ref('source')}")
+                             f"from {by_key[other].ref('source')}{settled}")
         for other in reconciled.agrees_with + reconciled.rounding_of:
             if by_key[other].ref("source") == source:
                 continue
@@ -124,6 +125,8 @@ def _about(record: Record, names: dict[str, str]) -> str:
     for name in ("tranche", "stage", "basis", "circumstance"):
         if record.get(name):
             parts.append(record[name])
+    if record.get("circumstance") == "forecast" and record.ref("said_by"):
+        parts.append(f"by {names.get(record.ref('said_by'), record.ref('said_by'))}")
     return " ".join(parts)
 
 
