@@ -850,7 +850,7 @@ def render(view: View, format: str = "html", *, lang: str = "en", size_by: str =
             need_cjk_font()  # Chromium would draw a box for every Chinese label
 
         return page_png(render_html(view, lang=lang, size_by=size_by, max_nodes=max_nodes),
-                        ready="window.kgView && window.kgView.ready", selector=".kg-body")
+                        ready="window.kgView && window.kgView.ready && window.kgView.showWhole()", selector=".kg-body")
     return _render_exchange(view.network, format, lang)
 
 

@@ -345,6 +345,11 @@
     const apart = performance.now();
     view.spreadRounds = spreadLabels();
     quietenEdgeLabels();
+    // A large graph fitted whole would draw its names too small to read: the first zoom stops at a
+    // readable size, centred on the graph, and "reset" shows the whole of it.
+    const readable = 8 / 14;
+    if (view.network.getScale() < readable) view.network.moveTo({ scale: readable, animation: false });
+    view.showWhole = () => { view.network.fit({ animation: false }); return true; };  // for a picture of the page
     view.quietEdges = Array.from(quietEdges).sort();
     view.spreadMs = Math.round(performance.now() - apart);  // what keeping labels apart costs (benchmarks/views.py)
     view.network.on("zoom", () => {
