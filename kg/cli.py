@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .base.config import CACHE_NAME, DEFAULT_TIMEOUT
+from .base.config import CACHE_NAME, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .base.errors import InputError, KgError, UsageError, file_error
 from .base.formats import (BINARY_RESULT_FORMATS, CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, RDF_FORMAT_NAMES,
                       RESULT_FORMATS, VIEW_FORMATS, VIEW_NAMES)
@@ -330,6 +330,10 @@ timeout_option = click.option(
     "--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
     metavar="SECONDS", help="Stop a query that runs longer than this; 0 for no limit.",
 )
+memory_option = click.option(
+    "--memory-limit", "memory_mb", type=click.IntRange(min=0), default=DEFAULT_MEMORY_MB, show_default=True,
+    metavar="MB", help="Stop a query whose worker needs more than this many megabytes beyond its start; 0 for no limit.",
+)
 catalog_option = click.option(
     "--catalog", "catalog_dir", type=click.Path(file_okay=False, path_type=Path),
     help="Folder of saved queries (default: the queries/ that ships with gpu-kg).",
@@ -409,14 +413,15 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @click.option("--allow-update", is_flag=True, help="Let a SPARQL UPDATE change the graph in memory (never facts/).")
 @click.option("--allow-service", is_flag=True, help="Let SERVICE, LOAD, FROM and USING fetch data over the network.")
 @timeout_option
+@memory_option
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Write at most N rows.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N", help="Skip the first N rows.")
 @store_option
 @_reports_errors
 def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params: tuple[str, ...],
                   format_name: str | None, output: Path | None, bom: bool, raw: bool, lang: str | None,
-                  allow_update: bool, allow_service: bool, timeout: float, limit: int | None, offset: int,
-                  store_spec: str | None) -> None:
+                  allow_update: bool, allow_service: bool, timeout: float, memory_mb: int, limit: int | None,
+                  offset: int, store_spec: str | None) -> None:
     """Run a saved query by NAME, a .rq FILE, or inline SPARQL.
 
     On a terminal the table fits the window (long text cut, amounts grouped);
@@ -447,11 +452,12 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
     if "lang" in values and named.param("lang") is None:  # -p lang=zh: the labels' language, as --lang gives it
         lang = _label_language(values.pop("lang"), lang)
     found = queries_lib.check_request(named, values, lang=lang, allow_update=allow_update,
-                                      allow_service=allow_service)
+                                      allow_service=allow_service, timeout=timeout)
     # Rows are written as the engine finds them, a chunk at a time: the first come at once,
     # and a long answer is never held whole.
     chunks = queries_lib.stream(_store(store_spec, facts_dir), found, values, lang=lang, allow_update=allow_update,
-                                allow_service=allow_service, timeout=timeout, limit=limit, offset=offset)
+                                allow_service=allow_service, timeout=timeout, limit=limit, offset=offset,
+                                memory_mb=memory_mb or None)
     if found.form == "update":
         chunks = list(chunks)
         click.echo("The update changed the graph in memory only; facts/ are unchanged.", err=True)

@@ -14,31 +14,28 @@ calls it ``substitutions``), so no value can change the shape of a query.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import difflib
 import functools
 import hashlib
 import itertools
 import json
-import queue
 import re
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import RDFS, XSD, Graph, Literal, URIRef, Variable
+from rdflib import XSD, Graph, Literal, URIRef, Variable
 
-from ..base.config import DEFAULT_TIMEOUT, cache_home
+from ..base.config import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, cache_home
 from ..base.errors import InputError, KgError, Problem, SourceLocation, UsageError, file_error, os_errors
 from ..base.files import replace_unsynced
 from ..base.ontology import PREFIXES
 from .results import SAMPLE_ROWS, Result, is_identity_column, joined, render
+from .workers import Limits, QueryTimeout, QueryTooLarge, run_in_worker
 from .resolve import Resolver, article as _article, class_label, expand_name, resolver_for, short as _short
-from ..store.core import Prepared, Store
+from ..store.core import Store
 from ..store.oxigraph import MemoryStore
 from ..base.values import ValueProblem, parse_day, parse_number
 
@@ -68,9 +65,6 @@ _SUFFIX_FOR_TYPE = {"iri": "_iri", "integer": "_integer", "decimal": "_xsd_decim
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
-
-class QueryTimeout(KgError):
-    """A query ran longer than its time limit and was stopped."""
 
 
 @dataclass(frozen=True)
@@ -187,8 +181,8 @@ def find_query(reference: str, directory: str | Path | None = None) -> Query:
     single_line = "\n" not in reference
     if single_line and (reference.endswith(QUERY_SUFFIXES) or _is_file(reference)):
         return load_query(reference)
-    if re.search(r"[\s{]", reference):
-        return parse_query(reference, name="query", source=INLINE)
+    if re.search(r"[\s{]", reference):  # its SPARQL is read where it runs, within the time limit
+        return parse_query(reference, name="query", source=INLINE, headers_only=True)
     names = query_names(folder)
     close = difflib.get_close_matches(reference, names, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'? " if close else ""
@@ -785,23 +779,42 @@ def check_allowed(query: Query, *, allow_update: bool = False, allow_service: bo
 
 
 def check_request(query: Query, values: Mapping[str, str] | None = None, *, lang: str | None = None,
-                  allow_update: bool = False, allow_service: bool = False) -> Query:
-    """``query`` parsed, refused if it does what was not allowed, its values checked; no graph needed."""
-    query = parsed(query)
+                  allow_update: bool = False, allow_service: bool = False,
+                  timeout: float | None = DEFAULT_TIMEOUT) -> Query:
+    """``query`` parsed, refused if it does what was not allowed, its values checked; no graph needed.
+
+    A query read only as far as its header is parsed in a worker, within ``timeout``:
+    rdflib can take seconds over a long query, and parsing counts against the limit.
+    """
+    query = parsed_within(query, timeout)
     check_allowed(query, allow_update=allow_update, allow_service=allow_service)
     bind(None, query, values, lang=lang)
     return query
 
 
+def parsed_within(query: Query, timeout: float | None = DEFAULT_TIMEOUT,
+                  memory_mb: int | None = DEFAULT_MEMORY_MB) -> Query:
+    """``parsed(query)``, in a worker stopped at ``timeout`` when the SPARQL has not been read yet."""
+    if query.checked or not timeout:
+        return parsed(query)
+    limits = Limits(timeout=timeout, memory_mb=memory_mb, what=_what(query))
+    return next(iter(run_in_worker(None, _parse_job, (query,), limits)))
+
+
+def _parse_job(store: Any, query: Query) -> Iterator[Query]:
+    yield parsed(query)
+
+
 def run(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = None, *, lang: str | None = None,
         allow_update: bool = False, allow_service: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
-        limit: int | None = None, offset: int = 0, labels: bool = True) -> Result:
+        limit: int | None = None, offset: int = 0, labels: bool = True,
+        memory_mb: int | None = DEFAULT_MEMORY_MB) -> Result:
     """Run ``query`` on ``graph`` with its parameters bound; stop it after ``timeout`` seconds (0: never).
 
     The whole answer at once: see ``stream`` for the guards and the options.
     """
     return joined(stream(graph, query, values, lang=lang, allow_update=allow_update, allow_service=allow_service,
-                         timeout=timeout, limit=limit, offset=offset, labels=labels))
+                         timeout=timeout, limit=limit, offset=offset, labels=labels, memory_mb=memory_mb))
 
 
 CHUNK_ROWS = SAMPLE_ROWS  # rows read, labelled and handed on at a time
@@ -810,15 +823,22 @@ CHUNK_ROWS = SAMPLE_ROWS  # rows read, labelled and handed on at a time
 def stream(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = None, *,
            lang: str | None = None, allow_update: bool = False, allow_service: bool = False,
            timeout: float | None = DEFAULT_TIMEOUT, limit: int | None = None, offset: int = 0,
-           labels: bool = True) -> Iterator[Result]:
+           labels: bool = True, memory_mb: int | None = DEFAULT_MEMORY_MB) -> Iterator[Result]:
     """Run ``query`` on ``graph``; its answer in chunks of CHUNK_ROWS rows, each as soon as it is read.
 
     The one way gpu-kg runs SPARQL: every command, view and the library come
     here, so every guard holds everywhere. An UPDATE is refused unless
     ``allow_update``; SERVICE, LOAD, FROM and USING unless ``allow_service``;
-    values are bound as RDF terms, never pasted; the time limit covers finding
-    the entities the values name (a request to a remote store), the query and
-    its labels, not the time the caller takes to write what it was handed.
+    values are bound as RDF terms, never pasted.
+
+    The work runs in a worker process forked for it (kg.query.workers), which is
+    killed when it passes ``timeout`` seconds or takes more than ``memory_mb``
+    megabytes: the engine stops, its core and memory are free at once. The time
+    counted is the time the caller waits for the worker (finding the entities the
+    values name, parsing a query not yet read, the query, its labels), not the time
+    the caller takes to write what it was handed. With neither limit (``timeout``
+    0 and ``memory_mb`` None) the query runs in this process.
+
     ``graph`` is an rdflib Graph (run on Oxigraph in memory) or a store
     (kg.store.oxigraph). An allowed UPDATE changes the graph in memory and returns how
     many triples it added and removed. ``limit`` and ``offset`` take a page of
@@ -826,72 +846,93 @@ def stream(graph: Graph | Store, query: Query, values: Mapping[str, str] | None 
     in ``lang`` (see kg.query.results). The first chunk always comes, even empty, so
     a writer knows the columns; usage errors are raised before any work.
     """
-    query = parsed(query)
-    check_allowed(query, allow_update=allow_update, allow_service=allow_service)
+    if query.checked:  # refused before any work; a query not read yet is read in the worker
+        check_allowed(query, allow_update=allow_update, allow_service=allow_service)
+        bind(None, query, values, lang=lang)
     store = graph if isinstance(graph, Store) else MemoryStore(graph)
     if query.form == "update" and not isinstance(store, MemoryStore):
         raise UsageError(f"{_what(query)} is a SPARQL UPDATE; it runs only on the graph in memory "
                          f"(--store memory), never on {store.name}")
-    bind(None, query, values, lang=lang)  # a usage error before any work
-
-    def chunks() -> Iterator[Result]:
-        bindings = _bindings_in(store, query, values, lang=lang)
-        if query.form == "update":
-            added, removed = store.update(query.text, bindings)
-            yield Result(("added", "removed"), ((Literal(added), Literal(removed)),))
-            return
-        if query.form == "select" and hasattr(store, "rows"):  # Oxigraph: rows as the engine finds them
-            columns, rows = store.rows(query, bindings)
-        else:
-            answer = store.answer(query, bindings)
-            if answer.is_boolean:
-                yield answer
-                return
-            columns, rows = answer.variables, iter(answer.rows)
-        page = _page(rows, limit, offset)
-        while True:
-            block = Result(columns, tuple(itertools.islice(page, CHUNK_ROWS)))
-            if labels and query.form == "select" and block.rows:
-                block = dataclasses.replace(block, labels=entity_labels(store, block, lang or "en"))
-            yield block
-            if len(block.rows) < CHUNK_ROWS:
-                return
-
-    return _within(chunks, timeout, query)
+    store.ready()  # what every worker shares is loaded here, once, not in each worker
+    args = (query, dict(values or {}), lang, allow_update, allow_service, limit, offset, labels)
+    if not timeout and memory_mb is None:
+        return _answer(store, *args)
+    limits = Limits(timeout=timeout or None, memory_mb=memory_mb, what=_what(query))
+    return _applied(store, run_in_worker(store, _answer, args, limits))
 
 
-LABEL_CHUNK = 2000  # IRIs per VALUES block of the label lookup
-
-
-def entity_labels(store: Store, result: Result, lang: str) -> dict[URIRef, Literal]:
-    """The label of each IRI in ``result``, in ``lang`` (else the other language), from one lookup.
-
-    One query (in blocks of LABEL_CHUNK IRIs) asks for the labels of exactly the
-    IRIs the result holds, so that no saved query joins labels itself: an engine
-    answers it by index, where a query's own OPTIONAL label patterns make it read
-    every label. Among labels of one language the least (in code-point order) wins.
-    """
-    shown = [i for i, name in enumerate(result.variables) if not is_identity_column(name)]  # a fact's id is never labelled
-    iris = sorted({term for row in result.rows for i in shown if isinstance(term := row[i], URIRef)})
-    found: dict[URIRef, dict[str, str]] = {}
-    for start in range(0, len(iris), LABEL_CHUNK):
-        block = " ".join(f"<{iri}>" for iri in iris[start:start + LABEL_CHUNK] if _IRI_TOKEN.match(iri))
-        if not block:
+def _applied(store: Store, chunks: Iterator[Result]) -> Iterator[Result]:
+    """The chunks, with an UPDATE's changes (made in the worker's copy of the graph) made here too."""
+    for chunk in chunks:
+        if isinstance(chunk, _Changes):
+            assert isinstance(store, MemoryStore)
+            store.apply(chunk.added, chunk.removed)
             continue
-        text = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {block} }} ?s <{RDFS.label}> ?l }}"
-        for subject, label in store.select(Prepared(text, "select", ("s", "l"))).rows:
-            if isinstance(label, Literal):
-                by_lang = found.setdefault(subject, {})
-                key = label.language or ""
-                by_lang[key] = min(by_lang.get(key, str(label)), str(label))
-    other = {"en": "zh", "zh": "en"}.get(lang, "en")
-    labels: dict[URIRef, Literal] = {}
-    for iri, by_lang in found.items():
-        for wanted in (lang, other, *sorted(by_lang)):
-            if wanted in by_lang:
-                labels[iri] = Literal(by_lang[wanted], lang=wanted or None)
-                break
-    return labels
+        yield chunk
+
+
+@dataclass(frozen=True)
+class _Changes:
+    """What an UPDATE changed, as N-Quads, sent from the worker to the process whose graph it is."""
+
+    added: bytes
+    removed: bytes
+
+
+def _answer(store: Store, query: Query, values: Mapping[str, str], lang: str | None, allow_update: bool,
+            allow_service: bool, limit: int | None, offset: int, labels: bool) -> Iterator[Result]:
+    """The chunks of the answer, made where the query runs (a worker)."""
+    query = parsed(query)
+    check_allowed(query, allow_update=allow_update, allow_service=allow_service)
+    bind(None, query, values, lang=lang)
+    bindings = _bindings_in(store, query, values, lang=lang)
+    if query.form == "update":
+        assert isinstance(store, MemoryStore)
+        added, removed = store.changes(query.text, bindings)
+        yield _Changes(added, removed)
+        yield Result(("added", "removed"), ((Literal(store.count_of(added)), Literal(store.count_of(removed))),))
+        return
+    if query.form == "select" and hasattr(store, "rows"):  # Oxigraph: rows as the engine finds them
+        columns, rows = store.rows(query, bindings)
+    else:
+        answer = store.answer(query, bindings)
+        if answer.is_boolean:
+            yield answer
+            return
+        columns, rows = answer.variables, iter(answer.rows)
+    page = _page(rows, limit, offset)
+    cache: dict[URIRef, Literal | None] = {}
+    while True:
+        block = Result(columns, tuple(itertools.islice(page, CHUNK_ROWS)))
+        if labels and query.form == "select" and block.rows:
+            block = dataclasses.replace(block, labels=entity_labels(store, block, lang or "en", cache))
+        yield block
+        if len(block.rows) < CHUNK_ROWS:
+            return
+
+
+def entity_labels(store: Store, result: Result, lang: str,
+                  known: dict[URIRef, Literal | None] | None = None) -> dict[URIRef, Literal]:
+    """The label of each IRI in ``result``, in ``lang`` (else the other language), one lookup per IRI.
+
+    Each distinct IRI's labels are read once (``known`` keeps them across the
+    chunks of one answer), straight from the store's index of subjects
+    (``Store.labels``), so that no saved query joins labels itself: a query's own
+    OPTIONAL label patterns make an engine read every label. Among labels of one
+    language the least (in code-point order) wins.
+    """
+    known = {} if known is None else known
+    shown = [i for i, name in enumerate(result.variables) if not is_identity_column(name)]  # a fact's id is never labelled
+    iris = {term for row in result.rows for i in shown if isinstance(term := row[i], URIRef)}
+    wanted = sorted(iri for iri in iris if iri not in known and _IRI_TOKEN.match(iri))
+    if wanted:
+        found = store.labels(wanted)
+        other = {"en": "zh", "zh": "en"}.get(lang, "en")
+        for iri in wanted:
+            by_lang = found.get(iri, {})
+            known[iri] = next((Literal(by_lang[key], lang=key or None) for key in (lang, other, *sorted(by_lang))
+                               if key in by_lang), None)
+    return {iri: label for iri in iris if (label := known.get(iri)) is not None}
 
 
 _IRI_TOKEN = re.compile(r'^[^<>"{}|^`\\\x00-\x20]+$')  # what may stand between < and > in SPARQL
@@ -914,78 +955,6 @@ def _bindings_in(store: Store, query: Query, values: Mapping[str, str] | None, *
         return bind(store.naming_graph(texts, iris), query, values, lang=lang)
     except UsageError:  # say what is wrong, and what may have been meant, from every name there is
         return bind(store.naming_graph(), query, values, lang=lang)
-
-
-class _Stopped(BaseException):
-    """Raised inside a query's thread when its time is up, or when nobody reads its rows any more."""
-
-
-def _within(chunks: Callable[[], Iterator[Result]], timeout: float | None, query: Query) -> Iterator[Result]:
-    """The chunks ``chunks()`` makes, read in a thread that is stopped when ``timeout`` seconds have passed.
-
-    The time counted is the time the caller waits for the next chunk; writing a
-    chunk out (to a pager, say) does not count. Oxigraph has no time limit of its
-    own and a Python thread cannot be killed: when time is up the caller gets
-    QueryTimeout at once, and the thread is sent an exception (CPython's
-    PyThreadState_SetAsyncExc) that stops it at its next step in Python (the next
-    row, the next request). A step inside the engine (a sort, an aggregate)
-    finishes first, in the background; the command exits without waiting for it.
-    """
-    if not timeout or timeout <= 0:
-        return chunks()
-    handed: queue.Queue = queue.Queue(maxsize=2)
-    finished = threading.Event()  # the reader is gone: stop making chunks
-
-    def hand(item: tuple[str, Any]) -> bool:
-        while not finished.is_set():
-            try:
-                handed.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def target() -> None:
-        try:
-            for chunk in chunks():
-                if not hand(("chunk", chunk)):
-                    return
-            hand(("done", None))
-        except _Stopped:
-            return
-        except BaseException as err:  # noqa: BLE001 - handed to the calling thread
-            # Without its traceback: the frames hold Oxigraph's iterators, which must be
-            # dropped in the thread that made them.
-            err.__context__ = None
-            hand(("error", err.with_traceback(None)))
-
-    thread = threading.Thread(target=target, name=f"kg-query-{query.name}", daemon=True)
-
-    def read() -> Iterator[Result]:
-        thread.start()
-        waited = 0.0
-        try:
-            while True:
-                started = time.monotonic()
-                try:
-                    kind, item = handed.get(timeout=max(timeout - waited, 0.0))
-                except queue.Empty:
-                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Stopped))
-                    thread.join(0.1)
-                    raise QueryTimeout(f"{_what(query)} was stopped after {timeout:g} seconds (--timeout); "
-                                       "narrow it down, or give a longer --timeout (0 for none)") from None
-                waited += time.monotonic() - started
-                if kind == "done":
-                    return
-                if kind == "error":
-                    if isinstance(item, KgError):
-                        raise item
-                    raise KgError(f"{_what(query)} failed: {item}") from item
-                yield item
-        finally:
-            finished.set()
-
-    return read()
 
 
 def run_all(graph: Graph | Store, catalog: Mapping[str, Query], *, lang: str | None = None,

@@ -299,6 +299,39 @@ class Store:
         """How many triples the stored graph holds."""
         raise NotImplementedError
 
+    def labels(self, iris: Collection[str]) -> dict[URIRef, dict[str, str]]:
+        """The rdfs:labels of each of ``iris``, by language tag ("" for none); the least of each language.
+
+        One query per block of LABEL_BLOCK IRIs here (a server); Oxigraph reads each
+        IRI's labels straight from its index of subjects.
+        """
+        found: dict[URIRef, dict[str, str]] = {}
+        ordered = sorted(iris)
+        for start in range(0, len(ordered), LABEL_BLOCK):
+            block = " ".join(f"<{iri}>" for iri in ordered[start:start + LABEL_BLOCK])
+            text = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {block} }} ?s <{RDFS.label}> ?l }}"
+            for subject, label in self.select(Prepared(text, "select", ("s", "l"))).rows:
+                if isinstance(label, Literal):
+                    keep_least(found.setdefault(URIRef(subject), {}), label.language or "", str(label))
+        return found
+
+    @property
+    def version(self) -> str:
+        """Which graph the store holds now, as far as it can tell (the version an on-disk load wrote); "" if it
+        cannot. A server compares it between requests to see a store replaced underneath."""
+        return ""
+
+    @property
+    def opened_version(self) -> str:
+        """The version this store object has open and answers from ("" if it cannot tell)."""
+        return self.version
+
+    def ready(self) -> None:
+        """Load what every worker process shares (kg.query.workers), before any is forked."""
+
+    def forked(self) -> None:
+        """Called in a new worker process: let go of what must not cross a fork (an open database)."""
+
     def close(self) -> None:
         """Let go of files and connections."""
 
@@ -310,6 +343,15 @@ class Store:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+LABEL_BLOCK = 2000  # IRIs per VALUES block of a label lookup on a server
+
+
+def keep_least(by_lang: dict[str, str], lang: str, text: str) -> None:
+    """Keep ``text`` as the label in ``lang`` if it is the least so far (code-point order): a stable choice."""
+    if lang not in by_lang or text < by_lang[lang]:
+        by_lang[lang] = text
 
 
 def term_bindings(bindings: Mapping[str, Node] | None) -> dict[str, Node]:

@@ -48,7 +48,7 @@ from rdflib.term import Node
 from ..base.errors import UsageError, os_errors, os_reason
 from ..base.ontology import GPU, GRAPH_IRI, PREFIXES
 from ..base.progress import QUIET, Progress
-from .core import (MEMORY, Document, LoadFailed, Prepared, StoreError, Store, NAMED_MARK, OX_FORMATS, checked_iri, from_oxigraph, ntriples, prepare, rdflib_graph, sparql_term, substitute, term_bindings)
+from .core import (keep_least, MEMORY, Document, LoadFailed, Prepared, StoreError, Store, NAMED_MARK, OX_FORMATS, checked_iri, from_oxigraph, ntriples, prepare, rdflib_graph, sparql_term, substitute, term_bindings)
 from ..base.names import NAME_PREDICATES, forget, index_keys, name_keys
 from .result import Result
 
@@ -191,6 +191,22 @@ class OxigraphStore(Store):
             raise UsageError(f"construct() runs CONSTRUCT and DESCRIBE queries, not {prepared.form.upper()}")
         return rdflib_graph(self._run(prepared, bindings))
 
+    def labels(self, iris: Collection[str]) -> dict[URIRef, dict[str, str]]:
+        """Each IRI's labels read from Oxigraph's index of subjects: one lookup per IRI, no query to plan."""
+        store = self._open()
+        graph = self._default_graph() or ox.DefaultGraph()
+        label = ox.NamedNode(str(RDFS.label))
+        found: dict[URIRef, dict[str, str]] = {}
+        with self._reading():
+            for iri in iris:
+                by_lang: dict[str, str] = {}
+                for quad in store.quads_for_pattern(ox.NamedNode(iri), label, None, graph):
+                    if isinstance(quad.object, ox.Literal):
+                        keep_least(by_lang, quad.object.language or "", quad.object.value)
+                if by_lang:
+                    found[URIRef(iri)] = by_lang
+        return found
+
     def triples(self) -> Iterator[ox.Quad]:
         """The stored graph's triples (as quads), read straight from Oxigraph."""
         return self._open().quads_for_pattern(None, None, None, self._default_graph() or ox.DefaultGraph())
@@ -270,12 +286,19 @@ class MemoryStore(OxigraphStore):
             self._given, self._load = None, lambda: graph
         return len(self._open())
 
+    def ready(self) -> None:
+        self._open()
+
     def update(self, text: str, bindings: Mapping[str, Node] | None = None) -> tuple[int, int]:
         """Run a SPARQL Update on the graph in memory; how many triples it added and removed."""
+        added, removed = self.changes(text, bindings)
+        self.apply(added, removed)
+        return self.count_of(added), self.count_of(removed)
+
+    def changes(self, text: str, bindings: Mapping[str, Node] | None = None) -> tuple[bytes, bytes]:
+        """What a SPARQL Update would add and remove, as N-Quads; the store itself is left as it was
+        only in that the caller is a worker whose copy of the graph goes with it (see ``apply``)."""
         store = self._open()
-        if self._indexed:  # the names may change: index them again when next asked
-            store.remove_graph(ox.NamedNode(str(NAME_INDEX)))
-            self._indexed = False
         before = set(store)
         try:
             store.update(substitute(text, term_bindings(bindings)), prefixes={p: str(ns) for p, ns in PREFIXES.items()})
@@ -284,18 +307,39 @@ class MemoryStore(OxigraphStore):
         except OSError as err:
             raise StoreError(f"the update failed ({err})") from None
         after = set(store)
-        added, removed = after - before, before - after
+        added = sorted(after - before, key=str)
+        removed = sorted(before - after, key=str)
+        for quad in added:  # back as it was: apply() makes the change, here or in the process that asked
+            store.remove(quad)
+        store.extend(removed)
+        return (ox.serialize(added, format=ox.RdfFormat.N_QUADS) or b""), (ox.serialize(removed, format=ox.RdfFormat.N_QUADS) or b"")
+
+    @staticmethod
+    def count_of(quads: bytes) -> int:
+        return quads.count(b"\n")
+
+    def apply(self, added: bytes, removed: bytes) -> None:
+        """Make the changes ``changes`` found: in Oxigraph, the index of names, and the library's Graph."""
+        if not (added or removed):
+            return
+        store = self._open()
+        plus = list(ox.parse(added, format=ox.RdfFormat.N_QUADS)) if added else []
+        minus = list(ox.parse(removed, format=ox.RdfFormat.N_QUADS)) if removed else []
+        if self._indexed:  # the names may change: index them again when next asked
+            store.remove_graph(ox.NamedNode(str(NAME_INDEX)))
+            self._indexed = False
+        for quad in minus:
+            store.remove(quad)
+        store.extend(plus)
         if self._naming is not None:
             forget(self._naming)
         self._naming = None
-        if self._given is not None:
-            forget(self._given)
         if self._given is not None:  # the library's Graph follows
-            for quad in removed:
+            forget(self._given)
+            for quad in minus:
                 self._given.remove((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
-            for quad in added:
+            for quad in plus:
                 self._given.add((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
-        return len(added), len(removed)
 
     def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
         """A given Graph names itself; a graph loaded from a build is indexed by name on first use,
@@ -323,6 +367,7 @@ class MemoryStore(OxigraphStore):
 
 
 MANIFEST = "store.json"
+_INHERITED: list[ox.Store] = []  # stores a forked worker inherited open (DiskStore.forked)
 _VERSION = re.compile(r"^v-(\d+)$")
 
 
@@ -389,6 +434,24 @@ class DiskStore(OxigraphStore):
 
     def _default_graph(self) -> ox.NamedNode:
         return ox.NamedNode(str(self.graph_iri))
+
+    @property
+    def version(self) -> str:
+        """The live version ``store.json`` names now (``v-3``): a load switches it."""
+        manifest = self._manifest() or {}
+        return str(manifest.get("current", ""))
+
+    @property
+    def opened_version(self) -> str:
+        return self._version or ""
+
+    def forked(self) -> None:
+        """A worker opens the store afresh: RocksDB's handle, with its threads and locks, must not cross a
+        fork. The inherited one is kept, never dropped (closing it here would touch threads that are gone)."""
+        if self._store is not None:
+            _INHERITED.append(self._store)
+        self._store = None
+        self._version = None
 
     def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
         with self._reading():
