@@ -517,20 +517,27 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
 @main.command("serve")
 @facts_option
 @catalog_option
-@click.option("--port", default=8711, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--port", default=8711, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 for any free one (the address is printed).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; the default answers this machine only.")
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A host name clients reach a --host other than loopback by (repeat for more).")
 @timeout_option
+@memory_option
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Queries that run at once (default: two per core, at least 4); more wait, in a bounded queue.")
 @store_option
 @_reports_errors
-def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: str, timeout: float,
-                  store_spec: str | None) -> None:
+def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: str, allowed_hosts: tuple[str, ...],
+                  timeout: float, memory_mb: int, workers: int | None, store_spec: str | None) -> None:
     """Serve a local web app and a SPARQL endpoint over the graph (read-only).
 
-    Pages: the saved queries as forms with sortable results and CSV, JSON and
-    Excel downloads; a page per entity with every statement's source; the
+    Pages: the saved queries as forms with sortable, paged results and CSV, JSON
+    and Excel downloads; a page per entity with every statement's source; the
     network views; a SPARQL editor. For programs: /sparql (SPARQL 1.1
-    Protocol) and /api/queries/NAME?param=value. Needs pip install 'gpu-kg[serve]'.
+    Protocol) and /api/queries/NAME?param=value. Each query runs in a worker
+    process, stopped at --timeout or --memory-limit. Needs pip install 'gpu-kg[serve]'.
 
     \b
     Examples:
@@ -541,11 +548,14 @@ def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: st
 
     serve_lib.check_installed()
     store = _store(store_spec, facts_dir)  # a wrong --store is a usage error before anything starts
-    # The graph is built while the server starts listening; a request waits for it.
-    site = serve_lib.Site(lambda: store, catalog_dir=catalog_dir, timeout=timeout)
+    # The graph is loaded while the server starts listening; a request waits for it.
+    site = serve_lib.Site(store, catalog_dir=catalog_dir, timeout=timeout, memory_mb=memory_mb or None,
+                          workers=workers)
     if host not in serve_lib.LOOPBACK_NAMES:
-        click.echo(f"Warning: listening on {host}: other machines can reach this server", err=True)
-    serve_lib.serve(site, host=host, port=port,
+        click.echo(f"Warning: listening on {host}: other machines can reach this server; requests must name it "
+                   f"as one of {', '.join(serve_lib.host_names(host, allowed_hosts))} (--allow-host adds names)",
+                   err=True)
+    serve_lib.serve(site, host=host, port=port, allowed_hosts=allowed_hosts,
                     started=lambda url: click.echo(f"serving {url} (read-only; Ctrl-C to stop)", err=True))
 
 

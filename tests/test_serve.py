@@ -164,7 +164,8 @@ def test_service_and_load_are_refused(base):
     for text in ["SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
                  "SELECT * FROM <http://example.org/data.ttl> WHERE { ?s ?p ?o }"]:
         status, _, body = fetch(base + "/sparql?" + urllib.parse.urlencode({"query": text}))
-        assert status == 403 and b"fetches data over the network" in body, text
+        assert status == 403 and b"this endpoint does not fetch data from elsewhere" in body, text
+        assert b"--allow-service" not in body, "kg serve has no such option to suggest"
     with pytest.raises((SPARQLWrapperException, urllib.error.HTTPError)):
         client(base, "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", JSON).convert()
 

@@ -675,6 +675,47 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+# --- plain SPARQL, as a SPARQL endpoint receives it ----------------------------------------
+
+_QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "describe"}
+_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+_REACHING_WORDS = {"SERVICE": "SERVICE", "LOAD": "LOAD", "FROM": "FROM", "USING": "USING"}
+
+
+def read_plain(text: str) -> Query:
+    """A client's SPARQL read by its tokens alone (kg.store.core.tokens), without rdflib's parser: its form
+    (the first keyword after PREFIX and BASE) and what it reaches out to (SERVICE, LOAD, FROM, USING appear
+    only as keywords: strings, IRIs, comments and prefixed names are tokens of their own). The engine then
+    reads it; a text it cannot read is read again by rdflib, for a message with line and column
+    (``explain_syntax``). The columns are the engine's."""
+    from ..store.core import tokens
+
+    words = [t.keyword for t in tokens(text) if t.kind == "word"]
+    form = ""
+    skip = 0
+    for word in words:
+        if skip:
+            skip -= 1
+            continue
+        if word == "PREFIX":
+            skip = 1  # the prefix name; its IRI is not a word
+            continue
+        if word == "BASE":
+            continue
+        form = _QUERY_FORMS.get(word, "update" if word in _UPDATE_WORDS else "")
+        break
+    if not form:
+        explain_syntax(text)
+        form = "select"  # rdflib read it: the engine will say what it makes of it
+    reaches = tuple(sorted({_REACHING_WORDS[w] for w in words if w in _REACHING_WORDS}))
+    return Query(name="query", text=text, form=form, source=INLINE, reaches_out=reaches)
+
+
+def explain_syntax(text: str) -> None:
+    """Raise rdflib's reading of why ``text`` is not SPARQL (an InputError with line and column), if it has one."""
+    parse_query(text, name="query", source=INLINE, decorators=False)
+
+
 # --- binding values to parameters --------------------------------------------------------
 
 
@@ -744,8 +785,12 @@ def bind(graph: Graph | None, query: Query, values: Mapping[str, str] | None = N
     return bindings
 
 
-def _what(query: Query) -> str:
+def describe_query(query: Query) -> str:
+    """How messages name a query: ``query 'figures'``, or ``the query`` for text given inline."""
     return f"query '{query.name}'" if query.source != INLINE else "the query"
+
+
+_what = describe_query
 
 
 def describe_type(param: Param, graph: Graph | None = None) -> str:
@@ -856,9 +901,9 @@ def stream(graph: Graph | Store, query: Query, values: Mapping[str, str] | None 
     store.ready()  # what every worker shares is loaded here, once, not in each worker
     args = (query, dict(values or {}), lang, allow_update, allow_service, limit, offset, labels)
     if not timeout and memory_mb is None:
-        return _answer(store, *args)
+        return answer_here(store, *args)
     limits = Limits(timeout=timeout or None, memory_mb=memory_mb, what=_what(query))
-    return _applied(store, run_in_worker(store, _answer, args, limits))
+    return _applied(store, run_in_worker(store, answer_here, args, limits))
 
 
 def _applied(store: Store, chunks: Iterator[Result]) -> Iterator[Result]:
@@ -879,9 +924,10 @@ class _Changes:
     removed: bytes
 
 
-def _answer(store: Store, query: Query, values: Mapping[str, str], lang: str | None, allow_update: bool,
-            allow_service: bool, limit: int | None, offset: int, labels: bool) -> Iterator[Result]:
-    """The chunks of the answer, made where the query runs (a worker)."""
+def answer_here(store: Store, query: Query, values: Mapping[str, str], lang: str | None, allow_update: bool,
+                allow_service: bool, limit: int | None, offset: int, labels: bool) -> Iterator[Result]:
+    """The chunks of the answer, made in this process: what a worker runs (``stream`` sends it there).
+    Every guard is applied here again, so that no caller can skip one."""
     query = parsed(query)
     check_allowed(query, allow_update=allow_update, allow_service=allow_service)
     bind(None, query, values, lang=lang)
