@@ -526,7 +526,7 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
 @timeout_option
 @memory_option
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
-              help="Queries that run at once (default: two per core, at least 4); more wait, in a bounded queue.")
+              help="Queries that run at once (default: four per core, at least 8); more wait, in a bounded queue.")
 @store_option
 @_reports_errors
 def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: str, allowed_hosts: tuple[str, ...],

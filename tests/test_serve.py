@@ -111,10 +111,14 @@ def test_accept_header_picks_the_results_format(base, graph):
     for accept, media, format in [("text/csv", "text/csv", "csv"),
                                   ("text/tab-separated-values;q=0.9, application/sparql-results+xml;q=0.5",
                                    "text/tab-separated-values", "tsv"),
+                                  ("text/*", "text/csv", "csv"),
                                   ("*/*", "application/sparql-results+json", "json")]:
         status, headers, body = fetch(url, headers={"Accept": accept})
         assert (status, headers["content-type"].split(";")[0]) == (200, media), accept
-        assert body.decode("utf-8") == expected(graph, SELECT, format)
+        if format == "json":  # the engine writes it compact; the same document
+            assert json.loads(body) == json.loads(expected(graph, SELECT, format))
+        else:
+            assert body.decode("utf-8") == expected(graph, SELECT, format)
 
 
 # --- what it refuses ---------------------------------------------------------------------------

@@ -711,6 +711,33 @@ def read_plain(text: str) -> Query:
     return Query(name="query", text=text, form=form, source=INLINE, reaches_out=reaches)
 
 
+def written_here(store: Store, query: Query, format: str) -> bytes:
+    """A plain query's whole answer, written in ``format`` in this process (a worker): by the engine itself
+    where it can (Store.serialized), else by kg.query.results. The guards of ``answer_here`` hold: no update,
+    nothing fetched from elsewhere; the variables are the query's own, no labels added."""
+    check_allowed(query)
+    try:
+        written = store.serialized(query, format)
+        if written is None:
+            from .results import encode
+            from ..build.export import serialize
+
+            result = joined(answer_here(store, query, {}, None, False, False, None, 0, False))
+            if query.form in ("construct", "describe"):
+                from ..base.ontology import new_graph
+
+                graph = new_graph()
+                for triple in result.rows:
+                    graph.add(tuple(triple))
+                return serialize(graph, format)
+            return encode(result, format)
+        return written
+    except UsageError as err:
+        if "cannot read the query" in str(err):
+            explain_syntax(query.text)  # rdflib's message, with line and column, if it has one
+        raise
+
+
 def explain_syntax(text: str) -> None:
     """Raise rdflib's reading of why ``text`` is not SPARQL (an InputError with line and column), if it has one."""
     parse_query(text, name="query", source=INLINE, decorators=False)

@@ -46,7 +46,9 @@ from ..base.errors import KgError
 
 _HEADER = struct.Struct("!Q")
 _KEEP: list[Any] = []          # handles a worker inherited and must never drop (see Store.forked)
-NICE_AFTER = 0.1               # seconds: a query running longer gives way to new ones
+NICE_AFTER = 0.2               # seconds: a query still using a core after this gives way to new ones
+NICE_BUSY = 0.05               # seconds of CPU in the NICE_CHECK that follows: it is using a core
+NICE_CHECK = 0.1
 NICE = 10
 _MEMORY_EXIT = 75              # a worker's exit status when Python ran out of its memory cap
 
@@ -124,20 +126,27 @@ def _receive(sock: socket.socket, deadline: float | None = None) -> Any:
     return pickle.loads(_read_exact(sock, size, deadline))
 
 
-async def _receive_async(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> Any:
-    async def exact(size: int) -> bytearray:
-        buffer = bytearray(size)
-        view = memoryview(buffer)
-        got = 0
-        while got < size:
-            count = await loop.sock_recv_into(sock, view[got:])
-            if not count:
-                raise WorkerDied
-            got += count
-        return buffer
+class _Frames:
+    """Messages read from a non-blocking socket a buffer at a time: an answer and its ``done`` usually come
+    in one read."""
 
-    (size,) = _HEADER.unpack(await exact(_HEADER.size))
-    return pickle.loads(await exact(size))
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.buffer = bytearray()
+
+    async def next(self, loop: asyncio.AbstractEventLoop) -> Any:
+        while True:
+            if len(self.buffer) >= _HEADER.size:
+                (size,) = _HEADER.unpack_from(self.buffer)
+                end = _HEADER.size + size
+                if len(self.buffer) >= end:
+                    message = pickle.loads(memoryview(self.buffer)[_HEADER.size:end])
+                    del self.buffer[:end]
+                    return message
+            data = await loop.sock_recv(self.sock, max(262144, _HEADER.size + len(self.buffer)))
+            if not data:
+                raise WorkerDied
+            self.buffer += data
 
 
 def _portable(err: BaseException) -> BaseException:
@@ -161,6 +170,14 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)
     except (OSError, AttributeError):  # pragma: no cover - not Linux: the socket's end stops it instead
         pass
+
+
+def _quiet() -> None:
+    """A worker's standard error goes nowhere: the engine's own words as it dies of its memory cap
+    ("memory allocation of N bytes failed") would only repeat what the caller reports."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _virtual_size() -> int:
@@ -187,6 +204,7 @@ def _become_worker(sock: socket.socket, store: Any, memory_mb: int | None) -> No
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         _die_with_parent()
+        _quiet()
         forked = getattr(store, "forked", None)
         if forked is not None:
             forked()
@@ -344,6 +362,18 @@ class _PoolWorker:
     generation: int
     niced: bool = False
     version: str = ""
+    nice_timer: asyncio.TimerHandle | None = None
+    frames: _Frames | None = None
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user and system) a process has used, from /proc; None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 @dataclass
@@ -488,6 +518,9 @@ class Pool:
         finally:
             if nice is not None:
                 nice.cancel()
+            if worker is not None and worker.nice_timer is not None:
+                worker.nice_timer.cancel()
+                worker.nice_timer = None
             self._running -= 1
             self._slots.release()
             if worker is not None:
@@ -498,9 +531,11 @@ class Pool:
 
     async def _exchange(self, loop, worker: _PoolWorker, function, args) -> tuple[list[Any], str, BaseException | None]:
         await loop.sock_sendall(worker.sock, _pack((function, args)))
+        if worker.frames is None:
+            worker.frames = _Frames(worker.sock)
         items: list[Any] = []
         while True:
-            kind, item = await _receive_async(loop, worker.sock)
+            kind, item = await worker.frames.next(loop)
             if kind == "item":
                 items.append(item)
             elif kind == "done":
@@ -509,10 +544,20 @@ class Pool:
             else:
                 return items, worker.version, item
 
-    def _nice(self, worker: _PoolWorker) -> None:
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, worker.pid, NICE)
-            worker.niced = True
+    def _nice(self, worker: _PoolWorker, cpu: float | None = None) -> asyncio.TimerHandle | None:
+        """Nice a worker that is using a core (not one whose answer this process is slow to read); a niced
+        worker is replaced after its query, since a process may not raise its own priority again."""
+        now = _cpu_seconds(worker.pid)
+        if now is None or worker.pid not in self._all:
+            return None
+        if cpu is None:
+            worker.nice_timer = self.loop.call_later(NICE_CHECK, self._nice, worker, now)
+            return worker.nice_timer
+        if now - cpu >= NICE_BUSY:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, worker.pid, NICE)
+                worker.niced = True
+        return None
 
     def run_blocking(self, function: Callable[..., Iterator[Any]], args: tuple, limits: Limits) -> tuple[list[Any], str]:
         """``run`` from a thread other than the event loop's (a page's code run in a thread)."""

@@ -299,6 +299,10 @@ class Store:
         """How many triples the stored graph holds."""
         raise NotImplementedError
 
+    def serialized(self, query: Any, format: str) -> bytes | None:
+        """The answer written by the engine itself in ``format``, when it can (None: kg.query.results writes it)."""
+        return None
+
     def labels(self, iris: Collection[str]) -> dict[URIRef, dict[str, str]]:
         """The rdfs:labels of each of ``iris``, by language tag ("" for none); the least of each language.
 

@@ -191,6 +191,17 @@ class OxigraphStore(Store):
             raise UsageError(f"construct() runs CONSTRUCT and DESCRIBE queries, not {prepared.form.upper()}")
         return rdflib_graph(self._run(prepared, bindings))
 
+    def serialized(self, query: Any, format: str) -> bytes | None:
+        """The answer as Oxigraph writes it in ``format`` (a SPARQL results format, or Turtle or N-Triples for a
+        graph), in one step in the engine: what a SPARQL endpoint sends. Decimals come in the engine's
+        canonical form (``189000000``, not the build's ``189000000.0``: the same xsd:decimal)."""
+        wanted = _OX_RESULTS.get(format) or OX_FORMATS.get(format)
+        if wanted is None:
+            return None
+        answer = self._run(prepare(query), None)
+        with self._reading():
+            return answer.serialize(format=wanted)
+
     def labels(self, iris: Collection[str]) -> dict[URIRef, dict[str, str]]:
         """Each IRI's labels read from Oxigraph's index of subjects: one lookup per IRI, no query to plan."""
         store = self._open()
@@ -366,6 +377,8 @@ class MemoryStore(OxigraphStore):
 # --- on disk ------------------------------------------------------------------------------------
 
 
+_OX_RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+               "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 MANIFEST = "store.json"
 _INHERITED: list[ox.Store] = []  # stores a forked worker inherited open (DiskStore.forked)
 _VERSION = re.compile(r"^v-(\d+)$")

@@ -154,9 +154,10 @@ def _prepare(store: Store) -> dict[str, Any]:
 
 
 def default_workers() -> int:
-    """Queries that run at once: two per core, at least four, so that a small query finds a worker while
-    heavy ones run (they give way to it: kg.query.workers.NICE_AFTER)."""
-    return max(4, 2 * (os.cpu_count() or 1))
+    """Queries that run at once: four per core, at least eight, so that a small query finds a worker while
+    heavy ones run (they give way to it: kg.query.workers.NICE_AFTER). An idle worker costs little: it
+    shares the graph with the process it was forked from."""
+    return max(8, 4 * (os.cpu_count() or 1))
 
 
 class ResultCache:
@@ -689,19 +690,8 @@ def sparql_job(store: Store, text: str, accept: str, requested: str | None) -> I
         raise Refused(f"this endpoint does not fetch data from elsewhere: {', '.join(query.reaches_out)} is refused")
     graph_form = query.form in ("construct", "describe")
     chosen = negotiate(accept, requested, graph=graph_form)
-    try:  # a SPARQL client gets the query's own variables, nothing added
-        result = joined(queries_lib.answer_here(store, query, {}, None, False, False, None, 0, False))
-    except UsageError as err:
-        if "cannot read the query" in str(err):
-            queries_lib.explain_syntax(text)  # rdflib's message, with line and column, if it has one
-        raise
-    if graph_form:
-        out = new_graph()
-        for triple in result.rows:
-            out.add(tuple(triple))
-        yield serialize(out, chosen), GRAPH_TYPES[chosen] + "; charset=utf-8"
-        return
-    yield encode(result, chosen), _media(chosen)
+    body = queries_lib.written_here(store, query, chosen)  # a SPARQL client gets the query's own variables
+    yield body, (GRAPH_TYPES[chosen] + "; charset=utf-8") if graph_form else _media(chosen)
 
 
 def _media(name: str) -> str:
@@ -976,21 +966,8 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
             return _text(f"this endpoint has one graph, <{GRAPH_IRI}>; other default-graph-uri and "
                          "named-graph-uri values are not supported", 400)
         requested = params.get("format") or params.get("output") or params.get("results")
-        try:
-            ((body, media),) = await site.job(sparql_job, (text, request.headers.get("accept", ""), requested),
-                                              "the query")
-        except Refused as err:
-            return _text(str(err), 403)
-        except InputError as err:
-            return _text("\n".join(str(p) for p in err.problems), 400)
-        except UsageError as err:
-            return _text(str(err), 400)
-        except (QueryTimeout, QueryTooLarge, Busy) as err:
-            return _text(str(err), 503, busy=isinstance(err, Busy))
-        headers = {"vary": "accept"}
-        if site.version:
-            headers["x-kg-store-version"] = site.version
-        return Response(body, media_type=media, headers=headers)
+        status, body, headers = await answer_sparql(site, text, request.headers.get("accept", ""), requested)
+        return Response(body, status_code=status, headers=headers)
 
     async def not_found(request: Request, exc) -> Response:
         return error_page(Exception(f"nothing at {request.url.path}"), 404)
@@ -1022,8 +999,64 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES)]
+    hosts = allowed_hosts or LOOPBACK_NAMES
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, KgError: failed})
-    return _Headers(app)  # outermost, so that even an error page carries the headers
+    return _Headers(_QuickSparql(app, site, hosts))  # outermost, so that even an error page carries the headers
+
+
+async def answer_sparql(site: Site, text: str, accept: str, requested: str | None) -> tuple[int, bytes, dict[str, str]]:
+    """Status, body and headers of a SPARQL Protocol answer to ``text``: the query runs in a worker."""
+    def plain(message: str, status: int, **extra: str) -> tuple[int, bytes, dict[str, str]]:
+        return status, (message.rstrip("\n") + "\n").encode(), {"content-type": "text/plain; charset=utf-8", **extra}
+
+    try:
+        ((body, media),) = await site.job(sparql_job, (text, accept, requested), "the query")
+    except Refused as err:
+        return plain(str(err), 403)
+    except InputError as err:
+        return plain("\n".join(str(p) for p in err.problems), 400)
+    except UsageError as err:
+        return plain(str(err), 400)
+    except Busy as err:
+        return plain(str(err), 503, **{"retry-after": "1"})
+    except (QueryTimeout, QueryTooLarge) as err:
+        return plain(str(err), 503)
+    headers = {"content-type": media, "vary": "accept"}
+    if site.version:
+        headers["x-kg-store-version"] = site.version
+    return 200, body, headers
+
+
+class _QuickSparql:
+    """``GET /sparql?query=...`` answered without the framework's routing and request objects, which cost as
+    much as a small query itself; anything else (a POST, a refusal to explain) goes on to the app."""
+
+    def __init__(self, app, site: Site, allowed_hosts: list[str]):
+        self.app, self.site = app, site
+        self.hosts = None if "*" in allowed_hosts else {h.lower() for h in allowed_hosts}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] != "GET":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        host = headers.get(b"host", b"").decode("latin-1").lower()
+        host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        params = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        text = params.get("query")
+        if (self.hosts is not None and host not in self.hosts) or text is None or "update" in params \
+                or len(text) > MAX_QUERY_BYTES or params.get("named-graph-uri") \
+                or params.get("default-graph-uri", str(GRAPH_IRI)) != str(GRAPH_IRI):
+            return await self.app(scope, receive, send)  # the app says what is wrong
+        requested = params.get("format") or params.get("output") or params.get("results")
+        try:
+            status, body, answer_headers = await answer_sparql(
+                self.site, text, headers.get(b"accept", b"").decode("latin-1"), requested)
+        except KgError:
+            return await self.app(scope, receive, send)  # the app's handler reports it
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode(), v.encode()) for k, v in answer_headers.items()]
+                    + [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _text(message: str, status: int, *, busy: bool = False, close: bool = False) -> Response:
