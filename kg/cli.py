@@ -527,10 +527,13 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
 @memory_option
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
               help="Queries that run at once (default: four per core, at least 8); more wait, in a bounded queue.")
+@click.option("--queue", type=click.IntRange(min=0), metavar="N",
+              help="Queries that may wait for a worker (default: 16 per worker); past that, 503 at once.")
 @store_option
 @_reports_errors
 def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: str, allowed_hosts: tuple[str, ...],
-                  timeout: float, memory_mb: int, workers: int | None, store_spec: str | None) -> None:
+                  timeout: float, memory_mb: int, workers: int | None, queue: int | None,
+                  store_spec: str | None) -> None:
     """Serve a local web app and a SPARQL endpoint over the graph (read-only).
 
     Pages: the saved queries as forms with sortable, paged results and CSV, JSON
@@ -550,7 +553,7 @@ def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: st
     store = _store(store_spec, facts_dir)  # a wrong --store is a usage error before anything starts
     # The graph is loaded while the server starts listening; a request waits for it.
     site = serve_lib.Site(store, catalog_dir=catalog_dir, timeout=timeout, memory_mb=memory_mb or None,
-                          workers=workers)
+                          workers=workers, queue=queue)
     if host not in serve_lib.LOOPBACK_NAMES:
         click.echo(f"Warning: listening on {host}: other machines can reach this server; requests must name it "
                    f"as one of {', '.join(serve_lib.host_names(host, allowed_hosts))} (--allow-host adds names)",

@@ -1185,14 +1185,19 @@ def _protocol():
 
         def data_received(self, data: bytes) -> None:
             if self._in_head:
-                self._head += len(data)
+                end = data.find(b"\r\n\r\n")
+                self._head += len(data) if end < 0 else end + 4  # a body in the same read does not count
+                if self._head > MAX_HEAD_BYTES and not self.transport.is_closing():
+                    self._refuse()
+                    return
             super().data_received(data)
-            if self._in_head and self._head > MAX_HEAD_BYTES and not self.transport.is_closing():
-                message = f"the request line and headers are at most {MAX_HEAD_BYTES:,} bytes; send a long query by POST"
-                self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
-                                     b"charset=utf-8\r\nconnection: close\r\ncontent-length: "
-                                     + str(len(message) + 1).encode() + b"\r\n\r\n" + message.encode() + b"\n")
-                self.transport.close()
+
+        def _refuse(self) -> None:
+            message = f"the request line and headers are at most {MAX_HEAD_BYTES:,} bytes; send a long query by POST\n"
+            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
+                                 b"charset=utf-8\r\nconnection: close\r\ncontent-length: "
+                                 + str(len(message)).encode() + b"\r\n\r\n" + message.encode())
+            self.transport.close()
 
     return BoundedHead
 
