@@ -682,6 +682,7 @@ _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", 
 _REACHING_WORDS = {"SERVICE": "SERVICE", "LOAD": "LOAD", "FROM": "FROM", "USING": "USING"}
 
 
+@functools.lru_cache(maxsize=1024)  # a client asks the same text again and again: read once per worker
 def read_plain(text: str) -> Query:
     """A client's SPARQL read by its tokens alone (kg.store.core.tokens), without rdflib's parser: its form
     (the first keyword after PREFIX and BASE) and what it reaches out to (SERVICE, LOAD, FROM, USING appear

@@ -149,7 +149,8 @@ def _prepare(store: Store) -> dict[str, Any]:
     triples = store.count()
     if isinstance(store, MemoryStore):
         store.index_names()
-    store.forked()  # an on-disk store is opened afresh by each worker, never inherited
+    else:
+        store.close()  # an on-disk store is opened afresh by each worker, never inherited
     return {"triples": triples, "version": store.version}
 
 
@@ -225,6 +226,8 @@ class Site:
         self._catalog_error: KgError | None = None
         self._catalog_lock = threading.Lock()
         self.cache = ResultCache()
+        # Pages already written, by (answer, format, offset, limit, bom): a repeated request is sent as it was.
+        self.written: OrderedDict[tuple, tuple[Result, bytes]] = OrderedDict()
         self._parsed: dict[str, queries_lib.Query] = {}
         self._entities: list[Entity] | None = None
         self._labels: dict[str, dict[str, str]] | None = None
@@ -310,6 +313,7 @@ class Site:
                 self.version = version
                 self.pool.renew()
                 self.cache.clear()
+                self.written.clear()
         return self.version
 
     async def query(self, query: queries_lib.Query, values: Mapping[str, str] | None = None, *,
@@ -334,6 +338,15 @@ class Site:
         self.check_version()
         items, _ = await self.pool.run(function, args, dataclasses.replace(self.limits(_NO_QUERY), what=what))
         return items
+
+    def keep_written(self, key: tuple, result: Result, body: bytes, most: int = 256) -> None:
+        """Keep a page's bytes with the answer they were written from (the answer's id is the key: kept
+        alongside it, so that no other answer can take its id while the bytes are kept)."""
+        if len(body) > 1_000_000:
+            return
+        self.written[key] = (result, body)
+        while len(self.written) > most:
+            self.written.popitem(last=False)
 
     def run(self, query: queries_lib.Query, values: Mapping[str, str] | None = None, *,
             lang: str | None = None, labels: bool = True) -> Result:
@@ -849,8 +862,8 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
 
     async def api_query(request: Request) -> Response:
         name = request.path_params["name"]
-        try:
-            query = await run_in_threadpool(site.saved, name)
+        try:  # a saved query is parsed once, off the event loop
+            query = site._parsed.get(name) or await run_in_threadpool(site.saved, name)
         except NotFound as err:
             return _text(str(err), 404)
         requested = request.query_params.get("format")
@@ -874,10 +887,16 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
             headers["link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
         if requested:
             headers["content-disposition"] = f'attachment; filename="{name}.{chosen}"'
-        shown = page_of(result, offset, limit)
         bom = chosen == "csv" and request.query_params.get("bom") == "1"
-        body = encode(shown, chosen, bom=bom) if len(shown.rows) < 1000 else \
-            await run_in_threadpool(encode, shown, chosen, bom=bom)  # a long answer is written off the event loop
+        written = (id(result), chosen, offset, limit, bom)
+        kept = site.written.get(written)
+        if kept is not None and kept[0] is result:
+            body = kept[1]
+        else:
+            shown = page_of(result, offset, limit)
+            body = encode(shown, chosen, bom=bom) if len(shown.rows) < 1000 else \
+                await run_in_threadpool(encode, shown, chosen, bom=bom)  # a long answer is written off the event loop
+            site.keep_written(written, result, body)
         return Response(body, media_type=_media(chosen), headers=headers)
 
     def complete(request: Request) -> Response:
@@ -1214,6 +1233,7 @@ def serve(site: Site, *, host: str = LOOPBACK, port: int = DEFAULT_PORT, allowed
     app = create_app(site, allowed_hosts=host_names(host, allowed_hosts))
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
                             http=_protocol(), timeout_graceful_shutdown=0.5, timeout_keep_alive=5,
+                            proxy_headers=False,  # no proxy in front: X-Forwarded-For is not trusted
                             h11_max_incomplete_event_size=MAX_HEAD_BYTES)
 
     class Server(uvicorn.Server):
