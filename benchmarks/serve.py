@@ -316,29 +316,31 @@ def load(store: Path, seconds: float, timeout: float) -> dict:
     results: dict = {"iri": iri, "load_before": os.getloadavg()[0], "runs": {}}
     small = "ASK { ?c a <https://w3id.org/gpu-kg/ontology#Foundry> }"
 
-    def measure(name: str, base: str, path: str, pid: int) -> None:
-        runs = results["runs"].setdefault(name, {})
-        for label, text in texts.items():
-            if name == "kg serve" and label.startswith("saved query"):
-                url = base + f"/api/queries/{saved}?" + urllib.parse.urlencode({"company": company, "format": "json"})
-            else:
-                url = base + path + "?" + urllib.parse.urlencode({"query": text, "default-graph-uri": GRAPH})
-            status_of(url)  # the first answer (kg serve keeps it)
-            for clients in CLIENTS:
-                runs[(label, clients)] = wrk(url, clients, seconds)
-        heavy = base + path + "?" + urllib.parse.urlencode({"query": HEAVY, "default-graph-uri": GRAPH})
-        small_url = base + path + "?" + urllib.parse.urlencode({"query": small, "default-graph-uri": GRAPH})
-        threads = heavy_clients(heavy, 4, time.monotonic() + seconds + 2)
-        time.sleep(1)
-        runs[("small query while 4 heavy run", 1)] = wrk(small_url, 1, seconds)
-        for thread in threads:
-            thread.join(timeout + seconds + 5)
-        runs["runaway"] = runaway(base, path, pid, max(3 * timeout, 20))
+    def url_for(name: str, base: str, path: str, label: str, text: str) -> str:
+        if name == "kg serve" and label.startswith("saved query"):
+            return base + f"/api/queries/{saved}?" + urllib.parse.urlencode({"company": company, "format": "json"})
+        return base + path + "?" + urllib.parse.urlencode({"query": text, "default-graph-uri": GRAPH})
 
-    with kg_serve(store, "--timeout", str(timeout)) as (base, path, process):
-        measure("kg serve", base, path, process.pid)
-    with oxigraph_serve(store, "--timeout-s", str(int(timeout))) as (base, path, process):
-        measure("oxigraph serve-read-only", base, path, process.pid)
+    with kg_serve(store, "--timeout", str(timeout)) as mine, \
+            oxigraph_serve(store, "--timeout-s", str(int(timeout))) as theirs:
+        servers = {"kg serve": mine, "oxigraph serve-read-only": theirs}
+        for label, text in texts.items():
+            for name, (base, path, _) in servers.items():
+                status_of(url_for(name, base, path, label, text))  # the first answer (kg serve keeps it)
+            for clients in CLIENTS:
+                for name, (base, path, _) in servers.items():  # one after the other, each run: the same load
+                    url = url_for(name, base, path, label, text)
+                    results["runs"].setdefault(name, {})[(label, clients)] = wrk(url, clients, seconds)
+        for name, (base, path, process) in servers.items():
+            heavy = base + path + "?" + urllib.parse.urlencode({"query": HEAVY, "default-graph-uri": GRAPH})
+            small_url = base + path + "?" + urllib.parse.urlencode({"query": small, "default-graph-uri": GRAPH})
+            threads = heavy_clients(heavy, 4, time.monotonic() + seconds + 2)
+            time.sleep(1)
+            results["runs"][name][("small query while 4 heavy run", 1)] = wrk(small_url, 1, seconds)
+            for thread in threads:
+                thread.join(timeout + seconds + 5)
+        for name, (base, path, process) in servers.items():
+            results["runs"][name]["runaway"] = runaway(base, path, process.pid, max(3 * timeout, 20))
     results["load_after"] = os.getloadavg()[0]
     return results
 
@@ -372,7 +374,8 @@ def report(startup: dict[str, float], repeat: int, facts: str, loaded: dict | No
     kg_runs, ox_runs = loaded["runs"]["kg serve"], loaded["runs"]["oxigraph serve-read-only"]
     lines += ["", "## Load, beside `oxigraph serve-read-only`", "",
               f"The on-disk store `{store.name}` ({manifest['triples']:,} triples, version {manifest['current']}); "
-              f"`wrk` closed loop, {seconds:g} s a run, one after the other in one run; both servers on loopback; "
+              f"`wrk` closed loop, {seconds:g} s a run, both servers up at once on loopback and measured one "
+              f"after the other for each row; "
               f"kg serve with its defaults (`--timeout {timeout:g}`), Oxigraph with `--timeout-s {int(timeout)}`. "
               f"Load average {loaded['load_before']:.2f} before, {loaded['load_after']:.2f} after. "
               f"One entity: `{loaded['iri']}`.", "",

@@ -46,9 +46,9 @@ from ..base.errors import KgError
 
 _HEADER = struct.Struct("!Q")
 _KEEP: list[Any] = []          # handles a worker inherited and must never drop (see Store.forked)
-NICE_AFTER = 0.2               # seconds: a query still using a core after this gives way to new ones
-NICE_BUSY = 0.05               # seconds of CPU in the NICE_CHECK that follows: it is using a core
-NICE_CHECK = 0.1
+NICE_AFTER = 0.1               # seconds: a query still using a core after this gives way to new ones
+NICE_BUSY = 0.03               # seconds of CPU in the NICE_CHECK that follows: it is using a core
+NICE_CHECK = 0.05
 NICE = 10
 _MEMORY_EXIT = 75              # a worker's exit status when Python ran out of its memory cap
 

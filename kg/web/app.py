@@ -861,43 +861,10 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         return JSONResponse(listing)
 
     async def api_query(request: Request) -> Response:
-        name = request.path_params["name"]
-        try:  # a saved query is parsed once, off the event loop
-            query = site._parsed.get(name) or await run_in_threadpool(site.saved, name)
-        except NotFound as err:
-            return _text(str(err), 404)
-        requested = request.query_params.get("format")
-        lang = _lang(query, request.query_params)
-        values = {k: v for k, v in request.query_params.items()
-                  if k not in ("format", "bom", *PAGING_PARAMS) and not (k == "lang" and query.param("lang") is None)}
-        try:
-            chosen = negotiate(request.headers.get("accept", ""), requested, graph=False)
-            offset, limit = paging(request.query_params, None)
-            result = await site.query(query, values, lang=lang)
-        except (UsageError, InputError) as err:
-            return _text(str(err), 400)
-        except (QueryTimeout, QueryTooLarge, Busy) as err:
-            return _text(str(err), 503, busy=isinstance(err, Busy))
-        total = len(result.rows)
-        headers = {"x-total-count": str(total)}
-        if site.version:
-            headers["x-kg-store-version"] = site.version
-        links = page_links(str(request.url.replace(query="")), dict(request.query_params), offset, limit, total)
-        if links:
-            headers["link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
-        if requested:
-            headers["content-disposition"] = f'attachment; filename="{name}.{chosen}"'
-        bom = chosen == "csv" and request.query_params.get("bom") == "1"
-        written = (id(result), chosen, offset, limit, bom)
-        kept = site.written.get(written)
-        if kept is not None and kept[0] is result:
-            body = kept[1]
-        else:
-            shown = page_of(result, offset, limit)
-            body = encode(shown, chosen, bom=bom) if len(shown.rows) < 1000 else \
-                await run_in_threadpool(encode, shown, chosen, bom=bom)  # a long answer is written off the event loop
-            site.keep_written(written, result, body)
-        return Response(body, media_type=_media(chosen), headers=headers)
+        status, body, headers = await answer_api(site, request.path_params["name"], dict(request.query_params),
+                                                 request.headers.get("accept", ""),
+                                                 str(request.url.replace(query="")))
+        return Response(body, status_code=status, headers=headers)
 
     def complete(request: Request) -> Response:
         kind = request.query_params.get("class") or None
@@ -1020,7 +987,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES)]
     hosts = allowed_hosts or LOOPBACK_NAMES
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, KgError: failed})
-    return _Headers(_QuickSparql(app, site, hosts))  # outermost, so that even an error page carries the headers
+    return _Headers(_Quick(app, site, hosts))  # outermost, so that even an error page carries the headers
 
 
 async def answer_sparql(site: Site, text: str, accept: str, requested: str | None) -> tuple[int, bytes, dict[str, str]]:
@@ -1046,34 +1013,89 @@ async def answer_sparql(site: Site, text: str, accept: str, requested: str | Non
     return 200, body, headers
 
 
-class _QuickSparql:
-    """``GET /sparql?query=...`` answered without the framework's routing and request objects, which cost as
-    much as a small query itself; anything else (a POST, a refusal to explain) goes on to the app."""
+async def answer_api(site: Site, name: str, params: dict[str, str], accept: str,
+                     url: str) -> tuple[int, bytes, dict[str, str]]:
+    """Status, body and headers of ``/api/queries/NAME``: the page asked for of the whole answer (kept by
+    store version, query, parameters and language), with the total and the neighbouring pages in headers."""
+    def plain(message: str, status: int, **extra: str) -> tuple[int, bytes, dict[str, str]]:
+        return status, (message.rstrip("\n") + "\n").encode(), {"content-type": "text/plain; charset=utf-8", **extra}
+
+    try:  # a saved query is parsed once, off the event loop
+        query = site._parsed.get(name) or await run_in_threadpool(site.saved, name)
+    except NotFound as err:
+        return plain(str(err), 404)
+    requested = params.get("format")
+    lang = _lang(query, params)
+    values = {k: v for k, v in params.items()
+              if k not in ("format", "bom", *PAGING_PARAMS) and not (k == "lang" and query.param("lang") is None)}
+    try:
+        chosen = negotiate(accept, requested, graph=False)
+        offset, limit = paging(params, None)
+        result = await site.query(query, values, lang=lang)
+    except (UsageError, InputError) as err:
+        return plain(str(err), 400)
+    except Busy as err:
+        return plain(str(err), 503, **{"retry-after": "1"})
+    except (QueryTimeout, QueryTooLarge) as err:
+        return plain(str(err), 503)
+    total = len(result.rows)
+    headers = {"content-type": _media(chosen), "x-total-count": str(total)}
+    if site.version:
+        headers["x-kg-store-version"] = site.version
+    links = page_links(url, params, offset, limit, total)
+    if links:
+        headers["link"] = ", ".join(f'<{link}>; rel="{rel}"' for rel, link in links.items())
+    if requested:
+        headers["content-disposition"] = f'attachment; filename="{name}.{chosen}"'
+    bom = chosen == "csv" and params.get("bom") == "1"
+    written = (id(result), chosen, offset, limit, bom)
+    kept = site.written.get(written)
+    if kept is not None and kept[0] is result:
+        return 200, kept[1], headers
+    shown = page_of(result, offset, limit)
+    body = encode(shown, chosen, bom=bom) if len(shown.rows) < 1000 else \
+        await run_in_threadpool(encode, shown, chosen, bom=bom)  # a long answer is written off the event loop
+    site.keep_written(written, result, body)
+    return 200, body, headers
+
+
+class _Quick:
+    """``GET /sparql?query=...`` and ``GET /api/queries/NAME`` answered without the framework's routing and
+    request objects, which cost as much as a small query itself; anything else (a POST, a page, a refusal to
+    explain) goes on to the app."""
 
     def __init__(self, app, site: Site, allowed_hosts: list[str]):
         self.app, self.site = app, site
         self.hosts = None if "*" in allowed_hosts else {h.lower() for h in allowed_hosts}
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] != "GET":
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] != "GET" or not (
+                path == "/sparql" or (path.startswith("/api/queries/") and path.count("/") == 3)):
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
-        host = headers.get(b"host", b"").decode("latin-1").lower()
+        given_host = headers.get(b"host", b"").decode("latin-1")
+        host = given_host.lower()
         host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if self.hosts is not None and host not in self.hosts:
+            return await self.app(scope, receive, send)  # refused there
         params = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
-        text = params.get("query")
-        if (self.hosts is not None and host not in self.hosts) or text is None or "update" in params \
-                or len(text) > MAX_QUERY_BYTES or params.get("named-graph-uri") \
-                or params.get("default-graph-uri", str(GRAPH_IRI)) != str(GRAPH_IRI):
-            return await self.app(scope, receive, send)  # the app says what is wrong
-        requested = params.get("format") or params.get("output") or params.get("results")
+        accept = headers.get(b"accept", b"").decode("latin-1")
         try:
-            status, body, answer_headers = await answer_sparql(
-                self.site, text, headers.get(b"accept", b"").decode("latin-1"), requested)
+            if path == "/sparql":
+                text = params.get("query")
+                if text is None or "update" in params or len(text) > MAX_QUERY_BYTES or params.get("named-graph-uri") \
+                        or params.get("default-graph-uri", str(GRAPH_IRI)) != str(GRAPH_IRI):
+                    return await self.app(scope, receive, send)  # the app says what is wrong
+                requested = params.get("format") or params.get("output") or params.get("results")
+                status, body, answer_headers = await answer_sparql(self.site, text, accept, requested)
+            else:
+                url = f"{scope.get('scheme', 'http')}://{given_host}{path}"
+                status, body, answer_headers = await answer_api(self.site, path.rsplit("/", 1)[1], params, accept, url)
         except KgError:
             return await self.app(scope, receive, send)  # the app's handler reports it
         await send({"type": "http.response.start", "status": status,
-                    "headers": [(k.encode(), v.encode()) for k, v in answer_headers.items()]
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer_headers.items()]
                     + [(b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
