@@ -64,6 +64,7 @@ REQUESTS = {
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
 RUNAWAY = "SELECT ?a ?b ?c ?d ?e ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?c ?e"
 CLIENTS = (1, 8, 32)
+READING = "## Reading the figures"
 
 
 def free_port() -> int:
@@ -419,8 +420,10 @@ def main() -> None:
     loaded = load(args.store, args.seconds, args.timeout) if args.store else None
     text = report(startup, args.repeat, str(shown), loaded, args.store, args.seconds, args.timeout)
     print(text, end="")
-    if args.write:
-        (ROOT / "benchmarks" / "SERVE.md").write_text(text, encoding="utf-8")
+    if args.write:  # the figures are replaced; the reading written by hand after them is kept
+        target = ROOT / "benchmarks" / "SERVE.md"
+        kept = target.read_text(encoding="utf-8").partition(READING)[2] if target.exists() else ""
+        target.write_text(text + (f"\n{READING}{kept}" if kept else ""), encoding="utf-8")
 
 
 if __name__ == "__main__":

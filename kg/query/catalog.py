@@ -35,7 +35,7 @@ from ..base.ontology import PREFIXES
 from .results import SAMPLE_ROWS, Result, is_identity_column, joined, render
 from .workers import Limits, QueryTimeout, QueryTooLarge, run_in_worker
 from .resolve import Resolver, article as _article, class_label, expand_name, resolver_for, short as _short
-from ..store.core import Store
+from ..store.core import Store, TermDecoder
 from ..store.oxigraph import MemoryStore
 from ..base.values import ValueProblem, parse_day, parse_number
 
@@ -723,7 +723,7 @@ def written_here(store: Store, query: Query, format: str) -> bytes:
             from .results import encode
             from ..build.export import serialize
 
-            result = joined(answer_here(store, query, {}, None, False, False, None, 0, False))
+            result = joined(decoded(answer_here(store, query, {}, None, False, False, None, 0, False)))
             if query.form in ("construct", "describe"):
                 from ..base.ontology import new_graph
 
@@ -929,9 +929,9 @@ def stream(graph: Graph | Store, query: Query, values: Mapping[str, str] | None 
     store.ready()  # what every worker shares is loaded here, once, not in each worker
     args = (query, dict(values or {}), lang, allow_update, allow_service, limit, offset, labels)
     if not timeout and memory_mb is None:
-        return answer_here(store, *args)
+        return decoded(answer_here(store, *args))
     limits = Limits(timeout=timeout or None, memory_mb=memory_mb, what=_what(query))
-    return _applied(store, run_in_worker(store, answer_here, args, limits))
+    return decoded(_applied(store, run_in_worker(store, answer_here, args, limits)))
 
 
 def _applied(store: Store, chunks: Iterator[Result]) -> Iterator[Result]:
@@ -966,18 +966,28 @@ def answer_here(store: Store, query: Query, values: Mapping[str, str], lang: str
         yield _Changes(added, removed)
         yield Result(("added", "removed"), ((Literal(store.count_of(added)), Literal(store.count_of(removed))),))
         return
-    if query.form == "select" and hasattr(store, "rows"):  # Oxigraph: rows as the engine finds them
-        columns, rows = store.rows(query, bindings)
-    else:
-        answer = store.answer(query, bindings)
-        if answer.is_boolean:
-            yield answer
-            return
-        columns, rows = answer.variables, iter(answer.rows)
-    page = _page(rows, limit, offset)
-    cache: dict[URIRef, Literal | None] = {}
+    if query.form == "select" and hasattr(store, "raw_rows"):  # Oxigraph: rows as the engine finds them
+        columns, raw = store.raw_rows(query, bindings)
+        page = _page(raw, limit, offset)
+        known: dict[str, tuple[str, str] | None] = {}
+        while True:
+            rows = tuple(itertools.islice(page, CHUNK_ROWS))
+            found: dict[str, tuple[str, str]] = {}
+            if labels and rows:
+                shown = [i for i, name in enumerate(columns) if not is_identity_column(name)]
+                found = _labels_of(store, {value for row in rows for i in shown if type(value := row[i]) is str},
+                                   lang or "en", known)
+            yield RawResult(columns, rows, found)
+            if len(rows) < CHUNK_ROWS:
+                return
+    answer = store.answer(query, bindings)
+    if answer.is_boolean:
+        yield answer
+        return
+    page = _page(iter(answer.rows), limit, offset)
+    cache: dict[str, tuple[str, str] | None] = {}
     while True:
-        block = Result(columns, tuple(itertools.islice(page, CHUNK_ROWS)))
+        block = Result(answer.variables, tuple(itertools.islice(page, CHUNK_ROWS)))
         if labels and query.form == "select" and block.rows:
             block = dataclasses.replace(block, labels=entity_labels(store, block, lang or "en", cache))
         yield block
@@ -985,8 +995,34 @@ def answer_here(store: Store, query: Query, values: Mapping[str, str], lang: str
             return
 
 
+@dataclass(frozen=True)
+class RawResult:
+    """A chunk as a worker sends it: rows of plain values (kg.store.core.raw_term) and the labels of its IRIs
+    as (text, language). Plain values pickle in C; the reader makes each distinct rdflib term once."""
+
+    variables: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    labels: dict[str, tuple[str, str]]
+
+
+def decoded(chunks: Iterator[Any]) -> Iterator[Result]:
+    """The chunks as Results of rdflib terms: a RawResult's terms made once each for the whole answer."""
+    decoder = TermDecoder()
+    for chunk in chunks:
+        if isinstance(chunk, RawResult):
+            labels = {decoder.term(iri): decoder.term((text, key, _LANG_STRING if key else _STRING))
+                      for iri, (text, key) in chunk.labels.items()}
+            yield Result(chunk.variables, tuple(decoder.row(row) for row in chunk.rows), labels=labels)
+        else:
+            yield chunk
+
+
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_STRING = str(XSD.string)
+
+
 def entity_labels(store: Store, result: Result, lang: str,
-                  known: dict[URIRef, Literal | None] | None = None) -> dict[URIRef, Literal]:
+                  known: dict[str, tuple[str, str] | None] | None = None) -> dict[URIRef, Literal]:
     """The label of each IRI in ``result``, in ``lang`` (else the other language), one lookup per IRI.
 
     Each distinct IRI's labels are read once (``known`` keeps them across the
@@ -995,17 +1031,22 @@ def entity_labels(store: Store, result: Result, lang: str,
     OPTIONAL label patterns make an engine read every label. Among labels of one
     language the least (in code-point order) wins.
     """
-    known = {} if known is None else known
     shown = [i for i, name in enumerate(result.variables) if not is_identity_column(name)]  # a fact's id is never labelled
-    iris = {term for row in result.rows for i in shown if isinstance(term := row[i], URIRef)}
-    wanted = sorted(iri for iri in iris if iri not in known and _IRI_TOKEN.match(iri))
+    iris = {str(term) for row in result.rows for i in shown if isinstance(term := row[i], URIRef)}
+    found = _labels_of(store, iris, lang, {} if known is None else known)
+    return {URIRef(iri): Literal(text, lang=key or None) for iri, (text, key) in found.items()}
+
+
+def _labels_of(store: Store, iris: set[str], lang: str,
+               known: dict[str, tuple[str, str] | None]) -> dict[str, tuple[str, str]]:
+    """(text, language) of the label of each of ``iris``; those not in ``known`` looked up, once each."""
+    wanted = [iri for iri in iris if iri not in known and _IRI_TOKEN.match(iri)]
     if wanted:
         found = store.labels(wanted)
         other = {"en": "zh", "zh": "en"}.get(lang, "en")
         for iri in wanted:
             by_lang = found.get(iri, {})
-            known[iri] = next((Literal(by_lang[key], lang=key or None) for key in (lang, other, *sorted(by_lang))
-                               if key in by_lang), None)
+            known[iri] = next(((by_lang[key], key) for key in (lang, other, *sorted(by_lang)) if key in by_lang), None)
     return {iri: label for iri in iris if (label := known.get(iri)) is not None}
 
 

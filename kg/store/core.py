@@ -96,6 +96,54 @@ def from_oxigraph(term: Any) -> Node | None:
     raise StoreError(f"the store returned an RDF-star triple term ({term}), which gpu-kg does not use")
 
 
+def raw_term(term: Any) -> Any:
+    """A pyoxigraph term in the form a worker sends it (plain values, which pickle in C): an IRI as its
+    text, a literal as (value, language, datatype), a blank node as (id,)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal):
+        return (term.value, term.language or "", term.datatype.value)
+    if isinstance(term, ox.BlankNode):
+        return (term.value,)
+    raise StoreError(f"the store returned an RDF-star triple term ({term}), which gpu-kg does not use")
+
+
+def raw_from_rdflib(term: Node | None) -> Any:
+    """An rdflib term in the same form (a parameter's value, put where its variable was)."""
+    if term is None or isinstance(term, URIRef):
+        return None if term is None else str(term)
+    if isinstance(term, Literal):
+        return (str(term), term.language or "", str(term.datatype) if term.datatype else _XSD_STRING)
+    return (str(term),)
+
+
+class TermDecoder:
+    """Raw terms back as rdflib's, each distinct one made once per answer (a company or a unit repeated in
+    every row is one object: made once, and written once by every writer that keeps them)."""
+
+    def __init__(self) -> None:
+        self._made: dict[Any, Node] = {}
+
+    def term(self, raw: Any) -> Node | None:
+        if raw is None:
+            return None
+        made = self._made.get(raw)
+        if made is None:
+            if type(raw) is str:
+                made = URIRef(raw)
+            elif len(raw) == 3:
+                made = rdflib_literal(raw[0], raw[1] or None, raw[2])
+            else:
+                made = BNode(raw[0])
+            self._made[raw] = made
+        return made
+
+    def row(self, raw: tuple) -> tuple:
+        return tuple(self.term(value) for value in raw)
+
+
 def rdflib_graph(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
     """Oxigraph's triples (or a graph's quads) as an rdflib Graph with every prefix bound."""
     built = new_graph()
@@ -303,7 +351,7 @@ class Store:
         """The answer written by the engine itself in ``format``, when it can (None: kg.query.results writes it)."""
         return None
 
-    def labels(self, iris: Collection[str]) -> dict[URIRef, dict[str, str]]:
+    def labels(self, iris: Collection[str]) -> dict[str, dict[str, str]]:
         """The rdfs:labels of each of ``iris``, by language tag ("" for none); the least of each language.
 
         One query per block of LABEL_BLOCK IRIs here (a server); Oxigraph reads each
@@ -316,7 +364,7 @@ class Store:
             text = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {block} }} ?s <{RDFS.label}> ?l }}"
             for subject, label in self.select(Prepared(text, "select", ("s", "l"))).rows:
                 if isinstance(label, Literal):
-                    keep_least(found.setdefault(URIRef(subject), {}), label.language or "", str(label))
+                    keep_least(found.setdefault(str(subject), {}), label.language or "", str(label))
         return found
 
     @property

@@ -48,7 +48,7 @@ from rdflib.term import Node
 from ..base.errors import UsageError, os_errors, os_reason
 from ..base.ontology import GPU, GRAPH_IRI, PREFIXES
 from ..base.progress import QUIET, Progress
-from .core import (keep_least, MEMORY, Document, LoadFailed, Prepared, StoreError, Store, NAMED_MARK, OX_FORMATS, checked_iri, from_oxigraph, ntriples, prepare, rdflib_graph, sparql_term, substitute, term_bindings)
+from .core import (keep_least, raw_from_rdflib, raw_term, MEMORY, Document, LoadFailed, Prepared, StoreError, Store, NAMED_MARK, OX_FORMATS, checked_iri, from_oxigraph, ntriples, prepare, rdflib_graph, sparql_term, substitute, term_bindings)
 from ..base.names import NAME_PREDICATES, forget, index_keys, name_keys
 from .result import Result
 
@@ -175,6 +175,25 @@ class OxigraphStore(Store):
 
         return columns, read()
 
+    def raw_rows(self, query: Any, bindings: Mapping[str, Node] | None = None) -> tuple[tuple[str, ...], Iterator[tuple]]:
+        """``rows``, each term in the plain form a worker sends (kg.store.core.raw_term): no rdflib term is made
+        where the query runs; the process that reads the answer makes each distinct one once."""
+        prepared = prepare(query)
+        if prepared.form != "select":
+            raise UsageError(f"select() runs SELECT queries, not {prepared.form.upper()}")
+        bound = {name: raw_from_rdflib(term) for name, term in term_bindings(bindings).items()}
+        solutions = self._run(prepared, term_bindings(bindings))
+        given = [v.value for v in solutions.variables]
+        columns = prepared.variables or tuple(given)
+        order = [given.index(v) if v in given else v for v in columns]
+
+        def read() -> Iterator[tuple]:
+            with self._reading():
+                for solution in solutions:
+                    yield tuple(bound.get(i) if isinstance(i, str) else raw_term(solution[i]) for i in order)
+
+        return columns, read()
+
     def select(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Result:
         columns, rows = self.rows(query, bindings)
         return Result(columns, tuple(rows))
@@ -202,12 +221,27 @@ class OxigraphStore(Store):
         with self._reading():
             return answer.serialize(format=wanted)
 
-    def labels(self, iris: Collection[str]) -> dict[URIRef, dict[str, str]]:
+    _label_index: dict[str, dict[str, str]] | None = None
+
+    def index_labels(self) -> None:
+        """Every label in a dictionary, read once: for a long-running process (kg serve's graph in memory,
+        shared by its workers), where a label is then a lookup in that dictionary."""
+        index: dict[str, dict[str, str]] = {}
+        label = ox.NamedNode(str(RDFS.label))
+        with self._reading():
+            for quad in self._open().quads_for_pattern(None, label, None, self._default_graph() or ox.DefaultGraph()):
+                if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
+                    keep_least(index.setdefault(quad.subject.value, {}), quad.object.language or "", quad.object.value)
+        self._label_index = index
+
+    def labels(self, iris: Collection[str]) -> dict[str, dict[str, str]]:
         """Each IRI's labels read from Oxigraph's index of subjects: one lookup per IRI, no query to plan."""
+        if self._label_index is not None:
+            return {iri: self._label_index[iri] for iri in iris if iri in self._label_index}
         store = self._open()
         graph = self._default_graph() or ox.DefaultGraph()
         label = ox.NamedNode(str(RDFS.label))
-        found: dict[URIRef, dict[str, str]] = {}
+        found: dict[str, dict[str, str]] = {}
         with self._reading():
             for iri in iris:
                 by_lang: dict[str, str] = {}
@@ -215,7 +249,7 @@ class OxigraphStore(Store):
                     if isinstance(quad.object, ox.Literal):
                         keep_least(by_lang, quad.object.language or "", quad.object.value)
                 if by_lang:
-                    found[URIRef(iri)] = by_lang
+                    found[iri] = by_lang
         return found
 
     def triples(self) -> Iterator[ox.Quad]:
@@ -339,6 +373,7 @@ class MemoryStore(OxigraphStore):
         if self._indexed:  # the names may change: index them again when next asked
             store.remove_graph(ox.NamedNode(str(NAME_INDEX)))
             self._indexed = False
+        self._label_index = None
         for quad in minus:
             store.remove(quad)
         store.extend(plus)

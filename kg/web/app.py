@@ -147,8 +147,9 @@ def _prepare(store: Store) -> dict[str, Any]:
     index of names, so that every worker shares them; an on-disk store is only checked (workers open it)."""
     store.forked()
     triples = store.count()
-    if isinstance(store, MemoryStore):
+    if isinstance(store, MemoryStore):  # a graph in memory never changes while served: its labels, once
         store.index_names()
+        store.index_labels()
     else:
         store.close()  # an on-disk store is opened afresh by each worker, never inherited
     return {"triples": triples, "version": store.version}
@@ -328,7 +329,7 @@ class Site:
             return found
         args = (query, values, lang, False, False, None, 0, labels)
         chunks, answered = await self.pool.run(queries_lib.answer_here, args, self.limits(query))
-        result = joined(chunks)
+        result = joined(queries_lib.decoded(iter(chunks)))
         if answered == version:
             self.cache.put(key, result)
         return result
