@@ -346,6 +346,26 @@ def load(store: Path, seconds: float, timeout: float) -> dict:
     return results
 
 
+def pages(store: Path, timeout: float) -> dict[str, dict]:
+    """Each saved query's page in the web app (its first 100 rows), the first time and again (kept)."""
+    from kg.query import catalog
+
+    found = {}
+    with kg_serve(store, "--timeout", str(timeout)) as (base, _, _):
+        for name in catalog.query_names():
+            url = base + f"/queries/{name}"
+            started = time.perf_counter()
+            status, body = status_of(url, timeout=timeout + 30)
+            first = time.perf_counter() - started
+            started = time.perf_counter()
+            again_status, _ = status_of(url, timeout=timeout + 30)
+            again = time.perf_counter() - started
+            shown = re.search(r'id="row-count">([^<]*)<', body.decode("utf-8", "replace"))
+            found[name] = {"status": status, "first": first, "again": again, "again_status": again_status,
+                           "rows": shown.group(1) if shown else ""}
+    return found
+
+
 def make_store(size: str, store: Path) -> None:
     """A synthetic store of about ``size`` triples, as benchmarks/run.py makes them (kg synth, kg build --store)."""
     triples = float(size.rstrip("kKmM")) * (1000 if size[-1] in "kK" else 1_000_000 if size[-1] in "mM" else 1)
@@ -398,6 +418,23 @@ def report(startup: dict[str, float], repeat: int, facts: str, loaded: dict | No
         run = loaded["runs"][name]["runaway"]
         lines.append(f"| {name} | {run['status']} {run['body'][:90]!s} | {run['seconds']:.2f} | {run['idle_mb']:.0f} | "
                      f"{run['peak_mb']:.0f} | {run['cpu_after']:.2f} | {'yes' if run['alive'] else 'no (it died)'} |")
+    if loaded.get("pages"):
+        timed = loaded["pages"]
+        first_ok = [n for n, p in timed.items() if p["status"] == 200]
+        lines += ["", "### Each saved query's page in the web app", "",
+                  f"`/queries/NAME` with its defaults on kg serve over the same store (`--timeout "
+                  f"{loaded['page_timeout']:g}`): the first request runs the query in a worker and keeps the whole "
+                  "answer; *again* is the same page asked once more (the next page costs the same: a slice of the "
+                  "kept answer).", "",
+                  "| query | rows shown | first (s) | again (s) |", "| --- | --- | ---: | ---: |"]
+        for name, page in timed.items():
+            first = f"{page['first']:.3f}" if page["status"] == 200 else f"{page['status']} after {page['first']:.1f}"
+            again = f"{page['again']:.3f}" if page["again_status"] == 200 else f"{page['again_status']}"
+            lines.append(f"| {name} | {page['rows']} | {first} | {again} |")
+        cached = [p["again"] for p in timed.values() if p["again_status"] == 200]
+        lines += ["", f"Answered the first time: {len(first_ok)} of {len(timed)}; under 1 s the first time: "
+                  f"{sum(1 for p in timed.values() if p['status'] == 200 and p['first'] < 1)}; once kept, the slowest "
+                  f"page took {max(cached):.3f} s." if cached else ""]
     return "\n".join(lines) + "\n"
 
 
@@ -409,6 +446,7 @@ def main() -> None:
     parser.add_argument("--make-store", metavar="SIZE", help="first make a synthetic store of SIZE triples (1M) at --store")
     parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
     parser.add_argument("--timeout", type=float, default=5, help="both servers' time limit for a query")
+    parser.add_argument("--page-timeout", type=float, default=30, help="kg serve's time limit for the pages")
     parser.add_argument("--write", action="store_true", help="write benchmarks/SERVE.md")
     args = parser.parse_args()
     if args.make_store:
@@ -418,6 +456,9 @@ def main() -> None:
     facts = Path(args.facts)
     shown = facts.relative_to(ROOT) if facts.is_relative_to(ROOT) else facts
     loaded = load(args.store, args.seconds, args.timeout) if args.store else None
+    if loaded is not None:
+        loaded["page_timeout"] = args.page_timeout
+        loaded["pages"] = pages(args.store, args.page_timeout)
     text = report(startup, args.repeat, str(shown), loaded, args.store, args.seconds, args.timeout)
     print(text, end="")
     if args.write:  # the figures are replaced; the reading written by hand after them is kept
