@@ -209,6 +209,8 @@ def _become_worker(sock: socket.socket, store: Any, memory_mb: int | None) -> No
         if forked is not None:
             forked()
         _cap_memory(memory_mb)
+        with contextlib.suppress(Exception):  # open now, not at the first query; a failure is the query's to tell
+            getattr(store, "warm", lambda: None)()
         sock.settimeout(None)
         while True:
             try:
@@ -528,6 +530,7 @@ class Pool:
                     self._idle.append(worker)
                 else:
                     self._kill(worker)
+                    loop.call_soon(self._replenish)
 
     async def _exchange(self, loop, worker: _PoolWorker, function, args) -> tuple[list[Any], str, BaseException | None]:
         await loop.sock_sendall(worker.sock, _pack((function, args)))
@@ -543,6 +546,14 @@ class Pool:
                 return items, item, None
             else:
                 return items, worker.version, item
+
+    def _replenish(self) -> None:
+        """A worker killed is replaced at once, while no query waits for it: the next query finds a worker
+        with its store open, not one that opens it first."""
+        if self._closed or len(self._all) >= self.size or self._idle:
+            return
+        with contextlib.suppress(KgError):
+            self._idle.append(self._spawn())
 
     def _nice(self, worker: _PoolWorker, cpu: float | None = None) -> asyncio.TimerHandle | None:
         """Nice a worker that is using a core (not one whose answer this process is slow to read); a niced

@@ -384,6 +384,9 @@ class Store:
     def forked(self) -> None:
         """Called in a new worker process: let go of what must not cross a fork (an open database)."""
 
+    def warm(self) -> None:
+        """Called in a new worker process before its first query: open what the queries will read."""
+
     def close(self) -> None:
         """Let go of files and connections."""
 

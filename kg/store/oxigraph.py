@@ -501,6 +501,9 @@ class DiskStore(OxigraphStore):
         self._store = None
         self._version = None
 
+    def warm(self) -> None:
+        self._open()
+
     def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
         with self._reading():
             return self._naming_graph(names, iris)
