@@ -8,8 +8,12 @@ saved queries as a web API at ``/api/queries/NAME``, in grlc's style
 (https://github.com/CLARIAH/grlc).
 
 Every query, saved, typed in the editor or sent to ``/sparql``, goes through
-:func:`kg.query.catalog.run`, the one guarded path: read-only, no SERVICE or LOAD, a
-time limit, parameters bound as RDF terms. Pages put text in only through
+:mod:`kg.query.catalog`, the one guarded path: read-only, no SERVICE or LOAD, a
+time limit and a memory cap, parameters bound as RDF terms. It runs in a worker
+process of a pool (kg.query.workers) forked from one process that holds the graph:
+no lock around the engine, a bounded queue, and a query past its limits killed.
+Whole answers are kept by store version, query and parameters, and served a page
+at a time. Pages put text in only through
 Jinja's autoescaping, and every response carries a Content-Security-Policy that
 allows the app's own scripts and styles and no request to another host.
 
@@ -287,6 +291,10 @@ class Site:
             if name not in self._parsed:
                 self._parsed[name] = queries_lib.parsed(self.catalog[name])
             return self._parsed[name]
+
+    def parsed_saved(self, name: str) -> queries_lib.Query | None:
+        """A saved query already parsed, else None (parsing may take a while: not on the event loop)."""
+        return self._parsed.get(name)
 
     def inline(self, text: str) -> queries_lib.Query:
         """One of the app's own queries, parsed once and kept."""
@@ -1022,7 +1030,7 @@ async def answer_api(site: Site, name: str, params: dict[str, str], accept: str,
         return status, (message.rstrip("\n") + "\n").encode(), {"content-type": "text/plain; charset=utf-8", **extra}
 
     try:  # a saved query is parsed once, off the event loop
-        query = site._parsed.get(name) or await run_in_threadpool(site.saved, name)
+        query = site.parsed_saved(name) or await run_in_threadpool(site.saved, name)
     except NotFound as err:
         return plain(str(err), 404)
     requested = params.get("format")
