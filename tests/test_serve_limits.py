@@ -152,6 +152,8 @@ def test_a_full_queue_is_refused_with_a_503_that_says_so():
 def test_an_oversized_body_is_refused_before_it_is_read():
     with server() as (base, process):
         port = int(base.rsplit(":", 1)[1])
+        assert sparql(base, SMALL)[0] == 200  # the graph loaded, and what the server imports once it has
+        time.sleep(1)
         before = resident_mb(process.pid)
         with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
             conn.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
