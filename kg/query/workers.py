@@ -163,7 +163,7 @@ def _portable(err: BaseException) -> BaseException:
 # --- inside a worker -----------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this process when the process that forked it dies (prctl PR_SET_PDEATHSIG)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
@@ -203,7 +203,7 @@ def _become_worker(sock: socket.socket, store: Any, memory_mb: int | None) -> No
         signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C on a terminal reaches the worker too: stop
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        _die_with_parent()
+        die_with_parent()
         _quiet()
         forked = getattr(store, "forked", None)
         if forked is not None:
@@ -323,38 +323,79 @@ def run_in_worker(store: Any, function: Callable[..., Iterator[Any]], args: tupl
 # --- a pool of workers, for kg serve -------------------------------------------------------------------
 
 
-def _zygote(control: socket.socket, store: Any, prepare: Callable[[Any], dict[str, Any]] | None,
+def _zygote(controls: list[socket.socket], store: Any, prepare: Callable[[Any], dict[str, Any]] | None,
             memory_mb: int | None) -> None:
-    """The zygote's life: make the store ready, say so, then fork a worker for every socket sent. Never returns."""
+    """The zygote's life: make the store ready, say so on every channel, then fork a worker for every socket
+    sent on any of them (one channel per process that serves requests). Never returns."""
+    import select
+
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
-        _die_with_parent()
+        die_with_parent()
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         try:
-            info = prepare(store) if prepare is not None else {}
-            _send(control, ("ready", info))
+            ready = ("ready", prepare(store) if prepare is not None else {})
         except BaseException as err:  # noqa: BLE001 - told to the server, which reports it
-            _send(control, ("error", _portable(err)))
+            ready = ("error", _portable(err))
+        for control in controls:
+            with contextlib.suppress(OSError):
+                _send(control, ready)
+        if ready[0] == "error":
             os._exit(0)
-        while True:
-            try:
-                message, fds, _, _ = socket.recv_fds(control, 16, 1)
-            except OSError:
-                break
-            if not message or not fds:
-                break
-            pid = os.fork()
-            if pid == 0:
-                control.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _become_worker(socket.socket(fileno=fds[0]), store, memory_mb)
-            os.close(fds[0])
-            control.sendall(struct.pack("!q", pid))
+        open_channels = list(controls)
+        while open_channels:
+            readable, _, _ = select.select(open_channels, [], [])
+            for control in readable:
+                try:
+                    message, fds, _, _ = socket.recv_fds(control, 16, 1)
+                except OSError:
+                    message, fds = b"", []
+                if not message or not fds:
+                    open_channels.remove(control)
+                    continue
+                pid = os.fork()
+                if pid == 0:
+                    for channel in controls:
+                        channel.close()
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                    _become_worker(socket.socket(fileno=fds[0]), store, memory_mb)
+                os.close(fds[0])
+                control.sendall(struct.pack("!q", pid))
     except BaseException:  # noqa: BLE001
         os._exit(1)
     os._exit(0)
+
+
+@dataclass
+class Zygote:
+    """The process that holds the store and forks workers, with one channel per process that asks for them."""
+
+    pid: int
+    channels: list[socket.socket]
+
+    @classmethod
+    def fork(cls, store: Any, *, prepare: Callable[[Any], dict[str, Any]] | None, memory_mb: int | None,
+             channels: int = 1) -> Zygote:
+        pairs = [socket.socketpair() for _ in range(channels)]
+        pid = os.fork()
+        if pid == 0:
+            for ours, _ in pairs:
+                ours.close()
+            _zygote([theirs for _, theirs in pairs], store, prepare, memory_mb)
+        for _, theirs in pairs:
+            theirs.close()
+        return cls(pid, [ours for ours, _ in pairs])
+
+    def close(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        for channel in self.channels:
+            with contextlib.suppress(OSError):
+                channel.close()
 
 
 @dataclass
@@ -405,14 +446,14 @@ class Pool:
     loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
-        """Fork the zygote; it makes the store ready in the background (see ``wait_ready``)."""
-        ours, theirs = socket.socketpair()
-        pid = os.fork()
-        if pid == 0:
-            ours.close()
-            _zygote(theirs, self.store, self.prepare, self.memory_mb)
-        theirs.close()
-        self._zygote_pid, self._control = pid, ours
+        """Fork a zygote of this pool's own; it makes the store ready in the background (see ``wait_ready``)."""
+        zygote = Zygote.fork(self.store, prepare=self.prepare, memory_mb=self.memory_mb)
+        self._zygote_pid = zygote.pid
+        self.attach(zygote.channels[0])
+
+    def attach(self, control: socket.socket) -> None:
+        """Ask a zygote (perhaps shared with other processes, each on its own channel) for the workers."""
+        self._control = control
         threading.Thread(target=self._await_ready, name="kg-pool-ready", daemon=True).start()
 
     def _await_ready(self) -> None:
