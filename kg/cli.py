@@ -526,7 +526,7 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
 @timeout_option
 @memory_option
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
-              help="Queries that run at once (default: six per core, at least 8); more wait, in a bounded queue.")
+              help="Queries that run at once (default: four per core, at least 8); more wait, in a bounded queue.")
 @click.option("--queue", type=click.IntRange(min=0), metavar="N",
               help="Queries that may wait for a worker (default: 16 per worker); past that, 503 at once.")
 @store_option

@@ -611,12 +611,6 @@ class Pool:
                 worker.niced = True
         return None
 
-    def run_blocking(self, function: Callable[..., Iterator[Any]], args: tuple, limits: Limits) -> tuple[list[Any], str]:
-        """``run`` from a thread other than the event loop's (a page's code run in a thread)."""
-        if self.loop is None or not self.loop.is_running():
-            raise RuntimeError("the pool's event loop is not running")
-        return asyncio.run_coroutine_threadsafe(self.run(function, args, limits), self.loop).result()
-
     def close(self) -> None:
         """Kill every worker and the zygote: queries in flight end at once."""
         self._closed = True

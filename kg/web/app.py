@@ -24,12 +24,10 @@ them; both are the optional extra ``gpu-kg[serve]``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import errno
 import os
 import re
-import signal
 import socket
 import sys
 import threading
@@ -53,7 +51,7 @@ from ..base.errors import InputError, KgError, UsageError
 from ..build.export import serialize
 from ..base.ontology import GPU, KGR
 from ..query.results import Result, encode, joined, short_name
-from ..query.workers import Busy, Limits, Pool, QueryTimeout, QueryTooLarge, Zygote, die_with_parent
+from ..query.workers import Busy, Limits, Pool, QueryTimeout, QueryTooLarge
 from ..query.resolve import id_keys, normal_name
 from ..store.core import Store
 from ..store.oxigraph import MemoryStore
@@ -162,11 +160,10 @@ def _prepare(store: Store) -> dict[str, Any]:
 
 
 def default_workers() -> int:
-    """Queries that run at once: six per core, at least eight, so that a small query finds a worker while
-    heavy ones run (they give way to it: kg.query.workers.NICE_AFTER), whichever process answering requests
-    it reaches (one per core, each with its share). An idle worker costs little: it shares the graph with
-    the process it was forked from."""
-    return max(8, 6 * (os.cpu_count() or 1))
+    """Queries that run at once: four per core, at least eight, so that a small query finds a worker while
+    heavy ones run (they give way to it: kg.query.workers.NICE_AFTER). An idle worker costs little: it
+    shares the graph with the process it was forked from."""
+    return max(8, 4 * (os.cpu_count() or 1))
 
 
 class ResultCache:
@@ -245,21 +242,12 @@ class Site:
         # Pages built once (the names, the views) are built by one thread at a time; queries are not locked.
         self._lock = threading.RLock()
 
-    def start(self, channel: socket.socket | None = None) -> None:
-        """Fork the process that holds the graph (once): call it before the server has threads. With a
-        ``channel`` to a zygote forked already (kg.query.workers.Zygote), ask it for the workers instead."""
+    def start(self) -> None:
+        """Fork the process that holds the graph (once): call it before the server has threads."""
         with self._start_lock:
             if not self._started:
-                if channel is None:
-                    self.pool.start()
-                else:
-                    self.pool.attach(channel)
+                self.pool.start()
                 self._started = True
-
-    def share(self, fronts: int) -> None:
-        """This site is one of ``fronts`` processes serving requests: each runs its part of the workers."""
-        self.pool.size = max(1, -(-self.pool.size // fronts))
-        self.pool.queue = -(-self.pool.queue // fronts)
 
     def close(self) -> None:
         """Stop every worker: queries in flight end at once."""
@@ -1264,76 +1252,30 @@ def _protocol():
     return BoundedHead
 
 
-def default_fronts(workers: int) -> int:
-    """Processes that answer HTTP requests: one per core (a Python process answers some thousands of
-    requests a second), never more than the workers."""
-    return max(1, min(os.cpu_count() or 1, workers, 8))
-
-
 def serve(site: Site, *, host: str = LOOPBACK, port: int = DEFAULT_PORT, allowed_hosts: Collection[str] = (),
-          started: Callable[[str], None] | None = None, fronts: int | None = None) -> None:
+          started: Callable[[str], None] | None = None) -> None:
     """Serve ``site`` until interrupted (Ctrl-C or SIGTERM: stopped within a second, queries in flight ended);
     ``started`` is told the address once it listens.
 
-    ``fronts`` processes (one per core by default) answer requests on the one socket, each with its share
-    of the workers, all forked from one zygote that holds the graph: forked here, before any thread starts.
+    One process answers HTTP (it keeps the whole answers, so that the next page is a slice of one); the
+    queries run in the workers of its pool. (Several such processes on one socket gave no more requests a
+    second on two cores, where the workers and the clients share the cores, and each kept answers of its own.)
     """
     check_installed()
 
     sock = listen(host, port)
-    fronts = fronts or default_fronts(site.pool.size)
-    zygote = Zygote.fork(site.store, prepare=_prepare, memory_mb=site.memory_mb, channels=fronts)
-    site.share(fronts)
-    others: list[int] = []
-    for index in range(1, fronts):
-        pid = os.fork()
-        if pid == 0:  # another front: the same site, its own channel to the zygote
-            try:
-                for number, channel in enumerate(zygote.channels):
-                    if number != index:
-                        channel.close()
-                die_with_parent()
-                site.start(zygote.channels[index])
-                _run_front(site, sock, host, allowed_hosts, None, [])
-            finally:
-                os._exit(0)
-        others.append(pid)
-    for channel in zygote.channels[1:]:
-        channel.close()
-    site.start(zygote.channels[0])
+    site.start()  # the process that holds the graph, forked while this one has no threads yet
     try:
-        _run_front(site, sock, host, allowed_hosts, started, others)
+        _run_front(site, sock, host, allowed_hosts, started)
     finally:
-        _stop_fronts(others)
-        zygote.close()
         sock.close()
     if site.load_error is not None:
         raise site.load_error
 
 
-def _stop_fronts(pids: list[int], wait: float = 0.6) -> None:
-    """The other fronts asked to stop (they end their queries), then killed if they have not within ``wait``."""
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + wait
-    waiting = list(pids)
-    while waiting and time.monotonic() < deadline:
-        for pid in list(waiting):
-            with contextlib.suppress(ChildProcessError):
-                if os.waitpid(pid, os.WNOHANG)[0]:
-                    waiting.remove(pid)
-        time.sleep(0.01)
-    for pid in waiting:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-
-
 def _run_front(site: Site, sock: socket.socket, host: str, allowed_hosts: Collection[str],
-               started: Callable[[str], None] | None, others: list[int]) -> None:
-    """One process's uvicorn on the shared socket, until a signal; the first also stops the ``others``."""
+               started: Callable[[str], None] | None) -> None:
+    """uvicorn on the socket, until a signal."""
     import uvicorn
 
     app = create_app(site, allowed_hosts=host_names(host, allowed_hosts))
@@ -1345,9 +1287,6 @@ def _run_front(site: Site, sock: socket.socket, host: str, allowed_hosts: Collec
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame) -> None:
             site.close()  # queries in flight end now, not at their time limit
-            for pid in others:  # SIGTERM reaches this process only; Ctrl-C reaches them all
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGTERM)
             super().handle_exit(sig, frame)
 
         async def shutdown(self, sockets=None) -> None:
