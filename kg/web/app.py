@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import errno
+import json
 import os
 import re
 import socket
@@ -33,7 +34,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -41,6 +42,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -56,6 +58,7 @@ from ..query.resolve import id_keys, normal_name, resolver_for
 from ..store.core import Store
 from ..store.oxigraph import MemoryStore
 from ..query.tables import amount_text
+from . import browse
 
 try:  # the optional extra: the rest of gpu-kg works without it
     from starlette.applications import Starlette
@@ -72,6 +75,7 @@ except ImportError:  # pragma: no cover - reported by check_installed
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 8711
 WEB = Path(__file__).parent
+VEGA = WEB.parent / "show" / "vendor" / "vega"   # Vega, Vega-Lite and the interpreter the charts carry
 PREFIX_TEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 # The app's own pages: its scripts and styles, requests to itself only, never framed.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
@@ -659,6 +663,30 @@ def entity_page(site: Site, text: str) -> dict[str, Any]:
     }
 
 
+def statement_page(found: Mapping[str, Any], link: str, offset: int, limit: int | None,
+                   asked_limit: str | None = None) -> dict[str, Any]:
+    """One page of an entity's statements, those that point at it by ``link`` when given, with their count,
+    the neighbouring pages and how many point at it by each link (a facet; ``asked_limit`` kept in its links)."""
+    statements = found["statements"]
+    counts: dict[str, int] = {}
+    for statement in statements:
+        for name in dict.fromkeys(statement.links):
+            counts[name] = counts.get(name, 0) + 1
+    chosen = [s for s in statements if link in s.links] if link else statements
+    url = "/entity"
+    kept = [("iri", found["iri"]), *([("link", link)] if link else [])]
+    total = len(chosen)
+    end = total if limit is None else min(offset + limit, total)
+    links = page_links(url, kept, offset, limit, total)
+    by_link = [{"text": name, "count": count, "selected": name == link,
+                "href": url + "?" + urlencode([("iri", found["iri"]), *([] if name == link else [("link", name)]),
+                                               *([("limit", asked_limit)] if asked_limit else [])])}
+               for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    return {"shown_statements": chosen[offset:end], "by_link": by_link if len(counts) > 1 or link else [],
+            "statement_page": {"first": min(offset + 1, total), "last": end, "total": total, "all": len(statements),
+                               "link": link, **links}}
+
+
 # --- the SPARQL protocol ----------------------------------------------------------------------
 
 
@@ -767,6 +795,7 @@ class _Headers:
 
 
 PAGE_ROWS = 100        # rows on a page of the web app
+STATEMENT_ROWS = 50    # statements on a page of an entity
 MAX_PAGE_ROWS = 5000   # the most a page may ask for (``limit``)
 MAX_HEAD_BYTES = 64 * 1024  # request line and headers: a query longer than this is sent by POST
 
@@ -796,13 +825,16 @@ def paging(params: Mapping[str, str], default: int | None) -> tuple[int, int | N
     return offset, limit
 
 
-def page_links(url: str, params: Mapping[str, str], offset: int, limit: int | None, total: int) -> dict[str, str]:
+def page_links(url: str, params: Mapping[str, str] | Sequence[tuple[str, str]], offset: int, limit: int | None,
+               total: int) -> dict[str, str]:
     """The previous and next pages' URLs (absent where there is none)."""
     links: dict[str, str] = {}
     if limit is None or limit <= 0:
         return links
+    pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
+
     def at(start: int) -> str:
-        return url + "?" + urlencode([*((k, v) for k, v in params.items() if k not in ("offset", "limit")),
+        return url + "?" + urlencode([*((k, v) for k, v in pairs if k not in ("offset", "limit")),
                                       ("offset", str(start)), ("limit", str(limit))])
     if offset > 0:
         links["prev"] = at(max(offset - limit, 0))
@@ -844,25 +876,40 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
             fields.append(_LANG_FIELD | {"value": lang or "en"})
         context: dict[str, Any] = {"query": query, "fields": fields}
         given = {k: v for k, v in values.items() if v.strip()}
+        narrowing = browse.narrowing(request.query_params.multi_items())
+        view = request.query_params.get(browse.VIEW_PARAM) or "table"
+        shown_lang = lang or given.get("lang") or (query.param("lang").default if query.param("lang") else None)
+        headings = queries_lib.headings(shown_lang, site.catalog_dir)
         try:
             offset, limit = paging(request.query_params, PAGE_ROWS)
-            result = site.run(query, given, lang=lang)
+            whole = site.run(query, given, lang=lang)
+            rows = browse.narrowed(whole, browse.Narrowing(narrowing.filters))
+            result = browse.narrowed(rows, browse.Narrowing((), narrowing.columns))
+            views = browse.views_of(result)
+            view = view if view in views else "table"  # columns taken away: what is left shows as a table
+            drawn = browse.drawing(result, view, title=query.title, headings=headings) if view != "table" else None
         except (UsageError, InputError) as err:
             return page("query.html", 400, error=str(err), **context)
         except (QueryTimeout, QueryTooLarge, Busy) as err:
             return page("query.html", 503, error=str(err), **context)
         shown = urlencode(sorted(given.items()))
         asked = {**given, **({"lang": lang} if lang and query.param("lang") is None else {})}
-        downloads = [(fmt, f"/api/queries/{name}?" + urlencode(sorted({**asked, "format": fmt}.items())),
+        url = f"/queries/{name}"
+        kept = [*sorted(asked.items()), *narrowing.params(), *([(browse.VIEW_PARAM, view)] if view != "table" else [])]
+        narrowed_params = [(k, v) for k, v in narrowing.params() if k != browse.COLUMN_PARAM] + \
+            ([(browse.COLUMN_PARAM, ",".join(narrowing.columns))] if narrowing.columns else [])
+        downloads = [(fmt, f"/api/queries/{name}?" + urlencode([*sorted({**asked, "format": fmt}.items()), *narrowed_params]),
                       f"{name}.{fmt}") for fmt in ("csv", "json", "xlsx")]
-        shown_lang = lang or given.get("lang") or (query.param("lang").default if query.param("lang") else None)
-        headings = queries_lib.headings(shown_lang, site.catalog_dir)
         total = len(result.rows)
-        links = page_links(f"/queries/{name}", {**asked}, offset, limit, total)
+        links = page_links(url, kept, offset, limit, total)
         paged = {"offset": offset, "first": min(offset + 1, total), "last": min(offset + (limit or total), total),
-                 "total": total, **links}
+                 "total": total, "whole": len(whole.rows), **links}
+        chooser = browse.Chooser.of(url, kept, rows, result, narrowing, views, view, headings)
         return page("query.html", table=table(page_of(result, offset, limit), headings), downloads=downloads,
-                    shown=shown, paged=paged, **context)
+                    shown=shown, paged=paged, chooser=chooser,
+                    facets=browse.facets(rows, narrowing, url, kept, headings),
+                    drawn=_json_script(drawn) if drawn is not None else None, view=view,
+                    filter_columns=result.variables if not result.is_boolean else (), **context)
 
     def api_list(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
@@ -895,9 +942,20 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         if not text.strip():
             return RedirectResponse("/", status_code=303)
         try:
-            return page("entity.html", **entity_page(site, text))
+            found = entity_page(site, text)
+            offset, limit = paging(request.query_params, STATEMENT_ROWS)
         except NotFound as err:
             return error_page(err, 404)
+        except UsageError as err:
+            return error_page(err, 400)
+        return page("entity.html", **found, **statement_page(found, request.query_params.get("link") or "",
+                                                               offset, limit, request.query_params.get("limit")))
+
+    def vis_network(request: Request) -> Response:
+        from ..show.views import vis_network_script
+
+        return Response(vis_network_script(), media_type="text/javascript; charset=utf-8",
+                        headers={"cache-control": "max-age=3600"})
 
     def views_page(request: Request) -> Response:
         return page("views.html", views=_view_links())
@@ -910,7 +968,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
             data = site.view(request.path_params["name"], lang)
         except NotFound as err:
             return error_page(err, 404)
-        return _own_policy(data)
+        return _own_policy(with_way_back(data))
 
     def chart(request: Request) -> Response:
         lang = request.query_params.get("lang", "en")
@@ -919,14 +977,16 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         name = request.path_params.get("name", "")
         if name not in pages:
             return error_page(NotFound(f"no chart called '{name}'"), 404)
-        return _own_policy(pages[name])
+        return _own_policy(with_way_back(pages[name], ("/charts", "charts") if name else None))
 
     def editor(request: Request) -> Response:
         example = ("PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>\n"
                    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n\n"
                    "SELECT ?company ?name WHERE {\n  ?company a gpu:ChipDesigner ; rdfs:label ?name .\n"
                    "  FILTER(LANG(?name) = \"en\")\n} ORDER BY ?name\n")
-        response = page("editor.html", example=example)
+        gallery = {name: {"name": name, "title": query.title or name, "text": query.text}
+                   for name, query in sorted(site.catalog.items())}
+        response = page("editor.html", example=example, gallery=gallery, gallery_json=_json_script(gallery))
         # YASGUI's table and editor set inline styles as they lay out; styles only, never scripts.
         response.headers["content-security-policy"] = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
         return response
@@ -998,6 +1058,8 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         Route("/charts/{name}", chart),
         Route("/editor", editor),
         Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/vendor/vis-network.min.js", vis_network),
+        Mount("/vendor/vega", StaticFiles(directory=VEGA), name="vega"),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES)]
@@ -1043,11 +1105,14 @@ async def answer_api(site: Site, name: str, params: dict[str, str], accept: str,
     requested = params.get("format")
     lang = _lang(query, params)
     values = {k: v for k, v in params.items()
-              if k not in ("format", "bom", *PAGING_PARAMS) and not (k == "lang" and query.param("lang") is None)}
+              if k not in ("format", "bom", *PAGING_PARAMS) and not browse.is_browse_param(k)
+              and not (k == "lang" and query.param("lang") is None)}
+    narrowing = browse.narrowing(params.items())
     try:
         chosen = negotiate(accept, requested, graph=False)
         offset, limit = paging(params, None)
-        result = await site.query(query, values, lang=lang)
+        whole = await site.query(query, values, lang=lang)
+        result = browse.narrowed(whole, narrowing)  # the rows and columns a page showed, for its downloads
     except (UsageError, InputError) as err:
         return plain(str(err), 400)
     except Busy as err:
@@ -1064,9 +1129,9 @@ async def answer_api(site: Site, name: str, params: dict[str, str], accept: str,
     if requested:
         headers["content-disposition"] = f'attachment; filename="{name}.{chosen}"'
     bom = chosen == "csv" and params.get("bom") == "1"
-    written = (id(result), chosen, offset, limit, bom)
+    written = (id(whole), narrowing, chosen, offset, limit, bom)
     kept = site.written.get(written)
-    if kept is not None and kept[0] is result:
+    if kept is not None and kept[0] is whole:
         return 200, kept[1], headers
     shown = page_of(result, offset, limit)
     try:  # an answer too big for a workbook says so (kg.query.excel), as kg query does
@@ -1074,7 +1139,7 @@ async def answer_api(site: Site, name: str, params: dict[str, str], accept: str,
             await run_in_threadpool(encode, shown, chosen, bom=bom)  # a long answer is written off the event loop
     except UsageError as err:
         return plain(str(err), 400)
-    site.keep_written(written, result, body)
+    site.keep_written(written, whole, body)
     return 200, body, headers
 
 
@@ -1142,6 +1207,27 @@ async def _body(request: Request, most: int) -> bytes | None:
             return None
         parts.append(chunk)
     return b"".join(parts)
+
+
+def with_way_back(data: bytes, up: tuple[str, str] | None = None) -> bytes:
+    """A page of kg.show (a view, a chart) as the app serves it: with links back to the app at the top.
+    The same page written by ``kg view`` or ``kg chart`` is a file of its own, with no server to go back to."""
+    links = [("/", "gpu-kg")] + ([up] if up else [])
+    nav = ('<nav class="kg-back" aria-label="gpu-kg" style="font:14px system-ui,sans-serif;padding:4px 12px">'
+           + " · ".join(f'<a href="{href}">{text}</a>' for href, text in links) + "</nav>")
+    found = re.search(rb"<body[^>]*>", data)
+    if found is None:
+        return data
+    return data[:found.end()] + b"\n" + nav.encode() + data[found.end():]
+
+
+def _json_script(value: Any) -> Markup:
+    """JSON for a ``<script type="application/json">`` block, with no ``<``, ``>`` or ``&`` to end it early."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return Markup(text)
 
 
 def _own_policy(data: bytes) -> Response:
