@@ -85,3 +85,10 @@ def test_a_graph_links_the_entities_of_each_row_and_leaves_out_fact_ids():
     assert {n["label"] for n in drawn["nodes"]} == {"Biren Technology", "Moore Threads", "revenue", "net loss"}
     assert sorted((e["from"], e["to"], e["label"]) for e in drawn["edges"]) == sorted([
         (str(BIREN), str(REVENUE), "指标"), (str(BIREN), str(LOSS), "指标"), (str(MOORE), str(REVENUE), "指标")])
+
+
+def test_a_chart_of_values_in_several_units_says_so():
+    mixed = Result(("entity", "value", "unit"), ((BIREN, amount("1"), URIRef(ID + "CNY")), (MOORE, amount("2"), URIRef(ID + "percent"))))
+    assert browse.drawing(mixed, "chart", title="t")["note"] == (
+        "These values are in 2 units (kgr:CNY, kgr:percent): keep one (under unit) to compare like with like.")
+    assert "note" not in browse.drawing(FIGURES, "chart", title="t")

@@ -167,6 +167,10 @@ def test_figures_of_one_metric_show_as_a_bar_chart_of_their_values(browser, base
     assert page.locator("#kg-shown-area svg .mark-rect.role-mark path").count() == len(records)
     assert "Figures" in page.eval_on_selector("#kg-shown-area svg .role-title", "g => g.textContent")
     assert page.locator("#result tbody tr").count() == len(records), "the table stays under the chart"
+    assert page.locator("#shown-note").count() == 0, "one metric, one unit"
+    page.goto(base + "/queries/figures?_view=chart")
+    page.wait_for_function("() => window.kgShown && window.kgShown.ready === true", timeout=30_000)
+    assert page.inner_text("#shown-note").startswith("These values are in ")
     assert opened.clean() == ([], [], [])
     close(opened)
 

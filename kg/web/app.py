@@ -909,6 +909,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
                     shown=shown, paged=paged, chooser=chooser,
                     facets=browse.facets(rows, narrowing, url, kept, headings),
                     drawn=_json_script(drawn) if drawn is not None else None, view=view,
+                    drawn_note=(drawn or {}).get("note"),
                     filter_columns=result.variables if not result.is_boolean else (), **context)
 
     def api_list(request: Request) -> Response:

@@ -275,7 +275,14 @@ def drawing(result: Result, view: str, *, title: str, headings: Mapping[str, str
             encoding["xOffset"] = {"field": "group", "type": "nominal"}
             encoding["color"] = {"field": "group", "type": "nominal", "title": heading[group]}
             encoding["tooltip"].insert(1, {"field": "group", "title": heading[group]})
-        return {"kind": "chart", "rows": len(records), "spec": _spec(title, records, {"type": "bar"}, encoding)}
+        drawn = {"kind": "chart", "rows": len(records), "spec": _spec(title, records, {"type": "bar"}, encoding)}
+        units = sorted({shown_text(result, row[i]) for i, name in enumerate(names)
+                        if name in ("unit", "currency") or name.endswith(("_unit", "_currency"))
+                        for row in rows if row[i] is not None})
+        if len(units) > 1:  # one axis for yuan and percent compares nothing
+            drawn["note"] = (f"These values are in {len(units)} units ({', '.join(units[:5])}"
+                             f"{', ...' if len(units) > 5 else ''}): keep one (under unit) to compare like with like.")
+        return drawn
     when = kinds.index("date")
     what = next(i for i in naming if kinds[i] != "date")
     others = [i for i in naming if kinds[i] != "date" and i != what]
