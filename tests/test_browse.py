@@ -92,3 +92,15 @@ def test_a_chart_of_values_in_several_units_says_so():
     assert browse.drawing(mixed, "chart", title="t")["note"] == (
         "These values are in 2 units (kgr:CNY, kgr:percent): keep one (under unit) to compare like with like.")
     assert "note" not in browse.drawing(FIGURES, "chart", title="t")
+
+
+def test_a_column_that_lists_items_counts_each_item_and_filters_by_one():
+    cited = Result(("entity", "sources"), ((BIREN, Literal("article cnfol")), (MOORE, Literal("article")),
+                                           (SMIC, Literal("cnfol"))), labels=LABELS)
+    lists = {"sources": " "}
+    (facet,) = [f for f in browse.facets(cited, browse.Narrowing(), "/q", [], lists=lists) if f.column == "sources"]
+    assert [(v.text, v.count) for v in facet.values] == [("article", 2), ("cnfol", 2)]
+    assert facet.values[1].href == "/q?sources__has=cnfol"
+    kept = browse.narrowed(cited, browse.narrowing([("sources__has", "cnfol")]), lists)
+    assert [row[0] for row in kept.rows] == [BIREN, SMIC]
+    assert browse.narrowed(cited, browse.narrowing([("sources__has", "cnf")]), lists).rows == (), "an item, not a part"

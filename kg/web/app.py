@@ -883,7 +883,8 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         try:
             offset, limit = paging(request.query_params, PAGE_ROWS)
             whole = site.run(query, given, lang=lang)
-            rows = browse.narrowed(whole, browse.Narrowing(narrowing.filters))
+            lists = {name: separator for name, separator, _ in query.lists}
+            rows = browse.narrowed(whole, browse.Narrowing(narrowing.filters), lists)
             result = browse.narrowed(rows, browse.Narrowing((), narrowing.columns))
             views = browse.views_of(result)
             view = view if view in views else "table"  # columns taken away: what is left shows as a table
@@ -907,7 +908,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         chooser = browse.Chooser.of(url, kept, rows, result, narrowing, views, view, headings)
         return page("query.html", table=table(page_of(result, offset, limit), headings), downloads=downloads,
                     shown=shown, paged=paged, chooser=chooser,
-                    facets=browse.facets(rows, narrowing, url, kept, headings),
+                    facets=browse.facets(rows, narrowing, url, kept, headings, lists),
                     drawn=_json_script(drawn) if drawn is not None else None, view=view,
                     drawn_note=(drawn or {}).get("note"),
                     filter_columns=result.variables if not result.is_boolean else (), **context)
@@ -1113,7 +1114,8 @@ async def answer_api(site: Site, name: str, params: dict[str, str], accept: str,
         chosen = negotiate(accept, requested, graph=False)
         offset, limit = paging(params, None)
         whole = await site.query(query, values, lang=lang)
-        result = browse.narrowed(whole, narrowing)  # the rows and columns a page showed, for its downloads
+        lists = {name: separator for name, separator, _ in query.lists}
+        result = browse.narrowed(whole, narrowing, lists)  # the rows and columns a page showed, for its downloads
     except (UsageError, InputError) as err:
         return plain(str(err), 400)
     except Busy as err:

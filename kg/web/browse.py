@@ -29,7 +29,9 @@ from ..query.tables import amount_text
 
 COLUMN_PARAM = "_col"
 VIEW_PARAM = "_view"
-FILTERS = {"exact": "is", "contains": "contains"}   # the suffix after ``__``, and how a page says it
+# The suffix after ``__``, and how a page says it. ``has`` is for a column that lists items (a GROUP_CONCAT such
+# as ``sources``): the rows whose list holds the item (Datasette's ``arraycontains``).
+FILTERS = {"exact": "is", "contains": "contains", "has": "has"}
 VIEWS = ("table", "chart", "timeline", "graph")
 # Columns worth a facet whenever a result has them (the issue's entity, metric, period, source, basis), and
 # their usual companions; any other column gets one when it has few distinct values.
@@ -94,8 +96,15 @@ def texts_of(result: Result, term: Node | None) -> tuple[str, ...]:
     return (str(term),) if label is None else (str(term), str(label))
 
 
-def narrowed(result: Result, asked: Narrowing) -> Result:
-    """``result`` with only the rows every filter keeps and the columns asked for (labels kept)."""
+def items_of(term: Node | None, separator: str) -> list[str]:
+    """The items of a listing cell (``article cnfol-biren-offering``), in order."""
+    return [item for item in str(term).split(separator) if item] if term is not None else []
+
+
+def narrowed(result: Result, asked: Narrowing, lists: Mapping[str, str] | None = None) -> Result:
+    """``result`` with only the rows every filter keeps and the columns asked for (labels kept). ``lists``
+    names the columns that list items, with their separator (kg.query.catalog.Query.lists)."""
+    lists = lists or {}
     if result.is_boolean or not asked:
         return result
     variables = list(result.variables)
@@ -108,6 +117,9 @@ def narrowed(result: Result, asked: Narrowing) -> Result:
             if how == "exact" and wanted not in texts:
                 return False
             if how == "contains" and not any(wanted in text for text in texts):
+                return False
+            if how == "has" and wanted not in [item.casefold() for item in
+                                               items_of(row[index], lists.get(result.variables[index], " "))]:
                 return False
         return True
 
@@ -152,15 +164,20 @@ def shown_text(result: Result, term: Node | None) -> str:
 
 
 def facets(result: Result, asked: Narrowing, url: str, params: Sequence[tuple[str, str]],
-           headings: Mapping[str, str] | None = None) -> list[Facet]:
+           headings: Mapping[str, str] | None = None, lists: Mapping[str, str] | None = None) -> list[Facet]:
     """Counts of the values of the columns worth a facet, most frequent first, each linked to the page with
-    its filter on (Datasette's facets). ``result`` is the answer before the column choice, with the filters on."""
+    its filter on (Datasette's facets). ``result`` is the answer before the column choice, with the filters on.
+    A column that lists items (``lists``: column -> separator) counts each item, and filters by ``has``."""
     if result.is_boolean or not result.rows:
         return []
-    selected = {(column, value) for column, how, value in asked.filters if how == "exact"}
+    lists = lists or {}
+    selected = {(column, value) for column, how, value in asked.filters if how in ("exact", "has")}
     found: list[tuple[int, Facet]] = []
     for index, name in enumerate(result.variables):
-        counts = Counter(term for row in result.rows if (term := row[index]) is not None)
+        if name in lists:
+            counts = Counter(Literal(item) for row in result.rows for item in dict.fromkeys(items_of(row[index], lists[name])))
+        else:
+            counts = Counter(term for row in result.rows if (term := row[index]) is not None)
         if not counts or is_identity_column(name):
             continue
         on = any(column == name for column, _ in selected)
@@ -173,7 +190,7 @@ def facets(result: Result, asked: Narrowing, url: str, params: Sequence[tuple[st
         for term, count in sorted(counts.items(), key=lambda item: (-item[1], shown_text(result, item[0])))[:FACET_VALUES]:
             value = str(term)
             is_on = (name, value) in selected
-            key = f"{name}__exact"
+            key = f"{name}__{'has' if name in lists else 'exact'}"
             others = [(k, v) for k, v in params if k != "offset" and not (k == key and v == value)]
             href = _link(url, others if is_on else [*others, (key, value)])
             values.append(FacetValue(shown_text(result, term), value, count, href, is_on))
