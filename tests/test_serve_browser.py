@@ -271,6 +271,12 @@ def test_hostile_text_shows_as_text_and_runs_nothing(browser, hostile_base):
     page.goto(hostile_base + "/queries/find-entity?" + urllib.parse.urlencode({"text": "<img"}))
     assert "<img src=x onerror=alert(1)>" in page.inner_text("#result")
     assert page.locator("main img, main iframe, main svg, main script").count() == 0
+    for view in ("table", "graph"):  # facets name values through the template; a graph draws labels on a canvas
+        page.goto(hostile_base + "/queries/find-entity?" + urllib.parse.urlencode({"text": "<img", "_view": view}))
+        page.wait_for_function("() => !window.kgShown || window.kgShown.ready === true", timeout=30_000)
+        assert page.locator("main img, main iframe, main svg, main script:not([type='application/json'])").count() == 0
+    labels = page.evaluate("() => kgShown.network.body.data.nodes.get().map(n => n.label)")
+    assert "<img src=x onerror=alert(1)>" in labels
     page.goto(hostile_base + "/editor")
     page.wait_for_timeout(300)
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
