@@ -314,3 +314,37 @@ def test_the_editor_offers_every_saved_query_as_an_example(browser, base):
     assert page.locator(".yasr table tbody tr").count() == len(api(base, "listing-race")[1])
     assert opened.clean() == ([], [], [])
     close(opened)
+
+
+def test_any_query_of_the_editor_opens_as_a_page_with_facets_and_a_graph(browser, base):
+    opened = open_editor(browser, base)
+    page = opened.page
+    text = ("PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>\n"
+            "SELECT ?client ?supplier WHERE { ?r a gpu:SupplyRelation ; gpu:client ?client ; gpu:supplier ?supplier }\n"
+            "ORDER BY ?client ?supplier")
+    page.evaluate(f"q => {YASQE}.setValue(q)", text)
+    page.click("#open-as-page")
+    page.wait_for_url("**/result?query=**")
+    assert page.inner_text("#query-text") == text
+    status, _, body = fetch(base + "/sparql?" + urllib.parse.urlencode({"query": text, "format": "csv"}))
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+    assert status == 200 and len(rows) > 1
+    assert row_count(page) == f"{len(rows)} rows"
+    assert page.eval_on_selector_all("#views a", "as => as.map(a => a.dataset.view)") == ["table", "graph"]
+    assert page.locator("#facets section.facet[data-column=client]").count() == 1
+    draw(page, "graph")
+    edges = page.evaluate("() => kgShown.network.body.data.edges.get().map(e => [e.from, e.to])")
+    assert {(r["client"], r["supplier"]) for r in rows} == {tuple(e) for e in edges}
+    page.click("#back-to-editor")
+    page.wait_for_function("() => window.kgEditor && window.kgEditor.ready === true", timeout=30_000)
+    assert page.evaluate(f"() => {YASQE}.getValue()") == text, "the editor kept the query"
+    assert opened.clean() == ([], [], [])
+    close(opened)
+
+
+def test_the_result_page_refuses_what_the_endpoint_refuses(base):
+    for text, status, message in (("DELETE WHERE { ?s ?p ?o }", 403, "SPARQL UPDATE is refused"),
+                                  ("SELECT * WHERE { SERVICE <http://example.org/> { ?s ?p ?o } }", 403, "SERVICE is refused"),
+                                  ("SELECT x", 400, "SPARQL syntax error")):
+        got, _, body = fetch(base + "/result?" + urllib.parse.urlencode({"query": text}))
+        assert got == status and message in body.decode("utf-8"), body

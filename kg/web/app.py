@@ -161,6 +161,7 @@ def _prepare(store: Store) -> dict[str, Any]:
     if isinstance(store, MemoryStore):  # a graph in memory never changes while served: its labels, once
         store.index_names()
         store.index_labels()
+        resolver_for(store.naming_graph())  # the completion box's index of names, shared by every worker
     else:
         store.close()  # an on-disk store is opened afresh by each worker, never inherited
     return {"triples": triples, "version": store.version}
@@ -298,6 +299,11 @@ class Site:
             if name not in self._parsed:
                 self._parsed[name] = queries_lib.parsed(self.catalog[name])
             return self._parsed[name]
+
+    def lists_of(self, query: queries_lib.Query) -> tuple[tuple[str, str, bool], ...]:
+        """The listing columns of ``query`` (GROUP_CONCATs): a saved query's are read with it; a client's query
+        is read only in a worker, within the time limit, and its lists are not looked for."""
+        return query.lists if query.checked else ()
 
     def parsed_saved(self, name: str) -> queries_lib.Query | None:
         """A saved query already parsed, else None (parsing may take a while: not on the event loop)."""
@@ -846,6 +852,36 @@ def page_links(url: str, params: Mapping[str, str] | Sequence[tuple[str, str]], 
 PAGING_PARAMS = ("offset", "limit")
 
 
+def result_page(site: Site, query: queries_lib.Query, given: Mapping[str, str], lang: str | None,
+                params: Any, url: str, asked: list[tuple[str, str]], headings: Mapping[str, str],
+                downloads: Callable[[list[tuple[str, str]]], list[tuple[str, str, str]]]) -> dict[str, Any]:
+    """What a result page shows of ``query``'s answer (kg.web.browse): the page of rows asked for, their count
+    and the neighbouring pages, facets, the filters on, the columns, the answer drawn, its downloads.
+    ``params`` is the request's; ``asked`` the parameters every link of the page keeps."""
+    narrowing = browse.narrowing(params.multi_items())
+    view = params.get(browse.VIEW_PARAM) or "table"
+    offset, limit = paging(params, PAGE_ROWS)
+    whole = site.run(query, given, lang=lang)
+    lists = {name: separator for name, separator, _ in site.lists_of(query)}
+    rows = browse.narrowed(whole, browse.Narrowing(narrowing.filters), lists)
+    result = browse.narrowed(rows, browse.Narrowing((), narrowing.columns))
+    views = browse.views_of(result)
+    view = view if view in views else "table"  # columns taken away: what is left shows as a table
+    drawn = browse.drawing(result, view, title=query.title or "", headings=headings) if view != "table" else None
+    kept = [*asked, *narrowing.params(), *([(browse.VIEW_PARAM, view)] if view != "table" else [])]
+    narrowed_params = [(k, v) for k, v in narrowing.params() if k != browse.COLUMN_PARAM] + \
+        ([(browse.COLUMN_PARAM, ",".join(narrowing.columns))] if narrowing.columns else [])
+    total = len(result.rows)
+    links = page_links(url, kept, offset, limit, total)
+    paged = {"offset": offset, "first": min(offset + 1, total), "last": min(offset + (limit or total), total),
+             "total": total, "whole": len(whole.rows), **links}
+    return {"table": table(page_of(result, offset, limit), headings), "downloads": downloads(narrowed_params),
+            "paged": paged, "chooser": browse.Chooser.of(url, kept, rows, result, narrowing, views, view, headings),
+            "facets": browse.facets(rows, narrowing, url, kept, headings, lists), "view": view,
+            "drawn": _json_script(drawn) if drawn is not None else None, "drawn_note": (drawn or {}).get("note"),
+            "filter_columns": result.variables if not result.is_boolean else (), "action": url, "hidden": asked}
+
+
 def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
     """The Starlette application over ``site``."""
     check_installed()
@@ -876,42 +912,58 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
             fields.append(_LANG_FIELD | {"value": lang or "en"})
         context: dict[str, Any] = {"query": query, "fields": fields}
         given = {k: v for k, v in values.items() if v.strip()}
-        narrowing = browse.narrowing(request.query_params.multi_items())
-        view = request.query_params.get(browse.VIEW_PARAM) or "table"
         shown_lang = lang or given.get("lang") or (query.param("lang").default if query.param("lang") else None)
         headings = queries_lib.headings(shown_lang, site.catalog_dir)
+        asked = {**given, **({"lang": lang} if lang and query.param("lang") is None else {})}
+
+        def downloads(narrowed_params: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+            return [(fmt, f"/api/queries/{name}?" + urlencode([*sorted({**asked, "format": fmt}.items()),
+                                                                 *narrowed_params]), f"{name}.{fmt}")
+                    for fmt in ("csv", "json", "xlsx")]
+
         try:
-            offset, limit = paging(request.query_params, PAGE_ROWS)
-            whole = site.run(query, given, lang=lang)
-            lists = {name: separator for name, separator, _ in query.lists}
-            rows = browse.narrowed(whole, browse.Narrowing(narrowing.filters), lists)
-            result = browse.narrowed(rows, browse.Narrowing((), narrowing.columns))
-            views = browse.views_of(result)
-            view = view if view in views else "table"  # columns taken away: what is left shows as a table
-            drawn = browse.drawing(result, view, title=query.title, headings=headings) if view != "table" else None
+            shown = result_page(site, query, given, lang, request.query_params, f"/queries/{name}",
+                                sorted(asked.items()), headings, downloads)
         except (UsageError, InputError) as err:
             return page("query.html", 400, error=str(err), **context)
         except (QueryTimeout, QueryTooLarge, Busy) as err:
             return page("query.html", 503, error=str(err), **context)
-        shown = urlencode(sorted(given.items()))
-        asked = {**given, **({"lang": lang} if lang and query.param("lang") is None else {})}
-        url = f"/queries/{name}"
-        kept = [*sorted(asked.items()), *narrowing.params(), *([(browse.VIEW_PARAM, view)] if view != "table" else [])]
-        narrowed_params = [(k, v) for k, v in narrowing.params() if k != browse.COLUMN_PARAM] + \
-            ([(browse.COLUMN_PARAM, ",".join(narrowing.columns))] if narrowing.columns else [])
-        downloads = [(fmt, f"/api/queries/{name}?" + urlencode([*sorted({**asked, "format": fmt}.items()), *narrowed_params]),
-                      f"{name}.{fmt}") for fmt in ("csv", "json", "xlsx")]
-        total = len(result.rows)
-        links = page_links(url, kept, offset, limit, total)
-        paged = {"offset": offset, "first": min(offset + 1, total), "last": min(offset + (limit or total), total),
-                 "total": total, "whole": len(whole.rows), **links}
-        chooser = browse.Chooser.of(url, kept, rows, result, narrowing, views, view, headings)
-        return page("query.html", table=table(page_of(result, offset, limit), headings), downloads=downloads,
-                    shown=shown, paged=paged, chooser=chooser,
-                    facets=browse.facets(rows, narrowing, url, kept, headings, lists),
-                    drawn=_json_script(drawn) if drawn is not None else None, view=view,
-                    drawn_note=(drawn or {}).get("note"),
-                    filter_columns=result.variables if not result.is_boolean else (), **context)
+        return page("query.html", shown=urlencode(sorted(given.items())), **shown, **context)
+
+    def result(request: Request) -> Response:
+        """Any SPARQL (the editor's), answered as a saved query's page is: paged, faceted, drawn."""
+        text = request.query_params.get("query", "")
+        if not text.strip():
+            return RedirectResponse("/editor", status_code=303)
+        if len(text) > MAX_QUERY_BYTES:
+            return error_page(UsageError(f"a query is at most {MAX_QUERY_BYTES:,} bytes"), 413)
+        try:  # read as kg query reads inline text: its SPARQL in the worker, within the time limit
+            plain = queries_lib.read_plain(text)  # its form and what it reaches, from its tokens
+            if plain.form == "update":
+                return error_page(Refused("this page is read-only: SPARQL UPDATE is refused"), 403)
+            if plain.reaches_out:
+                return error_page(Refused("this server does not fetch data from elsewhere: "
+                                          f"{', '.join(plain.reaches_out)} is refused"), 403)
+            query = dataclasses.replace(queries_lib.parse_query(text, name="query", source=queries_lib.INLINE,
+                                                                headers_only=True), title="Your query")
+        except InputError as err:
+            return error_page(err, 400)
+        lang = request.query_params.get("lang") if request.query_params.get("lang") in LANGS else None
+        context: dict[str, Any] = {"query": query, "editor": "/editor"}
+
+        def downloads(narrowed_params: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+            return [(fmt, "/sparql?" + urlencode({"query": text, "format": fmt}), f"query.{fmt}")
+                    for fmt in ("csv", "json")]
+
+        try:
+            shown = result_page(site, query, {}, lang, request.query_params, "/result",
+                                [("query", text), *([("lang", lang)] if lang else [])],
+                                queries_lib.headings(lang, site.catalog_dir), downloads)
+        except (UsageError, InputError) as err:
+            return page("result.html", 400, error=str(err), **context)
+        except (QueryTimeout, QueryTooLarge, Busy) as err:
+            return page("result.html", 503, error=str(err), **context)
+        return page("result.html", **shown, **context)
 
     def api_list(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
@@ -1050,6 +1102,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
     routes = [
         Route("/", index),
         Route("/queries/{name}", query_page),
+        Route("/result", result),
         Route("/api/queries", api_list),
         Route("/api/queries/{name}", api_query),
         Route("/api/complete", complete),

@@ -46,5 +46,10 @@
       element.scrollIntoView({ block: "start" });
     });
   });
+  // The current tab's query on a page of its own (/result): paged, faceted, drawn as its columns allow.
+  document.getElementById("open-as-page").addEventListener("click", () => {
+    const text = yasgui.getTab().getYasqe().getValue();
+    window.location.href = "/result?" + new URLSearchParams({ query: text }).toString();
+  });
   window.kgEditor = { yasgui: yasgui, ready: true };
 })();
