@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .base.config import CACHE_NAME, DEFAULT_TIMEOUT
+from .base.config import CACHE_NAME, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from .base.errors import InputError, KgError, UsageError, file_error
 from .base.formats import (BINARY_RESULT_FORMATS, CHART_FORMATS, CHART_MARKS, CHART_NAMES, LANGS, RDF_FORMAT_NAMES,
                       RESULT_FORMATS, VIEW_FORMATS, VIEW_NAMES)
@@ -356,6 +356,10 @@ timeout_option = click.option(
     "--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
     metavar="SECONDS", help="Stop a query that runs longer than this; 0 for no limit.",
 )
+memory_option = click.option(
+    "--memory-limit", "memory_mb", type=click.IntRange(min=0), default=DEFAULT_MEMORY_MB, show_default=True,
+    metavar="MB", help="Stop a query whose worker needs more than this many megabytes beyond its start; 0 for no limit.",
+)
 catalog_option = click.option(
     "--catalog", "catalog_dir", type=click.Path(file_okay=False, path_type=Path),
     help="Folder of saved queries (default: the queries/ that ships with gpu-kg).",
@@ -439,6 +443,7 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @click.option("--allow-update", is_flag=True, help="Let a SPARQL UPDATE change the graph in memory (never facts/).")
 @click.option("--allow-service", is_flag=True, help="Let SERVICE, LOAD, FROM and USING fetch data over the network.")
 @timeout_option
+@memory_option
 @click.option("--limit", type=click.IntRange(min=0), metavar="N", help="Write at most N rows.")
 @click.option("--offset", type=click.IntRange(min=0), default=0, metavar="N", help="Skip the first N rows.")
 @store_option
@@ -446,8 +451,8 @@ def queries_command(facts_dir: Path, catalog_dir: Path | None, name: str | None,
 @_reports_errors
 def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params: tuple[str, ...],
                   format_name: str | None, output: Path | None, bom: bool, raw: bool, columns: str | None,
-                  lang: str | None, allow_update: bool, allow_service: bool, timeout: float, limit: int | None, offset: int,
-                  store_spec: str | None, as_of: dt.date | None) -> None:
+                  lang: str | None, allow_update: bool, allow_service: bool, timeout: float, memory_mb: int,
+                  limit: int | None, offset: int, store_spec: str | None, as_of: dt.date | None) -> None:
     """Run a saved query by NAME, a .rq FILE, or inline SPARQL.
 
     On a terminal the table fits the window (long text cut, amounts grouped);
@@ -480,11 +485,12 @@ def query_command(facts_dir: Path, catalog_dir: Path | None, query: str, params:
     if "lang" in values and named.param("lang") is None:  # -p lang=zh: the labels' language, as --lang gives it
         lang = _label_language(values.pop("lang"), lang)
     found = queries_lib.check_request(named, values, lang=lang, allow_update=allow_update,
-                                      allow_service=allow_service)
+                                      allow_service=allow_service, timeout=timeout)
     # Rows are written as the engine finds them, a chunk at a time: the first come at once,
     # and a long answer is never held whole.
     chunks = queries_lib.stream(_store(store_spec, facts_dir, as_of), found, values, lang=lang, allow_update=allow_update,
-                                allow_service=allow_service, timeout=timeout, limit=limit, offset=offset)
+                                allow_service=allow_service, timeout=timeout, limit=limit, offset=offset,
+                                memory_mb=memory_mb or None)
     if found.form == "update":
         chunks = list(chunks)
         click.echo("The update changed the graph in memory only; facts/ are unchanged.", err=True)
@@ -546,21 +552,31 @@ def synth(companies: int, out_dir: Path, seed: int) -> None:
 @main.command("serve")
 @facts_option
 @catalog_option
-@click.option("--port", default=8711, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--port", default=8711, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 for any free one (the address is printed).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; the default answers this machine only.")
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A host name clients reach a --host other than loopback by (repeat for more).")
 @timeout_option
+@memory_option
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Queries that run at once (default: four per core, at least 8); more wait, in a bounded queue.")
+@click.option("--queue", type=click.IntRange(min=0), metavar="N",
+              help="Queries that may wait for a worker (default: 16 per worker); past that, 503 at once.")
 @store_option
 @as_of_option
 @_reports_errors
-def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: str, timeout: float,
+def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: str, allowed_hosts: tuple[str, ...],
+                  timeout: float, memory_mb: int, workers: int | None, queue: int | None,
                   store_spec: str | None, as_of: dt.date | None) -> None:
     """Serve a local web app and a SPARQL endpoint over the graph (read-only).
 
-    Pages: the saved queries as forms with sortable results and CSV, JSON and
-    Excel downloads; a page per entity with every statement's source; the
+    Pages: the saved queries as forms with sortable, paged results and CSV, JSON
+    and Excel downloads; a page per entity with every statement's source; the
     network views; a SPARQL editor. For programs: /sparql (SPARQL 1.1
-    Protocol) and /api/queries/NAME?param=value. Needs pip install 'gpu-kg[serve]'.
+    Protocol) and /api/queries/NAME?param=value. Each query runs in a worker
+    process, stopped at --timeout or --memory-limit. Needs pip install 'gpu-kg[serve]'.
 
     \b
     Examples:
@@ -571,11 +587,14 @@ def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: st
 
     serve_lib.check_installed()
     store = _store(store_spec, facts_dir, as_of)  # a wrong --store is a usage error before anything starts
-    # The graph is built while the server starts listening; a request waits for it.
-    site = serve_lib.Site(lambda: store, catalog_dir=catalog_dir, timeout=timeout)
+    # The graph is loaded while the server starts listening; a request waits for it.
+    site = serve_lib.Site(store, catalog_dir=catalog_dir, timeout=timeout, memory_mb=memory_mb or None,
+                          workers=workers, queue=queue)
     if host not in serve_lib.LOOPBACK_NAMES:
-        click.echo(f"Warning: listening on {host}: other machines can reach this server", err=True)
-    serve_lib.serve(site, host=host, port=port,
+        click.echo(f"Warning: listening on {host}: other machines can reach this server; requests must name it "
+                   f"as one of {', '.join(serve_lib.host_names(host, allowed_hosts))} (--allow-host adds names)",
+                   err=True)
+    serve_lib.serve(site, host=host, port=port, allowed_hosts=allowed_hosts,
                     started=lambda url: click.echo(f"serving {url} (read-only; Ctrl-C to stop)", err=True))
 
 

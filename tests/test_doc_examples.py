@@ -6,7 +6,9 @@ In what is shown, a line ``...`` stands for any number of lines and ``...`` insi
 any text. A command shown without output must succeed (exit status 0); one shown with output
 may fail, as long as it prints what is shown.
 
-Each block runs in a folder of its own holding a copy of facts/, with ``kg`` on the PATH as
+Each block runs in a folder of its own holding a copy of the facts the docs were written from
+(tests/fixtures/facts, itself a copy of facts/ kept still, so that adding a correct fact to facts/
+never breaks an example) as ``facts/``, with ``kg`` on the PATH as
 this checkout's command line. An HTML comment ``<!-- doc-test: SHELL -->`` just before a
 block is run first in that folder (to write a file the example reads, or break a fact to show
 the message). ``kg serve`` starts in the background on a free port, which stands in for 8711
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import DOC_FACTS, ROOT
 from servers import free_port
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -100,7 +102,7 @@ def cache(tmp_path_factory) -> Path:
 def sandbox(tmp_path: Path, cache: Path) -> tuple[Path, dict[str, str]]:
     folder = tmp_path / "work"
     folder.mkdir()
-    shutil.copytree(ROOT / "facts", folder / "facts")
+    shutil.copytree(DOC_FACTS, folder / "facts")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     kg = bin_dir / "kg"
@@ -166,3 +168,11 @@ def test_the_examples_are_found():
     assert len(EXAMPLES) >= 12 and sum(len(e.commands) for e in EXAMPLES) >= 35
     assert matches(["a ... c", "..."], ["a b c", "d", "e"]) and matches(["x", "..."], ["x"])
     assert not matches(["a", "b"], ["a", "c"]) and not matches(["a"], ["a", "b"])
+
+
+def test_the_examples_run_on_a_copy_of_the_facts_kept_still(tmp_path, cache):
+    """A fact added to facts/ changes what kg prints; the docs show what the copy gives."""
+    folder, _ = sandbox(tmp_path, cache)
+    copied = sorted(p.relative_to(folder / "facts") for p in (folder / "facts").rglob("*") if p.is_file())
+    assert copied == sorted(p.relative_to(DOC_FACTS) for p in DOC_FACTS.rglob("*") if p.is_file())
+    assert DOC_FACTS != ROOT / "facts" and (DOC_FACTS / "organizations.yaml").is_file()

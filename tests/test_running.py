@@ -123,22 +123,25 @@ def test_service_is_refused_in_a_view_query_given_to_the_library(graph):
 # --- labels outside the queries -------------------------------------------------------------------
 
 
-def test_entities_are_labelled_from_one_lookup(graph, monkeypatch):
+def test_entities_are_labelled_one_lookup_per_distinct_iri(graph, monkeypatch):
     store = MemoryStore(graph)
     asked = []
-    original = MemoryStore.select
+    original = MemoryStore.labels
 
-    def spy(self, query, bindings=None):
-        asked.append(getattr(query, "text", query))
-        return original(self, query, bindings)
+    def spy(self, iris):
+        asked.extend(iris)
+        return original(self, iris)
 
-    monkeypatch.setattr(MemoryStore, "select", spy)
-    result = queries.run(store, queries.find_query("supply-chain"), lang="zh")
-    assert len([text for text in asked if "rdfs-syntax-ns" not in text and "VALUES ?s" in text]) == 1
+    monkeypatch.setattr(MemoryStore, "labels", spy)
+    monkeypatch.setattr(queries, "CHUNK_ROWS", 3)  # the same company in several chunks is looked up once
+    result = queries.run(store, queries.find_query("supply-chain"), lang="zh", timeout=0, memory_mb=None)
+    assert len(asked) == len(set(asked)) and str(KGR + "iluvatar") in asked
     assert result.labels[URIRef(KGR + "smic")] == Literal("中芯国际", lang="zh")
     assert URIRef(KGR + "supply/iluvatar/smic/manufacturing") not in result.labels  # a fact's id: never labelled
+    assert str(KGR + "supply/iluvatar/smic/manufacturing") not in asked
     table = render(result, "table", prefixes={"kgr": str(KGR)})
     assert "中芯国际" in table and "kgr:supply/iluvatar/smic/manufacturing" in table  # a fact column is its id
+    assert queries.run(store, queries.find_query("supply-chain"), lang="zh").labels == result.labels  # in a worker
 
 
 def test_a_missing_label_falls_back_to_the_other_language(graph):
@@ -232,16 +235,16 @@ def test_an_empty_answer_in_every_format():
 def slow_after_first_chunk(graph, monkeypatch):
     """A store whose labels for the second chunk of rows take longer than any time limit here."""
     monkeypatch.setattr(queries, "CHUNK_ROWS", 5)
-    original = queries.entity_labels
+    original = queries._labels_of
     calls = []
 
-    def labels(store, result, lang):
-        calls.append(len(result.rows))
+    def labels(store, iris, lang, known):
+        calls.append(len(iris))
         if len(calls) > 1:
             time.sleep(2)
-        return original(store, result, lang)
+        return original(store, iris, lang, known)
 
-    monkeypatch.setattr(queries, "entity_labels", labels)
+    monkeypatch.setattr(queries, "_labels_of", labels)
     import kg.cli
 
     monkeypatch.setattr(kg.cli, "_store", lambda store_spec, facts_dir, as_of=None: MemoryStore(graph))
@@ -360,13 +363,14 @@ def test_a_store_indexes_its_names_once_and_again_when_they_change(graph, monkey
         copy.add(triple)
     store = MemoryStore(copy)
     profile = queries.find_query("company-profile")
+    here = {"timeout": 0, "memory_mb": None}  # in this process, where the count is kept (a worker keeps its own)
     for company in ("iluvatar", "壁仞科技", "moore-threads"):
-        assert queries.run(store, profile, {"company": company}).rows
+        assert queries.run(store, profile, {"company": company}, **here).rows
     assert len(built) == 1
     copy.add((URIRef(KGR + "newco"), RDFS.label, Literal("Newco")))
     copy.add((URIRef(KGR + "newco"), URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
               URIRef("https://w3id.org/gpu-kg/ontology#ChipDesigner")))
-    assert queries.run(MemoryStore(copy), profile, {"company": "Newco"}).boolean is None  # found, not refused
+    assert queries.run(MemoryStore(copy), profile, {"company": "Newco"}, **here).boolean is None  # found, not refused
     assert len(built) == 2
 
 

@@ -124,10 +124,14 @@ def test_accept_header_picks_the_results_format(base, graph):
     for accept, media, format in [("text/csv", "text/csv", "csv"),
                                   ("text/tab-separated-values;q=0.9, application/sparql-results+xml;q=0.5",
                                    "text/tab-separated-values", "tsv"),
+                                  ("text/*", "text/csv", "csv"),
                                   ("*/*", "application/sparql-results+json", "json")]:
         status, headers, body = fetch(url, headers={"Accept": accept})
         assert (status, headers["content-type"].split(";")[0]) == (200, media), accept
-        assert body.decode("utf-8") == expected(graph, SELECT, format)
+        if format == "json":  # the engine writes it compact; the same document
+            assert json.loads(body) == json.loads(expected(graph, SELECT, format))
+        else:
+            assert body.decode("utf-8") == expected(graph, SELECT, format)
 
 
 # --- what it refuses ---------------------------------------------------------------------------
@@ -177,7 +181,8 @@ def test_service_and_load_are_refused(base):
     for text in ["SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
                  "SELECT * FROM <http://example.org/data.ttl> WHERE { ?s ?p ?o }"]:
         status, _, body = fetch(base + "/sparql?" + urllib.parse.urlencode({"query": text}))
-        assert status == 403 and b"fetches data over the network" in body, text
+        assert status == 403 and b"this endpoint does not fetch data from elsewhere" in body, text
+        assert b"--allow-service" not in body, "kg serve has no such option to suggest"
     with pytest.raises((SPARQLWrapperException, urllib.error.HTTPError)):
         client(base, "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", JSON).convert()
 

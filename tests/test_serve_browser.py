@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from conftest import SEED
+from conftest import DOC_FACTS, SEED
 from playwright.sync_api import Browser, Page
 from test_views_browser import HOSTILE
 from webapp import app_server, fetch, kg_serve
@@ -271,6 +271,12 @@ def test_hostile_text_shows_as_text_and_runs_nothing(browser, hostile_base):
     page.goto(hostile_base + "/queries/find-entity?" + urllib.parse.urlencode({"text": "<img"}))
     assert "<img src=x onerror=alert(1)>" in page.inner_text("#result")
     assert page.locator("main img, main iframe, main svg, main script").count() == 0
+    for view in ("table", "graph"):  # facets name values through the template; a graph draws labels on a canvas
+        page.goto(hostile_base + "/queries/find-entity?" + urllib.parse.urlencode({"text": "<img", "_view": view}))
+        page.wait_for_function("() => !window.kgShown || window.kgShown.ready === true", timeout=30_000)
+        assert page.locator("main img, main iframe, main svg, main script:not([type='application/json'])").count() == 0
+    labels = page.evaluate("() => kgShown.network.body.data.nodes.get().map(n => n.label)")
+    assert "<img src=x onerror=alert(1)>" in labels
     page.goto(hostile_base + "/editor")
     page.wait_for_timeout(300)
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
@@ -278,16 +284,59 @@ def test_hostile_text_shows_as_text_and_runs_nothing(browser, hostile_base):
     close(opened)
 
 
-# --- the README's picture -----------------------------------------------------------------------------
+# --- the pictures in README.md and docs/serve.md -----------------------------------------------------------
+
+
+def _screenshots_wanted() -> None:
+    import os
+
+    if not os.environ.get("KG_SCREENSHOTS"):
+        pytest.skip("set KG_SCREENSHOTS=1 to write docs/serve*.png from the real pages")
 
 
 def test_screenshot_for_the_readme(browser, base):
     """Writes docs/serve.png from the real page when KG_SCREENSHOTS=1 (the README shows it)."""
-    import os
-
-    if not os.environ.get("KG_SCREENSHOTS"):
-        pytest.skip("set KG_SCREENSHOTS=1 to write docs/serve.png")
+    _screenshots_wanted()
     opened = open_app(browser, base, "/queries/listing-race", viewport=(1280, 760))
     sort_by(opened.page, "first_day_market_cap")
     opened.page.screenshot(path=str(DOCS / "serve.png"))
+    close(opened)
+
+
+@pytest.fixture(scope="module")
+def doc_base():
+    _screenshots_wanted()
+    with kg_serve(facts=DOC_FACTS) as url:
+        yield url
+
+
+@pytest.mark.parametrize("name, path, ready, clip", [
+    ("serve-facets", "/queries/figures?metric__exact=https%3A%2F%2Fw3id.org%2Fgpu-kg%2Fontology%23Revenue",
+     None, "section.results"),
+    ("serve-chart", "/queries/figures?metric__exact=https%3A%2F%2Fw3id.org%2Fgpu-kg%2Fontology%23Revenue&_view=chart",
+     "kgShown", "#shown-figure"),
+    ("serve-timeline", "/queries/listing-race?_view=timeline", "kgShown", "#shown-figure"),
+    ("serve-graph", "/queries/investors?_view=graph", "kgShown", "#shown-figure"),
+    ("serve-editor", "/editor", "kgEditor", None),
+])
+def test_screenshots_of_the_result_pages_for_the_docs(browser, doc_base, name, path, ready, clip):
+    """Writes docs/serve-*.png (docs/serve.md shows them) from the real pages, over the facts the docs
+    are written from, when KG_SCREENSHOTS=1."""
+    opened = open_app(browser, doc_base, path, viewport=(1280, 900))
+    page = opened.page
+    if ready:
+        page.wait_for_function(f"() => window.{ready} && window.{ready}.ready === true", timeout=60_000)
+    if name == "serve-editor":
+        page.click("#gallery summary")
+        page.click("#gallery button[data-query=listing-race]")
+        page.locator(".yasqe_queryButton >> visible=true").click()
+        page.wait_for_selector(".yasr table tbody tr td", timeout=30_000)
+        page.click("#gallery summary")  # folded again: the editor and its answer in the picture
+    page.wait_for_timeout(300)
+    target = str(DOCS / f"{name}.png")
+    if clip:
+        page.locator(clip).screenshot(path=target)
+    else:
+        page.screenshot(path=target)
+    assert opened.clean() == ([], [], [])
     close(opened)

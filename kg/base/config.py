@@ -144,6 +144,7 @@ def _check_table(name: str, table: Any, where: SourceLocation) -> list[Problem]:
 CACHE_NAME = ".kg-cache"  # the build's cache, beside its output (kg.build.cache)
 CACHE_ENV = "KG_CACHE_DIR"
 DEFAULT_TIMEOUT = 30.0  # seconds a query may run (kg.query.catalog); every saved query answers in well under one
+DEFAULT_MEMORY_MB = 2048  # memory a query's worker may take beyond what it held when it started (kg.query.workers)
 
 
 def cache_home() -> Path:

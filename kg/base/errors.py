@@ -62,6 +62,9 @@ class InputError(KgError):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # as it was made, so that it crosses from a worker process whole
+        return type(self), (self.problems,)
+
 
 class NotConforming(InputError):
     """The built graph breaks the SHACL shapes."""

@@ -14,32 +14,29 @@ calls it ``substitutions``), so no value can change the shape of a query.
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import difflib
 import functools
 import hashlib
 import itertools
 import json
-import queue
 import re
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import RDFS, XSD, Graph, Literal, URIRef, Variable
+from rdflib import XSD, Graph, Literal, URIRef, Variable
 from rdflib.term import Node
 
-from ..base.config import DEFAULT_TIMEOUT, cache_home
+from ..base.config import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, cache_home
 from ..base.errors import InputError, KgError, Problem, SourceLocation, UsageError, did_you_mean, file_error, os_errors
 from ..base.files import replace_unsynced
 from ..base.ontology import PREFIXES
 from .results import SAMPLE_ROWS, Result, is_identity_column, joined, render
+from .workers import Limits, QueryTimeout, QueryTooLarge, run_in_worker
 from .resolve import Resolver, article as _article, class_label, expand_name, resolver_for, short as _short
-from ..store.core import Prepared, Store, quiet_ill_typed_literals
+from ..store.core import Store, TermDecoder, quiet_ill_typed_literals
 from ..store.oxigraph import MemoryStore
 from ..base.values import ValueProblem, parse_day, parse_number
 
@@ -69,9 +66,6 @@ _SUFFIX_FOR_TYPE = {"iri": "_iri", "integer": "_integer", "decimal": "_xsd_decim
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
-
-class QueryTimeout(KgError):
-    """A query ran longer than its time limit and was stopped."""
 
 
 @dataclass(frozen=True)
@@ -192,8 +186,8 @@ def find_query(reference: str, directory: str | Path | None = None) -> Query:
     single_line = "\n" not in reference
     if single_line and (reference.endswith(QUERY_SUFFIXES) or _is_file(reference)):
         return load_query(reference)
-    if re.search(r"[\s{]", reference):
-        return parse_query(reference, name="query", source=INLINE)
+    if re.search(r"[\s{]", reference):  # its SPARQL is read where it runs, within the time limit
+        return parse_query(reference, name="query", source=INLINE, headers_only=True)
     names = query_names(folder)
     close = difflib.get_close_matches(reference, names, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'? " if close else ""
@@ -550,6 +544,31 @@ def sorted_lists(block: Result, lists: Sequence[tuple[str, str, bool]]) -> Resul
     return dataclasses.replace(block, rows=tuple(rows))
 
 
+def sorted_raw_lists(columns: Sequence[str], rows: tuple[tuple, ...],
+                     lists: Sequence[tuple[str, str, bool]]) -> tuple[tuple, ...]:
+    """``sorted_lists`` for rows of raw terms as a worker sends them (kg.store.core.raw_term): a literal
+    is (text, language, datatype)."""
+    spots = [(list(columns).index(name), separator, distinct) for name, separator, distinct in lists
+             if name in columns]
+    if not spots:
+        return rows
+
+    def cell(raw: Any, separator: str, distinct: bool) -> Any:
+        if not (type(raw) is tuple and len(raw) == 3) or not separator:
+            return raw
+        items = raw[0].split(separator)
+        items = sorted(set(items) if distinct else items)
+        return (separator.join(items), raw[1], raw[2])
+
+    changed = []
+    for row in rows:
+        row = list(row)
+        for index, separator, distinct in spots:
+            row[index] = cell(row[index], separator, distinct)
+        changed.append(tuple(row))
+    return tuple(changed)
+
+
 def parsed(query: Query) -> Query:
     """``query`` itself, or, when only its header was read, the query parsed in full."""
     if query.checked:
@@ -732,6 +751,75 @@ def _declared_param(name: str, variable: str, suffix: str | None, required: bool
     return param
 
 
+# --- plain SPARQL, as a SPARQL endpoint receives it ----------------------------------------
+
+_QUERY_FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "describe"}
+_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+_REACHING_WORDS = {"SERVICE": "SERVICE", "LOAD": "LOAD", "FROM": "FROM", "USING": "USING"}
+
+
+@functools.lru_cache(maxsize=1024)  # a client asks the same text again and again: read once per worker
+def read_plain(text: str) -> Query:
+    """A client's SPARQL read by its tokens alone (kg.store.core.tokens), without rdflib's parser: its form
+    (the first keyword after PREFIX and BASE) and what it reaches out to (SERVICE, LOAD, FROM, USING appear
+    only as keywords: strings, IRIs, comments and prefixed names are tokens of their own). The engine then
+    reads it; a text it cannot read is read again by rdflib, for a message with line and column
+    (``explain_syntax``). The columns are the engine's."""
+    from ..store.core import tokens
+
+    words = [t.keyword for t in tokens(text) if t.kind == "word"]
+    form = ""
+    skip = 0
+    for word in words:
+        if skip:
+            skip -= 1
+            continue
+        if word == "PREFIX":
+            skip = 1  # the prefix name; its IRI is not a word
+            continue
+        if word == "BASE":
+            continue
+        form = _QUERY_FORMS.get(word, "update" if word in _UPDATE_WORDS else "")
+        break
+    if not form:
+        explain_syntax(text)
+        form = "select"  # rdflib read it: the engine will say what it makes of it
+    reaches = tuple(sorted({_REACHING_WORDS[w] for w in words if w in _REACHING_WORDS}))
+    return Query(name="query", text=text, form=form, source=INLINE, reaches_out=reaches)
+
+
+def written_here(store: Store, query: Query, format: str) -> bytes:
+    """A plain query's whole answer, written in ``format`` in this process (a worker): by the engine itself
+    where it can (Store.serialized), else by kg.query.results. The guards of ``answer_here`` hold: no update,
+    nothing fetched from elsewhere; the variables are the query's own, no labels added."""
+    check_allowed(query)
+    try:
+        written = store.serialized(query, format)
+        if written is None:
+            from .results import encode
+            from ..build.export import serialize
+
+            result = joined(decoded(answer_here(store, query, {}, None, False, False, None, 0, False)))
+            if query.form in ("construct", "describe"):
+                from ..base.ontology import new_graph
+
+                graph = new_graph()
+                for triple in result.rows:
+                    graph.add(tuple(triple))
+                return serialize(graph, format)
+            return encode(result, format)
+        return written
+    except UsageError as err:
+        if "cannot read the query" in str(err):
+            explain_syntax(query.text)  # rdflib's message, with line and column, if it has one
+        raise
+
+
+def explain_syntax(text: str) -> None:
+    """Raise rdflib's reading of why ``text`` is not SPARQL (an InputError with line and column), if it has one."""
+    parse_query(text, name="query", source=INLINE, decorators=False)
+
+
 # --- binding values to parameters --------------------------------------------------------
 
 
@@ -801,8 +889,12 @@ def bind(graph: Graph | None, query: Query, values: Mapping[str, str] | None = N
     return bindings
 
 
-def _what(query: Query) -> str:
+def describe_query(query: Query) -> str:
+    """How messages name a query: ``query 'figures'``, or ``the query`` for text given inline."""
     return f"query '{query.name}'" if query.source != INLINE else "the query"
+
+
+_what = describe_query
 
 
 def describe_type(param: Param, graph: Graph | None = None) -> str:
@@ -836,23 +928,42 @@ def check_allowed(query: Query, *, allow_update: bool = False, allow_service: bo
 
 
 def check_request(query: Query, values: Mapping[str, str] | None = None, *, lang: str | None = None,
-                  allow_update: bool = False, allow_service: bool = False) -> Query:
-    """``query`` parsed, refused if it does what was not allowed, its values checked; no graph needed."""
-    query = parsed(query)
+                  allow_update: bool = False, allow_service: bool = False,
+                  timeout: float | None = DEFAULT_TIMEOUT) -> Query:
+    """``query`` parsed, refused if it does what was not allowed, its values checked; no graph needed.
+
+    A query read only as far as its header is parsed in a worker, within ``timeout``:
+    rdflib can take seconds over a long query, and parsing counts against the limit.
+    """
+    query = parsed_within(query, timeout)
     check_allowed(query, allow_update=allow_update, allow_service=allow_service)
     bind(None, query, values, lang=lang)
     return query
 
 
+def parsed_within(query: Query, timeout: float | None = DEFAULT_TIMEOUT,
+                  memory_mb: int | None = DEFAULT_MEMORY_MB) -> Query:
+    """``parsed(query)``, in a worker stopped at ``timeout`` when the SPARQL has not been read yet."""
+    if query.checked or not timeout:
+        return parsed(query)
+    limits = Limits(timeout=timeout, memory_mb=memory_mb, what=_what(query))
+    return next(iter(run_in_worker(None, _parse_job, (query,), limits)))
+
+
+def _parse_job(store: Any, query: Query) -> Iterator[Query]:
+    yield parsed(query)
+
+
 def run(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = None, *, lang: str | None = None,
         allow_update: bool = False, allow_service: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
-        limit: int | None = None, offset: int = 0, labels: bool = True) -> Result:
+        limit: int | None = None, offset: int = 0, labels: bool = True,
+        memory_mb: int | None = DEFAULT_MEMORY_MB) -> Result:
     """Run ``query`` on ``graph`` with its parameters bound; stop it after ``timeout`` seconds (0: never).
 
     The whole answer at once: see ``stream`` for the guards and the options.
     """
     return joined(stream(graph, query, values, lang=lang, allow_update=allow_update, allow_service=allow_service,
-                         timeout=timeout, limit=limit, offset=offset, labels=labels))
+                         timeout=timeout, limit=limit, offset=offset, labels=labels, memory_mb=memory_mb))
 
 
 CHUNK_ROWS = SAMPLE_ROWS  # rows read, labelled and handed on at a time
@@ -861,15 +972,22 @@ CHUNK_ROWS = SAMPLE_ROWS  # rows read, labelled and handed on at a time
 def stream(graph: Graph | Store, query: Query, values: Mapping[str, str] | None = None, *,
            lang: str | None = None, allow_update: bool = False, allow_service: bool = False,
            timeout: float | None = DEFAULT_TIMEOUT, limit: int | None = None, offset: int = 0,
-           labels: bool = True) -> Iterator[Result]:
+           labels: bool = True, memory_mb: int | None = DEFAULT_MEMORY_MB) -> Iterator[Result]:
     """Run ``query`` on ``graph``; its answer in chunks of CHUNK_ROWS rows, each as soon as it is read.
 
     The one way gpu-kg runs SPARQL: every command, view and the library come
     here, so every guard holds everywhere. An UPDATE is refused unless
     ``allow_update``; SERVICE, LOAD, FROM and USING unless ``allow_service``;
-    values are bound as RDF terms, never pasted; the time limit covers finding
-    the entities the values name (a request to a remote store), the query and
-    its labels, not the time the caller takes to write what it was handed.
+    values are bound as RDF terms, never pasted.
+
+    The work runs in a worker process forked for it (kg.query.workers), which is
+    killed when it passes ``timeout`` seconds or takes more than ``memory_mb``
+    megabytes: the engine stops, its core and memory are free at once. The time
+    counted is the time the caller waits for the worker (finding the entities the
+    values name, parsing a query not yet read, the query, its labels), not the time
+    the caller takes to write what it was handed. With neither limit (``timeout``
+    0 and ``memory_mb`` None) the query runs in this process.
+
     ``graph`` is an rdflib Graph (run on Oxigraph in memory) or a store
     (kg.store.oxigraph). An allowed UPDATE changes the graph in memory and returns how
     many triples it added and removed. ``limit`` and ``offset`` take a page of
@@ -877,72 +995,135 @@ def stream(graph: Graph | Store, query: Query, values: Mapping[str, str] | None 
     in ``lang`` (see kg.query.results). The first chunk always comes, even empty, so
     a writer knows the columns; usage errors are raised before any work.
     """
-    query = parsed(query)
-    check_allowed(query, allow_update=allow_update, allow_service=allow_service)
+    if query.checked:  # refused before any work; a query not read yet is read in the worker
+        check_allowed(query, allow_update=allow_update, allow_service=allow_service)
+        bind(None, query, values, lang=lang)
     store = graph if isinstance(graph, Store) else MemoryStore(graph)
     if query.form == "update" and not isinstance(store, MemoryStore):
         raise UsageError(f"{_what(query)} is a SPARQL UPDATE; it runs only on the graph in memory "
                          f"(--store memory), never on {store.name}")
-    bind(None, query, values, lang=lang)  # a usage error before any work
+    store.ready()  # what every worker shares is loaded here, once, not in each worker
+    args = (query, dict(values or {}), lang, allow_update, allow_service, limit, offset, labels)
+    if not timeout and memory_mb is None:
+        return decoded(answer_here(store, *args))
+    limits = Limits(timeout=timeout or None, memory_mb=memory_mb, what=_what(query))
+    return decoded(_applied(store, run_in_worker(store, answer_here, args, limits)))
 
-    def chunks() -> Iterator[Result]:
-        bindings = _bindings_in(store, query, values, lang=lang)
-        if query.form == "update":
-            added, removed = store.update(query.text, bindings)
-            yield Result(("added", "removed"), ((Literal(added), Literal(removed)),))
-            return
-        if query.form == "select" and hasattr(store, "rows"):  # Oxigraph: rows as the engine finds them
-            columns, rows = store.rows(query, bindings)
-        else:
-            answer = store.answer(query, bindings)
-            if answer.is_boolean:
-                yield answer
-                return
-            columns, rows = answer.variables, iter(answer.rows)
-        page = _page(rows, limit, offset)
+
+def _applied(store: Store, chunks: Iterator[Result]) -> Iterator[Result]:
+    """The chunks, with an UPDATE's changes (made in the worker's copy of the graph) made here too."""
+    for chunk in chunks:
+        if isinstance(chunk, _Changes):
+            assert isinstance(store, MemoryStore)
+            store.apply(chunk.added, chunk.removed)
+            continue
+        yield chunk
+
+
+@dataclass(frozen=True)
+class _Changes:
+    """What an UPDATE changed, as N-Quads, sent from the worker to the process whose graph it is."""
+
+    added: bytes
+    removed: bytes
+
+
+def answer_here(store: Store, query: Query, values: Mapping[str, str], lang: str | None, allow_update: bool,
+                allow_service: bool, limit: int | None, offset: int, labels: bool) -> Iterator[Result]:
+    """The chunks of the answer, made in this process: what a worker runs (``stream`` sends it there).
+    Every guard is applied here again, so that no caller can skip one."""
+    query = parsed(query)
+    check_allowed(query, allow_update=allow_update, allow_service=allow_service)
+    bind(None, query, values, lang=lang)
+    bindings = _bindings_in(store, query, values, lang=lang)
+    if query.form == "update":
+        assert isinstance(store, MemoryStore)
+        added, removed = store.changes(query.text, bindings)
+        yield _Changes(added, removed)
+        yield Result(("added", "removed"), ((Literal(store.count_of(added)), Literal(store.count_of(removed))),))
+        return
+    if query.form == "select" and hasattr(store, "raw_rows"):  # Oxigraph: rows as the engine finds them
+        columns, raw = store.raw_rows(query, bindings)
+        page = _page(raw, limit, offset)
+        known: dict[str, tuple[str, str] | None] = {}
         while True:
-            block = sorted_lists(Result(columns, tuple(itertools.islice(page, CHUNK_ROWS))), query.lists)
-            if labels and query.form == "select" and block.rows:
-                block = dataclasses.replace(block, labels=entity_labels(store, block, lang or "en"))
-            yield block
-            if len(block.rows) < CHUNK_ROWS:
+            rows = sorted_raw_lists(columns, tuple(itertools.islice(page, CHUNK_ROWS)), query.lists)
+            found: dict[str, tuple[str, str]] = {}
+            if labels and rows:
+                shown = [i for i, name in enumerate(columns) if not is_identity_column(name)]
+                found = _labels_of(store, {value for row in rows for i in shown if type(value := row[i]) is str},
+                                   lang or "en", known)
+            yield RawResult(columns, rows, found)
+            if len(rows) < CHUNK_ROWS:
                 return
+    answer = store.answer(query, bindings)
+    if answer.is_boolean:
+        yield answer
+        return
+    page = _page(iter(answer.rows), limit, offset)
+    cache: dict[str, tuple[str, str] | None] = {}
+    while True:
+        block = sorted_lists(Result(answer.variables, tuple(itertools.islice(page, CHUNK_ROWS))), query.lists)
+        if labels and query.form == "select" and block.rows:
+            block = dataclasses.replace(block, labels=entity_labels(store, block, lang or "en", cache))
+        yield block
+        if len(block.rows) < CHUNK_ROWS:
+            return
 
-    return _within(chunks, timeout, query)
+
+@dataclass(frozen=True)
+class RawResult:
+    """A chunk as a worker sends it: rows of plain values (kg.store.core.raw_term) and the labels of its IRIs
+    as (text, language). Plain values pickle in C; the reader makes each distinct rdflib term once."""
+
+    variables: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    labels: dict[str, tuple[str, str]]
 
 
-LABEL_CHUNK = 2000  # IRIs per VALUES block of the label lookup
+def decoded(chunks: Iterator[Any]) -> Iterator[Result]:
+    """The chunks as Results of rdflib terms: a RawResult's terms made once each for the whole answer."""
+    decoder = TermDecoder()
+    for chunk in chunks:
+        if isinstance(chunk, RawResult):
+            labels = {decoder.term(iri): decoder.term((text, key, _LANG_STRING if key else _STRING))
+                      for iri, (text, key) in chunk.labels.items()}
+            yield Result(chunk.variables, tuple(decoder.row(row) for row in chunk.rows), labels=labels)
+        else:
+            yield chunk
 
 
-def entity_labels(store: Store, result: Result, lang: str) -> dict[URIRef, Literal]:
-    """The label of each IRI in ``result``, in ``lang`` (else the other language), from one lookup.
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_STRING = str(XSD.string)
 
-    One query (in blocks of LABEL_CHUNK IRIs) asks for the labels of exactly the
-    IRIs the result holds, so that no saved query joins labels itself: an engine
-    answers it by index, where a query's own OPTIONAL label patterns make it read
-    every label. Among labels of one language the least (in code-point order) wins.
+
+def entity_labels(store: Store, result: Result, lang: str,
+                  known: dict[str, tuple[str, str] | None] | None = None) -> dict[URIRef, Literal]:
+    """The label of each IRI in ``result``, in ``lang`` (else the other language), one lookup per IRI.
+
+    Each distinct IRI's labels are read once (``known`` keeps them across the
+    chunks of one answer), straight from the store's index of subjects
+    (``Store.labels``), so that no saved query joins labels itself: a query's own
+    OPTIONAL label patterns make an engine read every label. Among labels of one
+    language the least (in code-point order) wins.
     """
     shown = [i for i, name in enumerate(result.variables) if not is_identity_column(name)]  # a fact's id is never labelled
-    iris = sorted({term for row in result.rows for i in shown if isinstance(term := row[i], URIRef)})
-    found: dict[URIRef, dict[str, str]] = {}
-    for start in range(0, len(iris), LABEL_CHUNK):
-        block = " ".join(f"<{iri}>" for iri in iris[start:start + LABEL_CHUNK] if _IRI_TOKEN.match(iri))
-        if not block:
-            continue
-        text = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {block} }} ?s <{RDFS.label}> ?l }}"
-        for subject, label in store.select(Prepared(text, "select", ("s", "l"))).rows:
-            if isinstance(label, Literal):
-                by_lang = found.setdefault(subject, {})
-                key = label.language or ""
-                by_lang[key] = min(by_lang.get(key, str(label)), str(label))
-    other = {"en": "zh", "zh": "en"}.get(lang, "en")
-    labels: dict[URIRef, Literal] = {}
-    for iri, by_lang in found.items():
-        for wanted in (lang, other, *sorted(by_lang)):
-            if wanted in by_lang:
-                labels[iri] = Literal(by_lang[wanted], lang=wanted or None)
-                break
-    return labels
+    iris = {str(term) for row in result.rows for i in shown if isinstance(term := row[i], URIRef)}
+    found = _labels_of(store, iris, lang, {} if known is None else known)
+    return {URIRef(iri): Literal(text, lang=key or None) for iri, (text, key) in found.items()}
+
+
+def _labels_of(store: Store, iris: set[str], lang: str,
+               known: dict[str, tuple[str, str] | None]) -> dict[str, tuple[str, str]]:
+    """(text, language) of the label of each of ``iris``; those not in ``known`` looked up, once each."""
+    wanted = [iri for iri in iris if iri not in known and _IRI_TOKEN.match(iri)]
+    if wanted:
+        found = store.labels(wanted)
+        other = {"en": "zh", "zh": "en"}.get(lang, "en")
+        for iri in wanted:
+            by_lang = found.get(iri, {})
+            known[iri] = next(((by_lang[key], key) for key in (lang, other, *sorted(by_lang)) if key in by_lang), None)
+    return {iri: label for iri in iris if (label := known.get(iri)) is not None}
 
 
 _IRI_TOKEN = re.compile(r'^[^<>"{}|^`\\\x00-\x20]+$')  # what may stand between < and > in SPARQL
@@ -965,78 +1146,6 @@ def _bindings_in(store: Store, query: Query, values: Mapping[str, str] | None, *
         return bind(store.naming_graph(texts, iris), query, values, lang=lang)
     except UsageError:  # say what is wrong, and what may have been meant, from every name there is
         return bind(store.naming_graph(), query, values, lang=lang)
-
-
-class _Stopped(BaseException):
-    """Raised inside a query's thread when its time is up, or when nobody reads its rows any more."""
-
-
-def _within(chunks: Callable[[], Iterator[Result]], timeout: float | None, query: Query) -> Iterator[Result]:
-    """The chunks ``chunks()`` makes, read in a thread that is stopped when ``timeout`` seconds have passed.
-
-    The time counted is the time the caller waits for the next chunk; writing a
-    chunk out (to a pager, say) does not count. Oxigraph has no time limit of its
-    own and a Python thread cannot be killed: when time is up the caller gets
-    QueryTimeout at once, and the thread is sent an exception (CPython's
-    PyThreadState_SetAsyncExc) that stops it at its next step in Python (the next
-    row, the next request). A step inside the engine (a sort, an aggregate)
-    finishes first, in the background; the command exits without waiting for it.
-    """
-    if not timeout or timeout <= 0:
-        return chunks()
-    handed: queue.Queue = queue.Queue(maxsize=2)
-    finished = threading.Event()  # the reader is gone: stop making chunks
-
-    def hand(item: tuple[str, Any]) -> bool:
-        while not finished.is_set():
-            try:
-                handed.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def target() -> None:
-        try:
-            for chunk in chunks():
-                if not hand(("chunk", chunk)):
-                    return
-            hand(("done", None))
-        except _Stopped:
-            return
-        except BaseException as err:  # noqa: BLE001 - handed to the calling thread
-            # Without its traceback: the frames hold Oxigraph's iterators, which must be
-            # dropped in the thread that made them.
-            err.__context__ = None
-            hand(("error", err.with_traceback(None)))
-
-    thread = threading.Thread(target=target, name=f"kg-query-{query.name}", daemon=True)
-
-    def read() -> Iterator[Result]:
-        thread.start()
-        waited = 0.0
-        try:
-            while True:
-                started = time.monotonic()
-                try:
-                    kind, item = handed.get(timeout=max(timeout - waited, 0.0))
-                except queue.Empty:
-                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_Stopped))
-                    thread.join(0.1)
-                    raise QueryTimeout(f"{_what(query)} was stopped after {timeout:g} seconds (--timeout); "
-                                       "narrow it down, or give a longer --timeout (0 for none)") from None
-                waited += time.monotonic() - started
-                if kind == "done":
-                    return
-                if kind == "error":
-                    if isinstance(item, KgError):
-                        raise item
-                    raise KgError(f"{_what(query)} failed: {item}") from item
-                yield item
-        finally:
-            finished.set()
-
-    return read()
 
 
 def run_all(graph: Graph | Store, catalog: Mapping[str, Query], *, lang: str | None = None,

@@ -269,9 +269,9 @@ def _json(answer: Answer) -> Iterator[str]:
 
     def binding(chunk: Result, row: tuple) -> str:
         nonlocal written
-        entry = {v: _json_term(term) for v, term in zip(variables, cells(chunk, row)) if term is not None}
+        entry = [(v, _json_term(term)) for v, term in zip(variables, cells(chunk, row)) if term is not None]
         written += 1
-        return (",\n" if written > 1 else "\n") + "      " + json.dumps(entry, ensure_ascii=False, indent=2).replace("\n", "\n      ")
+        return (",\n" if written > 1 else "\n") + _indented_binding(entry)
 
     yield from answer.lines(binding)
     yield ("]" if not written else "\n    ]") + "\n  }\n}\n"
@@ -279,6 +279,21 @@ def _json(answer: Answer) -> Iterator[str]:
 
 
 
+
+
+_string = json.encoder.encode_basestring  # a JSON string as json.dumps(..., ensure_ascii=False) writes it, in C
+
+
+def _indented_binding(entry: list[tuple[str, dict[str, str]]]) -> str:
+    """One binding exactly as ``json.dumps(dict(entry), ensure_ascii=False, indent=2)`` writes it six spaces
+    in, without the pure-Python encoder an indent otherwise costs (three quarters of an answer's time)."""
+    if not entry:
+        return "      {}"
+    parts = []
+    for variable, term in entry:
+        inner = ",\n".join(f"          {_string(key)}: {_string(value)}" for key, value in term.items())
+        parts.append(f"        {_string(variable)}: {{\n{inner}\n        }}")
+    return "      {\n" + ",\n".join(parts) + "\n      }"
 
 
 def _json_term(term: Node) -> dict[str, str]:

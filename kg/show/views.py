@@ -989,6 +989,11 @@ def _asset(name: str) -> str:
 
 
 @cache
+def vis_network_script() -> str:
+    """The vis-network script the views carry, for a page that draws a graph of its own (kg serve's results)."""
+    return _vis_js()
+
+
 def _vis_js() -> str:
     """The vis-network build pyvis ships (the same file its ``in_line`` mode inlines)."""
     script = resources.files("pyvis").joinpath("templates/lib/vis-9.1.2/vis-network.min.js").read_text(encoding="utf-8")

@@ -99,6 +99,54 @@ def from_oxigraph(term: Any) -> Node | None:
     raise StoreError(f"the store returned an RDF-star triple term ({term}), which gpu-kg does not use")
 
 
+def raw_term(term: Any) -> Any:
+    """A pyoxigraph term in the form a worker sends it (plain values, which pickle in C): an IRI as its
+    text, a literal as (value, language, datatype), a blank node as (id,)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal):
+        return (term.value, term.language or "", term.datatype.value)
+    if isinstance(term, ox.BlankNode):
+        return (term.value,)
+    raise StoreError(f"the store returned an RDF-star triple term ({term}), which gpu-kg does not use")
+
+
+def raw_from_rdflib(term: Node | None) -> Any:
+    """An rdflib term in the same form (a parameter's value, put where its variable was)."""
+    if term is None or isinstance(term, URIRef):
+        return None if term is None else str(term)
+    if isinstance(term, Literal):
+        return (str(term), term.language or "", str(term.datatype) if term.datatype else _XSD_STRING)
+    return (str(term),)
+
+
+class TermDecoder:
+    """Raw terms back as rdflib's, each distinct one made once per answer (a company or a unit repeated in
+    every row is one object: made once, and written once by every writer that keeps them)."""
+
+    def __init__(self) -> None:
+        self._made: dict[Any, Node] = {}
+
+    def term(self, raw: Any) -> Node | None:
+        if raw is None:
+            return None
+        made = self._made.get(raw)
+        if made is None:
+            if type(raw) is str:
+                made = URIRef(raw)
+            elif len(raw) == 3:
+                made = rdflib_literal(raw[0], raw[1] or None, raw[2])
+            else:
+                made = BNode(raw[0])
+            self._made[raw] = made
+        return made
+
+    def row(self, raw: tuple) -> tuple:
+        return tuple(self.term(value) for value in raw)
+
+
 def rdflib_graph(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
     """Oxigraph's triples (or a graph's quads) as an rdflib Graph with every prefix bound."""
     built = new_graph()
@@ -351,6 +399,46 @@ class Store:
         """How many triples the stored graph holds."""
         raise NotImplementedError
 
+    def serialized(self, query: Any, format: str) -> bytes | None:
+        """The answer written by the engine itself in ``format``, when it can (None: kg.query.results writes it)."""
+        return None
+
+    def labels(self, iris: Collection[str]) -> dict[str, dict[str, str]]:
+        """The rdfs:labels of each of ``iris``, by language tag ("" for none); the least of each language.
+
+        One query per block of LABEL_BLOCK IRIs here (a server); Oxigraph reads each
+        IRI's labels straight from its index of subjects.
+        """
+        found: dict[URIRef, dict[str, str]] = {}
+        ordered = sorted(iris)
+        for start in range(0, len(ordered), LABEL_BLOCK):
+            block = " ".join(f"<{iri}>" for iri in ordered[start:start + LABEL_BLOCK])
+            text = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {block} }} ?s <{RDFS.label}> ?l }}"
+            for subject, label in self.select(Prepared(text, "select", ("s", "l"))).rows:
+                if isinstance(label, Literal):
+                    keep_least(found.setdefault(str(subject), {}), label.language or "", str(label))
+        return found
+
+    @property
+    def version(self) -> str:
+        """Which graph the store holds now, as far as it can tell (the version an on-disk load wrote); "" if it
+        cannot. A server compares it between requests to see a store replaced underneath."""
+        return ""
+
+    @property
+    def opened_version(self) -> str:
+        """The version this store object has open and answers from ("" if it cannot tell)."""
+        return self.version
+
+    def ready(self) -> None:
+        """Load what every worker process shares (kg.query.workers), before any is forked."""
+
+    def forked(self) -> None:
+        """Called in a new worker process: let go of what must not cross a fork (an open database)."""
+
+    def warm(self) -> None:
+        """Called in a new worker process before its first query: open what the queries will read."""
+
     def close(self) -> None:
         """Let go of files and connections."""
 
@@ -362,6 +450,15 @@ class Store:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
+
+
+LABEL_BLOCK = 2000  # IRIs per VALUES block of a label lookup on a server
+
+
+def keep_least(by_lang: dict[str, str], lang: str, text: str) -> None:
+    """Keep ``text`` as the label in ``lang`` if it is the least so far (code-point order): a stable choice."""
+    if lang not in by_lang or text < by_lang[lang]:
+        by_lang[lang] = text
 
 
 def term_bindings(bindings: Mapping[str, Node] | None) -> dict[str, Node]:

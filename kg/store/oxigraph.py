@@ -48,7 +48,7 @@ from rdflib.term import Node
 from ..base.errors import UsageError, os_errors, os_reason
 from ..base.ontology import GPU, GRAPH_IRI, PREFIXES
 from ..base.progress import QUIET, Progress
-from .core import (MEMORY, Document, LoadFailed, Prepared, StoreError, Store, NAMED_MARK, OX_FORMATS, checked_iri, from_oxigraph, ntriples, prepare, rdflib_graph, sparql_term, substitute, term_bindings)
+from .core import (keep_least, raw_from_rdflib, raw_term, MEMORY, Document, LoadFailed, Prepared, StoreError, Store, NAMED_MARK, OX_FORMATS, checked_iri, from_oxigraph, ntriples, prepare, rdflib_graph, sparql_term, substitute, term_bindings)
 from ..base.names import NAME_PREDICATES, forget, index_keys, name_keys
 from .result import Result
 
@@ -175,6 +175,25 @@ class OxigraphStore(Store):
 
         return columns, read()
 
+    def raw_rows(self, query: Any, bindings: Mapping[str, Node] | None = None) -> tuple[tuple[str, ...], Iterator[tuple]]:
+        """``rows``, each term in the plain form a worker sends (kg.store.core.raw_term): no rdflib term is made
+        where the query runs; the process that reads the answer makes each distinct one once."""
+        prepared = prepare(query)
+        if prepared.form != "select":
+            raise UsageError(f"select() runs SELECT queries, not {prepared.form.upper()}")
+        bound = {name: raw_from_rdflib(term) for name, term in term_bindings(bindings).items()}
+        solutions = self._run(prepared, term_bindings(bindings))
+        given = [v.value for v in solutions.variables]
+        columns = prepared.variables or tuple(given)
+        order = [given.index(v) if v in given else v for v in columns]
+
+        def read() -> Iterator[tuple]:
+            with self._reading():
+                for solution in solutions:
+                    yield tuple(bound.get(i) if isinstance(i, str) else raw_term(solution[i]) for i in order)
+
+        return columns, read()
+
     def select(self, query: Any, bindings: Mapping[str, Node] | None = None) -> Result:
         columns, rows = self.rows(query, bindings)
         return Result(columns, tuple(rows))
@@ -190,6 +209,49 @@ class OxigraphStore(Store):
         if prepared.form not in ("construct", "describe"):
             raise UsageError(f"construct() runs CONSTRUCT and DESCRIBE queries, not {prepared.form.upper()}")
         return rdflib_graph(self._run(prepared, bindings))
+
+    def serialized(self, query: Any, format: str) -> bytes | None:
+        """The answer as Oxigraph writes it in ``format`` (a SPARQL results format, or Turtle or N-Triples for a
+        graph), in one step in the engine: what a SPARQL endpoint sends. Decimals come in the engine's
+        canonical form (``189000000``, not the build's ``189000000.0``: the same xsd:decimal)."""
+        graph_form = getattr(query, "form", "") in ("construct", "describe")  # "xml" is RDF/XML for a graph
+        wanted = OX_FORMATS.get(format) if graph_form else _OX_RESULTS.get(format)
+        if wanted is None:
+            return None
+        answer = self._run(prepare(query), None)
+        with self._reading():
+            return answer.serialize(format=wanted)
+
+    _label_index: dict[str, dict[str, str]] | None = None
+
+    def index_labels(self) -> None:
+        """Every label in a dictionary, read once: for a long-running process (kg serve's graph in memory,
+        shared by its workers), where a label is then a lookup in that dictionary."""
+        index: dict[str, dict[str, str]] = {}
+        label = ox.NamedNode(str(RDFS.label))
+        with self._reading():
+            for quad in self._open().quads_for_pattern(None, label, None, self._default_graph() or ox.DefaultGraph()):
+                if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal):
+                    keep_least(index.setdefault(quad.subject.value, {}), quad.object.language or "", quad.object.value)
+        self._label_index = index
+
+    def labels(self, iris: Collection[str]) -> dict[str, dict[str, str]]:
+        """Each IRI's labels read from Oxigraph's index of subjects: one lookup per IRI, no query to plan."""
+        if self._label_index is not None:
+            return {iri: self._label_index[iri] for iri in iris if iri in self._label_index}
+        store = self._open()
+        graph = self._default_graph() or ox.DefaultGraph()
+        label = ox.NamedNode(str(RDFS.label))
+        found: dict[str, dict[str, str]] = {}
+        with self._reading():
+            for iri in iris:
+                by_lang: dict[str, str] = {}
+                for quad in store.quads_for_pattern(ox.NamedNode(iri), label, None, graph):
+                    if isinstance(quad.object, ox.Literal):
+                        keep_least(by_lang, quad.object.language or "", quad.object.value)
+                if by_lang:
+                    found[iri] = by_lang
+        return found
 
     def triples(self) -> Iterator[ox.Quad]:
         """The stored graph's triples (as quads), read straight from Oxigraph."""
@@ -270,12 +332,19 @@ class MemoryStore(OxigraphStore):
             self._given, self._load = None, lambda: graph
         return len(self._open())
 
+    def ready(self) -> None:
+        self._open()
+
     def update(self, text: str, bindings: Mapping[str, Node] | None = None) -> tuple[int, int]:
         """Run a SPARQL Update on the graph in memory; how many triples it added and removed."""
+        added, removed = self.changes(text, bindings)
+        self.apply(added, removed)
+        return self.count_of(added), self.count_of(removed)
+
+    def changes(self, text: str, bindings: Mapping[str, Node] | None = None) -> tuple[bytes, bytes]:
+        """What a SPARQL Update would add and remove, as N-Quads; the store itself is left as it was
+        only in that the caller is a worker whose copy of the graph goes with it (see ``apply``)."""
         store = self._open()
-        if self._indexed:  # the names may change: index them again when next asked
-            store.remove_graph(ox.NamedNode(str(NAME_INDEX)))
-            self._indexed = False
         before = set(store)
         try:
             store.update(substitute(text, term_bindings(bindings)), prefixes={p: str(ns) for p, ns in PREFIXES.items()})
@@ -284,18 +353,40 @@ class MemoryStore(OxigraphStore):
         except OSError as err:
             raise StoreError(f"the update failed ({err})") from None
         after = set(store)
-        added, removed = after - before, before - after
+        added = sorted(after - before, key=str)
+        removed = sorted(before - after, key=str)
+        for quad in added:  # back as it was: apply() makes the change, here or in the process that asked
+            store.remove(quad)
+        store.extend(removed)
+        return (ox.serialize(added, format=ox.RdfFormat.N_QUADS) or b""), (ox.serialize(removed, format=ox.RdfFormat.N_QUADS) or b"")
+
+    @staticmethod
+    def count_of(quads: bytes) -> int:
+        return quads.count(b"\n")
+
+    def apply(self, added: bytes, removed: bytes) -> None:
+        """Make the changes ``changes`` found: in Oxigraph, the index of names, and the library's Graph."""
+        if not (added or removed):
+            return
+        store = self._open()
+        plus = list(ox.parse(added, format=ox.RdfFormat.N_QUADS)) if added else []
+        minus = list(ox.parse(removed, format=ox.RdfFormat.N_QUADS)) if removed else []
+        if self._indexed:  # the names may change: index them again when next asked
+            store.remove_graph(ox.NamedNode(str(NAME_INDEX)))
+            self._indexed = False
+        self._label_index = None
+        for quad in minus:
+            store.remove(quad)
+        store.extend(plus)
         if self._naming is not None:
             forget(self._naming)
         self._naming = None
-        if self._given is not None:
-            forget(self._given)
         if self._given is not None:  # the library's Graph follows
-            for quad in removed:
+            forget(self._given)
+            for quad in minus:
                 self._given.remove((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
-            for quad in added:
+            for quad in plus:
                 self._given.add((from_oxigraph(quad.subject), from_oxigraph(quad.predicate), from_oxigraph(quad.object)))
-        return len(added), len(removed)
 
     def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
         """A given Graph names itself; a graph loaded from a build is indexed by name on first use,
@@ -322,7 +413,10 @@ class MemoryStore(OxigraphStore):
 # --- on disk ------------------------------------------------------------------------------------
 
 
+_OX_RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+               "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 MANIFEST = "store.json"
+_INHERITED: list[ox.Store] = []  # stores a forked worker inherited open (DiskStore.forked)
 _VERSION = re.compile(r"^v-(\d+)$")
 
 
@@ -389,6 +483,27 @@ class DiskStore(OxigraphStore):
 
     def _default_graph(self) -> ox.NamedNode:
         return ox.NamedNode(str(self.graph_iri))
+
+    @property
+    def version(self) -> str:
+        """The live version ``store.json`` names now (``v-3``): a load switches it."""
+        manifest = self._manifest() or {}
+        return str(manifest.get("current", ""))
+
+    @property
+    def opened_version(self) -> str:
+        return self._version or ""
+
+    def forked(self) -> None:
+        """A worker opens the store afresh: RocksDB's handle, with its threads and locks, must not cross a
+        fork. The inherited one is kept, never dropped (closing it here would touch threads that are gone)."""
+        if self._store is not None:
+            _INHERITED.append(self._store)
+        self._store = None
+        self._version = None
+
+    def warm(self) -> None:
+        self._open()
 
     def naming_graph(self, names: Collection[str] = (), iris: Collection[str] = ()) -> Graph:
         with self._reading():

@@ -8,8 +8,12 @@ saved queries as a web API at ``/api/queries/NAME``, in grlc's style
 (https://github.com/CLARIAH/grlc).
 
 Every query, saved, typed in the editor or sent to ``/sparql``, goes through
-:func:`kg.query.catalog.run`, the one guarded path: read-only, no SERVICE or LOAD, a
-time limit, parameters bound as RDF terms. Pages put text in only through
+:mod:`kg.query.catalog`, the one guarded path: read-only, no SERVICE or LOAD, a
+time limit and a memory cap, parameters bound as RDF terms. It runs in a worker
+process of a pool (kg.query.workers) forked from one process that holds the graph:
+no lock around the engine, a bounded queue, and a query past its limits killed.
+Whole answers are kept by store version, query and parameters, and served a page
+at a time. Pages put text in only through
 Jinja's autoescaping, and every response carries a Content-Security-Policy that
 allows the app's own scripts and styles and no request to another host.
 
@@ -19,9 +23,18 @@ them; both are the optional extra ``gpu-kg[serve]``.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import errno
+import json
+import os
 import re
+import socket
+import sys
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -29,6 +42,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -38,11 +52,13 @@ from ..base.ontology import GRAPH_IRI, PREFIXES, new_graph
 from ..base.errors import InputError, KgError, UsageError
 from ..build.export import serialize
 from ..base.ontology import GPU, KGR
-from ..query.results import Result, encode, short_name
+from ..query.results import Result, encode, joined, short_name
+from ..query.workers import Busy, Limits, Pool, QueryTimeout, QueryTooLarge
 from ..query.resolve import id_keys, normal_name, resolver_for
 from ..store.core import Store
 from ..store.oxigraph import MemoryStore
 from ..query.tables import amount_text
+from . import browse
 
 try:  # the optional extra: the rest of gpu-kg works without it
     from starlette.applications import Starlette
@@ -59,6 +75,7 @@ except ImportError:  # pragma: no cover - reported by check_installed
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 8711
 WEB = Path(__file__).parent
+VEGA = WEB.parent / "show" / "vendor" / "vega"   # Vega, Vega-Lite and the interpreter the charts carry
 PREFIX_TEXT = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 # The app's own pages: its scripts and styles, requests to itself only, never framed.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; "
@@ -136,79 +153,144 @@ SELECT DISTINCT ?source ?p ?o WHERE {
 _ALL_LABELS = "SELECT ?x ?label WHERE { ?x rdfs:label ?label }"
 
 
-class Site:
-    """The graph (or store), the catalog, and what the pages keep between requests."""
+def _prepare(store: Store) -> dict[str, Any]:
+    """In the zygote, before any worker: the graph loaded (a store in memory builds it on first use) and its
+    index of names, so that every worker shares them; an on-disk store is only checked (workers open it)."""
+    store.forked()
+    triples = store.count()
+    if isinstance(store, MemoryStore):  # a graph in memory never changes while served: its labels, once
+        store.index_names()
+        store.index_labels()
+        resolver_for(store.naming_graph())  # the completion box's index of names, shared by every worker
+    else:
+        store.close()  # an on-disk store is opened afresh by each worker, never inherited
+    return {"triples": triples, "version": store.version}
 
-    def __init__(self, source: Graph | Store | Callable[[], Graph | Store], *, catalog_dir: str | Path | None = None,
-                 timeout: float | None = queries_lib.DEFAULT_TIMEOUT):
-        """``source`` is the graph or store, or a function that builds it: then :meth:`load` builds it
-        (in the background while the server starts listening) and requests wait for it."""
-        self._source: Graph | Store | None = None
-        self._loader: Callable[[], Graph | Store] | None = None
-        self._loaded = threading.Event()
-        self.load_error: KgError | None = None
-        if callable(source) and not isinstance(source, (Graph, Store)):
-            self._loader = source
-        else:
-            self._source = source
-            self._loaded.set()
+
+def default_workers() -> int:
+    """Queries that run at once: four per core, at least eight, so that a small query finds a worker while
+    heavy ones run (they give way to it: kg.query.workers.NICE_AFTER). An idle worker costs little: it
+    shares the graph with the process it was forked from."""
+    return max(8, 4 * (os.cpu_count() or 1))
+
+
+class ResultCache:
+    """Whole answers by (store version, query, parameters, language), least recently used out first, within a
+    number of cells: the next page and a repeated query cost a lookup."""
+
+    def __init__(self, max_cells: int = 4_000_000, max_entries: int = 512):
+        self.max_cells, self.max_entries = max_cells, max_entries
+        self._items: OrderedDict[tuple, Result] = OrderedDict()
+        self._cells = 0
+
+    @staticmethod
+    def _size(result: Result) -> int:
+        return max(1, len(result.rows) * max(1, len(result.variables)))
+
+    def get(self, key: tuple) -> Result | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: tuple, result: Result) -> None:
+        size = self._size(result)
+        if size > self.max_cells:
+            return
+        if key in self._items:
+            self._cells -= self._size(self._items.pop(key))
+        self._items[key] = result
+        self._cells += size
+        while self._cells > self.max_cells or len(self._items) > self.max_entries:
+            _, old = self._items.popitem(last=False)
+            self._cells -= self._size(old)
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._cells = 0
+
+
+VERSION_CHECK = 0.5  # seconds between looks at which version an on-disk store holds
+
+
+class Site:
+    """The store, the catalog, the workers that query it, and what the pages keep between requests."""
+
+    def __init__(self, source: Graph | Store, *, catalog_dir: str | Path | None = None,
+                 timeout: float | None = queries_lib.DEFAULT_TIMEOUT,
+                 memory_mb: int | None = queries_lib.DEFAULT_MEMORY_MB, workers: int | None = None,
+                 queue: int | None = None):
+        """``source`` is the graph or store. Nothing is loaded here: ``start`` forks the process that loads
+        it and forks the workers; ``load`` waits for it (in the background while the server listens)."""
+        self.store: Store = source if isinstance(source, Store) else MemoryStore(source)
         self.catalog_dir = catalog_dir
-        self.timeout = timeout
+        self.timeout = timeout or None
+        self.memory_mb = memory_mb or None
+        size = workers or default_workers()
+        self.pool = Pool(self.store, size=size, queue=queue if queue is not None else 16 * size,
+                         memory_mb=self.memory_mb, prepare=_prepare)
+        self._started = False
+        self._start_lock = threading.Lock()
+        self.load_error: KgError | None = None
+        self.triples = 0
+        self.version = ""
+        self._version_checked = 0.0
         self._catalog: dict[str, queries_lib.Query] | None = None
-        self._catalog_ready = threading.Event()
-        if self._loader is None:
-            self._load_catalog()
+        self._catalog_error: KgError | None = None
+        self._catalog_lock = threading.Lock()
+        self.cache = ResultCache()
+        # Pages already written, by (answer, format, offset, limit, bom): a repeated request is sent as it was.
+        self.written: OrderedDict[tuple, tuple[Result, bytes]] = OrderedDict()
         self._parsed: dict[str, queries_lib.Query] = {}
         self._entities: list[Entity] | None = None
         self._labels: dict[str, dict[str, str]] | None = None
         self._subclasses: dict[str, frozenset[str]] = {}
         self._network = None
         self._views: dict[str, bytes] = {}
-        # One request at a time parses SPARQL (pyparsing is not thread-safe) and reads rdflib's graph.
+        # Pages built once (the names, the views) are built by one thread at a time; queries are not locked.
         self._lock = threading.RLock()
 
-    def _load_catalog(self) -> None:
-        try:
-            self._catalog = queries_lib.load_catalog(self.catalog_dir, headers_only=True)
-        finally:
-            self._catalog_ready.set()
+    def start(self) -> None:
+        """Fork the process that holds the graph (once): call it before the server has threads."""
+        with self._start_lock:
+            if not self._started:
+                self.pool.start()
+                self._started = True
+
+    def close(self) -> None:
+        """Stop every worker: queries in flight end at once."""
+        self.pool.close()
 
     @property
     def catalog(self) -> dict[str, queries_lib.Query]:
-        self._catalog_ready.wait()
+        with self._catalog_lock:
+            if self._catalog is None and self._catalog_error is None:
+                try:
+                    self._catalog = queries_lib.load_catalog(self.catalog_dir, headers_only=True)
+                except KgError as err:
+                    self._catalog_error = err
         if self._catalog is None:
-            raise Unavailable(f"the saved queries could not be read: {self.load_error}")
+            raise Unavailable("the saved queries could not be read; the server's log says why", self._catalog_error)
         return self._catalog
 
     def load(self) -> None:
-        """Read the catalog and build the graph with the function given; a failure is kept, and told
-        to every request."""
+        """Read the catalog and wait for the graph; a failure is kept, told to every request, and ends `kg serve`."""
         try:
-            if self._catalog is None:
-                self._load_catalog()
-            if self._loader is not None and self._source is None:
-                source = self._loader()
-                if isinstance(source, Store):
-                    source.count()  # a store in memory builds the graph on first use: now, not at a request
-                    if isinstance(source, MemoryStore):  # and the index of names the parameters are found by
-                        source.index_names()
-                self._source = source
+            self.catalog  # noqa: B018 - read now, not at the first request
+            if self._catalog_error is not None:
+                raise self._catalog_error
+            self.start()
+            info = self.pool.wait_ready()
+            self.triples, self.version = info.get("triples", 0), info.get("version", "")
             from ..show import views  # noqa: F401 - imported now rather than at the first page that lists the views
         except KgError as err:
             self.load_error = err
-        finally:
-            self._catalog_ready.set()
-            self._loaded.set()
 
-    @property
-    def source(self) -> Graph | Store:
-        self._loaded.wait()
-        if self.load_error is not None:
-            raise Unavailable(f"the graph could not be loaded: {self.load_error}")
-        assert self._source is not None
-        return self._source
+    def graph(self) -> Graph:
+        """The whole graph as rdflib's, for the views and charts (read in this process, once)."""
+        return self.store.graph()
 
-    # -- running, always through kg.query.catalog.run --
+    # -- running: every query through kg.query.catalog, in a worker --
 
     def saved(self, name: str) -> queries_lib.Query:
         if name not in self.catalog:
@@ -218,30 +300,96 @@ class Site:
                 self._parsed[name] = queries_lib.parsed(self.catalog[name])
             return self._parsed[name]
 
-    def inline(self, text: str, *, keep: bool = True, decorators: bool = True) -> queries_lib.Query:
-        """Parse SPARQL text; the app's own queries are kept parsed, a client's are not.
+    def lists_of(self, query: queries_lib.Query) -> tuple[tuple[str, str, bool], ...]:
+        """The listing columns of ``query`` (GROUP_CONCATs): a saved query's are read with it; a client's query
+        is read only in a worker, within the time limit, and its lists are not looked for."""
+        return query.lists if query.checked else ()
 
-        ``decorators=False`` for the SPARQL endpoint: a client's ``#+`` lines are comments.
-        """
+    def parsed_saved(self, name: str) -> queries_lib.Query | None:
+        """A saved query already parsed, else None (parsing may take a while: not on the event loop)."""
+        return self._parsed.get(name)
+
+    def inline(self, text: str) -> queries_lib.Query:
+        """One of the app's own queries, parsed once and kept."""
         with self._lock:
-            if keep and text in self._parsed:
-                return self._parsed[text]
-            query = queries_lib.parse_query(text, name="query", source=queries_lib.INLINE, decorators=decorators)
-            if keep:
-                self._parsed[text] = query
-            return query
+            if text not in self._parsed:
+                self._parsed[text] = queries_lib.parse_query(text, name="query", source=queries_lib.INLINE)
+            return self._parsed[text]
+
+    def limits(self, query: queries_lib.Query) -> Limits:
+        return Limits(timeout=self.timeout, memory_mb=self.memory_mb, what=queries_lib.describe_query(query),
+                      hint="(the server's time limit); narrow it down",
+                      memory_hint="(the server's memory limit for a query); narrow it down")
+
+    def check_version(self) -> str:
+        """The version of the store now; when a load has replaced it, workers open the new one and no answer
+        of the old one is served again (an on-disk store; a graph in memory does not change)."""
+        now = time.monotonic()
+        if now - self._version_checked >= VERSION_CHECK:
+            self._version_checked = now
+            try:
+                version = self.store.version
+            except KgError:
+                version = self.version
+            if version != self.version:
+                self.version = version
+                self.pool.renew()
+                self.cache.clear()
+                self.written.clear()
+        return self.version
+
+    async def query(self, query: queries_lib.Query, values: Mapping[str, str] | None = None, *,
+                    lang: str | None = None, labels: bool = True) -> Result:
+        """The whole answer (cached), from a worker of the pool."""
+        self.start()  # `kg serve` started it before it had threads; an app made by a program, at its first query
+        version = self.check_version()
+        values = dict(values or {})
+        key = (version, query.name if query.source != queries_lib.INLINE else "", query.text,
+               tuple(sorted(values.items())), lang, labels)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        args = (query, values, lang, False, False, None, 0, labels)
+        chunks, answered = await self.pool.run(queries_lib.answer_here, args, self.limits(query))
+        result = joined(queries_lib.decoded(iter(chunks)))
+        if answered == version:
+            self.cache.put(key, result)
+        return result
+
+    async def job(self, function: Callable[..., Any], args: tuple, what: str) -> list[Any]:
+        """Any other work of a worker (the SPARQL endpoint's), within the same limits."""
+        self.start()
+        self.check_version()
+        items, _ = await self.pool.run(function, args, dataclasses.replace(self.limits(_NO_QUERY), what=what))
+        return items
+
+    def keep_written(self, key: tuple, result: Result, body: bytes, most: int = 256) -> None:
+        """Keep a page's bytes with the answer they were written from (the answer's id is the key: kept
+        alongside it, so that no other answer can take its id while the bytes are kept)."""
+        if len(body) > 1_000_000:
+            return
+        self.written[key] = (result, body)
+        while len(self.written) > most:
+            self.written.popitem(last=False)
 
     def run(self, query: queries_lib.Query, values: Mapping[str, str] | None = None, *,
             lang: str | None = None, labels: bool = True) -> Result:
-        with self._lock:
-            return queries_lib.run(self.source, query, values, lang=lang, timeout=self.timeout, labels=labels)
+        """``query`` from a thread: through the pool when the server runs, else in a worker forked for it."""
+        if self.pool.loop is not None and self.pool.loop.is_running():
+            return asyncio.run_coroutine_threadsafe(self.query(query, values, lang=lang, labels=labels),
+                                                    self.pool.loop).result()
+        return queries_lib.run(self.store, query, values, lang=lang, timeout=self.timeout, labels=labels,
+                               memory_mb=self.memory_mb)
+
+    def work(self, function: Callable[..., Iterator[Any]], args: tuple, what: str) -> list[Any]:
+        """``job`` from a thread: in the pool's worker when the server runs, else in this process."""
+        if self.pool.loop is not None and self.pool.loop.is_running():
+            return asyncio.run_coroutine_threadsafe(self.job(function, args, what), self.pool.loop).result()
+        return list(function(self.store, *args))
 
     def ask(self, text: str, values: Mapping[str, str] | None = None) -> Result:
         """One of the app's own queries (names, an entity's statements): through the same run, unlabelled."""
         return self.run(self.inline(text), values, labels=False)
-
-    def graph(self) -> Graph:
-        return self.source.graph() if isinstance(self.source, Store) else self.source
 
     # -- names, for the completion box --
 
@@ -295,12 +443,9 @@ class Site:
     def complete(self, text: str, kind: str | None = None, limit: int = COMPLETIONS) -> list[Entity]:
         """What a name being typed may be, as the command line finds and suggests names
         (kg.query.resolve): what it names first, then names that start with it, then names that contain it."""
-        with self._lock:
-            source = self.source
-            resolver = resolver_for(source.naming_graph() if isinstance(source, Store) else source)
-            found = resolver.complete(text, URIRef(kind) if kind else None, limit=limit * 2)
+        (found,) = self.work(complete_job, (text, kind, limit * 2), "the completion")
         shown = {entity.iri: entity for entity in self.entities()}  # those with a label to show
-        return [shown[str(node)] for node in found if str(node) in shown][:limit]
+        return [shown[iri] for iri in found if iri in shown][:limit]
 
     # -- the network views --
 
@@ -333,6 +478,9 @@ class Site:
         return self._views[key]
 
 
+_NO_QUERY = queries_lib.Query(name="query", text="", form="select", source=queries_lib.INLINE)
+
+
 def _key(iri: str) -> str:
     if iri.startswith(str(KGR)):
         return iri[len(str(KGR)):]
@@ -346,7 +494,11 @@ class NotFound(KgError):
 
 
 class Unavailable(KgError):
-    """The graph could not be loaded."""
+    """The graph or the catalog could not be loaded; ``reason`` (for the server's log, not the page) says why."""
+
+    def __init__(self, message: str, reason: BaseException | None = None):
+        super().__init__(message)
+        self.reason = reason
 
 
 # --- what the pages show --------------------------------------------------------------------
@@ -517,6 +669,30 @@ def entity_page(site: Site, text: str) -> dict[str, Any]:
     }
 
 
+def statement_page(found: Mapping[str, Any], link: str, offset: int, limit: int | None,
+                   asked_limit: str | None = None) -> dict[str, Any]:
+    """One page of an entity's statements, those that point at it by ``link`` when given, with their count,
+    the neighbouring pages and how many point at it by each link (a facet; ``asked_limit`` kept in its links)."""
+    statements = found["statements"]
+    counts: dict[str, int] = {}
+    for statement in statements:
+        for name in dict.fromkeys(statement.links):
+            counts[name] = counts.get(name, 0) + 1
+    chosen = [s for s in statements if link in s.links] if link else statements
+    url = "/entity"
+    kept = [("iri", found["iri"]), *([("link", link)] if link else [])]
+    total = len(chosen)
+    end = total if limit is None else min(offset + limit, total)
+    links = page_links(url, kept, offset, limit, total)
+    by_link = [{"text": name, "count": count, "selected": name == link,
+                "href": url + "?" + urlencode([("iri", found["iri"]), *([] if name == link else [("link", name)]),
+                                               *([("limit", asked_limit)] if asked_limit else [])])}
+               for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    return {"shown_statements": chosen[offset:end], "by_link": by_link if len(counts) > 1 or link else [],
+            "statement_page": {"first": min(offset + 1, total), "last": end, "total": total, "all": len(statements),
+                               "link": link, **links}}
+
+
 # --- the SPARQL protocol ----------------------------------------------------------------------
 
 
@@ -551,26 +727,34 @@ def negotiate(accept: str, requested: str | None, *, graph: bool) -> str:
         name = _ALIASES.get(media)
         if name in offered and q > best_q:
             best, best_q = name, q
-        elif media in ("*/*", "application/*", "text/*") and q > best_q and best is None:
-            best, best_q = next(iter(offered)), q * 0.5
+        elif media.endswith("/*") and q * 0.5 > best_q:  # a range: the first format offered within it
+            family = media[:-1]
+            within = next((n for n, m in offered.items() if m.startswith(family)), None) if family != "*/" else \
+                next(iter(offered))
+            if within is not None:
+                best, best_q = within, q * 0.5
     return best or next(iter(offered))
 
 
-def answer(site: Site, text: str, *, accept: str = "", requested: str | None = None) -> tuple[bytes, str]:
-    """A query sent to /sparql answered in the negotiated format: (body, media type)."""
-    query = site.inline(text, keep=False, decorators=False)
+def complete_job(store: Store, text: str, kind: str | None, limit: int) -> Iterator[list[str]]:
+    """The IRIs a name being typed may stand for, found as the command line finds names (kg.query.resolve),
+    from the store's naming triples: runs in a worker, which keeps its index of names between requests."""
+    resolver = resolver_for(store.naming_graph())
+    yield [str(node) for node in resolver.complete(text, URIRef(kind) if kind else None, limit=limit)]
+
+
+def sparql_job(store: Store, text: str, accept: str, requested: str | None) -> Iterator[tuple[bytes, str]]:
+    """A query sent to /sparql, answered in the negotiated format: (body, media type). Runs in a worker, so
+    that reading the text, the query and writing the answer all count against the time limit."""
+    query = queries_lib.read_plain(text)
     if query.form == "update":
         raise Refused("this endpoint is read-only: SPARQL UPDATE is refused")
+    if query.reaches_out:
+        raise Refused(f"this endpoint does not fetch data from elsewhere: {', '.join(query.reaches_out)} is refused")
     graph_form = query.form in ("construct", "describe")
     chosen = negotiate(accept, requested, graph=graph_form)
-    result = site.run(query, labels=False)  # a SPARQL client gets the query's own variables, nothing added
-    if graph_form:
-        out = new_graph()
-        for triple in result.rows:
-            out.add(tuple(triple))
-        media = GRAPH_TYPES[chosen]
-        return serialize(out, chosen), media + "; charset=utf-8"
-    return encode(result, chosen), _media(chosen)
+    body = queries_lib.written_here(store, query, chosen)  # a SPARQL client gets the query's own variables
+    yield body, (GRAPH_TYPES[chosen] + "; charset=utf-8") if graph_form else _media(chosen)
 
 
 def _media(name: str) -> str:
@@ -579,7 +763,7 @@ def _media(name: str) -> str:
 
 
 class Refused(KgError):
-    """What the endpoint does not do: updates."""
+    """What the endpoint does not do: updates, and fetching data from elsewhere."""
 
 
 # --- the web app -----------------------------------------------------------------------------
@@ -616,6 +800,88 @@ class _Headers:
         return await self.app(scope, receive, with_headers)
 
 
+PAGE_ROWS = 100        # rows on a page of the web app
+STATEMENT_ROWS = 50    # statements on a page of an entity
+MAX_PAGE_ROWS = 5000   # the most a page may ask for (``limit``)
+MAX_HEAD_BYTES = 64 * 1024  # request line and headers: a query longer than this is sent by POST
+
+
+def page_of(result: Result, offset: int, limit: int | None) -> Result:
+    """The rows ``offset`` to ``offset + limit`` of ``result``, with their labels."""
+    if result.is_boolean:
+        return result
+    end = None if limit is None else offset + limit
+    return dataclasses.replace(result, rows=result.rows[offset:end])
+
+
+def paging(params: Mapping[str, str], default: int | None) -> tuple[int, int | None]:
+    """``offset`` and ``limit`` of a request: whole numbers, a limit of at most MAX_PAGE_ROWS."""
+    def number(name: str, fallback: int | None) -> int | None:
+        text = params.get(name)
+        if text is None or text == "":
+            return fallback
+        if not text.isdigit():
+            raise UsageError(f"`{name}` is a whole number, not '{text}'")
+        return int(text)
+
+    offset = number("offset", 0) or 0
+    limit = number("limit", default)
+    if limit is not None and limit > MAX_PAGE_ROWS and default is not None:
+        raise UsageError(f"`limit` is at most {MAX_PAGE_ROWS:,} rows on a page")
+    return offset, limit
+
+
+def page_links(url: str, params: Mapping[str, str] | Sequence[tuple[str, str]], offset: int, limit: int | None,
+               total: int) -> dict[str, str]:
+    """The previous and next pages' URLs (absent where there is none)."""
+    links: dict[str, str] = {}
+    if limit is None or limit <= 0:
+        return links
+    pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
+
+    def at(start: int) -> str:
+        return url + "?" + urlencode([*((k, v) for k, v in pairs if k not in ("offset", "limit")),
+                                      ("offset", str(start)), ("limit", str(limit))])
+    if offset > 0:
+        links["prev"] = at(max(offset - limit, 0))
+    if offset + limit < total:
+        links["next"] = at(offset + limit)
+    return links
+
+
+PAGING_PARAMS = ("offset", "limit")
+
+
+def result_page(site: Site, query: queries_lib.Query, given: Mapping[str, str], lang: str | None,
+                params: Any, url: str, asked: list[tuple[str, str]], headings: Mapping[str, str],
+                downloads: Callable[[list[tuple[str, str]]], list[tuple[str, str, str]]]) -> dict[str, Any]:
+    """What a result page shows of ``query``'s answer (kg.web.browse): the page of rows asked for, their count
+    and the neighbouring pages, facets, the filters on, the columns, the answer drawn, its downloads.
+    ``params`` is the request's; ``asked`` the parameters every link of the page keeps."""
+    narrowing = browse.narrowing(params.multi_items())
+    view = params.get(browse.VIEW_PARAM) or "table"
+    offset, limit = paging(params, PAGE_ROWS)
+    whole = site.run(query, given, lang=lang)
+    lists = {name: separator for name, separator, _ in site.lists_of(query)}
+    rows = browse.narrowed(whole, browse.Narrowing(narrowing.filters), lists)
+    result = browse.narrowed(rows, browse.Narrowing((), narrowing.columns))
+    views = browse.views_of(result)
+    view = view if view in views else "table"  # columns taken away: what is left shows as a table
+    drawn = browse.drawing(result, view, title=query.title or "", headings=headings) if view != "table" else None
+    kept = [*asked, *narrowing.params(), *([(browse.VIEW_PARAM, view)] if view != "table" else [])]
+    narrowed_params = [(k, v) for k, v in narrowing.params() if k != browse.COLUMN_PARAM] + \
+        ([(browse.COLUMN_PARAM, ",".join(narrowing.columns))] if narrowing.columns else [])
+    total = len(result.rows)
+    links = page_links(url, kept, offset, limit, total)
+    paged = {"offset": offset, "first": min(offset + 1, total), "last": min(offset + (limit or total), total),
+             "total": total, "whole": len(whole.rows), **links}
+    return {"table": table(page_of(result, offset, limit), headings), "downloads": downloads(narrowed_params),
+            "paged": paged, "chooser": browse.Chooser.of(url, kept, rows, result, narrowing, views, view, headings),
+            "facets": browse.facets(rows, narrowing, url, kept, headings, lists), "view": view,
+            "drawn": _json_script(drawn) if drawn is not None else None, "drawn_note": (drawn or {}).get("note"),
+            "filter_columns": result.variables if not result.is_boolean else (), "action": url, "hidden": asked}
+
+
 def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
     """The Starlette application over ``site``."""
     check_installed()
@@ -646,19 +912,58 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
             fields.append(_LANG_FIELD | {"value": lang or "en"})
         context: dict[str, Any] = {"query": query, "fields": fields}
         given = {k: v for k, v in values.items() if v.strip()}
-        try:
-            result = site.run(query, given, lang=lang)
-        except (UsageError, InputError) as err:
-            return page("query.html", 400, error=str(err), **context)
-        except queries_lib.QueryTimeout as err:
-            return page("query.html", 503, error=str(err), **context)
-        shown = urlencode(sorted(given.items()))
-        asked = {**given, **({"lang": lang} if lang and query.param("lang") is None else {})}
-        downloads = [(fmt, f"/api/queries/{name}?" + urlencode(sorted({**asked, "format": fmt}.items())),
-                      f"{name}.{fmt}") for fmt in ("csv", "json", "xlsx")]
         shown_lang = lang or given.get("lang") or (query.param("lang").default if query.param("lang") else None)
         headings = queries_lib.headings(shown_lang, site.catalog_dir)
-        return page("query.html", table=table(result, headings), downloads=downloads, shown=shown, **context)
+        asked = {**given, **({"lang": lang} if lang and query.param("lang") is None else {})}
+
+        def downloads(narrowed_params: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+            return [(fmt, f"/api/queries/{name}?" + urlencode([*sorted({**asked, "format": fmt}.items()),
+                                                                 *narrowed_params]), f"{name}.{fmt}")
+                    for fmt in ("csv", "json", "xlsx")]
+
+        try:
+            shown = result_page(site, query, given, lang, request.query_params, f"/queries/{name}",
+                                sorted(asked.items()), headings, downloads)
+        except (UsageError, InputError) as err:
+            return page("query.html", 400, error=str(err), **context)
+        except (QueryTimeout, QueryTooLarge, Busy) as err:
+            return page("query.html", 503, error=str(err), **context)
+        return page("query.html", shown=urlencode(sorted(given.items())), **shown, **context)
+
+    def result(request: Request) -> Response:
+        """Any SPARQL (the editor's), answered as a saved query's page is: paged, faceted, drawn."""
+        text = request.query_params.get("query", "")
+        if not text.strip():
+            return RedirectResponse("/editor", status_code=303)
+        if len(text) > MAX_QUERY_BYTES:
+            return error_page(UsageError(f"a query is at most {MAX_QUERY_BYTES:,} bytes"), 413)
+        try:  # read as kg query reads inline text: its SPARQL in the worker, within the time limit
+            plain = queries_lib.read_plain(text)  # its form and what it reaches, from its tokens
+            if plain.form == "update":
+                return error_page(Refused("this page is read-only: SPARQL UPDATE is refused"), 403)
+            if plain.reaches_out:
+                return error_page(Refused("this server does not fetch data from elsewhere: "
+                                          f"{', '.join(plain.reaches_out)} is refused"), 403)
+            query = dataclasses.replace(queries_lib.parse_query(text, name="query", source=queries_lib.INLINE,
+                                                                headers_only=True), title="Your query")
+        except InputError as err:
+            return error_page(err, 400)
+        lang = request.query_params.get("lang") if request.query_params.get("lang") in LANGS else None
+        context: dict[str, Any] = {"query": query, "editor": "/editor"}
+
+        def downloads(narrowed_params: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+            return [(fmt, "/sparql?" + urlencode({"query": text, "format": fmt}), f"query.{fmt}")
+                    for fmt in ("csv", "json")]
+
+        try:
+            shown = result_page(site, query, {}, lang, request.query_params, "/result",
+                                [("query", text), *([("lang", lang)] if lang else [])],
+                                queries_lib.headings(lang, site.catalog_dir), downloads)
+        except (UsageError, InputError) as err:
+            return page("result.html", 400, error=str(err), **context)
+        except (QueryTimeout, QueryTooLarge, Busy) as err:
+            return page("result.html", 503, error=str(err), **context)
+        return page("result.html", **shown, **context)
 
     def api_list(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
@@ -672,31 +977,11 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         } for name, query in sorted(site.catalog.items())]
         return JSONResponse(listing)
 
-    def api_query(request: Request) -> Response:
-        name = request.path_params["name"]
-        try:
-            query = site.saved(name)
-        except NotFound as err:
-            return PlainTextResponse(str(err) + "\n", status_code=404)
-        requested = request.query_params.get("format")
-        lang = _lang(query, request.query_params)
-        values = {k: v for k, v in request.query_params.items()
-                  if k not in ("format", "bom") and not (k == "lang" and query.param("lang") is None)}
-        try:
-            chosen = negotiate(request.headers.get("accept", ""), requested, graph=False)
-            result = site.run(query, values, lang=lang)
-        except (UsageError, InputError) as err:
-            return PlainTextResponse(str(err) + "\n", status_code=400)
-        except queries_lib.QueryTimeout as err:
-            return PlainTextResponse(str(err) + "\n", status_code=503)
-        try:  # an answer too big for a workbook says so (kg.query.excel), as kg query does
-            body = encode(result, chosen, bom=chosen == "csv" and request.query_params.get("bom") == "1")
-        except UsageError as err:
-            return PlainTextResponse(str(err) + "\n", status_code=400)
-        headers = {}
-        if requested:
-            headers["content-disposition"] = f'attachment; filename="{name}.{chosen}"'
-        return Response(body, media_type=_media(chosen), headers=headers)
+    async def api_query(request: Request) -> Response:
+        status, body, headers = await answer_api(site, request.path_params["name"], dict(request.query_params),
+                                                 request.headers.get("accept", ""),
+                                                 str(request.url.replace(query="")))
+        return Response(body, status_code=status, headers=headers)
 
     def complete(request: Request) -> Response:
         kind = request.query_params.get("class") or None
@@ -711,9 +996,20 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         if not text.strip():
             return RedirectResponse("/", status_code=303)
         try:
-            return page("entity.html", **entity_page(site, text))
+            found = entity_page(site, text)
+            offset, limit = paging(request.query_params, STATEMENT_ROWS)
         except NotFound as err:
             return error_page(err, 404)
+        except UsageError as err:
+            return error_page(err, 400)
+        return page("entity.html", **found, **statement_page(found, request.query_params.get("link") or "",
+                                                               offset, limit, request.query_params.get("limit")))
+
+    def vis_network(request: Request) -> Response:
+        from ..show.views import vis_network_script
+
+        return Response(vis_network_script(), media_type="text/javascript; charset=utf-8",
+                        headers={"cache-control": "max-age=3600"})
 
     def views_page(request: Request) -> Response:
         return page("views.html", views=_view_links())
@@ -726,7 +1022,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
             data = site.view(request.path_params["name"], lang)
         except NotFound as err:
             return error_page(err, 404)
-        return _own_policy(data)
+        return _own_policy(with_way_back(data))
 
     def chart(request: Request) -> Response:
         lang = request.query_params.get("lang", "en")
@@ -735,14 +1031,16 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         name = request.path_params.get("name", "")
         if name not in pages:
             return error_page(NotFound(f"no chart called '{name}'"), 404)
-        return _own_policy(pages[name])
+        return _own_policy(with_way_back(pages[name], ("/charts", "charts") if name else None))
 
     def editor(request: Request) -> Response:
         example = ("PREFIX gpu: <https://w3id.org/gpu-kg/ontology#>\n"
                    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n\n"
                    "SELECT ?company ?name WHERE {\n  ?company a gpu:ChipDesigner ; rdfs:label ?name .\n"
                    "  FILTER(LANG(?name) = \"en\")\n} ORDER BY ?name\n")
-        response = page("editor.html", example=example)
+        gallery = {name: {"name": name, "title": query.title or name, "text": query.text}
+                   for name, query in sorted(site.catalog.items())}
+        response = page("editor.html", example=example, gallery=gallery, gallery_json=_json_script(gallery))
         # YASGUI's table and editor set inline styles as they lay out; styles only, never scripts.
         response.headers["content-security-policy"] = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
         return response
@@ -752,61 +1050,59 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         text = params.get("query")
         if request.method == "POST":
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            raw = await request.body()
-            if len(raw) > MAX_QUERY_BYTES:
-                return PlainTextResponse(f"a query is at most {MAX_QUERY_BYTES:,} bytes\n", status_code=413)
+            if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded",
+                                    "application/sparql-update"):
+                return _text("send the query as application/sparql-query or as a form field "
+                             "(application/x-www-form-urlencoded)", 415, close=True)
+            if content_type == "application/sparql-update":
+                return _text("this endpoint is read-only: SPARQL UPDATE is refused", 403, close=True)
+            raw = await _body(request, MAX_QUERY_BYTES)
+            if raw is None:
+                return _text(f"a query is at most {MAX_QUERY_BYTES:,} bytes", 413, close=True)
             body = raw.decode("utf-8", errors="replace")
             if content_type == "application/sparql-query":
                 text = body
-            elif content_type == "application/x-www-form-urlencoded":
+            else:
                 form = dict(parse_qsl(body, keep_blank_values=True))
                 params.update(form)
                 text = form.get("query", text)
                 if "update" in form:
-                    return PlainTextResponse("this endpoint is read-only: SPARQL UPDATE is refused\n", status_code=403)
-            elif content_type == "application/sparql-update":
-                return PlainTextResponse("this endpoint is read-only: SPARQL UPDATE is refused\n", status_code=403)
-            else:
-                return PlainTextResponse("send the query as application/sparql-query or as a form field "
-                                         "(application/x-www-form-urlencoded)\n", status_code=415)
+                    return _text("this endpoint is read-only: SPARQL UPDATE is refused", 403)
         if "update" in params and text is None:
-            return PlainTextResponse("this endpoint is read-only: SPARQL UPDATE is refused\n", status_code=403)
+            return _text("this endpoint is read-only: SPARQL UPDATE is refused", 403)
         if text is None:
             if "text/html" in request.headers.get("accept", ""):
                 return RedirectResponse("/editor", status_code=303)
-            return PlainTextResponse("give a SPARQL query in the `query` parameter (SPARQL 1.1 Protocol); "
-                                     "/editor is an editor for people\n", status_code=400)
+            return _text("give a SPARQL query in the `query` parameter (SPARQL 1.1 Protocol); "
+                         "/editor is an editor for people", 400)
+        if len(text) > MAX_QUERY_BYTES:
+            return _text(f"a query is at most {MAX_QUERY_BYTES:,} bytes", 413)
         # One graph, the one a remote store names (so `kg query --store sparql+http://.../sparql` can ask it).
         if params.get("default-graph-uri", str(GRAPH_IRI)) != str(GRAPH_IRI) or params.get("named-graph-uri"):
-            return PlainTextResponse(f"this endpoint has one graph, <{GRAPH_IRI}>; other default-graph-uri and "
-                                     "named-graph-uri values are not supported\n", status_code=400)
+            return _text(f"this endpoint has one graph, <{GRAPH_IRI}>; other default-graph-uri and "
+                         "named-graph-uri values are not supported", 400)
         requested = params.get("format") or params.get("output") or params.get("results")
-        try:
-            body, media = await run_in_threadpool(answer, site, text, accept=request.headers.get("accept", ""),
-                                                  requested=requested)
-        except Refused as err:
-            return PlainTextResponse(str(err) + "\n", status_code=403)
-        except InputError as err:
-            return PlainTextResponse("\n".join(str(p) for p in err.problems) + "\n", status_code=400)
-        except UsageError as err:
-            status = 403 if "SERVICE" in str(err) or "LOAD" in str(err) or "FROM" in str(err) else 400
-            return PlainTextResponse(str(err) + "\n", status_code=status)
-        except queries_lib.QueryTimeout as err:
-            return PlainTextResponse(str(err) + "\n", status_code=503)
-        return Response(body, media_type=media, headers={"vary": "accept"})
+        status, body, headers = await answer_sparql(site, text, request.headers.get("accept", ""), requested)
+        return Response(body, status_code=status, headers=headers)
 
     async def not_found(request: Request, exc) -> Response:
         return error_page(Exception(f"nothing at {request.url.path}"), 404)
 
     async def failed(request: Request, exc: KgError) -> Response:
-        status = 503 if isinstance(exc, Unavailable) else 500
+        """What went wrong is told to the server's log; a page or a program gets a message naming no file."""
+        unavailable = isinstance(exc, Unavailable)
+        reason = exc.reason if unavailable and exc.reason is not None else exc
+        print(f"kg serve: {request.method} {request.url.path}: {reason}", file=sys.stderr, flush=True)
+        status = 503 if unavailable else 500
+        shown = Exception(str(exc) if unavailable else "the server could not answer; its log says why")
         if request.url.path.startswith(("/api/", "/sparql")):
-            return PlainTextResponse(str(exc) + "\n", status_code=status)
-        return error_page(exc, status)
+            return _text(str(shown), status)
+        return error_page(shown, status)
 
     routes = [
         Route("/", index),
         Route("/queries/{name}", query_page),
+        Route("/result", result),
         Route("/api/queries", api_list),
         Route("/api/queries/{name}", api_query),
         Route("/api/complete", complete),
@@ -817,11 +1113,177 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         Route("/charts/{name}", chart),
         Route("/editor", editor),
         Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/vendor/vis-network.min.js", vis_network),
+        Mount("/vendor/vega", StaticFiles(directory=VEGA), name="vega"),
         Mount("/static", StaticFiles(directory=WEB / "static"), name="static"),
     ]
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES)]
+    hosts = allowed_hosts or LOOPBACK_NAMES
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found, KgError: failed})
-    return _Headers(app)  # outermost, so that even an error page carries the headers
+    return _Headers(_Quick(app, site, hosts))  # outermost, so that even an error page carries the headers
+
+
+async def answer_sparql(site: Site, text: str, accept: str, requested: str | None) -> tuple[int, bytes, dict[str, str]]:
+    """Status, body and headers of a SPARQL Protocol answer to ``text``: the query runs in a worker."""
+    def plain(message: str, status: int, **extra: str) -> tuple[int, bytes, dict[str, str]]:
+        return status, (message.rstrip("\n") + "\n").encode(), {"content-type": "text/plain; charset=utf-8", **extra}
+
+    try:
+        ((body, media),) = await site.job(sparql_job, (text, accept, requested), "the query")
+    except Refused as err:
+        return plain(str(err), 403)
+    except InputError as err:
+        return plain("\n".join(str(p) for p in err.problems), 400)
+    except UsageError as err:
+        return plain(str(err), 400)
+    except Busy as err:
+        return plain(str(err), 503, **{"retry-after": "1"})
+    except (QueryTimeout, QueryTooLarge) as err:
+        return plain(str(err), 503)
+    headers = {"content-type": media, "vary": "accept"}
+    if site.version:
+        headers["x-kg-store-version"] = site.version
+    return 200, body, headers
+
+
+async def answer_api(site: Site, name: str, params: dict[str, str], accept: str,
+                     url: str) -> tuple[int, bytes, dict[str, str]]:
+    """Status, body and headers of ``/api/queries/NAME``: the page asked for of the whole answer (kept by
+    store version, query, parameters and language), with the total and the neighbouring pages in headers."""
+    def plain(message: str, status: int, **extra: str) -> tuple[int, bytes, dict[str, str]]:
+        return status, (message.rstrip("\n") + "\n").encode(), {"content-type": "text/plain; charset=utf-8", **extra}
+
+    try:  # a saved query is parsed once, off the event loop
+        query = site.parsed_saved(name) or await run_in_threadpool(site.saved, name)
+    except NotFound as err:
+        return plain(str(err), 404)
+    requested = params.get("format")
+    lang = _lang(query, params)
+    values = {k: v for k, v in params.items()
+              if k not in ("format", "bom", *PAGING_PARAMS) and not browse.is_browse_param(k)
+              and not (k == "lang" and query.param("lang") is None)}
+    narrowing = browse.narrowing(params.items())
+    try:
+        chosen = negotiate(accept, requested, graph=False)
+        offset, limit = paging(params, None)
+        whole = await site.query(query, values, lang=lang)
+        lists = {name: separator for name, separator, _ in query.lists}
+        result = browse.narrowed(whole, narrowing, lists)  # the rows and columns a page showed, for its downloads
+    except (UsageError, InputError) as err:
+        return plain(str(err), 400)
+    except Busy as err:
+        return plain(str(err), 503, **{"retry-after": "1"})
+    except (QueryTimeout, QueryTooLarge) as err:
+        return plain(str(err), 503)
+    total = len(result.rows)
+    headers = {"content-type": _media(chosen), "x-total-count": str(total)}
+    if site.version:
+        headers["x-kg-store-version"] = site.version
+    links = page_links(url, params, offset, limit, total)
+    if links:
+        headers["link"] = ", ".join(f'<{link}>; rel="{rel}"' for rel, link in links.items())
+    if requested:
+        headers["content-disposition"] = f'attachment; filename="{name}.{chosen}"'
+    bom = chosen == "csv" and params.get("bom") == "1"
+    written = (id(whole), narrowing, chosen, offset, limit, bom)
+    kept = site.written.get(written)
+    if kept is not None and kept[0] is whole:
+        return 200, kept[1], headers
+    shown = page_of(result, offset, limit)
+    try:  # an answer too big for a workbook says so (kg.query.excel), as kg query does
+        body = encode(shown, chosen, bom=bom) if len(shown.rows) < 1000 else \
+            await run_in_threadpool(encode, shown, chosen, bom=bom)  # a long answer is written off the event loop
+    except UsageError as err:
+        return plain(str(err), 400)
+    site.keep_written(written, whole, body)
+    return 200, body, headers
+
+
+class _Quick:
+    """``GET /sparql?query=...`` and ``GET /api/queries/NAME`` answered without the framework's routing and
+    request objects, which cost as much as a small query itself; anything else (a POST, a page, a refusal to
+    explain) goes on to the app."""
+
+    def __init__(self, app, site: Site, allowed_hosts: list[str]):
+        self.app, self.site = app, site
+        self.hosts = None if "*" in allowed_hosts else {h.lower() for h in allowed_hosts}
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] != "GET" or not (
+                path == "/sparql" or (path.startswith("/api/queries/") and path.count("/") == 3)):
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        given_host = headers.get(b"host", b"").decode("latin-1")
+        host = given_host.lower()
+        host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if self.hosts is not None and host not in self.hosts:
+            return await self.app(scope, receive, send)  # refused there
+        params = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        accept = headers.get(b"accept", b"").decode("latin-1")
+        try:
+            if path == "/sparql":
+                text = params.get("query")
+                if text is None or "update" in params or len(text) > MAX_QUERY_BYTES or params.get("named-graph-uri") \
+                        or params.get("default-graph-uri", str(GRAPH_IRI)) != str(GRAPH_IRI):
+                    return await self.app(scope, receive, send)  # the app says what is wrong
+                requested = params.get("format") or params.get("output") or params.get("results")
+                status, body, answer_headers = await answer_sparql(self.site, text, accept, requested)
+            else:
+                url = f"{scope.get('scheme', 'http')}://{given_host}{path}"
+                status, body, answer_headers = await answer_api(self.site, path.rsplit("/", 1)[1], params, accept, url)
+        except KgError:
+            return await self.app(scope, receive, send)  # the app's handler reports it
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer_headers.items()]
+                    + [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _text(message: str, status: int, *, busy: bool = False, close: bool = False) -> Response:
+    """A plain-text answer for programs; a busy server says when to try again; ``close`` ends the connection
+    (a body not read is not waited for)."""
+    headers = {"retry-after": "1"} if busy else {}
+    if close:
+        headers["connection"] = "close"
+    return PlainTextResponse(message.rstrip("\n") + "\n", status_code=status, headers=headers)
+
+
+async def _body(request: Request, most: int) -> bytes | None:
+    """The request's body, or None as soon as it is known to be longer than ``most`` bytes: from its
+    Content-Length before reading anything, else while it streams in."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > most):
+        return None
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > most:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def with_way_back(data: bytes, up: tuple[str, str] | None = None) -> bytes:
+    """A page of kg.show (a view, a chart) as the app serves it: with links back to the app at the top.
+    The same page written by ``kg view`` or ``kg chart`` is a file of its own, with no server to go back to."""
+    links = [("/", "gpu-kg")] + ([up] if up else [])
+    nav = ('<nav class="kg-back" aria-label="gpu-kg" style="font:14px system-ui,sans-serif;padding:4px 12px">'
+           + " · ".join(f'<a href="{href}">{text}</a>' for href, text in links) + "</nav>")
+    found = re.search(rb"<body[^>]*>", data)
+    if found is None:
+        return data
+    return data[:found.end()] + b"\n" + nav.encode() + data[found.end():]
+
+
+def _json_script(value: Any) -> Markup:
+    """JSON for a ``<script type="application/json">`` block, with no ``<``, ``>`` or ``&`` to end it early."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return Markup(text)
 
 
 def _own_policy(data: bytes) -> Response:
@@ -873,38 +1335,139 @@ def _field(param: queries_lib.Param, given: str | None) -> dict[str, Any]:
 # --- running the server -----------------------------------------------------------------------
 
 
-def serve(site: Site, *, host: str = LOOPBACK, port: int = DEFAULT_PORT,
+def listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything starts: a port in use is a message, not a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+        sock.listen(2048)
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise UsageError(f"port {port} on {host} is in use (another kg serve?); give another with --port, "
+                             "or --port 0 for any free one") from None
+        raise UsageError(f"cannot listen on {host} port {port}: {err.strerror or err}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def host_names(host: str, allowed: Collection[str] = ()) -> list[str]:
+    """The Host names a request may give: loopback names, and for another address that address, this
+    machine's names and those ``--allow-host`` adds (never any name: a rebound DNS name is refused)."""
+    names = list(LOOPBACK_NAMES)
+    if host not in LOOPBACK_NAMES:
+        for name in (host if host not in ("0.0.0.0", "::", "[::]") else "", socket.gethostname(), socket.getfqdn()):
+            if name and name not in names:
+                names.append(name)
+    names += [name for name in allowed if name not in names]
+    return names
+
+
+def _protocol():
+    """uvicorn's HTTP protocol (httptools when installed), refusing a request whose line and headers pass
+    MAX_HEAD_BYTES before reading more of it (h11 has this limit built in)."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # pragma: no cover - without httptools, h11's own limit
+        return "h11"
+
+    class BoundedHead(HttpToolsProtocol):
+        _head = 0
+        _in_head = True
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._head, self._in_head = 0, True
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            super().on_headers_complete()
+
+        def data_received(self, data: bytes) -> None:
+            if self._in_head:
+                end = data.find(b"\r\n\r\n")
+                self._head += len(data) if end < 0 else end + 4  # a body in the same read does not count
+                if self._head > MAX_HEAD_BYTES and not self.transport.is_closing():
+                    self._refuse()
+                    return
+            super().data_received(data)
+
+        def _refuse(self) -> None:
+            message = f"the request line and headers are at most {MAX_HEAD_BYTES:,} bytes; send a long query by POST\n"
+            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; "
+                                 b"charset=utf-8\r\nconnection: close\r\ncontent-length: "
+                                 + str(len(message)).encode() + b"\r\n\r\n" + message.encode())
+            self.transport.close()
+
+    return BoundedHead
+
+
+def serve(site: Site, *, host: str = LOOPBACK, port: int = DEFAULT_PORT, allowed_hosts: Collection[str] = (),
           started: Callable[[str], None] | None = None) -> None:
-    """Serve ``site`` until interrupted; ``started`` is told the address once it listens."""
+    """Serve ``site`` until interrupted (Ctrl-C or SIGTERM: stopped within a second, queries in flight ended);
+    ``started`` is told the address once it listens.
+
+    One process answers HTTP (it keeps the whole answers, so that the next page is a slice of one); the
+    queries run in the workers of its pool. (Several such processes on one socket gave no more requests a
+    second on two cores, where the workers and the clients share the cores, and each kept answers of its own.)
+    """
     check_installed()
+
+    sock = listen(host, port)
+    site.start()  # the process that holds the graph, forked while this one has no threads yet
+    try:
+        _run_front(site, sock, host, allowed_hosts, started)
+    finally:
+        sock.close()
+    if site.load_error is not None:
+        raise site.load_error
+
+
+def _run_front(site: Site, sock: socket.socket, host: str, allowed_hosts: Collection[str],
+               started: Callable[[str], None] | None) -> None:
+    """uvicorn on the socket, until a signal."""
     import uvicorn
 
-    loopback = host in LOOPBACK_NAMES
-    app = create_app(site, allowed_hosts=LOOPBACK_NAMES if loopback else ["*"])
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
-                            server_header=False)
-    server = uvicorn.Server(config)
+    app = create_app(site, allowed_hosts=host_names(host, allowed_hosts))
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
+                            http=_protocol(), timeout_graceful_shutdown=0.5, timeout_keep_alive=5,
+                            proxy_headers=False,  # no proxy in front: X-Forwarded-For is not trusted
+                            h11_max_incomplete_event_size=MAX_HEAD_BYTES)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            site.close()  # queries in flight end now, not at their time limit
+            super().handle_exit(sig, frame)
+
+        async def shutdown(self, sockets=None) -> None:
+            await super().shutdown(sockets=sockets)
+            self._captured_signals.clear()  # a signal asked for a normal stop: exit 0, not die of it again
+
+    server = Server(config)
 
     def load() -> None:
         site.load()
         if site.load_error is not None:
             server.should_exit = True  # nothing to serve: stop, and report why below
 
-    shown = f"[{host}]" if ":" in host else host
+    bound = sock.getsockname()
+    shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
     original = server.startup
 
     async def startup(sockets=None):
         await original(sockets=sockets)
         if server.started:
-            # Built once the socket listens, so that building does not slow the start down.
+            # Loaded once the socket listens, so that loading does not slow the start down.
             threading.Thread(target=load, name="kg-serve-load", daemon=True).start()
             if started is not None:
-                started(f"http://{shown}:{port}/")
+                started(f"http://{shown}:{bound[1]}/")
 
     server.startup = startup  # type: ignore[method-assign]
     try:
-        server.run()
-    except KeyboardInterrupt:  # uvicorn raises the Ctrl-C again once it has shut down: a normal stop
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # a second Ctrl-C during the stop
         pass
-    if site.load_error is not None:
-        raise site.load_error
+    finally:
+        site.close()
