@@ -118,7 +118,16 @@ def read_aliases(node: Node, vocab: Vocabulary) -> dict[str, tuple[str, ...]]:
         if lang not in ("zh", "en"):
             raise FieldProblem(node.key_locs[lang], f"unknown language '{lang}'; use zh and en")
         out[lang] = read_texts(value, vocab)
+        items = value.items if isinstance(value, Sequence) else ()
+        for item, text in zip(items, out[lang]):
+            if _CORPORATE_TAIL.fullmatch(text):
+                raise FieldProblem(item.loc, f"'{text}' is the end of a name that a comma split in two; quote the whole "
+                                   "name in a list: [\"Shanghai Iluvatar CoreX Semiconductor Co., Ltd.\"]")
     return out
+
+
+# What is left of "… Co., Ltd." when YAML's flow list splits it at its comma.
+_CORPORATE_TAIL = re.compile(r"(?i)(ltd|limited|inc|llc|corp|co|plc|s\.a|ag|gmbh)\.?")
 
 
 def read_url(node: Node, vocab: Vocabulary) -> str:
