@@ -589,7 +589,7 @@ def serve_command(facts_dir: Path, catalog_dir: Path | None, port: int, host: st
     store = _store(store_spec, facts_dir, as_of)  # a wrong --store is a usage error before anything starts
     # The graph is loaded while the server starts listening; a request waits for it.
     site = serve_lib.Site(store, catalog_dir=catalog_dir, timeout=timeout, memory_mb=memory_mb or None,
-                          workers=workers, queue=queue)
+                          workers=workers, queue=queue, facts_dir=None if store_spec else facts_dir, as_of=as_of)
     if host not in serve_lib.LOOPBACK_NAMES:
         click.echo(f"Warning: listening on {host}: other machines can reach this server; requests must name it "
                    f"as one of {', '.join(serve_lib.host_names(host, allowed_hosts))} (--allow-host adds names)",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import errno
 import json
 import os
@@ -219,10 +220,15 @@ class Site:
     def __init__(self, source: Graph | Store, *, catalog_dir: str | Path | None = None,
                  timeout: float | None = queries_lib.DEFAULT_TIMEOUT,
                  memory_mb: int | None = queries_lib.DEFAULT_MEMORY_MB, workers: int | None = None,
-                 queue: int | None = None):
+                 queue: int | None = None, facts_dir: str | Path | None = None, as_of: dt.date | None = None):
         """``source`` is the graph or store. Nothing is loaded here: ``start`` forks the process that loads
-        it and forks the workers; ``load`` waits for it (in the background while the server listens)."""
+        it and forks the workers; ``load`` waits for it (in the background while the server listens).
+        ``facts_dir``: the facts the graph was built from, for the news desk's page of changes;
+        ``as_of``: the day the graph is known as of, said on every page."""
         self.store: Store = source if isinstance(source, Store) else MemoryStore(source)
+        self.facts_dir = Path(facts_dir) if facts_dir is not None else None
+        self.as_of = as_of
+        self._changes: dict[dt.date, list] = {}
         self.catalog_dir = catalog_dir
         self.timeout = timeout or None
         self.memory_mb = memory_mb or None
@@ -249,6 +255,19 @@ class Site:
         self._views: dict[str, bytes] = {}
         # Pages built once (the names, the views) are built by one thread at a time; queries are not locked.
         self._lock = threading.RLock()
+
+    def changes(self, since: dt.date | None) -> list:
+        """What each source published after ``since`` (every dated source when None) changed, up to
+        the day the graph is known as of; worked out once a day asked."""
+        from ..facts.changes import changes
+        from ..facts.read import read_entries
+
+        day = since or dt.date.min
+        with self._lock:
+            if day not in self._changes:
+                found = changes(read_entries(self.facts_dir), day)
+                self._changes[day] = [c for c in found if self.as_of is None or c.published <= self.as_of]
+            return self._changes[day]
 
     def start(self) -> None:
         """Fork the process that holds the graph (once): call it before the server has threads."""
@@ -888,7 +907,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
     env = _environment()
 
     def page(template: str, status_code: int = 200, **context) -> HTMLResponse:
-        return HTMLResponse(env.get_template(template).render(**context), status_code=status_code)
+        return HTMLResponse(env.get_template(template).render(as_of=site.as_of, **context), status_code=status_code)
 
     def error_page(err: Exception, status: int) -> HTMLResponse:
         return page("error.html", status, message=str(err), status=status)
@@ -1014,6 +1033,18 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
     def views_page(request: Request) -> Response:
         return page("views.html", views=_view_links())
 
+    def changes_page(request: Request) -> Response:
+        """What each source added, moved, confirmed or contradicted, in publication order (kg changes)."""
+        if site.facts_dir is None:
+            return error_page(NotFound("the changes are worked out from the fact files; this server reads a store"), 404)
+        text = request.query_params.get("since", "").strip()
+        try:
+            since = dt.date.fromisoformat(text) if text else None
+        except ValueError:
+            return error_page(UsageError(f"since: '{text}' is not a day such as 2025-12-31"), 400)
+        found = site.changes(since)
+        return page("changes.html", since=text, found=found)
+
     def view(request: Request) -> Response:
         lang = request.query_params.get("lang", "en")
         if lang not in LANGS:
@@ -1108,6 +1139,7 @@ def create_app(site: Site, *, allowed_hosts: list[str] | None = None):
         Route("/api/complete", complete),
         Route("/entity", entity),
         Route("/views", views_page),
+        Route("/changes", changes_page),
         Route("/views/{name}", view),
         Route("/charts", chart),
         Route("/charts/{name}", chart),
