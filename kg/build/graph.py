@@ -68,6 +68,9 @@ FIELD_OF = {
     GPU.convertedStated: "converted", GPU.eventPlace: "place", GPU.counterparty: "counterparty",
     GPU.parentOrganization: "parent", GPU.segmentStarted: "started", GPU.indexVenue: "venue",
     GPU.stakeCompany: "company", GPU.stakeHolder: "holder", GPU.confirmedBy: "source",
+    GPU.figureSecurity: "security", GPU.measure: "measure", GPU.project: "project", GPU.auditor: "auditors",
+    GPU.legalAdviser: "legal_advisers", GPU.financialAdviser: "financial_advisers", GPU.confidential: "confidential",
+    GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from",
 }
 
 
@@ -447,6 +450,7 @@ class RecordBuilder:
             self.add(T.partOf, kgr(r.ref("part_of")))
         if "parent" in r.values:
             self.add(T.parentOrganization, kgr(r.ref("parent")))
+        self.refs(T.spunOffFrom, r, "spun_off_from")
         self.refs(T.managementFrom, r, "management_from")
         self.add_common(r)
 
@@ -565,7 +569,8 @@ class RecordBuilder:
             self.add(T.statedDate, literal(stated, _lang_of(stated)))
         if "round" in r.values:
             self.add(T.roundName, literal(r["round"]))
-        for name, predicate in (("pre_money", T.preMoneyValuation), ("post_money", T.postMoneyValuation)):
+        for name, predicate in (("amount", T.amountRaised), ("pre_money", T.preMoneyValuation),
+                                ("post_money", T.postMoneyValuation)):
             if name in r.values:
                 amount: Amount = r[name]
                 self.add(predicate, _number(amount.value))
@@ -590,6 +595,11 @@ class RecordBuilder:
             self.add(T.security, kgr(r.ref("security")))
         self.refs(T.sponsor, r, "sponsors")
         self.refs(T.cornerstoneInvestor, r, "cornerstone_investors")
+        self.refs(T.auditor, r, "auditors")
+        self.refs(T.legalAdviser, r, "legal_advisers")
+        self.refs(T.financialAdviser, r, "financial_advisers")
+        if "confidential" in r.values:
+            self.add(T.confidential, literal(r["confidential"], datatype=XSD_NS + "boolean"))
         if "place" in r.values:
             self.add(T.eventPlace, kgr(r.ref("place")))
         if "counterparty" in r.values:
@@ -615,9 +625,13 @@ class RecordBuilder:
         if "reference_period" in r.values:
             self.use_period(T.referencePeriod, r["reference_period"])
         for name, predicate in (("segment", T.segment), ("event", T.listingEvent), ("holder", T.holder),
-                                ("market", T.market), ("said_by", T.saidBy)):
+                                ("market", T.market), ("security", T.figureSecurity), ("said_by", T.saidBy)):
             if name in r.values:
                 self.add(predicate, kgr(r.ref(name)))
+        if "measure" in r.values:
+            self.add(T.measure, self.code("Metric", r["measure"]))
+        if "project" in r.values:
+            self.add(T.project, literal(r["project"]))
         # A point value given loosely is never typed exact: raw SPARQL reads gpu:Approximate.
         approximate = stated.qualifier == "exact" and stated.approximation is not None
         self.add(T.qualifier, T.Approximate if approximate else _QUALIFIERS[stated.qualifier])
@@ -658,6 +672,16 @@ class RecordBuilder:
             if name in r.values:
                 subject_en += f" {self.name(r.ref(name), 'en')}"
                 subject_zh += self.name(r.ref(name), "zh")
+        if "security" in r.values:  # a security has a ticker, not a name: its id says which
+            subject_en += f" ({r.ref('security')})"
+            subject_zh += f"({r.ref('security')})"
+        if "measure" in r.values:
+            measure = self.code("Metric", r["measure"])
+            subject_en += f" {self.concept_label(measure, 'en')}"
+            subject_zh += self.concept_label(measure, "zh")
+        if "project" in r.values:
+            subject_en += f" ({r['project']})"
+            subject_zh += f"({r['project']})"
         if "holder" in r.values:
             holder = r.ref("holder")
             subject_en = f"{self.name(holder, 'en')} in {subject_en}"

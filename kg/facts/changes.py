@@ -118,10 +118,10 @@ def _stated(record: Record) -> str:
 
 def _about(record: Record, names: dict[str, str]) -> str:
     parts = [names.get(record.ref("of"), record.ref("of")), record["metric"], record["period"].code]
-    for name in ("segment", "holder", "market"):
+    for name in ("segment", "holder", "market", "security"):
         if record.ref(name):
             parts.append(names.get(record.ref(name), record.ref(name)))
-    for name in ("tranche", "stage", "basis", "circumstance"):
+    for name in ("measure", "project", "tranche", "stage", "basis", "circumstance"):
         if record.get(name):
             parts.append(record[name])
     return " ".join(parts)

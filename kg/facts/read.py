@@ -245,6 +245,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "software_ecosystem": Field(_codes("EcosystemStance", "software-ecosystem stance", many=True)),
         "part_of": Field(read_ref, refs=("organizations",)),
         "parent": Field(read_ref, refs=("organizations",)),
+        "spun_off_from": Field(read_refs, refs=("organizations",)),
         **_provenance(),
     },
     "groups": {
@@ -313,6 +314,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "round": Field(read_text),
         "date": Field(read_date, True),
         "stated_date": Field(read_texts),
+        "amount": Field(read_raw),
         "pre_money": Field(read_raw),
         "post_money": Field(read_raw),
         "investors": Field(read_refs, refs=("organizations",)),
@@ -329,6 +331,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "security": Field(read_ref, refs=("securities",)),
         "sponsors": Field(read_refs, refs=("organizations",)),
         "cornerstone_investors": Field(read_refs, refs=("organizations",)),
+        "auditors": Field(read_refs, refs=("organizations",)),
+        "legal_advisers": Field(read_refs, refs=("organizations",)),
+        "financial_advisers": Field(read_refs, refs=("organizations",)),
+        "confidential": Field(read_choice("true", "false")),
         "place": Field(read_ref, refs=("places",)),
         "counterparty": Field(read_ref, refs=("organizations", "indices")),
         **_provenance(),
@@ -339,7 +345,10 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "segment": Field(read_ref, refs=("segments",)),
         "event": Field(read_ref, refs=("listing_events",)),
         "holder": Field(read_ref, refs=("organizations", "people")),
-        "market": Field(read_ref, refs=("sectors",)),
+        "market": Field(read_ref, refs=("sectors", "organizations", "places", "indices")),
+        "security": Field(read_ref, refs=("securities",)),
+        "measure": Field(_codes("Metric", "metric", many=False)),
+        "project": Field(read_id),
         "basis": Field(_codes("PriceBasis", "basis", many=False)),
         "tranche": Field(_codes("Tranche", "tranche", many=False)),
         "stage": Field(_codes("OfferingStage", "offering stage", many=False)),
@@ -542,9 +551,12 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
     if kind == "stakes":
         return f"{ref('holder')}/{ref('company')}"
     key = f"{ref('of')}/{values['metric']}/{values['period'].slug}"
-    for name in ("segment", "holder", "market"):
+    for name in ("segment", "holder", "market", "security"):
         if name in values:
             key += f"/{ref(name)}"
+    for name in ("measure", "project"):  # the growth of shipments is not the growth of output
+        if name in values:
+            key += f"/{values[name]}"
     # A tranche, a stage, a basis or a circumstance makes another measure: a forecast is never
     # compared with the final figure, a price at the open never with one at the close.
     for name in ("tranche", "stage", "basis"):
@@ -552,6 +564,8 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
             key += f"/{values[name]}"
     if values.get("circumstance"):
         key += f"/{values['circumstance']}"
+        if values["circumstance"] == "forecast" and "said_by" in values:
+            key += f"/{ref('said_by')}"
     return f"{key}/{ref('source')}"
 
 
@@ -564,7 +578,7 @@ def _finish_dated(kind, values, locations, entry, vocab) -> list[Record]:
 
 
 def _finish_round(kind, values, locations, entry, vocab) -> list[Record]:
-    for name in ("pre_money", "post_money"):
+    for name in ("amount", "pre_money", "post_money"):
         if name in values:
             values[name] = _amount(values[name], CURRENCIES["CNY"], name)
     return _finish_plain(kind, values, locations, entry, vocab)
@@ -579,6 +593,11 @@ def _amount(node: Node, unit: Unit, field: str, bound: str = "exact") -> Amount:
         raise FieldProblem(node.loc, str(problem), field) from None
 
 
+# Metrics that are the change of another (named in `measure`), and the pairs that have a metric of their own.
+_MEASURED = frozenset({"growth", "decline", "cagr"})
+_OWN_METRIC = {("growth", "revenue"): "revenue-growth", ("growth", "net-profit"): "net-profit-growth",
+               ("cagr", "revenue"): "revenue-cagr"}
+
 _BOUNDS = {"value": "exact", "at_least": "at-least", "at_most": "at-most"}
 _VALUE_KEYS = ("value", "at_least", "at_most", "between", "values")
 
@@ -592,8 +611,20 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
         unit = CURRENCIES[values["currency"]]
     if metric in vocab.basis_metrics and "basis" not in values:
         raise FieldProblem(entry.loc, f"a {metric} figure needs `basis`: open, close, intraday-high, or not-stated when the source does not say")
-    if "basis" in values and metric not in vocab.basis_metrics:
+    if "basis" in values and metric not in vocab.basis_metrics | vocab.optional_basis_metrics:
         raise FieldProblem(locations["basis"], f"only listing-day prices, gains and market values have a basis; {metric} has none", "basis")
+    if metric in _MEASURED and "measure" not in values:
+        raise FieldProblem(entry.loc, f"a {metric} figure needs `measure`: the metric it is the change of (shipments, listings, market-cap)")
+    if "measure" in values:
+        if metric not in _MEASURED and metric != "market-share":
+            raise FieldProblem(locations["measure"], f"only growth, decline, cagr and market-share take a measure; {metric} is one already", "measure")
+        own = _OWN_METRIC.get((metric, values["measure"]))
+        if own:
+            raise FieldProblem(locations["measure"], f"write metric: {own} (the {values['measure']} {metric} has a metric of its own)", "measure")
+    if "project" in values and metric != "proceeds-allocated":
+        raise FieldProblem(locations["project"], "only proceeds-allocated names a use-of-proceeds project", "project")
+    if metric == "proceeds-allocated" and "project" not in values:
+        raise FieldProblem(entry.loc, "a proceeds-allocated figure needs `project`: a short id for the project the amount is for")
     given = [name for name in _VALUE_KEYS if name in values]
     if len(given) != 1:
         where = locations[given[1]] if len(given) > 1 else entry.loc
@@ -666,11 +697,11 @@ def _converted(node: Node, unit: Unit, where: SourceLocation, bound: str) -> Amo
 
 
 def _check_product(values: dict[str, Any], locations: dict[str, SourceLocation], where: SourceLocation) -> None:
-    """A generation belongs to a line, and only a generation does (checked once its sources are merged)."""
+    """A generation belongs to a line, a single product may (checked once its sources are merged)."""
     if values["type"] == "generation" and "line" not in values:
         raise FieldProblem(where, "a generation needs `line`: the id of its product line")
-    if values["type"] != "generation" and "line" in values:
-        raise FieldProblem(locations["line"], f"only a generation belongs to a line; this is a {values['type']}", "line")
+    if values["type"] == "line" and "line" in values:
+        raise FieldProblem(locations["line"], "a product line belongs to no other line", "line")
 
 
 FINISHERS = {

@@ -133,8 +133,11 @@ def group_of(record: Record) -> tuple:
     values = record.values
     period = values["period"]
     when = ("to", period.end) if period.kind in ("PeriodSpan", "PointInTime") else (period.code,)
-    refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market"))
-    return (values["metric"], *refs, *(values.get(name) for name in ("tranche", "stage", "basis", "circumstance")), when)
+    refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market", "security"))
+    kinds = ("measure", "project", "tranche", "stage", "basis", "circumstance")
+    # Whose forecast it is belongs to what it is: an analyst's estimate never conflicts with the company's.
+    forecaster = record.ref("said_by") if values.get("circumstance") == "forecast" else None
+    return (values["metric"], *refs, *(values.get(name) for name in kinds), forecaster, when)
 
 
 def _groups(figures: Iterable[Record]) -> list[list[Record]]:
