@@ -297,3 +297,39 @@ organizations:
     graph = kg.load_graph(root)
     assert (KGR["iluvatar"], GPU.spunOffFrom, KGR["tsinghua"]) in graph
     assert (KGR["iluvatar"], GPU.parentOrganization, None) not in graph
+
+
+def test_a_conversion_the_source_gives_loosely_is_never_exact(tmp_path):
+    root = folder(tmp_path, "figures:" + figure("iluvatar", "first-day-market-cap", "2026-01-02", "HK$82.5 billion", "wire",
+                                                "\n    basis: close\n    converted: approx. RMB 74 billion"))
+    valid(root)
+    node = KGR["figure/iluvatar/first-day-market-cap/2026-01-02/close/wire"]
+    graph = kg.load_graph(root)
+    assert (node, GPU.convertedApproximation, METRIC["About"]) in graph
+    assert graph.value(node, GPU.convertedValue).toPython() == 74000000000
+
+
+def test_a_count_since_a_day_in_mid_month_is_a_span_of_two_days(tmp_path):
+    root = folder(tmp_path, "figures:" + figure("iluvatar", "listings", "2025-08-15/2025-12-26", "56家", "wire"))
+    valid(root)
+    period = KGR["period/2025-08-15-2025-12-26"]
+    graph = kg.load_graph(root)
+    assert (KGR["figure/iluvatar/listings/2025-08-15-2025-12-26/wire"], GPU.period, period) in graph
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "listings", "2025-08-15/2025", "56家", "wire")),
+            "not a day and a year")
+
+
+def test_an_event_expected_by_a_date_keeps_the_date_as_a_latest(tmp_path):
+    root = folder(tmp_path, """
+listing_events:
+  - id: iluvatar-expected
+    company: iluvatar
+    type: expected-listing
+    date: 2027
+    date_bound: at-most
+    stated_date: by early 2027
+    source: wire
+    locator: last paragraph
+""")
+    valid(root)
+    assert (KGR["iluvatar-expected"], GPU.dateBound, GPU.AtMost) in kg.load_graph(root)

@@ -200,6 +200,8 @@ class GPU(DefinedNamespace):
     confidential: URIRef
     amountRaised: URIRef
     spunOffFrom: URIRef
+    convertedApproximation: URIRef
+    dateBound: URIRef
     # individuals used by code
     Exact: URIRef
     AtLeast: URIRef

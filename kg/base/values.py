@@ -148,7 +148,7 @@ _CURRENCY_WORDS = {
 LOWER_BOUND_CUES = ("more than", "超过", "超過", "突破", "over", "超", "逾", ">")
 UPPER_BOUND_CUES = ("最高可达", "最高可達", "up to", "at most", "less than", "不超过", "不超過", "最高", "最多", "不到", "不足", "<")
 APPROXIMATION_CUES = {
-    "approximately": "about", "around": "about", "about": "about", "大约": "about", "约合": "about", "约": "about",
+    "approximately": "about", "approx.": "about", "around": "about", "about": "about", "大约": "about", "约合": "about", "约": "about",
     "大約": "about", "約合": "about", "約": "about",
     "~": "about", "nearly": "nearly", "almost": "nearly", "接近": "nearly", "将近": "nearly", "將近": "nearly", "近": "nearly",
 }
@@ -394,7 +394,7 @@ class Period:
 
 
 def parse_period(text: str) -> Period:
-    """``2024``, ``2025H1``, ``2026Q1``, ``2025-06-30``, ``2022/2024`` or ``unspecified``
+    """``2024``, ``2025H1``, ``2026Q1``, ``2025-06-30``, ``2022/2024``, ``2025-08-15/2025-12-26`` or ``unspecified``
     (full-width digits and letters read as ASCII: ``２０２５Ｈ１`` is ``2025H1``)."""
     raw = normalize(text.strip())
     if raw == "unspecified":
@@ -402,8 +402,9 @@ def parse_period(text: str) -> Period:
     if "/" in raw:
         first_text, _, last_text = raw.partition("/")
         first, last = _simple_period(first_text), _simple_period(last_text)
-        if first.kind == "PointInTime" or last.kind == "PointInTime":
-            raise ValueProblem(f"'{text}': a span joins years, halves or quarters, not single dates")
+        # Two days make a span (from mid-August to 26 December); a day beside a year would be ambiguous.
+        if (first.kind == "PointInTime") != (last.kind == "PointInTime"):
+            raise ValueProblem(f"'{text}': a span joins two years, halves or quarters, or two days, not a day and a year")
         if last.end < first.start or last.start <= first.start:
             raise ValueProblem(f"'{text}' ends before it starts; write the earlier period first")
         return Period(

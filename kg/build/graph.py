@@ -70,7 +70,8 @@ FIELD_OF = {
     GPU.stakeCompany: "company", GPU.stakeHolder: "holder", GPU.confirmedBy: "source",
     GPU.figureSecurity: "security", GPU.measure: "measure", GPU.project: "project", GPU.auditor: "auditors",
     GPU.legalAdviser: "legal_advisers", GPU.financialAdviser: "financial_advisers", GPU.confidential: "confidential",
-    GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from",
+    GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from", GPU.convertedApproximation: "converted",
+    GPU.dateBound: "date_bound",
 }
 
 
@@ -598,6 +599,8 @@ class RecordBuilder:
         self.refs(T.auditor, r, "auditors")
         self.refs(T.legalAdviser, r, "legal_advisers")
         self.refs(T.financialAdviser, r, "financial_advisers")
+        if "date_bound" in r.values:  # "by early 2027": the date is a latest, not the day it happens
+            self.add(T.dateBound, _QUALIFIERS[r["date_bound"]])
         if "confidential" in r.values:
             self.add(T.confidential, literal(r["confidential"], datatype=XSD_NS + "boolean"))
         if "place" in r.values:
@@ -643,6 +646,8 @@ class RecordBuilder:
             self.add(T.convertedValue, _number(converted.value))
             self.add(T.convertedUnit, self.code("Unit", converted.unit.notation))
             self.add(T.convertedStated, literal(converted.stated, _lang_of(converted.stated)))
+            if converted.approximation:  # "approx. RMB 74 billion" is never read as an exact conversion
+                self.add(T.convertedApproximation, self.code("Approximation", converted.approximation))
         for name, predicate, concept in (("approximation", T.approximation, "Approximation"),
                                          ("circumstance", T.circumstance, "Circumstance")):
             if getattr(stated, name):

@@ -335,6 +335,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "legal_advisers": Field(read_refs, refs=("organizations",)),
         "financial_advisers": Field(read_refs, refs=("organizations",)),
         "confidential": Field(read_choice("true", "false")),
+        "date_bound": Field(read_choice("at-most", "at-least")),
         "place": Field(read_ref, refs=("places",)),
         "counterparty": Field(read_ref, refs=("organizations", "indices")),
         **_provenance(),
