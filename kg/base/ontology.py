@@ -202,6 +202,7 @@ class GPU(DefinedNamespace):
     spunOffFrom: URIRef
     convertedApproximation: URIRef
     dateBound: URIRef
+    attributableToParent: URIRef
     # individuals used by code
     Exact: URIRef
     AtLeast: URIRef

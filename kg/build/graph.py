@@ -71,7 +71,7 @@ FIELD_OF = {
     GPU.figureSecurity: "security", GPU.measure: "measure", GPU.project: "project", GPU.auditor: "auditors",
     GPU.legalAdviser: "legal_advisers", GPU.financialAdviser: "financial_advisers", GPU.confidential: "confidential",
     GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from", GPU.convertedApproximation: "converted",
-    GPU.dateBound: "date_bound",
+    GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
 }
 
 
@@ -635,6 +635,8 @@ class RecordBuilder:
             self.add(T.measure, self.code("Metric", r["measure"]))
         if "project" in r.values:
             self.add(T.project, literal(r["project"]))
+        if "attributable" in r.values:
+            self.add(T.attributableToParent, literal("true", datatype=XSD_NS + "boolean"))
         # A point value given loosely is never typed exact: raw SPARQL reads gpu:Approximate.
         approximate = stated.qualifier == "exact" and stated.approximation is not None
         self.add(T.qualifier, T.Approximate if approximate else _QUALIFIERS[stated.qualifier])
@@ -687,6 +689,9 @@ class RecordBuilder:
         if "project" in r.values:
             subject_en += f" ({r['project']})"
             subject_zh += f"({r['project']})"
+        if "attributable" in r.values:
+            subject_en += " attributable to the parent"
+            subject_zh += "归母"
         if "holder" in r.values:
             holder = r.ref("holder")
             subject_en = f"{self.name(holder, 'en')} in {subject_en}"

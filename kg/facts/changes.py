@@ -124,6 +124,8 @@ def _about(record: Record, names: dict[str, str]) -> str:
     for name in ("measure", "project", "tranche", "stage", "basis", "circumstance"):
         if record.get(name):
             parts.append(record[name])
+    if record.get("attributable"):
+        parts.append("attributable")
     return " ".join(parts)
 
 

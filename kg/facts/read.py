@@ -350,6 +350,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "security": Field(read_ref, refs=("securities",)),
         "measure": Field(_codes("Metric", "metric", many=False)),
         "project": Field(read_id),
+        "attributable": Field(read_choice("true")),
         "basis": Field(_codes("PriceBasis", "basis", many=False)),
         "tranche": Field(_codes("Tranche", "tranche", many=False)),
         "stage": Field(_codes("OfferingStage", "offering stage", many=False)),
@@ -558,6 +559,8 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
     for name in ("measure", "project"):  # the growth of shipments is not the growth of output
         if name in values:
             key += f"/{values[name]}"
+    if "attributable" in values:  # 归母: the parent's shareholders' part, another measure than the whole
+        key += "/attributable"
     # A tranche, a stage, a basis or a circumstance makes another measure: a forecast is never
     # compared with the final figure, a price at the open never with one at the close.
     for name in ("tranche", "stage", "basis"):
@@ -596,6 +599,8 @@ def _amount(node: Node, unit: Unit, field: str, bound: str = "exact") -> Amount:
 
 # Metrics that are the change of another (named in `measure`), and the pairs that have a metric of their own.
 _MEASURED = frozenset({"growth", "decline", "cagr"})
+_PROFIT_METRICS = frozenset({"net-profit", "net-loss", "net-profit-after-non-recurring", "net-loss-after-non-recurring",
+                             "adjusted-net-profit", "adjusted-net-loss", "cumulative-net-loss", "net-profit-growth"})
 _OWN_METRIC = {("growth", "revenue"): "revenue-growth", ("growth", "net-profit"): "net-profit-growth",
                ("cagr", "revenue"): "revenue-cagr"}
 
@@ -622,6 +627,8 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
         own = _OWN_METRIC.get((metric, values["measure"]))
         if own:
             raise FieldProblem(locations["measure"], f"write metric: {own} (the {values['measure']} {metric} has a metric of its own)", "measure")
+    if "attributable" in values and metric not in _PROFIT_METRICS:
+        raise FieldProblem(locations["attributable"], f"only a profit or loss is attributable to the parent's shareholders; {metric} is not one", "attributable")
     if "project" in values and metric != "proceeds-allocated":
         raise FieldProblem(locations["project"], "only proceeds-allocated names a use-of-proceeds project", "project")
     if metric == "proceeds-allocated" and "project" not in values:

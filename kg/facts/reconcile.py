@@ -134,7 +134,7 @@ def group_of(record: Record) -> tuple:
     period = values["period"]
     when = ("to", period.end) if period.kind in ("PeriodSpan", "PointInTime") else (period.code,)
     refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market", "security"))
-    kinds = ("measure", "project", "tranche", "stage", "basis", "circumstance")
+    kinds = ("measure", "project", "attributable", "tranche", "stage", "basis", "circumstance")
     # Whose forecast it is belongs to what it is: an analyst's estimate never conflicts with the company's.
     forecaster = record.ref("said_by") if values.get("circumstance") == "forecast" else None
     return (values["metric"], *refs, *(values.get(name) for name in kinds), forecaster, when)
