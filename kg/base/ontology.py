@@ -315,7 +315,7 @@ def kebab(local_name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", local_name).lower()
 
 
-COUNT_UNITS = frozenset({"chip", "customer", "deployment", "project", "patent", "share", "account", "investor", "day",
+COUNT_UNITS = frozenset({"chip", "device", "customer", "deployment", "project", "patent", "share", "account", "investor", "day",
                          "company", "lot", "person", "product", "position", "item"})
 
 
