@@ -345,3 +345,25 @@ def test_a_profit_attributable_to_the_parent_is_another_measure_than_the_whole(t
     assert (KGR["figure/iluvatar/net-profit/2025/attributable/wire"], GPU.attributableToParent, Literal(True)) in graph
     refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "revenue", "2025", "1亿元", "wire", "\n    attributable: true")),
             "only a profit or loss is attributable")
+
+
+def test_a_group_whose_line_up_changed_names_its_former_members(tmp_path):
+    root = folder(tmp_path, """
+organizations:
+  - id: enflame
+    roles: [chip-designer]
+    name: {zh: 燧原科技, en: Enflame}
+    source: wire
+    locator: point 1
+groups:
+  - id: dragons
+    name: {zh: 四小龙, en: Four little dragons}
+    members: [iluvatar]
+    former_members: [enflame]
+    source: wire
+    locator: point 1
+""")
+    valid(root)
+    graph = kg.load_graph(root)
+    assert (KGR["dragons"], GPU.formerMember, KGR["enflame"]) in graph
+    assert (KGR["dragons"], GPU.member, KGR["enflame"]) not in graph

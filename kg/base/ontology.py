@@ -203,6 +203,7 @@ class GPU(DefinedNamespace):
     convertedApproximation: URIRef
     dateBound: URIRef
     attributableToParent: URIRef
+    formerMember: URIRef
     # individuals used by code
     Exact: URIRef
     AtLeast: URIRef

@@ -72,6 +72,7 @@ FIELD_OF = {
     GPU.legalAdviser: "legal_advisers", GPU.financialAdviser: "financial_advisers", GPU.confidential: "confidential",
     GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from", GPU.convertedApproximation: "converted",
     GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
+    GPU.formerMember: "former_members",
 }
 
 
@@ -459,6 +460,7 @@ class RecordBuilder:
         self.add(T.type, T.CompanyGroup)
         self.add_names(r)
         self.refs(T.member, r, "members")
+        self.refs(T.formerMember, r, "former_members")
         self.add_common(r)
 
     def add_places(self, r: Record) -> None:

@@ -251,6 +251,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "groups": {
         **_NAMED,
         "members": Field(read_refs, refs=("organizations",)),
+        "former_members": Field(read_refs, refs=("organizations",)),
         "in_sectors": Field(read_refs, refs=("sectors",)),
         "serves_sectors": Field(read_refs, refs=("sectors",)),
         "process_node": Field(read_text),
