@@ -335,13 +335,19 @@ listing_events:
     assert (KGR["iluvatar-expected"], GPU.dateBound, GPU.AtMost) in kg.load_graph(root)
 
 
-def test_a_profit_attributable_to_the_parent_is_another_measure_than_the_whole(tmp_path):
+def test_a_profit_attributable_to_the_parent_says_so_and_is_compared_with_one_that_does_not(tmp_path):
     root = folder(tmp_path, "figures:"
                   + figure("iluvatar", "net-profit", "2025", "20.59亿元", "wire", "\n    attributable: true")
-                  + figure("iluvatar", "net-profit", "2025", "21.10亿元", "article")
+                  + figure("iluvatar", "net-profit", "2025", "20.59亿元", "article")
                   + figure("iluvatar", "net-profit-after-non-recurring", "2025", "17.70亿元", "wire", "\n    attributable: true"))
     assert "conflict" not in valid(root)
     graph = kg.load_graph(root)
+    assert (KGR["figure/iluvatar/net-profit/2025/article"], GPU.agreesWith,
+            KGR["figure/iluvatar/net-profit/2025/attributable/wire"]) in graph
+    differing = folder(tmp_path / "c", "figures:"
+                       + figure("iluvatar", "net-profit", "2025", "20.59亿元", "wire", "\n    attributable: true")
+                       + figure("iluvatar", "net-profit", "2025", "21.10亿元", "article"))
+    assert "conflicts with" in (validate(differing).stderr or "")
     assert (KGR["figure/iluvatar/net-profit/2025/attributable/wire"], GPU.attributableToParent, Literal(True)) in graph
     refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "revenue", "2025", "1亿元", "wire", "\n    attributable: true")),
             "only a profit or loss is attributable")

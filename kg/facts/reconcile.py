@@ -134,7 +134,9 @@ def group_of(record: Record) -> tuple:
     period = values["period"]
     when = ("to", period.end) if period.kind in ("PeriodSpan", "PointInTime") else (period.code,)
     refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market", "security"))
-    kinds = ("measure", "project", "attributable", "tranche", "stage", "basis", "circumstance")
+    # `attributable` is left out: news writes 净利润 for 归母净利润, so a profit whose source does not say
+    # which is compared with the attributable one, and a difference stays a conflict to settle.
+    kinds = ("measure", "project", "tranche", "stage", "basis", "circumstance")
     # Whose forecast it is belongs to what it is: an analyst's estimate never conflicts with the company's.
     forecaster = record.ref("said_by") if values.get("circumstance") == "forecast" else None
     return (values["metric"], *refs, *(values.get(name) for name in kinds), forecaster, when)
