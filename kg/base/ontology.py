@@ -204,6 +204,7 @@ class GPU(DefinedNamespace):
     dateBound: URIRef
     attributableToParent: URIRef
     formerMember: URIRef
+    comparedWith: URIRef
     # individuals used by code
     Exact: URIRef
     AtLeast: URIRef

@@ -72,7 +72,7 @@ FIELD_OF = {
     GPU.legalAdviser: "legal_advisers", GPU.financialAdviser: "financial_advisers", GPU.confidential: "confidential",
     GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from", GPU.convertedApproximation: "converted",
     GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
-    GPU.formerMember: "former_members",
+    GPU.formerMember: "former_members", GPU.comparedWith: "compared_with",
 }
 
 
@@ -630,7 +630,8 @@ class RecordBuilder:
         if "reference_period" in r.values:
             self.use_period(T.referencePeriod, r["reference_period"])
         for name, predicate in (("segment", T.segment), ("event", T.listingEvent), ("holder", T.holder),
-                                ("market", T.market), ("security", T.figureSecurity), ("said_by", T.saidBy)):
+                                ("market", T.market), ("security", T.figureSecurity),
+                                ("compared_with", T.comparedWith), ("said_by", T.saidBy)):
             if name in r.values:
                 self.add(predicate, kgr(r.ref(name)))
         if "measure" in r.values:
@@ -684,6 +685,9 @@ class RecordBuilder:
         if "security" in r.values:  # a security has a ticker, not a name: its id says which
             subject_en += f" ({r.ref('security')})"
             subject_zh += f"({r.ref('security')})"
+        if "compared_with" in r.values:
+            subject_en += f" against {self.name(r.ref('compared_with'), 'en')}"
+            subject_zh += f"相对{self.name(r.ref('compared_with'), 'zh')}"
         if "measure" in r.values:
             measure = self.code("Metric", r["measure"])
             subject_en += f" {self.concept_label(measure, 'en')}"

@@ -118,7 +118,7 @@ def _stated(record: Record) -> str:
 
 def _about(record: Record, names: dict[str, str]) -> str:
     parts = [names.get(record.ref("of"), record.ref("of")), record["metric"], record["period"].code]
-    for name in ("segment", "holder", "market", "security"):
+    for name in ("segment", "holder", "market", "security", "compared_with"):
         if record.ref(name):
             parts.append(names.get(record.ref(name), record.ref(name)))
     for name in ("measure", "project", "tranche", "stage", "basis", "circumstance"):

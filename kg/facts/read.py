@@ -349,6 +349,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "holder": Field(read_ref, refs=("organizations", "people")),
         "market": Field(read_ref, refs=("sectors", "organizations", "places", "indices")),
         "security": Field(read_ref, refs=("securities",)),
+        "compared_with": Field(read_ref, refs=("organizations", "groups")),
         "measure": Field(_codes("Metric", "metric", many=False)),
         "project": Field(read_id),
         "attributable": Field(read_choice("true")),
@@ -554,7 +555,7 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
     if kind == "stakes":
         return f"{ref('holder')}/{ref('company')}"
     key = f"{ref('of')}/{values['metric']}/{values['period'].slug}"
-    for name in ("segment", "holder", "market", "security"):
+    for name in ("segment", "holder", "market", "security", "compared_with"):
         if name in values:
             key += f"/{ref(name)}"
     for name in ("measure", "project"):  # the growth of shipments is not the growth of output
@@ -599,7 +600,7 @@ def _amount(node: Node, unit: Unit, field: str, bound: str = "exact") -> Amount:
 
 
 # Metrics that are the change of another (named in `measure`), and the pairs that have a metric of their own.
-_MEASURED = frozenset({"growth", "decline", "cagr"})
+_MEASURED = frozenset({"growth", "decline", "cagr", "relative-size"})
 _PROFIT_METRICS = frozenset({"net-profit", "net-loss", "net-profit-after-non-recurring", "net-loss-after-non-recurring",
                              "adjusted-net-profit", "adjusted-net-loss", "cumulative-net-loss", "net-profit-growth"})
 _OWN_METRIC = {("growth", "revenue"): "revenue-growth", ("growth", "net-profit"): "net-profit-growth",
@@ -624,12 +625,15 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
         raise FieldProblem(entry.loc, f"a {metric} figure needs `measure`: the metric it is the change of (shipments, listings, market-cap)")
     if "measure" in values:
         if metric not in _MEASURED and metric != "market-share":
-            raise FieldProblem(locations["measure"], f"only growth, decline, cagr and market-share take a measure; {metric} is one already", "measure")
+            raise FieldProblem(locations["measure"], f"only growth, decline, cagr, relative-size and market-share take a measure; {metric} is one already", "measure")
         own = _OWN_METRIC.get((metric, values["measure"]))
         if own:
             raise FieldProblem(locations["measure"], f"write metric: {own} (the {values['measure']} {metric} has a metric of its own)", "measure")
     if "attributable" in values and metric not in _PROFIT_METRICS:
         raise FieldProblem(locations["attributable"], f"only a profit or loss is attributable to the parent's shareholders; {metric} is not one", "attributable")
+    if (metric == "relative-size") != ("compared_with" in values):
+        where = locations.get("compared_with", entry.loc)
+        raise FieldProblem(where, "a relative-size figure, and only one, names what it is `compared_with` (an organisation or group)")
     if "project" in values and metric != "proceeds-allocated":
         raise FieldProblem(locations["project"], "only proceeds-allocated names a use-of-proceeds project", "project")
     if metric == "proceeds-allocated" and "project" not in values:

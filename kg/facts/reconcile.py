@@ -133,7 +133,7 @@ def group_of(record: Record) -> tuple:
     values = record.values
     period = values["period"]
     when = ("to", period.end) if period.kind in ("PeriodSpan", "PointInTime") else (period.code,)
-    refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market", "security"))
+    refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market", "security", "compared_with"))
     # `attributable` is left out: news writes 净利润 for 归母净利润, so a profit whose source does not say
     # which is compared with the attributable one, and a difference stays a conflict to settle.
     kinds = ("measure", "project", "tranche", "stage", "basis", "circumstance")
