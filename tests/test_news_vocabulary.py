@@ -373,3 +373,35 @@ groups:
     graph = kg.load_graph(root)
     assert (KGR["dragons"], GPU.formerMember, KGR["enflame"]) in graph
     assert (KGR["dragons"], GPU.member, KGR["enflame"]) not in graph
+
+
+def test_each_fee_of_an_offering_is_its_own_figure(tmp_path):
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "fee-rate", "2025-12-30", "1%", "wire", "\n    fee: brokerage")
+                  + figure("iluvatar", "fee-rate", "2025-12-30", "0.0027%", "wire", "\n    fee: sfc-transaction-levy"))
+    valid(root)
+    assert (KGR["figure/iluvatar/fee-rate/2025-12-30/brokerage/wire"], GPU.fee, METRIC["Brokerage"]) in kg.load_graph(root)
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "fee-rate", "2025-12-30", "1%", "wire")),
+            "says which `fee`")
+
+
+def test_one_companys_value_as_a_share_of_anothers_names_both(tmp_path):
+    root = folder(tmp_path, "figures:" + figure("iluvatar", "relative-size", "2025-12-05", "约50%", "wire",
+                                                "\n    measure: market-cap\n    compared_with: smic"))
+    valid(root)
+    node = KGR["figure/iluvatar/relative-size/2025-12-05/smic/market-cap/wire"]
+    graph = kg.load_graph(root)
+    assert (node, GPU.comparedWith, KGR["smic"]) in graph
+    assert (node, GPU.qualifier, GPU.Approximate) in graph
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "relative-size", "2025-12-05", "50%", "wire",
+                                                       "\n    measure: market-cap")), "names what it is `compared_with`")
+
+
+def test_an_age_a_device_count_and_a_par_value_read_their_units(tmp_path):
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "company-age", "2026-01-22", "近8年", "wire")
+                  + figure("iluvatar", "installed-base", "2026-03-13", "1億台", "wire"))
+    valid(root)
+    graph = kg.load_graph(root)
+    assert graph.value(KGR["figure/iluvatar/company-age/2026-01-22/wire"], GPU.unit) == METRIC["YearCount"]
+    assert graph.value(KGR["figure/iluvatar/installed-base/2026-03-13/wire"], GPU.value).toPython() == 100000000

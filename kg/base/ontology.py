@@ -87,6 +87,7 @@ class GPU(DefinedNamespace):
     PositionRole: URIRef
     Tranche: URIRef
     OfferingStage: URIRef
+    FeeKind: URIRef
     MarketIndex: URIRef
     Stake: URIRef
     # object properties
@@ -205,6 +206,7 @@ class GPU(DefinedNamespace):
     attributableToParent: URIRef
     formerMember: URIRef
     comparedWith: URIRef
+    fee: URIRef
     # individuals used by code
     Exact: URIRef
     AtLeast: URIRef

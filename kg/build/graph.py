@@ -72,7 +72,7 @@ FIELD_OF = {
     GPU.legalAdviser: "legal_advisers", GPU.financialAdviser: "financial_advisers", GPU.confidential: "confidential",
     GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from", GPU.convertedApproximation: "converted",
     GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
-    GPU.formerMember: "former_members", GPU.comparedWith: "compared_with",
+    GPU.formerMember: "former_members", GPU.comparedWith: "compared_with", GPU.fee: "fee",
 }
 
 
@@ -638,6 +638,8 @@ class RecordBuilder:
             self.add(T.measure, self.code("Metric", r["measure"]))
         if "project" in r.values:
             self.add(T.project, literal(r["project"]))
+        if "fee" in r.values:
+            self.add(T.fee, self.code("FeeKind", r["fee"]))
         if "attributable" in r.values:
             self.add(T.attributableToParent, literal("true", datatype=XSD_NS + "boolean"))
         # A point value given loosely is never typed exact: raw SPARQL reads gpu:Approximate.
@@ -692,6 +694,10 @@ class RecordBuilder:
             measure = self.code("Metric", r["measure"])
             subject_en += f" {self.concept_label(measure, 'en')}"
             subject_zh += self.concept_label(measure, "zh")
+        if "fee" in r.values:
+            fee = self.code("FeeKind", r["fee"])
+            subject_en += f" {self.concept_label(fee, 'en')}"
+            subject_zh += self.concept_label(fee, "zh")
         if "project" in r.values:
             subject_en += f" ({r['project']})"
             subject_zh += f"({r['project']})"

@@ -352,6 +352,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "compared_with": Field(read_ref, refs=("organizations", "groups")),
         "measure": Field(_codes("Metric", "metric", many=False)),
         "project": Field(read_id),
+        "fee": Field(_codes("FeeKind", "fee", many=False)),
         "attributable": Field(read_choice("true")),
         "basis": Field(_codes("PriceBasis", "basis", many=False)),
         "tranche": Field(_codes("Tranche", "tranche", many=False)),
@@ -558,7 +559,7 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
     for name in ("segment", "holder", "market", "security", "compared_with"):
         if name in values:
             key += f"/{ref(name)}"
-    for name in ("measure", "project"):  # the growth of shipments is not the growth of output
+    for name in ("measure", "project", "fee"):  # the growth of shipments is not the growth of output
         if name in values:
             key += f"/{values[name]}"
     if "attributable" in values:  # 归母: the parent's shareholders' part, another measure than the whole
@@ -634,6 +635,8 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     if (metric == "relative-size") != ("compared_with" in values):
         where = locations.get("compared_with", entry.loc)
         raise FieldProblem(where, "a relative-size figure, and only one, names what it is `compared_with` (an organisation or group)")
+    if (metric == "fee-rate") != ("fee" in values):
+        raise FieldProblem(locations.get("fee", entry.loc), "a fee-rate figure, and only one, says which `fee` it gives (brokerage, sfc-transaction-levy, ...)")
     if "project" in values and metric != "proceeds-allocated":
         raise FieldProblem(locations["project"], "only proceeds-allocated names a use-of-proceeds project", "project")
     if metric == "proceeds-allocated" and "project" not in values:
