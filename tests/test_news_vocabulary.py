@@ -405,3 +405,31 @@ def test_an_age_a_device_count_and_a_par_value_read_their_units(tmp_path):
     graph = kg.load_graph(root)
     assert graph.value(KGR["figure/iluvatar/company-age/2026-01-22/wire"], GPU.unit) == METRIC["YearCount"]
     assert graph.value(KGR["figure/iluvatar/installed-base/2026-03-13/wire"], GPU.value).toPython() == 100000000
+
+
+def test_a_visit_names_the_visitor_and_the_place(tmp_path):
+    root = folder(tmp_path, """
+people:
+  - id: official
+    name: {zh: 某官员, en: An official}
+    source: wire
+    locator: caption
+places:
+  - id: shanghai
+    name: {zh: 上海, en: Shanghai}
+    source: wire
+    locator: caption
+listing_events:
+  - id: official-visits-iluvatar
+    company: iluvatar
+    type: visit
+    period: 2023
+    place: shanghai
+    counterparty: official
+    source: wire
+    locator: caption
+""")
+    valid(root)
+    graph = kg.load_graph(root)
+    assert (KGR["official-visits-iluvatar"], GPU.counterparty, KGR["official"]) in graph
+    assert (KGR["official-visits-iluvatar"], GPU.eventType, METRIC["Visit"]) in graph

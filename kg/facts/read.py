@@ -338,7 +338,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "confidential": Field(read_choice("true", "false")),
         "date_bound": Field(read_choice("at-most", "at-least")),
         "place": Field(read_ref, refs=("places",)),
-        "counterparty": Field(read_ref, refs=("organizations", "indices")),
+        "counterparty": Field(read_ref, refs=("organizations", "indices", "people")),
         **_provenance(),
     },
     "figures": {
