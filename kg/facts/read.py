@@ -894,19 +894,27 @@ def _merge_events(records: list[Record], problems: list[Problem], notices: list[
             else:
                 undated.append(record)
     # An entry without a date confirms the event of its id that has one (a source that says
-    # only that the listing happened); its company, venue and type must be the event's.
+    # only that the listing happened); its company and type must be the event's, and its venue, when
+    # it names one, the event's or the exchange the event's board belongs to (a source that says only
+    # "Shanghai" of a STAR Market listing).
     by_id = {r.key: identity for identity, same in events.items() for r in same}
+    exchange_of = {r.key: r.ref("part_of") for r in records if r.kind == "organizations" and r.ref("part_of")}
     for record in undated:
         identity = by_id.get(record.key)
+        venue = record.ref("venue")
         if identity is None:
             problems.append(Problem(record.location, (
                 f"listing_events: '{record.key}' needs a date or a period; without one it can only confirm an "
                 f"event of the same id that has a date")))
-        elif identity[:3] != (record.ref("company") or "", record.ref("venue") or "", record["type"]):
+        elif ((identity[0], identity[2]) != (record.ref("company") or "", record["type"])
+              or venue not in (None, identity[1], exchange_of.get(identity[1]))):
             problems.append(Problem(record.location, (
                 f"listing_events: '{record.key}' has no date, so it confirms the event of that id, but its company, "
                 f"venue or type differ from it")))
         else:
+            if venue is not None and venue != identity[1]:  # the exchange: the event's board says more
+                record = Record(record.kind, record.key, {k: v for k, v in record.values.items() if k != "venue"},
+                                record.location, record.value_locations, record.merged)
             events[identity].append(record)
     renamed: dict[str, str] = {}
     out = [r for r in records if r.kind != "listing_events"]
