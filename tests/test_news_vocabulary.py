@@ -433,3 +433,14 @@ listing_events:
     graph = kg.load_graph(root)
     assert (KGR["official-visits-iluvatar"], GPU.counterparty, KGR["official"]) in graph
     assert (KGR["official-visits-iluvatar"], GPU.eventType, METRIC["Visit"]) in graph
+
+
+def test_a_span_whose_start_the_source_gives_loosely_is_never_read_as_exact(tmp_path):
+    root = folder(tmp_path, "figures:" + figure("iluvatar", "listings", "~2025-08-15/2025-12-26", "56家", "wire"))
+    valid(root)
+    period = KGR["period/about-2025-08-15-2025-12-26"]
+    graph = kg.load_graph(root)
+    assert (KGR["figure/iluvatar/listings/about-2025-08-15-2025-12-26/wire"], GPU.period, period) in graph
+    assert (period, GPU.startApproximation, METRIC["About"]) in graph
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "listings", "~2025/2026", "56家", "wire")),
+            "only a day may start a span loosely")

@@ -207,6 +207,7 @@ class GPU(DefinedNamespace):
     formerMember: URIRef
     comparedWith: URIRef
     fee: URIRef
+    startApproximation: URIRef
     # individuals used by code
     Exact: URIRef
     AtLeast: URIRef

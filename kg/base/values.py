@@ -387,29 +387,36 @@ class Period:
     end: dt.date | None
     label_en: str
     label_zh: str
+    start_approximation: str | None = None  # "about" when the source gives the start loosely (mid-August)
 
     @property
     def slug(self) -> str:
-        return self.code.replace("/", "-")
+        return self.code.replace("/", "-").replace("~", "about-")
 
 
 def parse_period(text: str) -> Period:
-    """``2024``, ``2025H1``, ``2026Q1``, ``2025-06-30``, ``2022/2024``, ``2025-08-15/2025-12-26`` or ``unspecified``
+    """``2024``, ``2025H1``, ``2026Q1``, ``2025-06-30``, ``2022/2024``, ``2025-08-15/2025-12-26`` (``~2025-08-15/...``
+    when the source gives the start loosely) or ``unspecified``
     (full-width digits and letters read as ASCII: ``２０２５Ｈ１`` is ``2025H1``)."""
     raw = normalize(text.strip())
     if raw == "unspecified":
         return Period(raw, "UnspecifiedPeriod", None, None, "unspecified period", "未注明时期")
     if "/" in raw:
         first_text, _, last_text = raw.partition("/")
-        first, last = _simple_period(first_text), _simple_period(last_text)
+        loose = first_text.startswith("~")  # ~2025-08-15: "mid-August", a start given loosely
+        first, last = _simple_period(first_text.removeprefix("~")), _simple_period(last_text)
+        if loose and first.kind != "PointInTime":
+            raise ValueProblem(f"'{text}': only a day may start a span loosely (~2025-08-15/2025-12-26)")
         # Two days make a span (from mid-August to 26 December); a day beside a year would be ambiguous.
         if (first.kind == "PointInTime") != (last.kind == "PointInTime"):
             raise ValueProblem(f"'{text}': a span joins two years, halves or quarters, or two days, not a day and a year")
         if last.end < first.start or last.start <= first.start:
             raise ValueProblem(f"'{text}' ends before it starts; write the earlier period first")
+        about_en, about_zh = ("about ", "约") if loose else ("", "")
         return Period(
             raw, "PeriodSpan", first.start, last.end,
-            f"{first.label_en} to {last.label_en}", f"{first.label_zh}至{last.label_zh}",
+            f"{about_en}{first.label_en} to {last.label_en}", f"{about_zh}{first.label_zh}至{last.label_zh}",
+            "about" if loose else None,
         )
     return _simple_period(raw)
 

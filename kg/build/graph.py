@@ -73,6 +73,7 @@ FIELD_OF = {
     GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from", GPU.convertedApproximation: "converted",
     GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
     GPU.formerMember: "former_members", GPU.comparedWith: "compared_with", GPU.fee: "fee",
+    GPU.startApproximation: "period",
 }
 
 
@@ -283,6 +284,8 @@ def period_pairs(period: Period) -> list[tuple[str, str]]:
     if period.start is not None:
         pairs.append((T.startDate, literal(period.start.isoformat(), datatype=XSD_NS + "date")))
         pairs.append((T.endDate, literal(period.end.isoformat(), datatype=XSD_NS + "date")))
+    if period.start_approximation:  # "since mid-August": the first day is a reading, never exact
+        pairs.append((T.startApproximation, _codes()["Approximation"][period.start_approximation]))
     return pairs
 
 
