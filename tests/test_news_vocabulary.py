@@ -303,10 +303,24 @@ def test_a_conversion_the_source_gives_loosely_is_never_exact(tmp_path):
     root = folder(tmp_path, "figures:" + figure("iluvatar", "first-day-market-cap", "2026-01-02", "HK$82.5 billion", "wire",
                                                 "\n    basis: close\n    converted: approx. RMB 74 billion"))
     valid(root)
-    node = KGR["figure/iluvatar/first-day-market-cap/2026-01-02/close/wire"]
+    conversion = KGR["figure/iluvatar/first-day-market-cap/2026-01-02/close/wire/converted/CNY"]
     graph = kg.load_graph(root)
-    assert (node, GPU.convertedApproximation, METRIC["About"]) in graph
-    assert graph.value(node, GPU.convertedValue).toPython() == 74000000000
+    assert (conversion, GPU.convertedApproximation, METRIC["About"]) in graph
+    assert graph.value(conversion, GPU.convertedValue).toPython() == 74000000000
+
+
+def test_a_source_that_converts_into_two_currencies_keeps_each_value_with_its_currency(tmp_path):
+    root = folder(tmp_path, "figures:" + figure("iluvatar", "gross-proceeds", "2025-12-05", "CNY8 billion", "wire",
+                                                "\n    converted: [US$1.13 billion, S$1.47 billion]"))
+    valid(root)
+    graph = kg.load_graph(root)
+    figure_node = KGR["figure/iluvatar/gross-proceeds/2025-12-05/wire"]
+    values = {graph.value(c, GPU.convertedUnit): graph.value(c, GPU.convertedValue).toPython()
+              for c in graph.objects(figure_node, GPU.conversion)}
+    assert values == {METRIC["USD"]: 1130000000, METRIC["SGD"]: 1470000000}
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "gross-proceeds", "2025-12-05", "CNY8 billion", "wire",
+                                                       "\n    converted: [US$1.13 billion, US$1.1 billion]")),
+            "converts twice into one currency")
 
 
 def test_a_count_since_a_day_in_mid_month_is_a_span_of_two_days(tmp_path):

@@ -208,6 +208,8 @@ class GPU(DefinedNamespace):
     comparedWith: URIRef
     fee: URIRef
     startApproximation: URIRef
+    conversion: URIRef
+    Conversion: URIRef
     # individuals used by code
     Exact: URIRef
     AtLeast: URIRef

@@ -133,7 +133,8 @@ class Unit:
 # Currencies and the ways sources write them, before or after the number. Nothing
 # is ever converted: an amount keeps the currency it was written in.
 CURRENCIES = {"CNY": Unit("CNY", "元", False), "HKD": Unit("HKD", "港元", False), "USD": Unit("USD", "美元", False),
-              "TWD": Unit("TWD", "新台币", False), "EUR": Unit("EUR", "欧元", False)}
+              "TWD": Unit("TWD", "新台币", False), "EUR": Unit("EUR", "欧元", False),
+              "SGD": Unit("SGD", "新加坡元", False)}
 MONEY = Unit("money", "", False)
 _CURRENCY_WORDS = {
     "元": "CNY", "人民币": "CNY", "元人民币": "CNY", "人民币元": "CNY", "RMB": "CNY", "CNY": "CNY", "¥": "CNY",
@@ -142,6 +143,7 @@ _CURRENCY_WORDS = {
     "YUAN": "CNY", "YUAN RENMINBI": "CNY", "HONG KONG DOLLARS": "HKD", "HK DOLLARS": "HKD", "US DOLLARS": "USD",
     "新台币": "TWD", "新台幣": "TWD", "台币": "TWD", "台幣": "TWD", "NT$": "TWD", "TWD": "TWD",
     "欧元": "EUR", "歐元": "EUR", "€": "EUR", "EUR": "EUR",
+    "新加坡元": "SGD", "新元": "SGD", "S$": "SGD", "SGD": "SGD",
     "人民幣": "CNY", "元人民幣": "CNY", "美金": "USD",
 }
 # Cue words, longest first so that 超过 is not read as 超.
@@ -160,7 +162,7 @@ CHINESE_NUMERAL = "[零〇○一二两三四五六七八九十百千廿卅]+(?:�
 # 百分之四 is 4%, 千分之五 0.5%, 万分之三点六 0.036%: a percentage written as a fraction.
 _FRACTIONS = {"百分之": Decimal(1), "千分之": Decimal("0.1"), "万分之": Decimal("0.01")}
 _AMOUNT = re.compile(
-    r"^(?P<prefix>HK\$|US\$|NT\$|RMB|CNY|HKD|USD|TWD|EUR|人民币|人民幣|新台币|新台幣|¥|€)?\s*(?P<fraction>百分之|千分之|万分之)?"
+    r"^(?P<prefix>HK\$|US\$|NT\$|S\$|RMB|CNY|HKD|USD|TWD|EUR|SGD|人民币|人民幣|新台币|新台幣|¥|€)?\s*(?P<fraction>百分之|千分之|万分之)?"
     r"(?P<number>" + _NUMBER + "|" + CHINESE_NUMERAL + r")\s*"
     r"(?P<multiplier>万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千|百|十|兆|thousand|million|billion|trillion|mn|bn)?\s*"
     r"(?P<tenths>成)?(?P<symbol>[^0-9]*)$",

@@ -73,7 +73,7 @@ FIELD_OF = {
     GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from", GPU.convertedApproximation: "converted",
     GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
     GPU.formerMember: "former_members", GPU.comparedWith: "compared_with", GPU.fee: "fee",
-    GPU.startApproximation: "period",
+    GPU.startApproximation: "period", GPU.conversion: "converted",
 }
 
 
@@ -325,6 +325,7 @@ class RecordBuilder:
     def build(self, record: Record) -> list[tuple[str, list[tuple[str, str]]]]:
         """The record's subject and its pairs, then those of its references (one per source when several)."""
         self.pairs = []
+        self.parts: list[tuple[str, list[tuple[str, str]]]] = []  # nodes of the record's own (a conversion)
         adder = self._adders.get(record.kind)
         if adder is None:
             adder = self._adders[record.kind] = getattr(self, "add_" + record.kind)
@@ -334,8 +335,8 @@ class RecordBuilder:
             return [(subject, self.pairs)]
         if not record.merged:
             self.add_provenance(record.provenance[0], record.kind == "figures")
-            return [(subject, self.pairs)]
-        made = [(subject, self.pairs)]
+            return [(subject, self.pairs), *self.parts]
+        made = [(subject, self.pairs), *self.parts]
         for said in record.merged:
             self.add(T.source, kgr(said.source))
         for said in record.merged:
@@ -651,13 +652,17 @@ class RecordBuilder:
         for name, predicate, concept in (("tranche", T.tranche, "Tranche"), ("stage", T.offeringStage, "OfferingStage")):
             if name in r.values:
                 self.add(predicate, self.code(concept, r[name]))
-        if "converted" in r.values:
-            converted: Amount = r["converted"]
-            self.add(T.convertedValue, _number(converted.value))
-            self.add(T.convertedUnit, self.code("Unit", converted.unit.notation))
-            self.add(T.convertedStated, literal(converted.stated, _lang_of(converted.stated)))
+        # Each of the source's own conversions is a node of the figure's (US$1.13 billion and S$1.47 billion
+        # beside CNY 8 billion), so a value never loses its currency.
+        for converted in r.get("converted", ()):
+            node = f"{record_term(r)}/converted/{converted.unit.notation}"
+            self.add(T.conversion, node)
+            pairs = [(T.type, T.Conversion), (T.convertedValue, _number(converted.value)),
+                     (T.convertedUnit, self.code("Unit", converted.unit.notation)),
+                     (T.convertedStated, literal(converted.stated, _lang_of(converted.stated)))]
             if converted.approximation:  # "approx. RMB 74 billion" is never read as an exact conversion
-                self.add(T.convertedApproximation, self.code("Approximation", converted.approximation))
+                pairs.append((T.convertedApproximation, self.code("Approximation", converted.approximation)))
+            self.parts.append((node, pairs))
         for name, predicate, concept in (("approximation", T.approximation, "Approximation"),
                                          ("circumstance", T.circumstance, "Circumstance")):
             if getattr(stated, name):

@@ -650,7 +650,9 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     if "converted" in values:
         if how == "values":
             raise FieldProblem(locations["converted"], "a conversion belongs to one amount; give the figure with `value`", "converted")
-        values["converted"] = _converted(values["converted"], unit, locations["converted"], _BOUNDS.get(how, "exact"))
+        node = values["converted"]
+        items = node.items if isinstance(node, Sequence) else [node]
+        values["converted"] = tuple(_converted(item, unit, locations["converted"], _BOUNDS.get(how, "exact")) for item in items)
     approximation = values.get("approximation")
     circumstance = values.get("circumstance")
 
@@ -698,9 +700,12 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     if "converted" in values:
         figure = values["figure"]
         own = (figure.value or figure.low).unit
-        if values["converted"].unit == own:
+        units = [amount.unit for amount in values["converted"]]
+        if own in units:
             raise FieldProblem(locations["converted"], f"converts into {own.notation}, the figure's own currency; "
                                "give the other currency", "converted")
+        if len(set(units)) != len(units):
+            raise FieldProblem(locations["converted"], "converts twice into one currency; give each currency once", "converted")
     return _finish_plain(kind, values, locations, entry, vocab)
 
 
