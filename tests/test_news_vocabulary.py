@@ -458,3 +458,12 @@ def test_a_span_whose_start_the_source_gives_loosely_is_never_read_as_exact(tmp_
     assert (period, GPU.startApproximation, METRIC["About"]) in graph
     refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "listings", "~2025/2026", "56家", "wire")),
             "only a day may start a span loosely")
+
+
+def test_a_figure_of_the_parent_companys_own_accounts_is_another_measure(tmp_path):
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "undistributed-profit", "2025-12-31", "15.84亿元", "wire", "\n    accounts: parent-company")
+                  + figure("iluvatar", "undistributed-profit", "2025-12-31", "20亿元", "article"))
+    assert "conflict" not in valid(root)
+    assert (KGR["figure/iluvatar/undistributed-profit/2025-12-31/parent-company/wire"], GPU.parentCompanyAccounts,
+            Literal(True)) in kg.load_graph(root)

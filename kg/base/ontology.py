@@ -209,6 +209,7 @@ class GPU(DefinedNamespace):
     fee: URIRef
     startApproximation: URIRef
     conversion: URIRef
+    parentCompanyAccounts: URIRef
     Conversion: URIRef
     # individuals used by code
     Exact: URIRef

@@ -74,6 +74,7 @@ FIELD_OF = {
     GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
     GPU.formerMember: "former_members", GPU.comparedWith: "compared_with", GPU.fee: "fee",
     GPU.startApproximation: "period", GPU.conversion: "converted",
+    GPU.parentCompanyAccounts: "accounts",
 }
 
 
@@ -646,6 +647,8 @@ class RecordBuilder:
             self.add(T.fee, self.code("FeeKind", r["fee"]))
         if "attributable" in r.values:
             self.add(T.attributableToParent, literal("true", datatype=XSD_NS + "boolean"))
+        if "accounts" in r.values:
+            self.add(T.parentCompanyAccounts, literal("true", datatype=XSD_NS + "boolean"))
         # A point value given loosely is never typed exact: raw SPARQL reads gpu:Approximate.
         approximate = stated.qualifier == "exact" and stated.approximation is not None
         self.add(T.qualifier, T.Approximate if approximate else _QUALIFIERS[stated.qualifier])
@@ -712,6 +715,9 @@ class RecordBuilder:
         if "attributable" in r.values:
             subject_en += " attributable to the parent"
             subject_zh += "归母"
+        if "accounts" in r.values:
+            subject_en += " (parent company's own accounts)"
+            subject_zh += "(母公司报表)"
         if "holder" in r.values:
             holder = r.ref("holder")
             subject_en = f"{self.name(holder, 'en')} in {subject_en}"

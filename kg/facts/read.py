@@ -354,6 +354,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "project": Field(read_id),
         "fee": Field(_codes("FeeKind", "fee", many=False)),
         "attributable": Field(read_choice("true")),
+        "accounts": Field(read_choice("parent-company")),
         "basis": Field(_codes("PriceBasis", "basis", many=False)),
         "tranche": Field(_codes("Tranche", "tranche", many=False)),
         "stage": Field(_codes("OfferingStage", "offering stage", many=False)),
@@ -564,6 +565,8 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
             key += f"/{values[name]}"
     if "attributable" in values:  # 归母: the parent's shareholders' part, another measure than the whole
         key += "/attributable"
+    if "accounts" in values:  # 母公司报表: the parent company's own books, not the group's
+        key += f"/{values['accounts']}"
     # A tranche, a stage, a basis or a circumstance makes another measure: a forecast is never
     # compared with the final figure, a price at the open never with one at the close.
     for name in ("tranche", "stage", "basis"):

@@ -136,7 +136,7 @@ def group_of(record: Record) -> tuple:
     refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market", "security", "compared_with"))
     # `attributable` is left out: news writes 净利润 for 归母净利润, so a profit whose source does not say
     # which is compared with the attributable one, and a difference stays a conflict to settle.
-    kinds = ("measure", "project", "fee", "tranche", "stage", "basis", "circumstance")
+    kinds = ("measure", "project", "fee", "accounts", "tranche", "stage", "basis", "circumstance")
     # Whose forecast it is belongs to what it is: an analyst's estimate never conflicts with the company's.
     forecaster = record.ref("said_by") if values.get("circumstance") == "forecast" else None
     return (values["metric"], *refs, *(values.get(name) for name in kinds), forecaster, when)
