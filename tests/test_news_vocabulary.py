@@ -467,3 +467,51 @@ def test_a_figure_of_the_parent_companys_own_accounts_is_another_measure(tmp_pat
     assert "conflict" not in valid(root)
     assert (KGR["figure/iluvatar/undistributed-profit/2025-12-31/parent-company/wire"], GPU.parentCompanyAccounts,
             Literal(True)) in kg.load_graph(root)
+
+
+EXCHANGE_AND_BOARD = """
+organizations:
+  - id: sse
+    roles: [stock-exchange]
+    name: {zh: 上交所, en: Shanghai Stock Exchange}
+    source: article
+    quote: 天数智芯2022年收入1.89亿元。
+  - id: star-market
+    roles: [listing-board]
+    name: {zh: 科创板, en: STAR Market}
+    part_of: sse
+    source: article
+    quote: 天数智芯2022年收入1.89亿元。
+listing_events:
+  - id: iluvatar-star-listing
+    company: iluvatar
+    venue: star-market
+    type: listed
+    date: 2025-12-05
+    source: article
+    quote: 天数智芯2022年收入1.89亿元。
+"""
+
+
+def test_an_undated_entry_may_name_the_exchange_of_the_events_board_or_no_venue(tmp_path):
+    for venue in ("\n    venue: sse", ""):
+        root = folder(tmp_path / (venue.strip() or "none"), EXCHANGE_AND_BOARD + f"""
+  - id: iluvatar-star-listing
+    company: iluvatar
+    type: listed{venue}
+    source: wire
+    locator: first paragraph, began trading in Shanghai
+""")
+        valid(root)
+        graph = kg.load_graph(root)
+        assert list(graph.objects(KGR["iluvatar-star-listing"], GPU.venue)) == [KGR["star-market"]]
+        assert (KGR["iluvatar-star-listing"], GPU.source, KGR["wire"]) in graph
+    other = folder(tmp_path / "other", EXCHANGE_AND_BOARD + """
+  - id: iluvatar-star-listing
+    company: iluvatar
+    type: listed
+    venue: iluvatar
+    source: wire
+    locator: first paragraph
+""")
+    refused(other, "its company, venue or type differ from it")
