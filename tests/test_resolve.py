@@ -193,10 +193,13 @@ def test_kg_resolve_finds_a_metric_by_its_chinese_name():
     from conftest import LIVE_FACTS
 
     result = CliRunner().invoke(main, ["resolve", "--facts", str(LIVE_FACTS), "首日市值", "摩尔"])
-    assert (result.exit_code, result.stdout) == (0, (
-        "首日市值 -> gpu:FirstDayMarketCap: first-day market capitalisation (en), 首日市值 (zh), first-day-market-cap "
-        "[metric]\n"
-        "摩尔 -> moore-threads: Moore Threads (en), 摩尔线程 (zh), 摩尔 (zh), 688795.SH [chip designer]\n"))
+    metric, company = result.stdout.splitlines()
+    assert result.exit_code == 0
+    assert metric == ("首日市值 -> gpu:FirstDayMarketCap: first-day market capitalisation (en), 首日市值 (zh), "
+                      "first-day-market-cap [metric]")
+    # The live facts keep gaining aliases from new sources: the company and its kind are what is pinned.
+    assert company.startswith("摩尔 -> moore-threads: Moore Threads (en), 摩尔线程 (zh), ")
+    assert "摩尔 (zh)" in company and company.endswith("688795.SH [chip designer]")
 
 
 def test_completion_offers_what_a_name_names_then_names_that_start_then_names_that_contain_it(resolver):
