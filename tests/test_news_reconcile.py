@@ -120,8 +120,9 @@ def test_a_sources_own_conversion_is_one_statement_with_two_amounts(tmp_path):
     no_warnings(root)
     graph = kg.load_graph(root)
     node = figure_node("iluvatar/market-cap/2026-01-08/close/wire")
-    assert (node, GPU.unit, GPU.HKD) in graph and (node, GPU.convertedUnit, GPU.USD) in graph
-    assert graph.value(node, GPU.convertedValue).toPython() == Decimal("11000000000")
+    conversion = graph.value(node, GPU.conversion)
+    assert (node, GPU.unit, GPU.HKD) in graph and (conversion, GPU.convertedUnit, GPU.USD) in graph
+    assert graph.value(conversion, GPU.convertedValue).toPython() == Decimal("11000000000")
     same = folder(tmp_path / "same", "figures:" + figure("iluvatar", "market-cap", "2026-01-08", "HK$85.5 billion",
                                                          "wire", "\n    basis: close\n    converted: 855亿港元"))
     assert "converts into HKD, the figure's own currency; give the other currency" in validate(same).stderr

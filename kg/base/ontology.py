@@ -87,6 +87,7 @@ class GPU(DefinedNamespace):
     PositionRole: URIRef
     Tranche: URIRef
     OfferingStage: URIRef
+    FeeKind: URIRef
     MarketIndex: URIRef
     Stake: URIRef
     # object properties
@@ -190,6 +191,26 @@ class GPU(DefinedNamespace):
     publishedAfter: URIRef
     convertedStated: URIRef
     segmentStarted: URIRef
+    allowsBasis: URIRef
+    figureSecurity: URIRef
+    measure: URIRef
+    project: URIRef
+    auditor: URIRef
+    legalAdviser: URIRef
+    financialAdviser: URIRef
+    confidential: URIRef
+    amountRaised: URIRef
+    spunOffFrom: URIRef
+    convertedApproximation: URIRef
+    dateBound: URIRef
+    attributableToParent: URIRef
+    formerMember: URIRef
+    comparedWith: URIRef
+    fee: URIRef
+    startApproximation: URIRef
+    conversion: URIRef
+    parentCompanyAccounts: URIRef
+    Conversion: URIRef
     # individuals used by code
     Exact: URIRef
     AtLeast: URIRef
@@ -302,7 +323,7 @@ def kebab(local_name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", local_name).lower()
 
 
-COUNT_UNITS = frozenset({"chip", "customer", "deployment", "project", "patent", "share", "account", "investor", "day",
+COUNT_UNITS = frozenset({"chip", "device", "customer", "deployment", "project", "patent", "share", "account", "investor", "day",
                          "company", "lot", "person", "product", "position", "item"})
 
 
@@ -315,6 +336,7 @@ class Vocabulary:
     units: dict[URIRef, Unit]
     organization_roles: dict[str, URIRef]       # "chip-designer" -> gpu:ChipDesigner
     basis_metrics: frozenset[str]               # metrics whose figures say their listing-day price basis
+    optional_basis_metrics: frozenset[str] = frozenset()  # metrics whose figures may say the price they are reckoned at
 
     def codes(self, concept_class: URIRef) -> dict[str, URIRef]:
         return self.concepts[concept_class]
@@ -342,8 +364,10 @@ def vocabulary() -> Vocabulary:
         for cls in graph.subjects(RDFS.subClassOf, GPU.Organization)
         if (cls, RDF.type, OWL.Class) in graph
     }
-    basis_metrics = frozenset(
-        notation for notation, individual in concepts[GPU.Metric].items()
-        if graph.value(individual, GPU.needsBasis) is not None and graph.value(individual, GPU.needsBasis).toPython()
-    )
-    return Vocabulary(concepts, metric_units, units, roles, basis_metrics)
+    def flagged(flag: URIRef) -> frozenset[str]:
+        return frozenset(
+            notation for notation, individual in concepts[GPU.Metric].items()
+            if graph.value(individual, flag) is not None and graph.value(individual, flag).toPython()
+        )
+
+    return Vocabulary(concepts, metric_units, units, roles, flagged(GPU.needsBasis), flagged(GPU.allowsBasis))

@@ -133,7 +133,8 @@ class Unit:
 # Currencies and the ways sources write them, before or after the number. Nothing
 # is ever converted: an amount keeps the currency it was written in.
 CURRENCIES = {"CNY": Unit("CNY", "元", False), "HKD": Unit("HKD", "港元", False), "USD": Unit("USD", "美元", False),
-              "TWD": Unit("TWD", "新台币", False), "EUR": Unit("EUR", "欧元", False)}
+              "TWD": Unit("TWD", "新台币", False), "EUR": Unit("EUR", "欧元", False),
+              "SGD": Unit("SGD", "新加坡元", False)}
 MONEY = Unit("money", "", False)
 _CURRENCY_WORDS = {
     "元": "CNY", "人民币": "CNY", "元人民币": "CNY", "人民币元": "CNY", "RMB": "CNY", "CNY": "CNY", "¥": "CNY",
@@ -142,13 +143,14 @@ _CURRENCY_WORDS = {
     "YUAN": "CNY", "YUAN RENMINBI": "CNY", "HONG KONG DOLLARS": "HKD", "HK DOLLARS": "HKD", "US DOLLARS": "USD",
     "新台币": "TWD", "新台幣": "TWD", "台币": "TWD", "台幣": "TWD", "NT$": "TWD", "TWD": "TWD",
     "欧元": "EUR", "歐元": "EUR", "€": "EUR", "EUR": "EUR",
+    "新加坡元": "SGD", "新元": "SGD", "S$": "SGD", "SGD": "SGD",
     "人民幣": "CNY", "元人民幣": "CNY", "美金": "USD",
 }
 # Cue words, longest first so that 超过 is not read as 超.
 LOWER_BOUND_CUES = ("more than", "超过", "超過", "突破", "over", "超", "逾", ">")
 UPPER_BOUND_CUES = ("最高可达", "最高可達", "up to", "at most", "less than", "不超过", "不超過", "最高", "最多", "不到", "不足", "<")
 APPROXIMATION_CUES = {
-    "approximately": "about", "around": "about", "about": "about", "大约": "about", "约合": "about", "约": "about",
+    "approximately": "about", "approx.": "about", "around": "about", "about": "about", "大约": "about", "约合": "about", "约": "about",
     "大約": "about", "約合": "about", "約": "about",
     "~": "about", "nearly": "nearly", "almost": "nearly", "接近": "nearly", "将近": "nearly", "將近": "nearly", "近": "nearly",
 }
@@ -160,7 +162,7 @@ CHINESE_NUMERAL = "[零〇○一二两三四五六七八九十百千廿卅]+(?:�
 # 百分之四 is 4%, 千分之五 0.5%, 万分之三点六 0.036%: a percentage written as a fraction.
 _FRACTIONS = {"百分之": Decimal(1), "千分之": Decimal("0.1"), "万分之": Decimal("0.01")}
 _AMOUNT = re.compile(
-    r"^(?P<prefix>HK\$|US\$|NT\$|RMB|CNY|HKD|USD|TWD|EUR|人民币|人民幣|新台币|新台幣|¥|€)?\s*(?P<fraction>百分之|千分之|万分之)?"
+    r"^(?P<prefix>HK\$|US\$|NT\$|S\$|RMB|CNY|HKD|USD|TWD|EUR|SGD|人民币|人民幣|新台币|新台幣|¥|€)?\s*(?P<fraction>百分之|千分之|万分之)?"
     r"(?P<number>" + _NUMBER + "|" + CHINESE_NUMERAL + r")\s*"
     r"(?P<multiplier>万亿|千亿|百亿|十亿|千万|百万|十万|亿|万|千|百|十|兆|thousand|million|billion|trillion|mn|bn)?\s*"
     r"(?P<tenths>成)?(?P<symbol>[^0-9]*)$",
@@ -387,28 +389,36 @@ class Period:
     end: dt.date | None
     label_en: str
     label_zh: str
+    start_approximation: str | None = None  # "about" when the source gives the start loosely (mid-August)
 
     @property
     def slug(self) -> str:
-        return self.code.replace("/", "-")
+        return self.code.replace("/", "-").replace("~", "about-")
 
 
 def parse_period(text: str) -> Period:
-    """``2024``, ``2025H1``, ``2026Q1``, ``2025-06-30``, ``2022/2024`` or ``unspecified``
+    """``2024``, ``2025H1``, ``2026Q1``, ``2025-06-30``, ``2022/2024``, ``2025-08-15/2025-12-26`` (``~2025-08-15/...``
+    when the source gives the start loosely) or ``unspecified``
     (full-width digits and letters read as ASCII: ``２０２５Ｈ１`` is ``2025H1``)."""
     raw = normalize(text.strip())
     if raw == "unspecified":
         return Period(raw, "UnspecifiedPeriod", None, None, "unspecified period", "未注明时期")
     if "/" in raw:
         first_text, _, last_text = raw.partition("/")
-        first, last = _simple_period(first_text), _simple_period(last_text)
-        if first.kind == "PointInTime" or last.kind == "PointInTime":
-            raise ValueProblem(f"'{text}': a span joins years, halves or quarters, not single dates")
+        loose = first_text.startswith("~")  # ~2025-08-15: "mid-August", a start given loosely
+        first, last = _simple_period(first_text.removeprefix("~")), _simple_period(last_text)
+        if loose and first.kind != "PointInTime":
+            raise ValueProblem(f"'{text}': only a day may start a span loosely (~2025-08-15/2025-12-26)")
+        # Two days make a span (from mid-August to 26 December); a day beside a year would be ambiguous.
+        if (first.kind == "PointInTime") != (last.kind == "PointInTime"):
+            raise ValueProblem(f"'{text}': a span joins two years, halves or quarters, or two days, not a day and a year")
         if last.end < first.start or last.start <= first.start:
             raise ValueProblem(f"'{text}' ends before it starts; write the earlier period first")
+        about_en, about_zh = ("about ", "约") if loose else ("", "")
         return Period(
             raw, "PeriodSpan", first.start, last.end,
-            f"{first.label_en} to {last.label_en}", f"{first.label_zh}至{last.label_zh}",
+            f"{about_en}{first.label_en} to {last.label_en}", f"{about_zh}{first.label_zh}至{last.label_zh}",
+            "about" if loose else None,
         )
     return _simple_period(raw)
 

@@ -68,6 +68,13 @@ FIELD_OF = {
     GPU.convertedStated: "converted", GPU.eventPlace: "place", GPU.counterparty: "counterparty",
     GPU.parentOrganization: "parent", GPU.segmentStarted: "started", GPU.indexVenue: "venue",
     GPU.stakeCompany: "company", GPU.stakeHolder: "holder", GPU.confirmedBy: "source",
+    GPU.figureSecurity: "security", GPU.measure: "measure", GPU.project: "project", GPU.auditor: "auditors",
+    GPU.legalAdviser: "legal_advisers", GPU.financialAdviser: "financial_advisers", GPU.confidential: "confidential",
+    GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from", GPU.convertedApproximation: "converted",
+    GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
+    GPU.formerMember: "former_members", GPU.comparedWith: "compared_with", GPU.fee: "fee",
+    GPU.startApproximation: "period", GPU.conversion: "converted",
+    GPU.parentCompanyAccounts: "accounts",
 }
 
 
@@ -278,6 +285,8 @@ def period_pairs(period: Period) -> list[tuple[str, str]]:
     if period.start is not None:
         pairs.append((T.startDate, literal(period.start.isoformat(), datatype=XSD_NS + "date")))
         pairs.append((T.endDate, literal(period.end.isoformat(), datatype=XSD_NS + "date")))
+    if period.start_approximation:  # "since mid-August": the first day is a reading, never exact
+        pairs.append((T.startApproximation, _codes()["Approximation"][period.start_approximation]))
     return pairs
 
 
@@ -317,6 +326,7 @@ class RecordBuilder:
     def build(self, record: Record) -> list[tuple[str, list[tuple[str, str]]]]:
         """The record's subject and its pairs, then those of its references (one per source when several)."""
         self.pairs = []
+        self.parts: list[tuple[str, list[tuple[str, str]]]] = []  # nodes of the record's own (a conversion)
         adder = self._adders.get(record.kind)
         if adder is None:
             adder = self._adders[record.kind] = getattr(self, "add_" + record.kind)
@@ -326,8 +336,8 @@ class RecordBuilder:
             return [(subject, self.pairs)]
         if not record.merged:
             self.add_provenance(record.provenance[0], record.kind == "figures")
-            return [(subject, self.pairs)]
-        made = [(subject, self.pairs)]
+            return [(subject, self.pairs), *self.parts]
+        made = [(subject, self.pairs), *self.parts]
         for said in record.merged:
             self.add(T.source, kgr(said.source))
         for said in record.merged:
@@ -447,6 +457,7 @@ class RecordBuilder:
             self.add(T.partOf, kgr(r.ref("part_of")))
         if "parent" in r.values:
             self.add(T.parentOrganization, kgr(r.ref("parent")))
+        self.refs(T.spunOffFrom, r, "spun_off_from")
         self.refs(T.managementFrom, r, "management_from")
         self.add_common(r)
 
@@ -454,6 +465,7 @@ class RecordBuilder:
         self.add(T.type, T.CompanyGroup)
         self.add_names(r)
         self.refs(T.member, r, "members")
+        self.refs(T.formerMember, r, "former_members")
         self.add_common(r)
 
     def add_places(self, r: Record) -> None:
@@ -565,7 +577,8 @@ class RecordBuilder:
             self.add(T.statedDate, literal(stated, _lang_of(stated)))
         if "round" in r.values:
             self.add(T.roundName, literal(r["round"]))
-        for name, predicate in (("pre_money", T.preMoneyValuation), ("post_money", T.postMoneyValuation)):
+        for name, predicate in (("amount", T.amountRaised), ("pre_money", T.preMoneyValuation),
+                                ("post_money", T.postMoneyValuation)):
             if name in r.values:
                 amount: Amount = r[name]
                 self.add(predicate, _number(amount.value))
@@ -590,6 +603,13 @@ class RecordBuilder:
             self.add(T.security, kgr(r.ref("security")))
         self.refs(T.sponsor, r, "sponsors")
         self.refs(T.cornerstoneInvestor, r, "cornerstone_investors")
+        self.refs(T.auditor, r, "auditors")
+        self.refs(T.legalAdviser, r, "legal_advisers")
+        self.refs(T.financialAdviser, r, "financial_advisers")
+        if "date_bound" in r.values:  # "by early 2027": the date is a latest, not the day it happens
+            self.add(T.dateBound, _QUALIFIERS[r["date_bound"]])
+        if "confidential" in r.values:
+            self.add(T.confidential, literal(r["confidential"], datatype=XSD_NS + "boolean"))
         if "place" in r.values:
             self.add(T.eventPlace, kgr(r.ref("place")))
         if "counterparty" in r.values:
@@ -615,20 +635,37 @@ class RecordBuilder:
         if "reference_period" in r.values:
             self.use_period(T.referencePeriod, r["reference_period"])
         for name, predicate in (("segment", T.segment), ("event", T.listingEvent), ("holder", T.holder),
-                                ("market", T.market), ("said_by", T.saidBy)):
+                                ("market", T.market), ("security", T.figureSecurity),
+                                ("compared_with", T.comparedWith), ("said_by", T.saidBy)):
             if name in r.values:
                 self.add(predicate, kgr(r.ref(name)))
+        if "measure" in r.values:
+            self.add(T.measure, self.code("Metric", r["measure"]))
+        if "project" in r.values:
+            self.add(T.project, literal(r["project"]))
+        if "fee" in r.values:
+            self.add(T.fee, self.code("FeeKind", r["fee"]))
+        if "attributable" in r.values:
+            self.add(T.attributableToParent, literal("true", datatype=XSD_NS + "boolean"))
+        if "accounts" in r.values:
+            self.add(T.parentCompanyAccounts, literal("true", datatype=XSD_NS + "boolean"))
         # A point value given loosely is never typed exact: raw SPARQL reads gpu:Approximate.
         approximate = stated.qualifier == "exact" and stated.approximation is not None
         self.add(T.qualifier, T.Approximate if approximate else _QUALIFIERS[stated.qualifier])
         for name, predicate, concept in (("tranche", T.tranche, "Tranche"), ("stage", T.offeringStage, "OfferingStage")):
             if name in r.values:
                 self.add(predicate, self.code(concept, r[name]))
-        if "converted" in r.values:
-            converted: Amount = r["converted"]
-            self.add(T.convertedValue, _number(converted.value))
-            self.add(T.convertedUnit, self.code("Unit", converted.unit.notation))
-            self.add(T.convertedStated, literal(converted.stated, _lang_of(converted.stated)))
+        # Each of the source's own conversions is a node of the figure's (US$1.13 billion and S$1.47 billion
+        # beside CNY 8 billion), so a value never loses its currency.
+        for converted in r.get("converted", ()):
+            node = f"{record_term(r)}/converted/{converted.unit.notation}"
+            self.add(T.conversion, node)
+            pairs = [(T.type, T.Conversion), (T.convertedValue, _number(converted.value)),
+                     (T.convertedUnit, self.code("Unit", converted.unit.notation)),
+                     (T.convertedStated, literal(converted.stated, _lang_of(converted.stated)))]
+            if converted.approximation:  # "approx. RMB 74 billion" is never read as an exact conversion
+                pairs.append((T.convertedApproximation, self.code("Approximation", converted.approximation)))
+            self.parts.append((node, pairs))
         for name, predicate, concept in (("approximation", T.approximation, "Approximation"),
                                          ("circumstance", T.circumstance, "Circumstance")):
             if getattr(stated, name):
@@ -658,6 +695,29 @@ class RecordBuilder:
             if name in r.values:
                 subject_en += f" {self.name(r.ref(name), 'en')}"
                 subject_zh += self.name(r.ref(name), "zh")
+        if "security" in r.values:  # a security has a ticker, not a name: its id says which
+            subject_en += f" ({r.ref('security')})"
+            subject_zh += f"({r.ref('security')})"
+        if "compared_with" in r.values:
+            subject_en += f" against {self.name(r.ref('compared_with'), 'en')}"
+            subject_zh += f"相对{self.name(r.ref('compared_with'), 'zh')}"
+        if "measure" in r.values:
+            measure = self.code("Metric", r["measure"])
+            subject_en += f" {self.concept_label(measure, 'en')}"
+            subject_zh += self.concept_label(measure, "zh")
+        if "fee" in r.values:
+            fee = self.code("FeeKind", r["fee"])
+            subject_en += f" {self.concept_label(fee, 'en')}"
+            subject_zh += self.concept_label(fee, "zh")
+        if "project" in r.values:
+            subject_en += f" ({r['project']})"
+            subject_zh += f"({r['project']})"
+        if "attributable" in r.values:
+            subject_en += " attributable to the parent"
+            subject_zh += "归母"
+        if "accounts" in r.values:
+            subject_en += " (parent company's own accounts)"
+            subject_zh += "(母公司报表)"
         if "holder" in r.values:
             holder = r.ref("holder")
             subject_en = f"{self.name(holder, 'en')} in {subject_en}"

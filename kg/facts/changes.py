@@ -119,12 +119,14 @@ def _stated(record: Record) -> str:
 
 def _about(record: Record, names: dict[str, str]) -> str:
     parts = [names.get(record.ref("of"), record.ref("of")), record["metric"], record["period"].code]
-    for name in ("segment", "holder", "market"):
+    for name in ("segment", "holder", "market", "security", "compared_with"):
         if record.ref(name):
             parts.append(names.get(record.ref(name), record.ref(name)))
-    for name in ("tranche", "stage", "basis", "circumstance"):
+    for name in ("measure", "project", "fee", "accounts", "tranche", "stage", "basis", "circumstance"):
         if record.get(name):
             parts.append(record[name])
+    if record.get("attributable"):
+        parts.append("attributable")
     if record.get("circumstance") == "forecast" and record.ref("said_by"):
         parts.append(f"by {names.get(record.ref('said_by'), record.ref('said_by'))}")
     return " ".join(parts)

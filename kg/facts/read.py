@@ -254,11 +254,13 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "software_ecosystem": Field(_codes("EcosystemStance", "software-ecosystem stance", many=True)),
         "part_of": Field(read_ref, refs=("organizations",)),
         "parent": Field(read_ref, refs=("organizations",)),
+        "spun_off_from": Field(read_refs, refs=("organizations",)),
         **_provenance(),
     },
     "groups": {
         **_NAMED,
         "members": Field(read_refs, refs=("organizations",)),
+        "former_members": Field(read_refs, refs=("organizations",)),
         "in_sectors": Field(read_refs, refs=("sectors",)),
         "serves_sectors": Field(read_refs, refs=("sectors",)),
         "process_node": Field(read_text),
@@ -322,6 +324,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "round": Field(read_text),
         "date": Field(read_date, True),
         "stated_date": Field(read_texts),
+        "amount": Field(read_raw),
         "pre_money": Field(read_raw),
         "post_money": Field(read_raw),
         "investors": Field(read_refs, refs=("organizations",)),
@@ -338,8 +341,13 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "security": Field(read_ref, refs=("securities",)),
         "sponsors": Field(read_refs, refs=("organizations",)),
         "cornerstone_investors": Field(read_refs, refs=("organizations",)),
+        "auditors": Field(read_refs, refs=("organizations",)),
+        "legal_advisers": Field(read_refs, refs=("organizations",)),
+        "financial_advisers": Field(read_refs, refs=("organizations",)),
+        "confidential": Field(read_choice("true", "false")),
+        "date_bound": Field(read_choice("at-most", "at-least")),
         "place": Field(read_ref, refs=("places",)),
-        "counterparty": Field(read_ref, refs=("organizations", "indices")),
+        "counterparty": Field(read_ref, refs=("organizations", "indices", "people")),
         **_provenance(),
     },
     "figures": {
@@ -348,7 +356,14 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "segment": Field(read_ref, refs=("segments",)),
         "event": Field(read_ref, refs=("listing_events",)),
         "holder": Field(read_ref, refs=("organizations", "people")),
-        "market": Field(read_ref, refs=("sectors",)),
+        "market": Field(read_ref, refs=("sectors", "organizations", "places", "indices")),
+        "security": Field(read_ref, refs=("securities",)),
+        "compared_with": Field(read_ref, refs=("organizations", "groups")),
+        "measure": Field(_codes("Metric", "metric", many=False)),
+        "project": Field(read_id),
+        "fee": Field(_codes("FeeKind", "fee", many=False)),
+        "attributable": Field(read_choice("true")),
+        "accounts": Field(read_choice("parent-company")),
         "basis": Field(_codes("PriceBasis", "basis", many=False)),
         "tranche": Field(_codes("Tranche", "tranche", many=False)),
         "stage": Field(_codes("OfferingStage", "offering stage", many=False)),
@@ -551,9 +566,16 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
     if kind == "stakes":
         return f"{ref('holder')}/{ref('company')}"
     key = f"{ref('of')}/{values['metric']}/{values['period'].slug}"
-    for name in ("segment", "holder", "market"):
+    for name in ("segment", "holder", "market", "security", "compared_with"):
         if name in values:
             key += f"/{ref(name)}"
+    for name in ("measure", "project", "fee"):  # the growth of shipments is not the growth of output
+        if name in values:
+            key += f"/{values[name]}"
+    if "attributable" in values:  # 归母: the parent's shareholders' part, another measure than the whole
+        key += "/attributable"
+    if "accounts" in values:  # 母公司报表: the parent company's own books, not the group's
+        key += f"/{values['accounts']}"
     # A tranche, a stage, a basis or a circumstance makes another measure: a forecast is never
     # compared with the final figure, a price at the open never with one at the close.
     for name in ("tranche", "stage", "basis"):
@@ -577,7 +599,7 @@ def _finish_dated(kind, values, locations, entry, vocab) -> list[Record]:
 
 
 def _finish_round(kind, values, locations, entry, vocab) -> list[Record]:
-    for name in ("pre_money", "post_money"):
+    for name in ("amount", "pre_money", "post_money"):
         if name in values:
             values[name] = _amount(values[name], CURRENCIES["CNY"], name)
     return _finish_plain(kind, values, locations, entry, vocab)
@@ -592,6 +614,13 @@ def _amount(node: Node, unit: Unit, field: str, bound: str = "exact") -> Amount:
         raise FieldProblem(node.loc, str(problem), field) from None
 
 
+# Metrics that are the change of another (named in `measure`), and the pairs that have a metric of their own.
+_MEASURED = frozenset({"growth", "decline", "cagr", "relative-size"})
+_PROFIT_METRICS = frozenset({"net-profit", "net-loss", "net-profit-after-non-recurring", "net-loss-after-non-recurring",
+                             "adjusted-net-profit", "adjusted-net-loss", "cumulative-net-loss", "net-profit-growth"})
+_OWN_METRIC = {("growth", "revenue"): "revenue-growth", ("growth", "net-profit"): "net-profit-growth",
+               ("cagr", "revenue"): "revenue-cagr"}
+
 _BOUNDS = {"value": "exact", "at_least": "at-least", "at_most": "at-most"}
 _VALUE_KEYS = ("value", "at_least", "at_most", "between", "values")
 
@@ -605,8 +634,27 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
         unit = CURRENCIES[values["currency"]]
     if metric in vocab.basis_metrics and "basis" not in values:
         raise FieldProblem(entry.loc, f"a {metric} figure needs `basis`: open, close, intraday-high, or not-stated when the source does not say")
-    if "basis" in values and metric not in vocab.basis_metrics:
+    if "basis" in values and metric not in vocab.basis_metrics | vocab.optional_basis_metrics:
         raise FieldProblem(locations["basis"], f"only listing-day prices, gains and market values have a basis; {metric} has none", "basis")
+    if metric in _MEASURED and "measure" not in values:
+        raise FieldProblem(entry.loc, f"a {metric} figure needs `measure`: the metric it is the change of (shipments, listings, market-cap)")
+    if "measure" in values:
+        if metric not in _MEASURED and metric != "market-share":
+            raise FieldProblem(locations["measure"], f"only growth, decline, cagr, relative-size and market-share take a measure; {metric} is one already", "measure")
+        own = _OWN_METRIC.get((metric, values["measure"]))
+        if own:
+            raise FieldProblem(locations["measure"], f"write metric: {own} (the {values['measure']} {metric} has a metric of its own)", "measure")
+    if "attributable" in values and metric not in _PROFIT_METRICS:
+        raise FieldProblem(locations["attributable"], f"only a profit or loss is attributable to the parent's shareholders; {metric} is not one", "attributable")
+    if (metric == "relative-size") != ("compared_with" in values):
+        where = locations.get("compared_with", entry.loc)
+        raise FieldProblem(where, "a relative-size figure, and only one, names what it is `compared_with` (an organisation or group)")
+    if (metric == "fee-rate") != ("fee" in values):
+        raise FieldProblem(locations.get("fee", entry.loc), "a fee-rate figure, and only one, says which `fee` it gives (brokerage, sfc-transaction-levy, ...)")
+    if "project" in values and metric != "proceeds-allocated":
+        raise FieldProblem(locations["project"], "only proceeds-allocated names a use-of-proceeds project", "project")
+    if metric == "proceeds-allocated" and "project" not in values:
+        raise FieldProblem(entry.loc, "a proceeds-allocated figure needs `project`: a short id for the project the amount is for")
     given = [name for name in _VALUE_KEYS if name in values]
     if len(given) != 1:
         where = locations[given[1]] if len(given) > 1 else entry.loc
@@ -616,7 +664,9 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     if "converted" in values:
         if how == "values":
             raise FieldProblem(locations["converted"], "a conversion belongs to one amount; give the figure with `value`", "converted")
-        values["converted"] = _converted(values["converted"], unit, locations["converted"], _BOUNDS.get(how, "exact"))
+        node = values["converted"]
+        items = node.items if isinstance(node, Sequence) else [node]
+        values["converted"] = tuple(_converted(item, unit, locations["converted"], _BOUNDS.get(how, "exact")) for item in items)
     approximation = values.get("approximation")
     circumstance = values.get("circumstance")
 
@@ -664,9 +714,12 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     if "converted" in values:
         figure = values["figure"]
         own = (figure.value or figure.low).unit
-        if values["converted"].unit == own:
+        units = [amount.unit for amount in values["converted"]]
+        if own in units:
             raise FieldProblem(locations["converted"], f"converts into {own.notation}, the figure's own currency; "
                                "give the other currency", "converted")
+        if len(set(units)) != len(units):
+            raise FieldProblem(locations["converted"], "converts twice into one currency; give each currency once", "converted")
     return _finish_plain(kind, values, locations, entry, vocab)
 
 
@@ -679,11 +732,11 @@ def _converted(node: Node, unit: Unit, where: SourceLocation, bound: str) -> Amo
 
 
 def _check_product(values: dict[str, Any], locations: dict[str, SourceLocation], where: SourceLocation) -> None:
-    """A generation belongs to a line, and only a generation does (checked once its sources are merged)."""
+    """A generation belongs to a line, a single product may (checked once its sources are merged)."""
     if values["type"] == "generation" and "line" not in values:
         raise FieldProblem(where, "a generation needs `line`: the id of its product line")
-    if values["type"] != "generation" and "line" in values:
-        raise FieldProblem(locations["line"], f"only a generation belongs to a line; this is a {values['type']}", "line")
+    if values["type"] == "line" and "line" in values:
+        raise FieldProblem(locations["line"], "a product line belongs to no other line", "line")
 
 
 FINISHERS = {
@@ -860,19 +913,27 @@ def _merge_events(records: list[Record], problems: list[Problem], notices: list[
             else:
                 undated.append(record)
     # An entry without a date confirms the event of its id that has one (a source that says
-    # only that the listing happened); its company, venue and type must be the event's.
+    # only that the listing happened); its company and type must be the event's, and its venue, when
+    # it names one, the event's or the exchange the event's board belongs to (a source that says only
+    # "Shanghai" of a STAR Market listing).
     by_id = {r.key: identity for identity, same in events.items() for r in same}
+    exchange_of = {r.key: r.ref("part_of") for r in records if r.kind == "organizations" and r.ref("part_of")}
     for record in undated:
         identity = by_id.get(record.key)
+        venue = record.ref("venue")
         if identity is None:
             problems.append(Problem(record.location, (
                 f"listing_events: '{record.key}' needs a date or a period; without one it can only confirm an "
                 f"event of the same id that has a date")))
-        elif identity[:3] != (record.ref("company") or "", record.ref("venue") or "", record["type"]):
+        elif ((identity[0], identity[2]) != (record.ref("company") or "", record["type"])
+              or venue not in (None, identity[1], exchange_of.get(identity[1]))):
             problems.append(Problem(record.location, (
                 f"listing_events: '{record.key}' has no date, so it confirms the event of that id, but its company, "
                 f"venue or type differ from it")))
         else:
+            if venue is not None and venue != identity[1]:  # the exchange: the event's board says more
+                record = Record(record.kind, record.key, {k: v for k, v in record.values.items() if k != "venue"},
+                                record.location, record.value_locations, record.merged)
             events[identity].append(record)
     renamed: dict[str, str] = {}
     out = [r for r in records if r.kind != "listing_events"]
