@@ -348,3 +348,23 @@ def test_the_result_page_refuses_what_the_endpoint_refuses(base):
                                   ("SELECT x", 400, "SPARQL syntax error")):
         got, _, body = fetch(base + "/result?" + urllib.parse.urlencode({"query": text}))
         assert got == status and message in body.decode("utf-8"), body
+
+
+def test_every_drawing_a_saved_query_offers_is_drawn_without_an_error(browser, base):
+    """Each saved query, over the seed's facts, in each way its page offers: no error, no other host."""
+    _, _, body = fetch(base + "/api/queries")
+    opened = open_app(browser, base, "/")
+    page = opened.page
+    drawn = Counter()
+    for name in sorted(entry["name"] for entry in json.loads(body)):
+        page.goto(f"{base}/queries/{name}")
+        views = page.eval_on_selector_all("#views a", "as => as.map(a => a.dataset.view)")
+        for view in views[1:]:
+            page.goto(f"{base}/queries/{name}?_view={view}")
+            page.wait_for_function("() => window.kgShown && (window.kgShown.ready || window.kgShown.error)",
+                                   timeout=30_000)
+            assert page.evaluate("() => [kgShown.kind, kgShown.error]") == [view, None], name
+            drawn[view] += 1
+    assert drawn["chart"] > 10 and drawn["timeline"] > 3 and drawn["graph"] > 10, drawn
+    assert opened.clean() == ([], [], [])
+    close(opened)
