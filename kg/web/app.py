@@ -1278,8 +1278,9 @@ def with_way_back(data: bytes, up: tuple[str, str] | None = None) -> bytes:
 
 
 def _json_script(value: Any) -> Markup:
-    """JSON for a ``<script type="application/json">`` block, with no ``<``, ``>`` or ``&`` to end it early."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """JSON for a ``<script type="application/json">`` block, with no ``<``, ``>`` or ``&`` to end it early:
+    kg.show.views writes its pages' blocks the same way, but importing it loads networkx for every page."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escape)
