@@ -393,4 +393,6 @@ class Chooser:
         contains = {column: value for column, how, value in asked.filters if how == "contains"}
         return cls(columns, ways, filters, contains,
                    tuple((k, v) for k, v in params if k not in ("offset", COLUMN_PARAM)),
-                   tuple((k, v) for k, v in params if k != "offset" and not k.endswith("__contains")))
+                   # a hidden column's text filter has no box under a heading: it is carried as it is
+                   tuple((k, v) for k, v in params if k != "offset"
+                         and not (k.endswith("__contains") and k.removesuffix("__contains") in picked)))
