@@ -104,3 +104,16 @@ def test_a_column_that_lists_items_counts_each_item_and_filters_by_one():
     kept = browse.narrowed(cited, browse.narrowing([("sources__has", "cnfol")]), lists)
     assert [row[0] for row in kept.rows] == [BIREN, SMIC]
     assert browse.narrowed(cited, browse.narrowing([("sources__has", "cnf")]), lists).rows == (), "an item, not a part"
+
+
+def test_the_filter_form_carries_what_its_boxes_do_not():
+    params = [("lang", "en"), ("entity__contains", "bi"), ("period__contains", "FY"), ("_col", "entity"),
+              ("offset", "100")]
+    asked = browse.narrowing(params)
+    rows = browse.narrowed(FIGURES, browse.Narrowing(asked.filters))
+    shown = browse.narrowed(rows, browse.Narrowing((), asked.columns))
+    chooser = browse.Chooser.of("/q", params, rows, shown, asked, browse.views_of(shown), "table")
+    assert chooser.contains == {"entity": "bi", "period": "FY"}
+    assert chooser.hidden_for_filters == (("lang", "en"), ("period__contains", "FY"), ("_col", "entity"))
+    assert chooser.hidden_for_columns == (("lang", "en"), ("entity__contains", "bi"), ("period__contains", "FY"))
+    assert [c for c in chooser.columns if c[2]] == [("entity", "entity", True)]

@@ -348,3 +348,41 @@ def test_the_result_page_refuses_what_the_endpoint_refuses(base):
                                   ("SELECT x", 400, "SPARQL syntax error")):
         got, _, body = fetch(base + "/result?" + urllib.parse.urlencode({"query": text}))
         assert got == status and message in body.decode("utf-8"), body
+
+
+def test_every_drawing_a_saved_query_offers_is_drawn_without_an_error(browser, base):
+    """Each saved query, over the seed's facts, in each way its page offers: no error, no other host."""
+    _, _, body = fetch(base + "/api/queries")
+    opened = open_app(browser, base, "/")
+    page = opened.page
+    drawn = Counter()
+    for name in sorted(entry["name"] for entry in json.loads(body)):
+        page.goto(f"{base}/queries/{name}")
+        views = page.eval_on_selector_all("#views a", "as => as.map(a => a.dataset.view)")
+        for view in views[1:]:
+            page.goto(f"{base}/queries/{name}?_view={view}")
+            page.wait_for_function("() => window.kgShown && (window.kgShown.ready || window.kgShown.error)",
+                                   timeout=30_000)
+            assert page.evaluate("() => [kgShown.kind, kgShown.error]") == [view, None], name
+            drawn[view] += 1
+    assert drawn["chart"] > 10 and drawn["timeline"] > 3 and drawn["graph"] > 10, drawn
+    assert opened.clean() == ([], [], [])
+    close(opened)
+
+
+def test_a_page_keeps_its_answer_for_the_next_page_from_the_first_request():
+    """The pages' queries go to the pool, whose cache keeps the whole answer: the next page is a slice."""
+    import kg
+    from kg.web import app as serve
+    from webapp import app_server
+
+    site = serve.Site(kg.load_graph(SEED))
+    with app_server(site) as url:
+        assert fetch(url + "/queries/provenance")[0] == 200
+        assert fetch(url + "/queries/provenance?offset=100")[0] == 200
+        assert fetch(url + "/queries/provenance?offset=200&metric__contains=x")[0] == 400
+        kept = [key for key in site.cache._items if key[1] == "provenance"]
+        assert len(kept) == 1, "one run of the query for both pages"
+        ((answer, browsed),) = site.browsed.values()  # the facets and filters of the first page, kept for the second
+        assert answer is site.cache._items[kept[0]] and browsed["facets"]
+    site.close()

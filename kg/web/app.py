@@ -247,6 +247,8 @@ class Site:
         self.cache = ResultCache()
         # Pages already written, by (answer, format, offset, limit, bom): a repeated request is sent as it was.
         self.written: OrderedDict[tuple, tuple[Result, bytes]] = OrderedDict()
+        # What a result page made of an answer (its facets, its drawing), by answer, filters, view and page.
+        self.browsed: OrderedDict[tuple, tuple[Result, dict[str, Any]]] = OrderedDict()
         self._parsed: dict[str, queries_lib.Query] = {}
         self._entities: list[Entity] | None = None
         self._labels: dict[str, dict[str, str]] | None = None
@@ -355,6 +357,7 @@ class Site:
                 self.pool.renew()
                 self.cache.clear()
                 self.written.clear()
+                self.browsed.clear()
         return self.version
 
     async def query(self, query: queries_lib.Query, values: Mapping[str, str] | None = None, *,
@@ -381,6 +384,12 @@ class Site:
         self.check_version()
         items, _ = await self.pool.run(function, args, dataclasses.replace(self.limits(_NO_QUERY), what=what))
         return items
+
+    def keep_browsed(self, key: tuple, result: Result, browsed: dict[str, Any], most: int = 64) -> None:
+        """Keep what a result page made of an answer (kg.web.browse), beside the answer (see keep_written)."""
+        self.browsed[key] = (result, browsed)
+        while len(self.browsed) > most:
+            self.browsed.popitem(last=False)
 
     def keep_written(self, key: tuple, result: Result, body: bytes, most: int = 256) -> None:
         """Keep a page's bytes with the answer they were written from (the answer's id is the key: kept
@@ -878,26 +887,40 @@ def result_page(site: Site, query: queries_lib.Query, given: Mapping[str, str], 
     and the neighbouring pages, facets, the filters on, the columns, the answer drawn, its downloads.
     ``params`` is the request's; ``asked`` the parameters every link of the page keeps."""
     narrowing = browse.narrowing(params.multi_items())
-    view = params.get(browse.VIEW_PARAM) or "table"
+    asked_view = params.get(browse.VIEW_PARAM) or "table"
     offset, limit = paging(params, PAGE_ROWS)
     whole = site.run(query, given, lang=lang)
     lists = {name: separator for name, separator, _ in site.lists_of(query)}
-    rows = browse.narrowed(whole, browse.Narrowing(narrowing.filters), lists)
-    result = browse.narrowed(rows, browse.Narrowing((), narrowing.columns))
-    views = browse.views_of(result)
-    view = view if view in views else "table"  # columns taken away: what is left shows as a table
-    drawn = browse.drawing(result, view, title=query.title or "", headings=headings) if view != "table" else None
-    kept = [*asked, *narrowing.params(), *([(browse.VIEW_PARAM, view)] if view != "table" else [])]
+    # What depends on the whole answer (filtered rows, facets, the drawing) is made once for it and kept
+    # beside it, so that the next page, like the answer, costs a slice: not a count of 200,000 rows.
+    key = (id(whole), narrowing, asked_view, tuple(asked), url, tuple(sorted(lists.items())),
+           tuple(sorted(headings.items())), query.title)
+    found = site.browsed.get(key)
+    if found is not None and found[0] is whole:
+        browsed = found[1]
+    else:
+        rows = browse.narrowed(whole, browse.Narrowing(narrowing.filters), lists)
+        result = browse.narrowed(rows, browse.Narrowing((), narrowing.columns))
+        views = browse.views_of(result)
+        view = asked_view if asked_view in views else "table"  # columns taken away: what is left is a table
+        drawn = browse.drawing(result, view, title=query.title or "", headings=headings) if view != "table" else None
+        kept = [*asked, *narrowing.params(), *([(browse.VIEW_PARAM, view)] if view != "table" else [])]
+        browsed = {"result": result, "kept": kept, "view": view,
+                   "chooser": browse.Chooser.of(url, kept, rows, result, narrowing, views, view, headings),
+                   "facets": browse.facets(rows, narrowing, url, kept, headings, lists),
+                   "drawn": _json_script(drawn) if drawn is not None else None,
+                   "drawn_note": (drawn or {}).get("note")}
+        site.keep_browsed(key, whole, browsed)
+    result = browsed["result"]
     narrowed_params = [(k, v) for k, v in narrowing.params() if k != browse.COLUMN_PARAM] + \
         ([(browse.COLUMN_PARAM, ",".join(narrowing.columns))] if narrowing.columns else [])
     total = len(result.rows)
-    links = page_links(url, kept, offset, limit, total)
+    links = page_links(url, browsed["kept"], offset, limit, total)
     paged = {"offset": offset, "first": min(offset + 1, total), "last": min(offset + (limit or total), total),
              "total": total, "whole": len(whole.rows), **links}
     return {"table": table(page_of(result, offset, limit), headings), "downloads": downloads(narrowed_params),
-            "paged": paged, "chooser": browse.Chooser.of(url, kept, rows, result, narrowing, views, view, headings),
-            "facets": browse.facets(rows, narrowing, url, kept, headings, lists), "view": view,
-            "drawn": _json_script(drawn) if drawn is not None else None, "drawn_note": (drawn or {}).get("note"),
+            "paged": paged, "chooser": browsed["chooser"], "facets": browsed["facets"], "view": browsed["view"],
+            "drawn": browsed["drawn"], "drawn_note": browsed["drawn_note"],
             "filter_columns": result.variables if not result.is_boolean else (), "action": url, "hidden": asked}
 
 
@@ -1241,6 +1264,8 @@ class _Quick:
         self.hosts = None if "*" in allowed_hosts else {h.lower() for h in allowed_hosts}
 
     async def __call__(self, scope, receive, send):
+        if self.site.pool.loop is None:  # the pages' own threads send their queries to the pool on this loop
+            self.site.pool.loop = asyncio.get_running_loop()
         path = scope.get("path", "")
         if scope["type"] != "http" or scope["method"] != "GET" or not (
                 path == "/sparql" or (path.startswith("/api/queries/") and path.count("/") == 3)):
@@ -1310,8 +1335,9 @@ def with_way_back(data: bytes, up: tuple[str, str] | None = None) -> bytes:
 
 
 def _json_script(value: Any) -> Markup:
-    """JSON for a ``<script type="application/json">`` block, with no ``<``, ``>`` or ``&`` to end it early."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """JSON for a ``<script type="application/json">`` block, with no ``<``, ``>`` or ``&`` to end it early:
+    kg.show.views writes its pages' blocks the same way, but importing it loads networkx for every page."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escape)

@@ -187,7 +187,9 @@ def facets(result: Result, asked: Narrowing, url: str, params: Sequence[tuple[st
         if not (on or (preferred and not numeric and len(counts) < len(result.rows)) or (few and not numeric)):
             continue
         values = []
-        for term, count in sorted(counts.items(), key=lambda item: (-item[1], shown_text(result, item[0])))[:FACET_VALUES]:
+        # The most frequent (ties in the order the rows first give them), then by count and name.
+        top = counts.most_common(FACET_VALUES) if len(counts) > 4 * FACET_VALUES else list(counts.items())
+        for term, count in sorted(top, key=lambda item: (-item[1], shown_text(result, item[0])))[:FACET_VALUES]:
             value = str(term)
             is_on = (name, value) in selected
             key = f"{name}__{'has' if name in lists else 'exact'}"
@@ -213,10 +215,11 @@ def without(params: Sequence[tuple[str, str]], name: str, value: str | None = No
 
 
 def column_kinds(result: Result) -> list[str]:
-    """Each column's kind, from its values: ``iri``, ``number``, ``date``, ``text`` (``empty`` when it has none)."""
+    """Each column's kind, from its values in the rows a drawing shows (the first MOST_DRAWN): ``iri``,
+    ``number``, ``date``, ``text`` (``empty`` when it has none)."""
     kinds = []
     for index in range(len(result.variables)):
-        terms = [term for row in result.rows if (term := row[index]) is not None]
+        terms = [term for row in result.rows[:MOST_DRAWN] if (term := row[index]) is not None]
         if not terms:
             kinds.append("empty")
         elif all(isinstance(term, URIRef) for term in terms):
@@ -390,4 +393,6 @@ class Chooser:
         contains = {column: value for column, how, value in asked.filters if how == "contains"}
         return cls(columns, ways, filters, contains,
                    tuple((k, v) for k, v in params if k not in ("offset", COLUMN_PARAM)),
-                   tuple((k, v) for k, v in params if k != "offset" and not k.endswith("__contains")))
+                   # a hidden column's text filter has no box under a heading: it is carried as it is
+                   tuple((k, v) for k, v in params if k != "offset"
+                         and not (k.endswith("__contains") and k.removesuffix("__contains") in picked)))
