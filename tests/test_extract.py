@@ -323,10 +323,11 @@ def test_lists_align_names_and_periods_value_by_value(seed):
             "2022年至2024年及2025年上半年，天数智芯的收入分别为1.89亿元、2.89亿元、5.40")
     result = extract(text, facts=seed, published=PUBLISHED)
     assert [(c.text, c.entity, c.period) for c in result.candidates] == [
-        ("3100亿元", "moore-threads", None), ("2500亿元", "metax", None),
-        ("2,750 times", "moore-threads", None), ("2,986 times", "metax", None),
+        ("3100亿元", "moore-threads", "2025-12-23"), ("2500亿元", "metax", "2025-12-23"),
+        ("2,750 times", "moore-threads", "2025-12-23"), ("2,986 times", "metax", "2025-12-23"),
         ("1.89亿元", "iluvatar", "2022"), ("2.89亿元", "iluvatar", "2023"),
-    ]   # the text breaks off inside the list: 5.40 has lost its unit and is no figure
+    ]   # the text breaks off inside the list: 5.40 has lost its unit and is no figure; market values and an
+        # oversubscription the text does not date are of the day it was published
 
 
 def test_a_bound_under_a_negation_is_an_upper_bound():
@@ -374,7 +375,8 @@ def test_a_later_day_price_or_market_value_is_a_dated_figure_not_a_first_day_one
             "摩尔线程上市首日市值为2822.52亿元。")
     result = extract(text, facts=seed, published=dt.date(2025, 12, 17))
     assert [(c.text, c.metric, c.period) for c in result.candidates] == [
-        ("336 billion yuan", None, "2025-12-17"), ("780元/股", None, "2025-12-17"), ("3%", None, "2025-12-17"),
+        ("336 billion yuan", "market-cap", "2025-12-17"), ("780元/股", "share-price", "2025-12-17"),
+        ("3%", "price-rise", "2025-12-17"),
         ("2822.52亿元", "first-day-market-cap", "2025-12-05")]
 
 
@@ -439,10 +441,11 @@ def test_an_unknown_company_is_named_not_replaced_by_a_known_one(seed):
 def test_only_metrics_of_the_vocabulary_are_proposed(seed):
     from kg.base.ontology import vocabulary
 
-    text = ("摩尔线程的估值为3000亿元，净利润为5亿元，换手率85%，市销率56.4。"
-            "Baidu shares closed at HKD125.80, up 3.5 percent, and its valuation is CNY21 billion.")
-    metrics = {c.metric for c in extract(text, facts=seed, published=PUBLISHED).candidates}
-    assert metrics == {None}
+    text = ("摩尔线程的估值为3000亿元，净利润为5亿元，换手率85%，市销率56.4，成交额120亿元。"
+            "It closed at HKD125.80, up 3.5 percent. Its turnover was HK$5 billion.")
+    metrics = [c.metric for c in extract(text, facts=seed, published=PUBLISHED).candidates]
+    assert metrics == ["valuation", "net-profit", "turnover-rate", "price-to-sales", "trading-value", "share-price",
+                       "price-rise", None]   # turnover: trading value or revenue, the word does not say
     texts = [(TEXTS / name).read_text(encoding="utf-8") for name in sorted(p.name for p in TEXTS.glob("*.md"))]
     proposed = {c.metric for t in texts for c in extract(t, facts=seed, published=PUBLISHED).candidates} - {None}
     assert proposed and proposed <= set(vocabulary().metric_units)
@@ -468,7 +471,7 @@ def test_a_plan_and_a_results_forecast_are_circumstances(seed):
             "寒武纪公布年度业绩预告。公司去年营收为60亿元到70亿元。")
     result = extract(text, facts=seed, published=dt.date(2026, 2, 1))
     assert [(c.text, c.unit, c.currency_from, c.circumstance, c.period) for c in result.candidates] == [
-        ("60亿", "CNY", "the currency the text writes", "planned", None),
+        ("60亿", "CNY", "the currency the text writes", "planned", "2026-02-01"),
         ("8.08亿股", "share", None, "planned", "2025-06-09"),
         ("60亿元到70亿元", "CNY", None, "forecast", "2025"),
     ]
@@ -481,3 +484,61 @@ def test_the_yaml_says_what_the_text_implies_and_what_it_converts(tmp_path):
     assert result.exit_code == 0
     assert "    currency: CNY  # the currency of the exchange the sentence names\n    circumstance: planned\n" in result.stdout
     assert "    # the source's own conversion of 55.83亿港元: one statement with the amount it converts\n" in result.stdout
+
+
+def test_an_offering_s_own_figures_have_their_metric_and_the_day_of_the_news(seed):
+    text = ("沐曦股份11月3日晚间公布网上发行结果：有效申购户数为300.5万户，网下最终发行1200万股，占60.00%；"
+            "回拨后网上发行800万股，占40.00%。每签500股，中一签要缴款4万元，网上最多可申购9000股，"
+            "顶格申购须配备沪市市值9万元。网下询价有150家机构、4000个配售对象参与，香港公开发售占一成，基石投资者约占35%。")
+    result = extract(text, facts=seed, published=dt.date(2025, 11, 4))
+    assert [(c.text, c.metric, c.unit, c.period, c.qualifier) for c in result.candidates] == [
+        ("300.5万户", "online-subscribers", "account", "2025-11-03", "exact"),
+        ("1200万股", "shares-offered", "share", "2025-11-03", "exact"),
+        ("60.00%", "allotment-share", "percent", "2025-11-03", "exact"),
+        ("800万股", "shares-offered", "share", "2025-11-03", "exact"),
+        ("40.00%", "allotment-share", "percent", "2025-11-03", "exact"),
+        ("500股", "lot-size", "share", None, "exact"),
+        ("4万元", "payment-per-lot", "CNY", None, "exact"),
+        ("9000股", "subscription-cap", "share", None, "exact"),
+        ("9万元", "holding-requirement", "CNY", None, "exact"),
+        ("150家", "bidding-institutions", "investor", "2025-11-03", "exact"),
+        ("4000个", "placement-accounts", "account", "2025-11-03", "exact"),
+        ("一成", "allotment-share", "percent", "2025-11-03", "exact"),
+        ("约占35%", "allotment-share", "percent", "2025-11-03", "exact"),
+    ]
+
+
+def test_a_text_that_reports_the_listing_leaves_the_offering_s_figures_undated(seed):
+    debut = extract("摩尔线程12月5日在科创板挂牌。此前它的发行价为114.28元/股，网上申购倍数约为4000倍。",
+                    facts=seed, published=dt.date(2025, 12, 6))
+    plan = extract("燧原科技申请在科创板上市，已获受理，拟募资60亿元。", facts=seed, published=dt.date(2026, 1, 22))
+    assert [(c.text, c.metric, c.period) for c in debut.candidates + plan.candidates] == [
+        ("114.28元/股", "offer-price", None), ("约为4000倍", "oversubscription", None),
+        ("60亿元", "gross-proceeds", "2026-01-22")]
+
+
+def test_a_later_day_s_move_is_a_rise_or_a_fall_and_an_index_moves_by_its_own_metric(seed):
+    text = ("沐曦股份今日收盘报600元/股，下跌4.5%。摩尔线程最新报700元/股，上升2.1%。"
+            "It traded 3.1 percent up at US$12.50 at 9.30 a.m.")
+    result = extract(text, facts=seed, published=dt.date(2026, 1, 20))
+    assert [(c.text, c.metric, c.period, c.basis) for c in result.candidates] == [
+        ("600元/股", "share-price", "2026-01-20", "close"), ("4.5%", "price-fall", "2026-01-20", "close"),
+        ("700元/股", "share-price", "2026-01-20", "at-time"), ("2.1%", "price-rise", "2026-01-20", "at-time"),
+        ("3.1 percent", "price-rise", "2026-01-20", "at-time"), ("US$12.50", "share-price", "2026-01-20", "at-time")]
+
+
+def test_yuan_of_a_hong_kong_listing_written_with_its_code_is_hong_kong_dollars(seed):
+    text = "壁仞科技（6082）招股价19.6元，入场费3959.53元。摩尔线程（688795）发行价114.28元。"
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 22))
+    assert [(c.text, c.metric, c.unit) for c in result.candidates] == [
+        ("19.6元", "offer-price", "HKD"), ("3959.53元", "payment-per-lot", "HKD"), ("114.28元", "offer-price", "CNY")]
+
+
+def test_label_and_value_lists_read_prices_signed_gains_and_x_multiples(seed):
+    text = ("Biren Technology listed on HKEX on January 2, 2026. Key figures: opening price HK$35.70 (+82.1%); "
+            "closing price HK$34.60 (+75.8%); public offering subscribed 2,300.5x.")
+    result = extract(text, facts=seed, published=dt.date(2026, 1, 3))
+    assert [(c.text, c.metric, c.period, c.basis) for c in result.candidates] == [
+        ("HK$35.70", "first-day-price", "2026-01-02", "open"), ("82.1%", "first-day-gain", "2026-01-02", "open"),
+        ("HK$34.60", "first-day-price", "2026-01-02", "close"), ("75.8%", "first-day-gain", "2026-01-02", "close"),
+        ("2,300.5x", "oversubscription", None, None)]

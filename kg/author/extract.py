@@ -48,7 +48,7 @@ _UNITS = {
     "美元": ("USD", False), "US$": ("USD", False), "USD": ("USD", False), "$": ("USD", False),
     "新台币": ("TWD", False), "台币": ("TWD", False), "NT$": ("TWD", False), "TWD": ("TWD", False),
     "%": ("percent", False), "per cent": ("percent", False), "percent": ("percent", False),
-    "倍": ("times", False), "times": ("times", False),
+    "倍": ("times", False), "times": ("times", False), "x": ("times", False),
     "片": ("chip", True), "chips": ("chip", True), "家": ("organization", True), "间": ("organization", True),
     "customers": ("customer", True), "次": ("deployment", True), "个": ("item", True), "项": ("item", True),
     "款": ("item", True), "股": ("share", True), "shares": ("share", True), "户": ("account", True),
@@ -68,7 +68,7 @@ _AMOUNT = re.compile(
     rf"(?P<pre>(?:{_CURRENCY_PREFIX})\s?)?"
     rf"(?:(?P<frac>百分之|千分之|万分之)(?P<fnum>{_NUMBER}|{CHINESE_NUMERAL})|(?P<num>{_NUMBER})|(?P<cnum>{CHINESE_NUMERAL}))"
     rf"(?P<mult>\s?(?:{_ZH_MULT})|\s?(?:trillion|billion|million|thousand)\b|(?:bn|mn)\b)?(?P<tenths>成(?![立为本功员交长熟果都绩效])"
-    rf")?(?P<unit>\s?(?:{_ZH_UNITS})|\s(?:(?:new|retail|online|valid|winning|domestic|overseas)\s)?(?:{_EN_UNITS})\b|\s?%)?"
+    rf")?(?P<unit>\s?(?:{_ZH_UNITS})|\s(?:(?:new|retail|online|valid|winning|domestic|overseas)\s)?(?:{_EN_UNITS})\b|\s?%|x(?!\w|\.\d))?"
     r"(?P<per>/股|每股|\s(?:per|a) share\b|\seach\b)?"
 )
 # English multiples: sixfold, five-fold, quintupled, doubling
@@ -160,13 +160,13 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("募资", "gross-proceeds"), ("网上申购", "online-subscribers"), ("申购户数", "online-subscribers"),
     ("申购股数", "shares-subscribed"), ("倍数", "oversubscription"), ("超额认购", "oversubscription"),
     ("中签率", "allotment-rate"), ("持股", "shareholding"), ("首日涨幅", "gain"), ("涨幅", "gain"),
-    ("大涨", "gain"), ("高开", "gain"), ("高出", "gain"), ("涨", "gain"), ("大升", "gain"), ("飙升", "gain"),
+    ("大涨", "gain"), ("上升", "gain"), ("上扬", "gain"), ("高开", "gain"), ("高出", "gain"), ("涨", "gain"), ("大升", "gain"), ("飙升", "gain"),
     ("收盘", "price"), ("收报", "price"), ("收于", "price"), ("开盘价", "price"), ("收盘价", "price"), ("开盘", "price"),
     ("最高价", "price"), ("冲到", "price"), ("股价", "price"), ("报", "price"),
     ("市值", "market-value"), ("估值", "valuation"), ("账面盈利", "paper-gain-per-lot"), ("浮盈", "paper-gain-per-lot"),
     ("仅用了", "days-to-approval"), ("经营开支", "rd-expense-share-of-opex"),
-    ("净利润", "net-profit"), ("净利", "net-profit"), ("换手率", "turnover-rate"), ("成交额", "turnover"),
-    ("市销率", "price-to-sales"), ("市盈率", "price-to-earnings"), ("换股价格", "swap-price"), ("换股比例", "swap-ratio"),
+    ("净利润", "net-profit"), ("净利", "net-profit"), ("换手率", "turnover-rate"), ("成交额", "trading-value"),
+    ("市销率", "price-to-sales"), ("市盈率", "price-to-earnings"), ("换股价格", "swap-price"), ("换股比例", "exchange-ratio"),
     ("市场份额", "market-share"), ("市占率", "market-share"), ("市场占有率", "market-share"),
     ("年增", "growth"), ("同比增长", "growth"), ("按年增长", "growth"), ("增长", "growth"), ("增加", "growth"),
     ("贡献", "revenue-relative-to-period"),
@@ -175,7 +175,8 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("申购", "oversubscription"), ("oversubscri", "oversubscription"), ("after fees", "net-proceeds"),
     ("扣掉发行费用", "net-proceeds"), ("holds", "shareholding"),
     ("opened", "gain"), ("higher", "gain"), ("up", "gain"), ("closed at", "price"), ("finished at", "price"),
-    ("ended at", "price"), ("trading at", "price"), ("opened at", "price"),
+    ("ended at", "price"), ("trading at", "price"), ("opened at", "price"), ("opening price", "price"),
+    ("closing price", "price"), ("intraday high", "price"),
     ("as high as", "price"), ("compound annual growth rate", "revenue-cagr"), ("cagr", "revenue-cagr"),
     ("delivered", "cumulative-deliveries"), ("subscribe", "cornerstone-subscription"),
     ("adjusted net loss", "adjusted-net-loss"), ("net loss", "net-loss"), ("net losses", "net-loss"),
@@ -191,12 +192,27 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("market capitalization", "market-value"), ("market cap", "market-value"),
     ("market value", "market-value"), ("oversubscribed", "oversubscription"), ("market share", "market-share"),
     ("allotment rate", "allotment-rate"), ("stake", "shareholding"), ("valuation", "valuation"),
+    ("跌幅", "fall"), ("下跌", "fall"), ("跌", "fall"), ("fell", "fall"), ("dropped", "fall"), ("slumped", "fall"),
+    ("tumbled", "fall"), ("lost", "fall"),
     ("jumped", "gain"), ("rose", "gain"), ("soared", "gain"), ("climb", "gain"), ("climbed", "gain"),
     ("surged", "gain"), ("surge", "gain"), ("leapt", "gain"), ("gained", "gain"), ("added", "gain"),
     ("year on year", "growth"), ("growth", "growth"), ("grew", "growth"),
+    # an offering's own words: its tranches, lots, subscription rules and clawback
+    ("最终发行", "shares-offered"), ("发行", "shares-offered"), ("发售股份", "shares-offered"), ("发售", "shares-offered"),
+    ("获配", "allotment-share"), ("配售份额", "allotment-share"), ("配售比例", "allotment-share"),
+    ("回拨", "clawback-shares"), ("转到网上", "clawback-shares"), ("转至网上", "clawback-shares"),
+    ("转到网下", "clawback-shares"), ("转至网下", "clawback-shares"),
+    ("每手", "lot-size"), ("每签", "lot-size"), ("每个中签号", "lot-size"), ("一手", "lot-size"),
+    ("lot of", "lot-size"), ("board lot", "lot-size"),
+    ("缴款", "payment-per-lot"), ("入场费", "payment-per-lot"), ("entry fee", "payment-per-lot"),
+    ("申购上限", "subscription-cap"), ("顶格", "subscription-cap"), ("最多可申购", "subscription-cap"),
+    ("沪市市值", "holding-requirement"), ("深市市值", "holding-requirement"), ("持有市值", "holding-requirement"),
+    ("询价", "bidding-institutions"), ("配售对象", "placement-accounts"), ("参与申购", "online-subscribers"),
+    ("申购户", "online-subscribers"), ("有效申购股数", "shares-subscribed"),
+    ("潜在收益", "paper-gain-per-lot"), ("paper gain", "paper-gain-per-lot"), ("中一签", "paper-gain-per-lot"),
 )
 # What kinds of amount the words without a metric of their own fit.
-_KIND_UNITS = {"gain": ("percent",), "price": tuple(_MONEY), "market-value": tuple(_MONEY), "growth": ("percent", "times"),
+_KIND_UNITS = {"gain": ("percent",), "fall": ("percent",), "price": tuple(_MONEY), "market-value": tuple(_MONEY), "growth": ("percent", "times"),
                "share": ("percent",), "net-profit": tuple(_MONEY), "turnover-rate": ("percent",),
                "turnover": tuple(_MONEY), "valuation": tuple(_MONEY), "swap-price": tuple(_MONEY),
                "price-to-sales": (None,), "price-to-earnings": (None,), "swap-ratio": (None,)}
@@ -206,7 +222,7 @@ _FIRST_DAY = re.compile(r"首日|上市首日|首个交易日|挂牌首日|上�
                         r"\blisting day\b", re.I)
 # A sentence that says a company listed that day: 8日在香港交易所挂牌, 登陆科创板, listed on Thursday (not
 # 上市公司, 上市前, 科创板上市网上发行: words about listing in general).
-_LISTED = re.compile(r"挂牌|登陆|正式上市|上市首日|首日上市|(?:在|于)\S{1,12}上市(?!申请|辅导|前|后|网上|网下|公司|计划|时)|"
+_LISTED = re.compile(r"挂牌|登陆|正式上市|上市首日|首日上市|(?<!申请)(?<!计划)(?<!拟)(?<!将)(?<!筹划)(?:在|于)\S{1,12}上市(?!申请|辅导|前|后|网上|网下|公司|计划|时)|"
                      r"\blisted (?:on|in)\b|\bthat listed\b|\bdebut|\bbegan trading\b|\bfirst day of trading\b", re.I)
 _THRESHOLD = re.compile(r"^\s*(?:的)?\s*(?:门槛|标准|红线|threshold|trigger)", re.I)
 _SIZE_BAND = re.compile(r"\bIPOs? of\s*between\s*$", re.I)
@@ -516,7 +532,7 @@ def guess_language(text: str) -> str:
     return "zh" if cjk * 10 >= cjk + latin and cjk else "en"
 
 
-_CUE_GAP = re.compile(r"(?:\s|[为达到了已至是约]|\b(?:was|were|is|are|of|at|reached|to|by|stood at|stands at)\b)*", re.I)
+_CUE_GAP = re.compile(r"(?:\s|[为达到了已至是约占]|\b(?:was|were|is|are|of|at|reached|to|by|stood at|stands at)\b)*", re.I)
 
 
 def _cues(view: str, start: int, end: int, clause_start: int, sentence_start: int, paragraph_start: int,
@@ -1148,6 +1164,9 @@ class _Reading:
     currencies: tuple[str, ...] = ()     # the currencies the text writes, most written first
     last_span: Mention | None = None     # 2022年至2025年上半年: a span a later 分别 or 均 refers to
     last_date: str | None = None         # 12月5日: the day a later 当天 or listing-day figure refers to
+    published: dt.date | None = None
+    debut: bool = False                  # the text reports a listing that has happened
+    hong_kong: set[tuple[str, bool]] = field(default_factory=set)   # names written with a Hong Kong code
     _next: int = 0
 
     def __post_init__(self) -> None:
@@ -1198,6 +1217,9 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
     reading = _Reading(text, view, _Index(view), resolver, entities, names, find_periods(text, published),
                        _main_subject(names), [m.end() for m in _SENTENCE_END.finditer(view)])
     reading.listing = _listing_days(reading)
+    reading.published = published
+    reading.debut = _reports_a_listing(reading)
+    reading.hong_kong = _hong_kong_listed(reading)
     written: dict[str, int] = {}
     for candidate in candidates:
         if candidate.unit in _MONEY:
@@ -1242,6 +1264,8 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             entity = listed_name
         metric, period, how, basis = _metric_and_day(reading, candidate, place, kind, entity, period, how, out)
         period, how = _period_of_kind(reading, candidate, place, metric, period, how)
+        if period is None and metric in _DAY_METRICS and not (reading.debut and metric in _OFFERING_METRICS):
+            period, how = _day_of_the_news(reading)
         if _accepted(metric) and period and "/" in period and _accepted(f"cumulative-{metric}") and \
                 any(w in view[s_start:candidate.start] for w in _CUMULATIVE):
             metric = f"cumulative-{metric}"    # 合计…亏损28.16亿元 over 2022 to H1 2025
@@ -1255,6 +1279,18 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
         if entity is not None and any(n.entity == entity and n.kind == "market" for n in reading.names_in(s_start, candidate.start)):
             metric = None     # 港股新上市公司集资2858亿元: a market's figure, not a company's
         unit, currency_from = _metric_unit(reading, candidate, metric, place)
+        if unit == "CNY" and metric in _HK_PRICED and entity in reading.hong_kong and \
+                not re.search(r"人民币|RMB|CNY|¥", candidate.text, re.I) and \
+                not _VENUE_CURRENCY[0][0].search(view[s_start:s_end]):
+            unit, currency_from = "HKD", "元 of a Hong Kong listing (its code is written beside its name)"
+        if metric in _TRADING_METRICS and reading.published and not (period and re.fullmatch(r"\d{4}-\d\d-\d\d", period)) \
+                and _LATEST.search(view[max(s_start, candidate.start - _WINDOW):candidate.start]):
+            period, how = reading.published.isoformat(), "the latest quote: the day the text was published"
+            basis = "at-time"
+        if period is None and metric in _TRADING_METRICS:
+            period, how = _day_of_the_news(reading)
+        if _accepted(metric) not in _basis_metrics():
+            basis = None
         proposed = replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
                            segment=segment, holder=holder[0] if holder else None, basis=basis,
                            unit=unit, currency_from=currency_from, metric=_accepted(metric),
@@ -1266,7 +1302,7 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
     return out
 
 
-def _listing_days(reading: _Reading) -> dict[str | None, set[str]]:
+def _listing_days(reading: _Reading, *, text_only: bool = False) -> dict[str | None, set[str]]:
     """The days the text says a company listed (8日各自在香港交易所挂牌, listed on Thursday), and the
     listing days the graph knows of."""
     days: dict[str | None, set[str]] = {}
@@ -1279,7 +1315,7 @@ def _listing_days(reading: _Reading) -> dict[str | None, set[str]]:
         named = [n.entity[0] for n in reading.names_in(s_start, s_end) if n.kind == "entity"]
         for key in named or [None]:
             days.setdefault(key, set()).add(mention.codes[0])
-    if reading.resolver is not None:
+    if reading.resolver is not None and not text_only:
         from ..base.ontology import vocabulary
         graph = reading.resolver.graph
         listed = vocabulary().codes(GPU.ListingEventType).get("listed")
@@ -1452,6 +1488,63 @@ def _period_of_kind(reading: _Reading, candidate: Candidate, place: _Place, metr
     return period, how
 
 
+# What an offering or a trading day measures: a figure of the day the news is about, not of a fiscal period.
+_DAY_METRICS = frozenset(("offer-price", "allotment-rate", "allotment-share", "clawback-shares", "online-subscribers",
+                          "oversubscription", "shares-offered", "shares-subscribed", "bidding-institutions",
+                          "placement-accounts", "cornerstone-investors", "cornerstone-subscription", "gross-proceeds",
+                          "turnover-rate", "trading-value"))
+
+
+# A later day's trading figure the text does not date is of the day the news is about.
+_TRADING_METRICS = frozenset(("share-price", "price-rise", "price-fall", "market-cap", "index-change", "index-level"))
+_LATEST = re.compile(r"最新|现报|\blatest\b|\bat (?:the )?time of writing\b|\bas of writing\b", re.I)
+# Amounts a Hong Kong outlet writes in 元 and means in Hong Kong dollars when the company trades there.
+_HK_PRICED = frozenset(("offer-price", "share-price", "first-day-price", "payment-per-lot", "gross-proceeds",
+                        "net-proceeds", "market-cap", "first-day-market-cap", "paper-gain-per-lot"))
+_HK_CODE = re.compile(r"\s?[（(]\s*(?:HK\s?)?\d{4,5}(?:\.HK)?\s*[)）]", re.I)
+
+
+def _hong_kong_listed(reading: _Reading) -> set[tuple[str, bool]]:
+    """The names the text writes with a Hong Kong stock code right after them: 百度（9888）, 天数智芯（9903）."""
+    found = set()
+    for m in _HK_CODE.finditer(reading.view):
+        before = reading.names_in(max(0, m.start() - 40), m.start())
+        if before and before[-1].end == m.start():
+            found.add(before[-1].entity)
+            continue
+        words = re.search(r"[\w&·'’. -]{1,24}$", reading.view[max(0, m.start() - 24):m.start()])
+        for at in range(len(words[0]) - 1) if words else ():     # the longest name the graph knows wins
+            name = words[0][at:].strip()
+            entity = reading.resolve(name) if len(name) >= 2 else (name, False)
+            if entity[1]:
+                found.add(entity)
+                break
+    return found
+
+
+# An offering's figures: in a text that reports the listing that followed, they are of the offering before it.
+_OFFERING_METRICS = _DAY_METRICS - {"turnover-rate", "trading-value"}
+
+
+def _reports_a_listing(reading: _Reading) -> bool:
+    """Whether the text reports a listing that has happened by the day it was published (挂牌 on the 8th,
+    listed on Friday), not one still to come (明年1月8日正式挂牌)."""
+    days = {day for key, found in _listing_days(reading, text_only=True).items() for day in found}
+    if reading.published is None:
+        return bool(days)
+    return any(dt.date.fromisoformat(day) <= reading.published for day in days)
+
+
+def _day_of_the_news(reading: _Reading) -> tuple[str | None, str]:
+    """An offering's or a trading day's figure the text does not date is of the last day it named (11月24日
+    公布的中签率), else of the day it was published."""
+    if reading.last_date:
+        return reading.last_date, "the last day the text names before it"
+    if reading.published:
+        return reading.published.isoformat(), "the day the text was published"
+    return None, ""
+
+
 def _share_of_what(before: str) -> str | None:
     """占比 / 比重: a share of what, the sentence says."""
     if "研发人员" in before:
@@ -1524,6 +1617,10 @@ _VENUE_CURRENCY = ((re.compile(r"科创板|A股|上交所|深交所|沪市|深�
                    (re.compile(r"纳斯达克|纽交所|Nasdaq|NYSE", re.I), "USD"))
 
 
+_SIGN = re.compile(r"(?:^|[\s(（:：,，;；])([+＋\-−])\s?$")
+_OFFERING_WORDS = re.compile(r"发行|发售|配售|获配|基石|认购|申购|网上|网下|回拨|\boffer|\bplacement|\btranche", re.I)
+
+
 def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
                  previous: tuple[Candidate, str | None] | None) -> str | None:
     """The word nearest the figure that says what it measures, in its clause (before it, in its own text,
@@ -1536,6 +1633,12 @@ def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
     if _THRESHOLD.match(view[candidate.end:candidate.end + 12]) or \
             _SIZE_BAND.search(view[max(0, candidate.start - 30):candidate.start]):
         return None
+    sign = _SIGN.search(view[max(0, candidate.start - 3):candidate.start])
+    if sign and candidate.unit == "percent":
+        return "gain" if sign[1] in "+＋" else "fall"    # (+82.1%), -4.5%: the sign says which way a price moved
+    if candidate.unit == "percent" and re.search(r"占\s*(?:约|了)?\s*$", view[max(0, candidate.start - 4):candidate.start]) \
+            and _OFFERING_WORDS.search(view[place.sentence_start:place.sentence_end]):
+        return "allotment-share"    # 网上最终发行800万股，占40.00%: the tranche's share of the offering
     clause_end = reading.index.clause_end(candidate.end)
     before = view[max(place.clause_start, candidate.start - _WINDOW):candidate.start]
     if (previous is not None and previous[1] == "gain" and candidate.unit in _MONEY
@@ -1589,10 +1692,19 @@ def _metric_and_day(reading: _Reading, candidate: Candidate, place: _Place, kind
                 period, how = day, ("the listing day the sentence is about" if first_day else "a day the company listed")
             basis = _basis(reading, place, candidate, out)
             if _TIME_OF_DAY.search(view[place.sentence_start:candidate.start]):
-                basis, how = None, how + "; at a time of day the listing-day bases (open, close, intraday high) do not fit"
+                basis = "at-time"   # 截至10时30分: at a time of day, not the open, close or high
+        elif _is_index(reading.resolver, entity):
+            metric = {"price": "index-level", "gain": "index-change", "market-value": None}[kind]
         else:
-            metric = {"price": "share-price", "gain": "share-price-change", "market-value": "market-cap"}[kind]
-    elif kind == "growth":
+            metric = {"price": "share-price", "gain": "price-rise", "market-value": "market-cap"}[kind]
+    elif kind == "fall":
+        listed, _ = _listing_day(reading, entity, own_date, first_day)
+        metric = "index-change" if _is_index(reading.resolver, entity) else None if listed and company else "price-fall"
+    if basis is None and metric in _basis_metrics():
+        # a later day's price or move: at the close, the open, a time of day the sentence gives, or not stated
+        basis = "at-time" if _TIME_OF_DAY.search(view[place.sentence_start:reading.index.clause_end(candidate.end)]) else \
+            _basis(reading, place, candidate, out)
+    if kind == "growth":
         revenue = re.search(r"营收|收入|revenue|sales", view[place.sentence_start:candidate.start], re.I)
         metric = "revenue-growth-multiple" if candidate.unit == "times" and revenue else "revenue-growth"
     return metric, period, how, basis
@@ -1706,6 +1818,13 @@ def _metric_by_unit(unit: str | None) -> str | None:
         return None
     found = [metric for metric, expected in _metric_units().items() if expected.notation == unit]
     return found[0] if len(found) == 1 else None
+
+
+def _is_index(resolver: Resolver | None, entity: tuple[str, bool] | None) -> bool:
+    """A market index moves by points and percent; its rises are no share's."""
+    if resolver is None or entity is None or not entity[1]:
+        return False
+    return GPU.MarketIndex in resolver.types.get(KGR[entity[0]], set())
 
 
 def _is_holder_kind(resolver: Resolver | None, entity: tuple[str, bool] | None) -> bool:
