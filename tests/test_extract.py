@@ -542,3 +542,22 @@ def test_label_and_value_lists_read_prices_signed_gains_and_x_multiples(seed):
         ("HK$35.70", "first-day-price", "2026-01-02", "open"), ("82.1%", "first-day-gain", "2026-01-02", "open"),
         ("HK$34.60", "first-day-price", "2026-01-02", "close"), ("75.8%", "first-day-gain", "2026-01-02", "close"),
         ("2,300.5x", "oversubscription", None, None)]
+
+
+def test_a_forecast_stays_with_its_own_figures_and_a_broker_s_estimates_are_forecasts(seed):
+    text = ("沐曦股份发布年度业绩预告。公司2025年营收预计为20亿元至25亿元，比2024年的7.4亿元增长170%至238%；"
+            "扣非净利润预计为1亿元至2亿元，而2024年是3.5亿元的净亏损。这一变化在第三季度已经显现：某证券"
+            "2025年11月20日的研究报告指出，该季度营收6.1亿元，毛利率为55.5%。"
+            "某证券的预测模型显示，2026年至2027年营收分别为40亿元和60亿元。")
+    result = extract(text, facts=seed, published=dt.date(2026, 1, 30))
+    assert [(c.text, c.entity, c.metric, c.period, c.circumstance) for c in result.candidates] == [
+        ("预计为20亿元至25亿元", "metax", "revenue", "2025", "forecast"),
+        ("7.4亿元", "metax", "revenue", "2024", None),
+        ("170%至238%", "metax", "revenue-growth", "2025", "forecast"),
+        ("预计为1亿元至2亿元", "metax", "adjusted-net-profit", "2025", "forecast"),
+        ("3.5亿元", "metax", "net-loss", "2024", None),
+        ("6.1亿元", "metax", "revenue", "2025Q3", None),
+        ("55.5%", "metax", "gross-margin", "2025Q3", None),
+        ("40亿元", "metax", "revenue", "2026", "forecast"),
+        ("60亿元", "metax", "revenue", "2027", "forecast"),
+    ]

@@ -165,7 +165,8 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("最高价", "price"), ("冲到", "price"), ("股价", "price"), ("报", "price"),
     ("市值", "market-value"), ("估值", "valuation"), ("账面盈利", "paper-gain-per-lot"), ("浮盈", "paper-gain-per-lot"),
     ("仅用了", "days-to-approval"), ("经营开支", "rd-expense-share-of-opex"),
-    ("净利润", "net-profit"), ("净利", "net-profit"), ("换手率", "turnover-rate"), ("成交额", "trading-value"),
+    ("扣除非经常性损益后的净利润", "adjusted-net-profit"), ("扣非净利润", "adjusted-net-profit"),
+    ("扣非后净利润", "adjusted-net-profit"), ("扣非归母净利润", "adjusted-net-profit"), ("净利润", "net-profit"), ("净利", "net-profit"), ("换手率", "turnover-rate"), ("成交额", "trading-value"),
     ("市销率", "price-to-sales"), ("市盈率", "price-to-earnings"), ("换股价格", "swap-price"), ("换股比例", "exchange-ratio"),
     ("市场份额", "market-share"), ("市占率", "market-share"), ("市场占有率", "market-share"),
     ("年增", "growth"), ("同比增长", "growth"), ("按年增长", "growth"), ("增长", "growth"), ("增加", "growth"),
@@ -272,6 +273,7 @@ _PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                             r"|\blast (?P<we>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
                             r"|\b(?:on )?(?P<we2>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)),
     ("relative-year", re.compile(r"今年|去年|前年|明年|\bthis year\b|\blast year\b|\bnext year\b", re.I)),
+    ("that-quarter", re.compile(r"该季度?|当季|同季|本季度?|\b(?:that|the same) quarter\b", re.I)),
     ("day", re.compile(r"(?<![\d月年日])(?P<d>\d{1,2})日")),
     ("same-day", re.compile(r"当天|当日|同日|首日|that day|the same day|first day", re.I)),
 )
@@ -792,8 +794,13 @@ def find_periods(text: str, published: dt.date | None) -> list[Mention]:
                 taken.take(*m.span())
     mentions: list[Mention] = []
     year: int | None = None
+    quarter: str | None = None
     for start, end, kind, m in sorted(found, key=lambda f: f[0]):
         context = year if year is not None else (published.year if published else None)
+        if kind == "that-quarter":   # 该季度: the quarter last named
+            if quarter is not None:
+                mentions.append(Mention(start, end, (quarter,), None, f"{m.group(0)}: the quarter last named"))
+            continue
         if kind == "span":
             mention = _span_mention(m, context)
             if mention is None:
@@ -804,8 +811,11 @@ def find_periods(text: str, published: dt.date | None) -> list[Mention]:
                 continue
             mention = Mention(start, end, (code,) if code else (), None, f"{kind} {m.group(0)}")
         mentions.append(mention)
+        if mention.codes and re.fullmatch(r"\d{4}Q[1-4]", mention.codes[-1]):
+            quarter = mention.codes[-1]
         named = re.match(r"(\d{4})", (mention.span or (mention.codes[-1] if mention.codes else "")))
-        if named and kind not in ("relative", "day", "month-day", "month-day-en", "month-day-dash", "same-day"):
+        if named and kind not in ("relative", "day", "month-day", "month-day-en", "month-day-dash", "same-day") \
+                and not _is_base(view, mention):   # 比2024年: a year compared with does not become the text's year
             year = int(named[1])
     return mentions
 
@@ -1252,7 +1262,7 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
         siblings = members[heads[index]]
         listed_name, period, how = _list_item(reading, candidates, siblings, index, place)
         if period is None:
-            period, how = _nearest_period(reading, candidate, place)
+            period, how = _nearest_period(reading, candidate, place, candidates[index - 1].end if index else 0)
         if period is None:
             period, how = _document_date(reading, place)
         holder = None
@@ -1291,12 +1301,14 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             period, how = _day_of_the_news(reading)
         if _accepted(metric) not in _basis_metrics():
             basis = None
+        circumstance = _circumstance(reading, candidate, place, period, how)
         proposed = replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
                            segment=segment, holder=holder[0] if holder else None, basis=basis,
                            unit=unit, currency_from=currency_from, metric=_accepted(metric),
                            period=period or None, period_how=how,
                            market=_market(view, place, candidate) if metric == "market-share" else None,
-                           conversion_of=_conversion_of(view, candidate, out[-1] if out else None))
+                           conversion_of=_conversion_of(view, candidate, out[-1] if out else None),
+                           circumstance=circumstance)
         kinds.append(kind)
         out.extend(_each_period(reading, proposed, place))
     return out
@@ -1328,6 +1340,14 @@ def _listing_days(reading: _Reading, *, text_only: bool = False) -> dict[str | N
     return days
 
 
+# 第一上海证券2025年12月3日的研究报告指出, Morgan Stanley's note says: who speaks, not what the figure is about.
+_SPEAKER = re.compile(r"\s*(?:(?:19|20)\d\d年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日)?\s*(?:的|发布的|最新的?)?\s*"
+                      r"(?:研究报告|研报|报告|预测模型|预测|分析师|数据|统计)?\s*(?:指出|表示|认为|称|预计|预测|显示)"
+                      r"|(?:'s|’s)?\s+(?:analysts?|report|note|research|forecast|model|estimates?)?\s*"
+                      r"(?:said|says|noted|notes|estimated|estimates|expects|expected|forecast|forecasts|showed|shows)\b",
+                      re.I)
+
+
 def _entity(reading: _Reading, candidate: Candidate, place: _Place) -> tuple[tuple[str, bool] | None, bool]:
     """The nearest name before the figure in its sentence (one the graph does not know is kept as
     written, never replaced by a known one further back), else the paragraph's first name (its topic),
@@ -1338,7 +1358,8 @@ def _entity(reading: _Reading, candidate: Candidate, place: _Place) -> tuple[tup
     for window_start in (place.sentence_start, place.paragraph_start):
         named = [n for n in reading.names_in(window_start, candidate.start)
                  if not (n.entity[1] and _is_holder_kind(reading.resolver, n.entity))
-                 and not (view[n.end:n.end + 1] in ("、", "等") or view[n.start - 1:n.start] == "、")]
+                 and not (view[n.end:n.end + 1] in ("、", "等") or view[n.start - 1:n.start] == "、")
+                 and not _SPEAKER.match(view, n.end, min(n.end + 40, candidate.start))]
         if window_start == place.sentence_start:
             after = named[-1].end if named else place.sentence_start
             if _PLURAL.search(view[after:candidate.start]) or _PLURAL.match(view, candidate.end,
@@ -1422,7 +1443,20 @@ def _holder(text: str, clause_start: int, s_start: int) -> str | None:
     return found[-1] if found else None
 
 
-def _nearest_period(reading: _Reading, candidate: Candidate, place: _Place) -> tuple[str | None, str]:
+_BASE = re.compile(r"(?:比|较|相比|相较于?|对比|较之|同比|而)\s*$|\b(?:compared (?:with|to)|versus|vs\.?|up from|down from)\s*$",
+                   re.I)
+_BASE_HOW = " (the period compared with)"
+# 2025年12月3日的研究报告: the day a report came out, not the period of what it says
+_REPORT_DATE = re.compile(r"\s*(?:的|发布的)?\s*(?:研究报告|研报|报告|点评)|\s*(?:report|note)\b", re.I)
+
+
+def _is_base(view: str, mention: Mention) -> bool:
+    """比2024年, 而2024年是, compared with 2024: a period a figure is compared with, not the one the sentence is about."""
+    return bool(_BASE.search(view[max(0, mention.start - 14):mention.start]))
+
+
+def _nearest_period(reading: _Reading, candidate: Candidate, place: _Place,
+                    last_figure_end: int = 0) -> tuple[str | None, str]:
     view = reading.view
     near = reading.periods_in(place.sentence_start, min(place.sentence_end, candidate.end + 40))
     # RMB337 million in 2024: a period right after the figure is its own
@@ -1431,14 +1465,17 @@ def _nearest_period(reading: _Reading, candidate: Candidate, place: _Place) -> t
     if right_after and right_after[0].codes[0]:
         m = right_after[0]
         return (m.span or m.codes[-1]), m.how
+    # 比2024年的11.74亿元增长410.87%: a period compared with is the period of the figure right after it only
+    near = [m for m in near if (m.start >= candidate.start or not _is_base(view, m) or m.end > last_figure_end)
+            and not _REPORT_DATE.match(view, m.end, m.end + 12)]
     before = [m for m in near if place.clause_start <= m.start < candidate.start and m.codes]
     if before:
         m = before[-1]
-        return (m.span or m.codes[-1]), m.how
+        return (m.span or m.codes[-1]), m.how + (_BASE_HOW if _is_base(view, m) else "")
     in_sentence = [m for m in near if m.start < candidate.start and m.codes]
     if in_sentence:
         m = in_sentence[-1]
-        return (m.span or m.codes[-1]), m.how
+        return (m.span or m.codes[-1]), m.how + (_BASE_HOW if _is_base(view, m) else "")
     clause_end = reading.index.clause_end(candidate.end)
     after = [m for m in near if candidate.end <= m.start < clause_end and m.codes and len(m.codes) == 1]
     if after:
@@ -1543,6 +1580,30 @@ def _day_of_the_news(reading: _Reading) -> tuple[str | None, str]:
     if reading.published:
         return reading.published.isoformat(), "the day the text was published"
     return None, ""
+
+
+_ESTIMATES = re.compile(r"(?:预测|预估|估算|盈利预测|预期)(?:模型|数据|结果|值)?\s*(?:显示|指出|认为|称|为)"
+                        r"|\b(?:forecasts?|estimates?|projections?|models?)\s+(?:show|shows|see|sees|put|puts|suggest)",
+                        re.I)
+_FORECAST_WORDS = ("预计", "预期", "预测", "expected", "expects", "forecast")
+
+
+def _circumstance(reading: _Reading, candidate: Candidate, place: _Place, period: str | None, how: str) -> str | None:
+    """What the sentence and the period say of a figure's circumstance, beyond the cue words before it: a
+    broker's estimates (预测模型显示，…分别为) are forecasts; the figure a forecast is compared with
+    (比2024年的11.74亿元) and a quarter or a day already reported are actual, though a results forecast
+    stands earlier in the paragraph."""
+    circumstance = candidate.circumstance
+    own_cue = any(word in candidate.text.lower() for word in _FORECAST_WORDS)
+    if circumstance is None and _ESTIMATES.search(reading.view[place.sentence_start:candidate.start]):
+        return "forecast"
+    if circumstance == "forecast" and not own_cue:
+        if how.endswith(_BASE_HOW):
+            return None
+        if period and not re.fullmatch(r"\d{4}", period) and "/" not in period and candidate.value is not None \
+                and re.search(r"已|already|\breported\b", reading.view[place.sentence_start:candidate.start], re.I):
+            return None    # 第三季度已经显现：该季度营收17.3亿元: a quarter already reported, beside a year's forecast
+    return circumstance
 
 
 def _share_of_what(before: str) -> str | None:
@@ -1904,11 +1965,15 @@ def _metric_after(window: str, fit: tuple[str | None, bool]) -> str | None:
 def _word_at(window: str, word: str) -> int:
     """Where ``word`` last stands in ``window`` (a Latin word whole, not inside another), or -1."""
     if not word.isascii():
-        return window.rfind(word)
+        at = window.rfind(word)
+        while at >= 0 and _NOT_BEFORE.get(word) and window[at + len(word):at + len(word) + 1] in _NOT_BEFORE[word]:
+            at = window.rfind(word, 0, at)   # 报 of 报告 is no quote
+        return at
     found = [m.start() for m in re.finditer(_word_pattern(word), window)]
     return found[-1] if found else -1
 
 
+_NOT_BEFORE = {"报": tuple("告道名表送刊纸社")}   # characters that make a one-character word part of another
 _WORD_STEMS = {"subscri", "oversubscri"}   # subscribed, subscription, oversubscribed
 
 
@@ -1918,7 +1983,10 @@ def _word_pattern(word: str) -> str:
 
 def _word_first(window: str, word: str) -> int:
     if not word.isascii():
-        return window.find(word)
+        at = window.find(word)
+        while at >= 0 and _NOT_BEFORE.get(word) and window[at + len(word):at + len(word) + 1] in _NOT_BEFORE[word]:
+            at = window.find(word, at + 1)
+        return at
     m = re.search(_word_pattern(word), window)
     return m.start() if m else -1
 
