@@ -561,3 +561,19 @@ def test_a_forecast_stays_with_its_own_figures_and_a_broker_s_estimates_are_fore
         ("40亿元", "metax", "revenue", "2026", "forecast"),
         ("60亿元", "metax", "revenue", "2027", "forecast"),
     ]
+
+
+def test_a_plan_s_terms_a_valuation_at_the_offer_price_and_a_potential_gain(seed):
+    text = ("海光信息于2025年6月9日披露了重组预案。按照预案，海光信息需发行的股份共计8.08亿股。"
+            "换股价格定为143.46元/股，另一方为79.26元/股。\n"
+            "以发行价推算，沐曦股份上市时总市值将超过400亿元，中一签的潜在收益达4万元。"
+            "截至今年6月底，公司的产品和方案已有超过900次部署。")
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 10))
+    assert [(c.text, c.metric, c.period, c.circumstance) for c in result.candidates] == [
+        ("8.08亿股", "new-shares-issued", "2025-06-09", "planned"),
+        ("143.46元/股", "swap-price", "2025-06-09", "planned"),
+        ("79.26元/股", "swap-price", "2025-06-09", "planned"),
+        ("超过400亿元", "valuation", None, "hypothetical"),
+        ("4万元", "paper-gain-per-lot", None, "hypothetical"),
+        ("超过900次", "deployments", "2025-06-30", None),   # 方案 of 产品和方案 is a solution, not a plan
+    ]

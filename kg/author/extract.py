@@ -123,8 +123,8 @@ _REACHED = frozenset(("达到", "达", "超过", "超", "突破", "过", "破", 
 _NEGATION = re.compile(r"没有|没|未曾|未|从未|并未|无一|无人|不曾|\b(?:no|not|none|never|nobody|neither|nor)\b|n't", re.I)
 _GROWS_TO = re.compile(r"\s*(?:再|将|并|进一步|and|then)?\s*(?:升穿|增至|增长至|达到|升至|突破|上破|超过|reaching|rising to|to)\s*",
                        re.I)
-_HYPOTHETICAL = re.compile(r"假如|假设|如果|若按|若以|倘若|\bif\b|\bwere\b.{0,20}\bat\b", re.I)
-_PLAN_SENTENCE = re.compile(r"预案|方案|原先的安排|原计划|\bthe plan\b|\bproposal\b", re.I)
+_HYPOTHETICAL = re.compile(r"假如|假设|如果|若按|若以|倘若|潜在|\bpotential\b|\bif\b|\bwere\b.{0,20}\bat\b", re.I)
+_PLAN_SENTENCE = re.compile(r"预案|(?:重组|交易|合并|吸并|发行|收购|融资|分拆)方案|原先的安排|原计划|\bthe plan\b|\bproposal\b", re.I)
 _FORECAST_PARAGRAPH = re.compile(r"业绩预告|业绩预测|预告|\bguidance\b", re.I)
 _CLAUSE_CHARS = frozenset("，,；;。！!？?：:\n（）()")
 _WINDOW = 160     # how far back a figure looks for its cue, metric or name within its clause
@@ -254,6 +254,8 @@ _PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date-en", re.compile(rf"(?P<mn>{_MONTH_WORD})\s+(?P<d>\d{{1,2}}),?\s+(?P<y>{_YEAR})", re.I)),
     ("year-end", re.compile(rf"(?P<y>{_YEAR})年(?:底|末|年底|年末)|\bend of (?P<y2>{_YEAR})\b|(?P<rel>去年|今年|前年)(?:年)?(?:底|末)",
                             re.I)),
+    ("month-end", re.compile(rf"(?:(?P<y>{_YEAR})年|(?P<rel>去年|今年|前年))?(?<!\d)(?P<m>\d{{1,2}})月(?:底|末)"
+                             rf"|\bend of (?P<mn>{_MONTH_WORD})(?:,? (?P<y2>{_YEAR}))?", re.I)),
     ("half", re.compile(rf"(?P<y>{_YEAR})年?(?P<h>上半年|下半年|H1|H2)|(?<![\d年])(?P<h3>上半年|下半年)")),
     ("half-en", re.compile(rf"(?:the )?(?P<h>first|second) half of (?P<y>{_YEAR})|\b(?P<h2>H[12]) (?P<y2>{_YEAR})", re.I)),
     ("nine-months", re.compile(rf"(?P<y>{_YEAR})?年?(?:前[三3]季度?|前9个月|前九个月)"
@@ -884,6 +886,13 @@ def _period_code(kind: str, m: re.Match[str], published: dt.date | None, context
                 return ""
             return f"{published.year + {'今年': 0, '去年': -1, '前年': -2}[g['rel']]}-12-31"
         return f"{g['y'] or g['y2']}-12-31"
+    if kind == "month-end":   # 今年6月底, end of June 2025: the month's last day
+        year = int(g["y"] or g["y2"]) if (g["y"] or g["y2"]) else \
+            (published.year + {'今年': 0, '去年': -1, '前年': -2}[g["rel"]] if g["rel"] and published else context)
+        month = int(g["m"]) if g["m"] else _month(g["mn"])
+        if year is None or not 1 <= month <= 12:
+            return None
+        return (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).isoformat()
     if kind == "half":
         if g["h3"]:
             return f"{context}H{1 if g['h3'] == '上半年' else 2}" if context else ""
@@ -1302,6 +1311,11 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
         if _accepted(metric) not in _basis_metrics():
             basis = None
         circumstance = _circumstance(reading, candidate, place, period, how)
+        if metric in ("market-cap", "first-day-market-cap") and _AT_OFFER_PRICE.search(view[s_start:candidate.start]):
+            # 以发行价推算，上市时总市值将超过500亿元: a valuation at the offer price, not a trading day's value
+            metric, basis, period, how = "valuation", None, None, "a market value at the offer price"
+            if re.search(r"推算|测算|估算|\bwould\b", view[s_start:candidate.start]):
+                circumstance = "hypothetical"
         proposed = replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
                            segment=segment, holder=holder[0] if holder else None, basis=basis,
                            unit=unit, currency_from=currency_from, metric=_accepted(metric),
@@ -1491,9 +1505,14 @@ def _document_date(reading: _Reading, place: _Place) -> tuple[str | None, str]:
     《重组预案》) is of that document's date."""
     view = reading.view
     m = _ACCORDING.search(view, place.sentence_start, min(place.sentence_end, place.sentence_start + 12))
+    if m is None and place.sentence_start > place.paragraph_start:
+        # 按照预案，…。吸收合并方的换股价格定为…: the next sentence of the paragraph goes on with the document's terms
+        previous, _ = reading.sentence(place.sentence_start - 1)
+        if previous >= place.paragraph_start:
+            m = _ACCORDING.search(view, previous, min(place.sentence_start, previous + 12))
     if m is None:
         return None, ""
-    at = view.rfind(m["doc"], max(0, place.sentence_start - 4 * _WINDOW), place.sentence_start)
+    at = view.rfind(m["doc"], max(0, m.start() - 4 * _WINDOW), m.start())
     if at < 0:
         return None, ""
     start, end = reading.sentence(at)
@@ -1582,6 +1601,8 @@ def _day_of_the_news(reading: _Reading) -> tuple[str | None, str]:
     return None, ""
 
 
+_AT_OFFER_PRICE = re.compile(r"(?:以|按|按照)(?:发行价|发售价|招股价)|\bat the (?:offer|issue|IPO) price\b|"
+                             r"\binitial market capitali[sz]ation\b", re.I)
 _ESTIMATES = re.compile(r"(?:预测|预估|估算|盈利预测|预期)(?:模型|数据|结果|值)?\s*(?:显示|指出|认为|称|为)"
                         r"|\b(?:forecasts?|estimates?|projections?|models?)\s+(?:show|shows|see|sees|put|puts|suggest)",
                         re.I)
@@ -1595,6 +1616,8 @@ def _circumstance(reading: _Reading, candidate: Candidate, place: _Place, period
     stands earlier in the paragraph."""
     circumstance = candidate.circumstance
     own_cue = any(word in candidate.text.lower() for word in _FORECAST_WORDS)
+    if circumstance is None and how.startswith("the date of the") and re.search(r"预案|方案|草案", how):
+        return "planned"    # the terms of a plan the text dated earlier
     if circumstance is None and _ESTIMATES.search(reading.view[place.sentence_start:candidate.start]):
         return "forecast"
     if circumstance == "forecast" and not own_cue:
@@ -1708,6 +1731,9 @@ def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
     own = _metric_after(view[candidate.start:candidate.end], fit)
     after = re.split(r"\s(?:and|but|while)\s|而|并|但", view[candidate.end:min(clause_end, candidate.end + _WINDOW)])[0]
     found = _metric_before(before, fit) or own or _metric_after(after, fit)
+    if found is None and previous is not None and previous[0].unit == candidate.unit and previous[1] is not None \
+            and previous[0].per_share == candidate.per_share:
+        found = previous[1]     # 换股价格定为143.46元/股，被吸收合并方为79.26元/股: the same measure again
     if found is None and candidate.per_share and candidate.unit in _MONEY:
         sentence = view[place.sentence_start:place.sentence_end]
         offering = re.search(r"offer|发售|发行|招股|募资|集资|募集|\bIPO\b|\brais(?:e|ed|ing)\b", sentence, re.I) \
