@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.author.extract import extract, find_figures
+from kg.author.extract import extract, find_figures, find_periods
 
 from conftest import ROOT, SEED
 
@@ -577,3 +577,25 @@ def test_a_plan_s_terms_a_valuation_at_the_offer_price_and_a_potential_gain(seed
         ("4万元", "paper-gain-per-lot", None, "hypothetical"),
         ("超过900次", "deployments", "2025-06-30", None),   # 方案 of 产品和方案 is a solution, not a plan
     ]
+
+
+def test_days_around_an_offering_next_week_next_year_and_none_still_to_come(seed):
+    # published on Tuesday 2025-12-30
+    text = ("天数智芯（9903）招股期由今日（30日）至下周一（5日），计划发行2,000万股，招股价100元；"
+            "明年1月8日正式挂牌。截至今年6月底，公司已有超过290名客户。")
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 30))
+    periods = [m.codes[0] for m in find_periods(text, dt.date(2025, 12, 30)) if m.codes]
+    assert periods == ["2025-12-30", "2025-12-30", "2026-01-05", "2026-01-05", "2026", "2026-01-08", "2025-06-30"]
+    assert [(c.text, c.metric, c.unit, c.period) for c in result.candidates] == [
+        ("2,000万股", "shares-offered", "share", "2025-12-30"),   # not of the 5th, a day still to come
+        ("100元", "offer-price", "HKD", "2025-12-30"),
+        ("超过290名", "customers", "customer", "2025-06-30")]
+
+
+def test_a_list_read_in_order_and_a_negative_profit_is_a_loss(seed):
+    text = ("2022-2024年及2025年前三季度，燧原科技营业收入依次为1.5亿元、3亿元、6亿元和4亿元；"
+            "2024年归母净利润为-2.5亿元。")
+    result = extract(text, facts=seed, published=dt.date(2026, 1, 23))
+    assert [(c.text, c.metric, c.period) for c in result.candidates] == [
+        ("1.5亿元", "revenue", "2022"), ("3亿元", "revenue", "2023"), ("6亿元", "revenue", "2024"),
+        ("4亿元", "revenue", "2025Q1/2025Q3"), ("2.5亿元", "net-loss", "2024")]

@@ -269,7 +269,7 @@ _PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("month-day-dash", re.compile(r"(?<![\d.\-/])(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d\-/]|\.\d)")),
     ("year", re.compile(rf"(?P<y>{_YEAR})(?:年(?:全年|度)?|全年)|\b(?:FY|fiscal |in |for |of )(?P<y2>{_YEAR})\b"
                         rf"|(?<![\d-])(?P<y3>{_YEAR})(?=[,，、 ]|$)")),
-    ("relative", re.compile(r"今日|今天|今早|今晨|今晚|昨日|昨天|前日|前天|上周(?P<w>[一二三四五六日天])"
+    ("relative", re.compile(r"今日|今天|今早|今晨|今晚|昨日|昨天|前日|前天|上周(?P<w>[一二三四五六日天])|下周(?P<w4>[一二三四五六日天])"
                             r"|本周(?P<w2>[一二三四五六日天])|(?<![上本下])(?:周|星期|礼拜)(?P<w3>[一二三四五六日天])"
                             r"|\btoday\b|\byesterday\b|\bnow\b|\bcurrently\b|目前|现时"
                             r"|\blast (?P<we>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
@@ -811,6 +811,13 @@ def find_periods(text: str, published: dt.date | None) -> list[Mention]:
             code = _period_code(kind, m, published, context)
             if code is None:
                 continue
+            if kind == "day" and mentions and mentions[-1].codes and re.fullmatch(r"[(（]\s*", view[mentions[-1].end:start]) \
+                    and re.fullmatch(r"\d{4}-\d\d-\d\d", mentions[-1].codes[0] or "") \
+                    and int(mentions[-1].codes[0][-2:]) == int(m["d"]):
+                code = mentions[-1].codes[0]    # 下周一（5日）: the day the words before it already named
+            if kind == "month-day" and code and mentions and mentions[-1].end == start and mentions[-1].codes \
+                    and re.fullmatch(r"\d{4}", mentions[-1].codes[0] or ""):
+                code = _day(int(mentions[-1].codes[0]), int(m["m"]), int(m["d"]))   # 明年1月8日: that year's day
             mention = Mention(start, end, (code,) if code else (), None, f"{kind} {m.group(0)}")
         mentions.append(mention)
         if mention.codes and re.fullmatch(r"\d{4}Q[1-4]", mention.codes[-1]):
@@ -961,6 +968,8 @@ def _relative_day(m: re.Match[str], published: dt.date | None) -> str:
         return (monday - dt.timedelta(days=7 - weekday)).isoformat()
     if g["w2"]:
         return (monday + dt.timedelta(days=_WEEKDAYS_ZH[g["w2"]])).isoformat()
+    if g["w4"]:   # 下周一: in the week after the publication's
+        return (monday + dt.timedelta(days=7 + _WEEKDAYS_ZH[g["w4"]])).isoformat()
     # 周三, on Wednesday: the last such day up to the publication day
     weekday = _WEEKDAYS_ZH[g["w3"]] if g["w3"] else _WEEKDAYS_EN[g["we2"].lower()]
     return (published - dt.timedelta(days=(published.weekday() - weekday) % 7)).isoformat()
@@ -1153,7 +1162,7 @@ class _Spans:
 
 # --- proposing entity, metric and period ------------------------------------------------------------
 
-_LIST_WORDS = re.compile(r"分别|各为|各是|各自为|respectively", re.I)
+_LIST_WORDS = re.compile(r"分别|各为|各是|各自为|依次为|依次是|依序为|respectively", re.I)
 
 
 @dataclass(frozen=True)
@@ -1184,7 +1193,7 @@ class _Reading:
     last_span: Mention | None = None     # 2022年至2025年上半年: a span a later 分别 or 均 refers to
     last_date: str | None = None         # 12月5日: the day a later 当天 or listing-day figure refers to
     published: dt.date | None = None
-    debut: bool = False                  # the text reports a listing that has happened
+    debut: set[str | None] = field(default_factory=set)   # companies whose listing the text reports
     hong_kong: set[tuple[str, bool]] = field(default_factory=set)   # names written with a Hong Kong code
     _next: int = 0
 
@@ -1283,13 +1292,20 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             entity = listed_name
         metric, period, how, basis = _metric_and_day(reading, candidate, place, kind, entity, period, how, out)
         period, how = _period_of_kind(reading, candidate, place, metric, period, how)
-        if period is None and metric in _DAY_METRICS and not (reading.debut and metric in _OFFERING_METRICS):
+        if period and reading.published and candidate.circumstance is None \
+                and re.fullmatch(r"\d{4}-\d\d-\d\d", period) and period > reading.published.isoformat():
+            period = None       # an actual figure is not of a day still to come: 招股期至下周一（5日），计划发行…
+        if period is None and metric in _DAY_METRICS and not (metric in _OFFERING_METRICS and (
+                None in reading.debut or (entity is not None and entity[0] in reading.debut))):
             period, how = _day_of_the_news(reading)
         if _accepted(metric) and period and "/" in period and _accepted(f"cumulative-{metric}") and \
                 any(w in view[s_start:candidate.start] for w in _CUMULATIVE):
             metric = f"cumulative-{metric}"    # 合计…亏损28.16亿元 over 2022 to H1 2025
         if metric == "share":
             metric = _share_of_what(view[s_start:candidate.start])
+        sign = _SIGN.search(view[max(0, candidate.start - 3):candidate.start])
+        if sign and sign[1] in "-−" and metric in _LOSS_OF:
+            metric = _LOSS_OF[metric]    # 归母净利润依次为-11.16亿元: a negative profit is a loss, written positive
         segment = None
         if entity and entity[1] and resolver is not None:
             company = resolver.graph.value(KGR[entity[0]], GPU.segmentOf)
@@ -1336,7 +1352,7 @@ def _listing_days(reading: _Reading, *, text_only: bool = False) -> dict[str | N
         if not mention.codes or not re.fullmatch(r"\d{4}-\d\d-\d\d", mention.codes[0]):
             continue
         s_start, s_end = reading.sentence(mention.start)
-        if not _LISTED.search(reading.view[s_start:s_end]):
+        if not _is_listing_date(reading, mention, s_start, s_end):
             continue
         named = [n.entity[0] for n in reading.names_in(s_start, s_end) if n.kind == "entity"]
         for key in named or [None]:
@@ -1360,6 +1376,19 @@ _SPEAKER = re.compile(r"\s*(?:(?:19|20)\d\d年\d{1,2}月\d{1,2}日|\d{1,2}月\d{
                       r"|(?:'s|’s)?\s+(?:analysts?|report|note|research|forecast|model|estimates?)?\s*"
                       r"(?:said|says|noted|notes|estimated|estimates|expects|expected|forecast|forecasts|showed|shows)\b",
                       re.I)
+
+
+def _is_listing_date(reading: _Reading, mention: Mention, s_start: int, s_end: int) -> bool:
+    """Whether a date is the one a listing word of its sentence goes with: the nearest date before the word,
+    else the first after it (招股期由今日至下周一，明年1月8日正式挂牌 lists on the 8th only)."""
+    dates = [m for m in reading.periods_in(s_start, s_end)
+             if m.codes and re.fullmatch(r"\d{4}-\d\d-\d\d", m.codes[0] or "")]
+    for listed in _LISTED.finditer(reading.view, s_start, s_end):
+        before = [m for m in dates if m.start < listed.start()]
+        after = [m for m in dates if m.start >= listed.start()]
+        if (before and before[-1] is mention) or (not before and after and after[0] is mention):
+            return True
+    return False
 
 
 def _entity(reading: _Reading, candidate: Candidate, place: _Place) -> tuple[tuple[str, bool] | None, bool]:
@@ -1582,19 +1611,18 @@ def _hong_kong_listed(reading: _Reading) -> set[tuple[str, bool]]:
 _OFFERING_METRICS = _DAY_METRICS - {"turnover-rate", "trading-value"}
 
 
-def _reports_a_listing(reading: _Reading) -> bool:
-    """Whether the text reports a listing that has happened by the day it was published (挂牌 on the 8th,
-    listed on Friday), not one still to come (明年1月8日正式挂牌)."""
-    days = {day for key, found in _listing_days(reading, text_only=True).items() for day in found}
-    if reading.published is None:
-        return bool(days)
-    return any(dt.date.fromisoformat(day) <= reading.published for day in days)
+def _reports_a_listing(reading: _Reading) -> set[str | None]:
+    """The companies whose listing the text reports, one that has happened by the day it was published
+    (挂牌 on the 8th, listed on Friday), not one still to come (明年1月8日正式挂牌); None for a listing
+    whose sentence names no company."""
+    return {key for key, days in _listing_days(reading, text_only=True).items()
+            if reading.published is None or any(dt.date.fromisoformat(day) <= reading.published for day in days)}
 
 
 def _day_of_the_news(reading: _Reading) -> tuple[str | None, str]:
     """An offering's or a trading day's figure the text does not date is of the last day it named (11月24日
-    公布的中签率), else of the day it was published."""
-    if reading.last_date:
+    公布的中签率), else of the day it was published; never of a day after publication (招股期至下周一)."""
+    if reading.last_date and not (reading.published and reading.last_date > reading.published.isoformat()):
         return reading.last_date, "the last day the text names before it"
     if reading.published:
         return reading.published.isoformat(), "the day the text was published"
@@ -1701,7 +1729,8 @@ _VENUE_CURRENCY = ((re.compile(r"科创板|A股|上交所|深交所|沪市|深�
                    (re.compile(r"纳斯达克|纽交所|Nasdaq|NYSE", re.I), "USD"))
 
 
-_SIGN = re.compile(r"(?:^|[\s(（:：,，;；])([+＋\-−])\s?$")
+_LOSS_OF = {"net-profit": "net-loss", "adjusted-net-profit": "adjusted-net-loss"}
+_SIGN = re.compile(r"(?<![0-9A-Za-z.%)）\-])([+＋\-−])\s?$")   # a sign, not a range's dash (2022-2024, Q1-Q3)
 _OFFERING_WORDS = re.compile(r"发行|发售|配售|获配|基石|认购|申购|网上|网下|回拨|\boffer|\bplacement|\btranche", re.I)
 
 
