@@ -599,3 +599,17 @@ def test_a_list_read_in_order_and_a_negative_profit_is_a_loss(seed):
     assert [(c.text, c.metric, c.period) for c in result.candidates] == [
         ("1.5亿元", "revenue", "2022"), ("3亿元", "revenue", "2023"), ("6亿元", "revenue", "2024"),
         ("4亿元", "revenue", "2025Q1/2025Q3"), ("2.5亿元", "net-loss", "2024")]
+
+
+def test_a_price_multiple_an_index_s_move_and_a_compound_growth_rate(seed):
+    text = ("摩尔线程2022年至2024年合计营收13.9亿元，上市以来股价却涨了4.2倍。"
+            "Moore Threads' shares quintupled on their first day of trading. "
+            "2022-2024年，燧原科技营收复合增长率为150.5%。它的产品共有6款。")
+    result = extract(text, facts=seed, published=dt.date(2026, 1, 8))
+    assert [(c.text, c.metric, c.unit, c.period, c.basis) for c in result.candidates] == [
+        ("13.9亿元", "revenue", "CNY", "2022/2024", None),   # the span is the revenue's, not the multiple's
+        ("4.2倍", "price-multiple-of-offer", "times", "2026-01-08", "not-stated"),
+        ("quintupled", "price-multiple-of-offer", "times", "2025-12-05", "not-stated"),
+        ("150.5%", "revenue-cagr", "percent", "2022/2024", None),
+        ("6款", "products", "product", None, None),
+    ]

@@ -51,7 +51,7 @@ _UNITS = {
     "倍": ("times", False), "times": ("times", False), "x": ("times", False),
     "片": ("chip", True), "chips": ("chip", True), "家": ("organization", True), "间": ("organization", True),
     "customers": ("customer", True), "次": ("deployment", True), "个": ("item", True), "项": ("item", True),
-    "款": ("item", True), "股": ("share", True), "shares": ("share", True), "户": ("account", True),
+    "款": ("product", True), "股": ("share", True), "shares": ("share", True), "户": ("account", True),
     "accounts": ("account", True), "天": ("day", True), "days": ("day", True), "人": ("person", True),
     "名": ("person", True), "investors": ("organization", True), "employees": ("person", True),
     "patents": ("item", True), "projects": ("item", True), "GPUs": ("chip", True), "GPU": ("chip", True),
@@ -146,7 +146,7 @@ def _ends_clause(text: str, i: int) -> bool:
 
 _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("经调整净亏损", "adjusted-net-loss"), ("净亏损率", "net-loss-rate"), ("累计亏损", "cumulative-net-loss"),
-    ("净亏损", "net-loss"), ("亏损", "net-loss"), ("复合年增长率", "revenue-cagr"), ("研发人员", "rd-staff-share"),
+    ("净亏损", "net-loss"), ("亏损", "net-loss"), ("复合年增长率", "revenue-cagr"), ("复合增长率", "revenue-cagr"), ("年复合增速", "revenue-cagr"), ("研发人员", "rd-staff-share"),
     ("研发开支", "rd-expense"), ("研发投入", "rd-expense"), ("研发费用", "rd-expense"), ("毛利率", "gross-margin"),
     ("收入占比", "revenue-share"), ("占比", "share"), ("比重", "share"), ("营收", "revenue"), ("营业收入", "revenue"),
     ("收入", "revenue"), ("出货量", "shipments"), ("累计交付", "cumulative-deliveries"), ("客户", "customers"),
@@ -1311,7 +1311,8 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             company = resolver.graph.value(KGR[entity[0]], GPU.segmentOf)
             if company is not None:   # 训练系列产品的毛利率: a figure of the company, for that segment
                 segment, entity = entity[0], (short(company), True)
-        if entity is not None and any(n.entity == entity and n.kind == "market" for n in reading.names_in(s_start, candidate.start)):
+        if entity is not None and metric not in ("index-change", "index-level") and \
+                any(n.entity == entity and n.kind == "market" for n in reading.names_in(s_start, candidate.start)):
             metric = None     # 港股新上市公司集资2858亿元: a market's figure, not a company's
         unit, currency_from = _metric_unit(reading, candidate, metric, place)
         if unit == "CNY" and metric in _HK_PRICED and entity in reading.hong_kong and \
@@ -1557,7 +1558,7 @@ def _period_of_kind(reading: _Reading, candidate: Candidate, place: _Place, metr
     listed before it."""
     view, span = reading.view, reading.last_span
     before = view[place.sentence_start:candidate.start]
-    if metric and (metric.startswith("cumulative") or any(w in before for w in _CUMULATIVE)):
+    if metric and metric not in _TRADING_METRICS and (metric.startswith("cumulative") or any(w in before for w in _CUMULATIVE)):
         if span is not None and (period is None or how.startswith("year")):
             return span.span, f"cumulative over {_said(span)}"
         if span is None and how.startswith("year") and not any(
@@ -1581,7 +1582,7 @@ _DAY_METRICS = frozenset(("offer-price", "allotment-rate", "allotment-share", "c
 
 
 # A later day's trading figure the text does not date is of the day the news is about.
-_TRADING_METRICS = frozenset(("share-price", "price-rise", "price-fall", "market-cap", "index-change", "index-level"))
+_TRADING_METRICS = frozenset(("price-multiple-of-offer", "share-price", "price-rise", "price-fall", "market-cap", "index-change", "index-level"))
 _LATEST = re.compile(r"最新|现报|\blatest\b|\bat (?:the )?time of writing\b|\bas of writing\b", re.I)
 # Amounts a Hong Kong outlet writes in 元 and means in Hong Kong dollars when the company trades there.
 _HK_PRICED = frozenset(("offer-price", "share-price", "first-day-price", "payment-per-lot", "gross-proceeds",
@@ -1729,6 +1730,9 @@ _VENUE_CURRENCY = ((re.compile(r"科创板|A股|上交所|深交所|沪市|深�
                    (re.compile(r"纳斯达克|纽交所|Nasdaq|NYSE", re.I), "USD"))
 
 
+_PRICE_RISE = re.compile(r"(?:股价|股份|shares?|stock)\S{0,12}(?:涨|升|飙)|上市以来\S{0,8}涨|"
+                         r"\b(?:rose|risen|rise|rising|surged?|soared?|jumped|climbed|gained)\b|"
+                         r"\b(?:doubl|tripl|quadrupl|quintupl|sextupl)ed\b", re.I)
 _LOSS_OF = {"net-profit": "net-loss", "adjusted-net-profit": "adjusted-net-loss"}
 _SIGN = re.compile(r"(?<![0-9A-Za-z.%)）\-])([+＋\-−])\s?$")   # a sign, not a range's dash (2022-2024, Q1-Q3)
 _OFFERING_WORDS = re.compile(r"发行|发售|配售|获配|基石|认购|申购|网上|网下|回拨|\boffer|\bplacement|\btranche", re.I)
@@ -1752,6 +1756,8 @@ def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
     if candidate.unit == "percent" and re.search(r"占\s*(?:约|了)?\s*$", view[max(0, candidate.start - 4):candidate.start]) \
             and _OFFERING_WORDS.search(view[place.sentence_start:place.sentence_end]):
         return "allotment-share"    # 网上最终发行800万股，占40.00%: the tranche's share of the offering
+    if candidate.unit == "times" and (_PRICE_RISE.search(view[max(place.clause_start, candidate.start - 40):candidate.end])):
+        return "price-multiple"    # 上市以来股价涨了4.9倍, quintupled on its first day: the price against the offer
     clause_end = reading.index.clause_end(candidate.end)
     before = view[max(place.clause_start, candidate.start - _WINDOW):candidate.start]
     if (previous is not None and previous[1] == "gain" and candidate.unit in _MONEY
@@ -1802,17 +1808,24 @@ def _metric_and_day(reading: _Reading, candidate: Candidate, place: _Place, kind
             if day and _PRICE_BASIS.search(sentence) and not own_date:
                 period, how = day, "a listing day's price"
             return metric, period, how, None
-        if listed and company:
+        if _is_index(reading.resolver, entity):
+            metric = {"price": "index-level", "gain": "index-change", "market-value": None}[kind]
+        elif listed and company:
             metric = {"price": "first-day-price", "gain": "first-day-gain", "market-value": "first-day-market-cap"}[kind]
             if day and period != day:
                 period, how = day, ("the listing day the sentence is about" if first_day else "a day the company listed")
             basis = _basis(reading, place, candidate, out)
             if _TIME_OF_DAY.search(view[place.sentence_start:candidate.start]):
                 basis = "at-time"   # 截至10时30分: at a time of day, not the open, close or high
-        elif _is_index(reading.resolver, entity):
-            metric = {"price": "index-level", "gain": "index-change", "market-value": None}[kind]
         else:
             metric = {"price": "share-price", "gain": "price-rise", "market-value": "market-cap"}[kind]
+    elif kind == "price-multiple":
+        listed, day = _listing_day(reading, entity, own_date, first_day)
+        metric = "price-multiple-of-offer"
+        if first_day and day:
+            period, how = day, "the listing day the sentence is about"
+        elif not own_date:
+            period, how = None, ""     # since the listing: as of the day of the news
     elif kind == "fall":
         listed, _ = _listing_day(reading, entity, own_date, first_day)
         metric = "index-change" if _is_index(reading.resolver, entity) else None if listed and company else "price-fall"
