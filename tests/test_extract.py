@@ -613,3 +613,10 @@ def test_a_price_multiple_an_index_s_move_and_a_compound_growth_rate(seed):
         ("150.5%", "revenue-cagr", "percent", "2022/2024", None),
         ("6款", "products", "product", None, None),
     ]
+
+
+def test_a_month_and_day_is_the_one_nearest_the_publication():
+    # published on 2025-12-29: the coming New Year's days, and a past November
+    periods = [m.codes[0] for m in find_periods("12月31日暗盘交易，1月2日上市；11月20日递表。", dt.date(2025, 12, 29))]
+    assert periods == ["2025-12-31", "2026-01-02", "2025-11-20"]
+    assert [m.codes[0] for m in find_periods("11月20日递表。", dt.date(2026, 3, 10))] == ["2025-11-20"]

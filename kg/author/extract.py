@@ -925,7 +925,12 @@ def _period_code(kind: str, m: re.Match[str], published: dt.date | None, context
         if kind == "month-day-dash" and not (1 <= month <= 12 and 1 <= day <= 31
                                              and (g["m"].startswith("0") or g["d"].startswith("0") or month > day)):
             return None
-        year = published.year if (month, day) <= (published.month, published.day) else published.year - 1
+        # the year that puts the day nearest the publication: 12月31日 and 1月2日 in a text of 29 December
+        # are the coming days, 11月20日 in a text of March the past November
+        years = [y for y in (published.year - 1, published.year, published.year + 1) if _day(y, month, day)]
+        if not years:
+            return None
+        year = min(years, key=lambda y: (abs((dt.date.fromisoformat(_day(y, month, day)) - published).days), -y))
         return _day(year, month, day)
     if kind == "year":
         return g["y"] or g["y2"] or g["y3"]
