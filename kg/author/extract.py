@@ -1618,10 +1618,10 @@ _OFFERING_METRICS = _DAY_METRICS - {"turnover-rate", "trading-value"}
 
 
 def _reports_a_listing(reading: _Reading) -> set[str | None]:
-    """The companies whose listing the text reports, one that has happened by the day it was published
-    (挂牌 on the 8th, listed on Friday), not one still to come (明年1月8日正式挂牌); None for a listing
-    whose sentence names no company."""
-    return {key for key, days in _listing_days(reading, text_only=True).items()
+    """The companies that had listed by the day the text was published, as it says (挂牌 on the 8th, listed
+    on Friday; not 明年1月8日正式挂牌, still to come) or as the graph knows; None for a listing whose
+    sentence names no company."""
+    return {key for key, days in _listing_days(reading).items()
             if reading.published is None or any(dt.date.fromisoformat(day) <= reading.published for day in days)}
 
 
