@@ -622,3 +622,17 @@ def test_a_month_and_day_is_the_one_nearest_the_publication():
     periods = [m.codes[0] for m in find_periods("12月31日暗盘交易，1月2日上市；11月20日递表。", dt.date(2025, 12, 29))]
     assert periods == ["2025-12-31", "2026-01-02", "2025-11-20"]
     assert [m.codes[0] for m in find_periods("11月20日递表。", dt.date(2026, 3, 10))] == ["2025-11-20"]
+
+
+def test_it_is_the_company_before_and_an_issue_price_a_lottery_rate_and_a_quote_at_writing(seed):
+    text = ("MetaX listed on the STAR Market on December 17 and opened at 700.00 yuan per share, above its "
+            "104.66 yuan per share issue price. It touched 895 yuan per share during the session and, as the "
+            "article was written, stood 700.5% higher. Its online lottery rate in 2025 was 0.0335%.")
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 17))
+    assert [(c.text, c.entity, c.metric, c.period, c.basis) for c in result.candidates] == [
+        ("700.00 yuan per share", "metax", "first-day-price", "2025-12-17", "open"),
+        ("104.66 yuan per share", "metax", "offer-price", "2025-12-17", None),
+        ("895 yuan per share", "metax", "first-day-price", "2025-12-17", "intraday-high"),
+        ("700.5%", "metax", "first-day-gain", "2025-12-17", "at-time"),
+        ("0.0335%", "metax", "allotment-rate", None, None),   # of the offering, not of the year 2025
+    ]

@@ -185,7 +185,9 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("net profit", "net-profit"), ("net income", "net-profit"), ("price-to-sales", "price-to-sales"),
     ("price-to-earnings", "price-to-earnings"), ("turnover", "turnover"),
     ("r&d", "rd-expense"), ("gross margin", "gross-margin"), ("shipments", "shipments"), ("customers", "customers"),
-    ("offer price", "offer-price"), ("priced at", "offer-price"), ("ipo price", "offer-price"), ("shares", "shares-offered"),
+    ("offer price", "offer-price"), ("priced at", "offer-price"), ("ipo price", "offer-price"),
+    ("issue price", "offer-price"), ("lottery rate", "allotment-rate"), ("winning rate", "allotment-rate"),
+    ("有效申购", "shares-subscribed"), ("shares", "shares-offered"),
     ("gross proceeds", "gross-proceeds"), ("raise", "gross-proceeds"), ("raised", "gross-proceeds"),
     ("raising", "gross-proceeds"), ("ipo of", "gross-proceeds"), ("net proceeds", "net-proceeds"),
     ("cornerstone investors", "cornerstone-investors"), ("cornerstone", "cornerstone-subscription"),
@@ -1300,6 +1302,8 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
         if period and reading.published and candidate.circumstance is None \
                 and re.fullmatch(r"\d{4}-\d\d-\d\d", period) and period > reading.published.isoformat():
             period = None       # an actual figure is not of a day still to come: 招股期至下周一（5日），计划发行…
+        if period and metric in _DAY_METRICS and not re.fullmatch(r"\d{4}-\d\d-\d\d", period):
+            period = None   # 2025年A股第二高的发行价: an offering's figure is of a day, not of the year it is ranked in
         if period is None and metric in _DAY_METRICS and not (metric in _OFFERING_METRICS and (
                 None in reading.debut or (entity is not None and entity[0] in reading.debut))):
             period, how = _day_of_the_news(reading)
@@ -1384,6 +1388,9 @@ _SPEAKER = re.compile(r"\s*(?:(?:19|20)\d\d年\d{1,2}月\d{1,2}日|\d{1,2}月\d{
                       re.I)
 
 
+_PRONOUN = re.compile(r"\s*(?:It|Its|The company|The company's|The stock|The shares|该公司|公司|其|它|该股)(?![A-Za-z])")
+
+
 def _is_listing_date(reading: _Reading, mention: Mention, s_start: int, s_end: int) -> bool:
     """Whether a date is the one a listing word of its sentence goes with: the nearest date before the word,
     else the first after it (招股期由今日至下周一，明年1月8日正式挂牌 lists on the 8th only)."""
@@ -1404,6 +1411,14 @@ def _entity(reading: _Reading, candidate: Candidate, place: _Place) -> tuple[tup
     (富国基金、...等) and holders of stakes are not what a figure is about; several companies at once
     (together, 前三名) are no one company."""
     view = reading.view
+    if not reading.names_in(place.sentence_start, candidate.start) and \
+            _PRONOUN.match(view, place.sentence_start, place.sentence_start + 16) and place.sentence_start > 0:
+        # It touched 895 yuan: the company the sentence before was about, its first name
+        previous, _ = reading.sentence(place.sentence_start - 1)
+        named = [n for n in reading.names_in(max(previous, place.paragraph_start), place.sentence_start)
+                 if n.kind == "entity" and not (n.entity[1] and _is_holder_kind(reading.resolver, n.entity))]
+        if named:
+            return named[0].entity, False
     for window_start in (place.sentence_start, place.paragraph_start):
         named = [n for n in reading.names_in(window_start, candidate.start)
                  if not (n.entity[1] and _is_holder_kind(reading.resolver, n.entity))
@@ -1728,6 +1743,9 @@ _BASES = (("高开", "open"), ("开盘", "open"), ("开市", "open"), ("开报",
           ("finished", "close"), ("ended", "close"),
           ("最高价", "intraday-high"), ("一度", "intraday-high"), ("盘中", "intraday-high"), ("冲到", "intraday-high"),
           ("intraday", "intraday-high"), ("as high as", "intraday-high"), ("high of", "intraday-high"),
+          ("touched", "intraday-high"), ("peaked", "intraday-high"),
+          ("as the article was written", "at-time"), ("at the time of writing", "at-time"), ("截至发稿", "at-time"),
+          ("截稿时", "at-time"), ("发稿时", "at-time"),
           ("during the session", "intraday-high"))
 _PRICE_BASIS = re.compile(r"收盘价|开盘价|最高价|closing price|opening price|intraday high", re.I)
 _VENUE_CURRENCY = ((re.compile(r"科创板|A股|上交所|深交所|沪市|深市|创业板|北交所|STAR Market|Shanghai Stock Exchange", re.I), "CNY"),
@@ -1776,7 +1794,7 @@ def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
         found = previous[1]     # 换股价格定为143.46元/股，被吸收合并方为79.26元/股: the same measure again
     if found is None and candidate.per_share and candidate.unit in _MONEY:
         sentence = view[place.sentence_start:place.sentence_end]
-        offering = re.search(r"offer|发售|发行|招股|募资|集资|募集|\bIPO\b|\brais(?:e|ed|ing)\b", sentence, re.I) \
+        offering = re.search(r"offer|issue price|发售|发行|招股|募资|集资|募集|\bIPO\b|\brais(?:e|ed|ing)\b", sentence, re.I) \
             and not any(w in sentence.lower() for w, _ in _BASES)
         found = "offer-price" if offering else "price"
     if found is None and previous is not None and previous[0].unit == candidate.unit and previous[1] is not None:
@@ -1874,6 +1892,9 @@ def _basis(reading: _Reading, place: _Place, candidate: Candidate, out: Sequence
                    + [(after.find(word) + 1, basis) for word, basis in _BASES if word in after])
     if found:
         return found[0][1]
+    since = view[out[-1].end if out and out[-1].end >= place.sentence_start else place.sentence_start:candidate.start].lower()
+    if any(word in since for word, basis in _BASES if basis == "at-time"):
+        return "at-time"     # …, as the article was written, stood 708.32% higher
     for earlier in reversed(out[-8:]):
         if earlier.start < place.sentence_start:
             break
