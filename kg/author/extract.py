@@ -1394,6 +1394,7 @@ _PRONOUN = re.compile(r"\s*(?:It|Its|The company|The company's|The stock|The sha
 def _is_listing_date(reading: _Reading, mention: Mention, s_start: int, s_end: int) -> bool:
     """Whether a date is the one a listing word of its sentence goes with: the nearest date before the word,
     else the first after it (招股期由今日至下周一，明年1月8日正式挂牌 lists on the 8th only)."""
+    s_start, s_end = max(s_start, mention.start - 2 * _WINDOW), min(s_end, mention.end + 2 * _WINDOW)   # bounded reach
     dates = [m for m in reading.periods_in(s_start, s_end)
              if m.codes and re.fullmatch(r"\d{4}-\d\d-\d\d", m.codes[0] or "")]
     for listed in _LISTED.finditer(reading.view, s_start, s_end):
