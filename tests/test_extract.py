@@ -636,3 +636,11 @@ def test_it_is_the_company_before_and_an_issue_price_a_lottery_rate_and_a_quote_
         ("700.5%", "metax", "first-day-gain", "2025-12-17", "at-time"),
         ("0.0335%", "metax", "allotment-rate", None, None),   # of the offering, not of the year 2025
     ]
+
+
+def test_what_cornerstones_put_in_and_an_oversubscription_written_超购(seed):
+    text = "壁仞科技引入10名基石投资者，合计投资约12.5亿港元。截稿时公开发售已超购逾千倍。"
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 29))
+    assert [(c.text, c.metric, c.qualifier) for c in result.candidates] == [
+        ("10名", "cornerstone-investors", "exact"), ("约12.5亿港元", "cornerstone-subscription", "exact"),
+        ("逾千倍", "oversubscription", "at-least")]

@@ -187,7 +187,7 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("r&d", "rd-expense"), ("gross margin", "gross-margin"), ("shipments", "shipments"), ("customers", "customers"),
     ("offer price", "offer-price"), ("priced at", "offer-price"), ("ipo price", "offer-price"),
     ("issue price", "offer-price"), ("lottery rate", "allotment-rate"), ("winning rate", "allotment-rate"),
-    ("有效申购", "shares-subscribed"), ("shares", "shares-offered"),
+    ("有效申购", "shares-subscribed"), ("超购", "oversubscription"), ("认购倍数", "oversubscription"), ("shares", "shares-offered"),
     ("gross proceeds", "gross-proceeds"), ("raise", "gross-proceeds"), ("raised", "gross-proceeds"),
     ("raising", "gross-proceeds"), ("ipo of", "gross-proceeds"), ("net proceeds", "net-proceeds"),
     ("cornerstone investors", "cornerstone-investors"), ("cornerstone", "cornerstone-subscription"),
@@ -1793,6 +1793,9 @@ def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
     if found is None and previous is not None and previous[0].unit == candidate.unit and previous[1] is not None \
             and previous[0].per_share == candidate.per_share:
         found = previous[1]     # 换股价格定为143.46元/股，被吸收合并方为79.26元/股: the same measure again
+    if found is None and candidate.unit in _MONEY and not candidate.per_share and \
+            re.search(r"基石|cornerstone", view[place.sentence_start:place.sentence_end], re.I):
+        found = "cornerstone-subscription"   # 18名基石投资者…合计投资约15.83亿港元: what the cornerstones put in
     if found is None and candidate.per_share and candidate.unit in _MONEY:
         sentence = view[place.sentence_start:place.sentence_end]
         offering = re.search(r"offer|issue price|发售|发行|招股|募资|集资|募集|\bIPO\b|\brais(?:e|ed|ing)\b", sentence, re.I) \
