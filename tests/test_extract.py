@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import kg
 from kg.cli import main
-from kg.author.extract import extract, find_figures
+from kg.author.extract import extract, find_figures, find_periods
 
 from conftest import ROOT, SEED
 
@@ -323,10 +323,11 @@ def test_lists_align_names_and_periods_value_by_value(seed):
             "2022年至2024年及2025年上半年，天数智芯的收入分别为1.89亿元、2.89亿元、5.40")
     result = extract(text, facts=seed, published=PUBLISHED)
     assert [(c.text, c.entity, c.period) for c in result.candidates] == [
-        ("3100亿元", "moore-threads", None), ("2500亿元", "metax", None),
+        ("3100亿元", "moore-threads", "2025-12-23"), ("2500亿元", "metax", "2025-12-23"),
         ("2,750 times", "moore-threads", None), ("2,986 times", "metax", None),
         ("1.89亿元", "iluvatar", "2022"), ("2.89亿元", "iluvatar", "2023"),
-    ]   # the text breaks off inside the list: 5.40 has lost its unit and is no figure
+    ]   # the text breaks off inside the list: 5.40 has lost its unit and is no figure; market values the text
+        # does not date are of the day it was published, the oversubscriptions of listings already made are not
 
 
 def test_a_bound_under_a_negation_is_an_upper_bound():
@@ -374,7 +375,8 @@ def test_a_later_day_price_or_market_value_is_a_dated_figure_not_a_first_day_one
             "摩尔线程上市首日市值为2822.52亿元。")
     result = extract(text, facts=seed, published=dt.date(2025, 12, 17))
     assert [(c.text, c.metric, c.period) for c in result.candidates] == [
-        ("336 billion yuan", None, "2025-12-17"), ("780元/股", None, "2025-12-17"), ("3%", None, "2025-12-17"),
+        ("336 billion yuan", "market-cap", "2025-12-17"), ("780元/股", "share-price", "2025-12-17"),
+        ("3%", "price-rise", "2025-12-17"),
         ("2822.52亿元", "first-day-market-cap", "2025-12-05")]
 
 
@@ -439,10 +441,11 @@ def test_an_unknown_company_is_named_not_replaced_by_a_known_one(seed):
 def test_only_metrics_of_the_vocabulary_are_proposed(seed):
     from kg.base.ontology import vocabulary
 
-    text = ("摩尔线程的估值为3000亿元，净利润为5亿元，换手率85%，市销率56.4。"
-            "Baidu shares closed at HKD125.80, up 3.5 percent, and its valuation is CNY21 billion.")
-    metrics = {c.metric for c in extract(text, facts=seed, published=PUBLISHED).candidates}
-    assert metrics == {None}
+    text = ("摩尔线程的估值为3000亿元，净利润为5亿元，换手率85%，市销率56.4，成交额120亿元。"
+            "It closed at HKD125.80, up 3.5 percent. Its turnover was HK$5 billion.")
+    metrics = [c.metric for c in extract(text, facts=seed, published=PUBLISHED).candidates]
+    assert metrics == ["valuation", "net-profit", "turnover-rate", "price-to-sales", "trading-value", "share-price",
+                       "price-rise", None]   # turnover: trading value or revenue, the word does not say
     texts = [(TEXTS / name).read_text(encoding="utf-8") for name in sorted(p.name for p in TEXTS.glob("*.md"))]
     proposed = {c.metric for t in texts for c in extract(t, facts=seed, published=PUBLISHED).candidates} - {None}
     assert proposed and proposed <= set(vocabulary().metric_units)
@@ -468,7 +471,7 @@ def test_a_plan_and_a_results_forecast_are_circumstances(seed):
             "寒武纪公布年度业绩预告。公司去年营收为60亿元到70亿元。")
     result = extract(text, facts=seed, published=dt.date(2026, 2, 1))
     assert [(c.text, c.unit, c.currency_from, c.circumstance, c.period) for c in result.candidates] == [
-        ("60亿", "CNY", "the currency the text writes", "planned", None),
+        ("60亿", "CNY", "the currency the text writes", "planned", "2026-02-01"),
         ("8.08亿股", "share", None, "planned", "2025-06-09"),
         ("60亿元到70亿元", "CNY", None, "forecast", "2025"),
     ]
@@ -481,3 +484,163 @@ def test_the_yaml_says_what_the_text_implies_and_what_it_converts(tmp_path):
     assert result.exit_code == 0
     assert "    currency: CNY  # the currency of the exchange the sentence names\n    circumstance: planned\n" in result.stdout
     assert "    # the source's own conversion of 55.83亿港元: one statement with the amount it converts\n" in result.stdout
+
+
+def test_an_offering_s_own_figures_have_their_metric_and_the_day_of_the_news(seed):
+    text = ("沐曦股份11月3日晚间公布网上发行结果：有效申购户数为300.5万户，网下最终发行1200万股，占60.00%；"
+            "回拨后网上发行800万股，占40.00%。每签500股，中一签要缴款4万元，网上最多可申购9000股，"
+            "顶格申购须配备沪市市值9万元。网下询价有150家机构、4000个配售对象参与，香港公开发售占一成，基石投资者约占35%。")
+    result = extract(text, facts=seed, published=dt.date(2025, 11, 4))
+    assert [(c.text, c.metric, c.unit, c.period, c.qualifier) for c in result.candidates] == [
+        ("300.5万户", "online-subscribers", "account", "2025-11-03", "exact"),
+        ("1200万股", "shares-offered", "share", "2025-11-03", "exact"),
+        ("60.00%", "allotment-share", "percent", "2025-11-03", "exact"),
+        ("800万股", "shares-offered", "share", "2025-11-03", "exact"),
+        ("40.00%", "allotment-share", "percent", "2025-11-03", "exact"),
+        ("500股", "lot-size", "share", None, "exact"),
+        ("4万元", "payment-per-lot", "CNY", None, "exact"),
+        ("9000股", "subscription-cap", "share", None, "exact"),
+        ("9万元", "holding-requirement", "CNY", None, "exact"),
+        ("150家", "bidding-institutions", "investor", "2025-11-03", "exact"),
+        ("4000个", "placement-accounts", "account", "2025-11-03", "exact"),
+        ("一成", "allotment-share", "percent", "2025-11-03", "exact"),
+        ("约占35%", "allotment-share", "percent", "2025-11-03", "exact"),
+    ]
+
+
+def test_a_text_that_reports_the_listing_leaves_the_offering_s_figures_undated(seed):
+    debut = extract("摩尔线程12月5日在科创板挂牌。此前它的发行价为114.28元/股，网上申购倍数约为4000倍。",
+                    facts=seed, published=dt.date(2025, 12, 6))
+    plan = extract("燧原科技申请在科创板上市，已获受理，拟募资60亿元。", facts=seed, published=dt.date(2026, 1, 22))
+    # the graph knows Moore Threads listed on 2025-12-05: a later text's offering figures are of the offering
+    later = extract("摩尔线程的网上中签率为0.036%。", facts=seed, published=dt.date(2025, 12, 10))
+    assert [(c.text, c.metric, c.period) for c in debut.candidates + plan.candidates + later.candidates] == [
+        ("114.28元/股", "offer-price", None), ("约为4000倍", "oversubscription", None),
+        ("60亿元", "gross-proceeds", "2026-01-22"), ("0.036%", "allotment-rate", None)]
+
+
+def test_a_later_day_s_move_is_a_rise_or_a_fall_and_an_index_moves_by_its_own_metric(seed):
+    text = ("沐曦股份今日收盘报600元/股，下跌4.5%。摩尔线程最新报700元/股，上升2.1%。"
+            "It traded 3.1 percent up at US$12.50 at 9.30 a.m.")
+    result = extract(text, facts=seed, published=dt.date(2026, 1, 20))
+    assert [(c.text, c.metric, c.period, c.basis) for c in result.candidates] == [
+        ("600元/股", "share-price", "2026-01-20", "close"), ("4.5%", "price-fall", "2026-01-20", "close"),
+        ("700元/股", "share-price", "2026-01-20", "at-time"), ("2.1%", "price-rise", "2026-01-20", "at-time"),
+        ("3.1 percent", "price-rise", "2026-01-20", "at-time"), ("US$12.50", "share-price", "2026-01-20", "at-time")]
+
+
+def test_yuan_of_a_hong_kong_listing_written_with_its_code_is_hong_kong_dollars(seed):
+    text = "壁仞科技（6082）招股价19.6元，入场费3959.53元。摩尔线程（688795）发行价114.28元。"
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 22))
+    assert [(c.text, c.metric, c.unit) for c in result.candidates] == [
+        ("19.6元", "offer-price", "HKD"), ("3959.53元", "payment-per-lot", "HKD"), ("114.28元", "offer-price", "CNY")]
+
+
+def test_label_and_value_lists_read_prices_signed_gains_and_x_multiples(seed):
+    text = ("Biren Technology listed on HKEX on January 2, 2026. Key figures: opening price HK$35.70 (+82.1%); "
+            "closing price HK$34.60 (+75.8%); public offering subscribed 2,300.5x.")
+    result = extract(text, facts=seed, published=dt.date(2026, 1, 3))
+    assert [(c.text, c.metric, c.period, c.basis) for c in result.candidates] == [
+        ("HK$35.70", "first-day-price", "2026-01-02", "open"), ("82.1%", "first-day-gain", "2026-01-02", "open"),
+        ("HK$34.60", "first-day-price", "2026-01-02", "close"), ("75.8%", "first-day-gain", "2026-01-02", "close"),
+        ("2,300.5x", "oversubscription", None, None)]
+
+
+def test_a_forecast_stays_with_its_own_figures_and_a_broker_s_estimates_are_forecasts(seed):
+    text = ("沐曦股份发布年度业绩预告。公司2025年营收预计为20亿元至25亿元，比2024年的7.4亿元增长170%至238%；"
+            "扣非净利润预计为1亿元至2亿元，而2024年是3.5亿元的净亏损。这一变化在第三季度已经显现：某证券"
+            "2025年11月20日的研究报告指出，该季度营收6.1亿元，毛利率为55.5%。"
+            "某证券的预测模型显示，2026年至2027年营收分别为40亿元和60亿元。")
+    result = extract(text, facts=seed, published=dt.date(2026, 1, 30))
+    assert [(c.text, c.entity, c.metric, c.period, c.circumstance) for c in result.candidates] == [
+        ("预计为20亿元至25亿元", "metax", "revenue", "2025", "forecast"),
+        ("7.4亿元", "metax", "revenue", "2024", None),
+        ("170%至238%", "metax", "revenue-growth", "2025", "forecast"),
+        ("预计为1亿元至2亿元", "metax", "adjusted-net-profit", "2025", "forecast"),
+        ("3.5亿元", "metax", "net-loss", "2024", None),
+        ("6.1亿元", "metax", "revenue", "2025Q3", None),
+        ("55.5%", "metax", "gross-margin", "2025Q3", None),
+        ("40亿元", "metax", "revenue", "2026", "forecast"),
+        ("60亿元", "metax", "revenue", "2027", "forecast"),
+    ]
+
+
+def test_a_plan_s_terms_a_valuation_at_the_offer_price_and_a_potential_gain(seed):
+    text = ("海光信息于2025年6月9日披露了重组预案。按照预案，海光信息需发行的股份共计8.08亿股。"
+            "换股价格定为143.46元/股，另一方为79.26元/股。\n"
+            "以发行价推算，沐曦股份上市时总市值将超过400亿元，中一签的潜在收益达4万元。"
+            "截至今年6月底，公司的产品和方案已有超过900次部署。")
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 10))
+    assert [(c.text, c.metric, c.period, c.circumstance) for c in result.candidates] == [
+        ("8.08亿股", "new-shares-issued", "2025-06-09", "planned"),
+        ("143.46元/股", "swap-price", "2025-06-09", "planned"),
+        ("79.26元/股", "swap-price", "2025-06-09", "planned"),
+        ("超过400亿元", "valuation", None, "hypothetical"),
+        ("4万元", "paper-gain-per-lot", None, "hypothetical"),
+        ("超过900次", "deployments", "2025-06-30", None),   # 方案 of 产品和方案 is a solution, not a plan
+    ]
+
+
+def test_days_around_an_offering_next_week_next_year_and_none_still_to_come(seed):
+    # published on Tuesday 2025-12-30
+    text = ("天数智芯（9903）招股期由今日（30日）至下周一（5日），计划发行2,000万股，招股价100元；"
+            "明年1月8日正式挂牌。截至今年6月底，公司已有超过290名客户。")
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 30))
+    periods = [m.codes[0] for m in find_periods(text, dt.date(2025, 12, 30)) if m.codes]
+    assert periods == ["2025-12-30", "2025-12-30", "2026-01-05", "2026-01-05", "2026", "2026-01-08", "2025-06-30"]
+    assert [(c.text, c.metric, c.unit, c.period) for c in result.candidates] == [
+        ("2,000万股", "shares-offered", "share", "2025-12-30"),   # not of the 5th, a day still to come
+        ("100元", "offer-price", "HKD", "2025-12-30"),
+        ("超过290名", "customers", "customer", "2025-06-30")]
+
+
+def test_a_list_read_in_order_and_a_negative_profit_is_a_loss(seed):
+    text = ("2022-2024年及2025年前三季度，燧原科技营业收入依次为1.5亿元、3亿元、6亿元和4亿元；"
+            "2024年归母净利润为-2.5亿元。")
+    result = extract(text, facts=seed, published=dt.date(2026, 1, 23))
+    assert [(c.text, c.metric, c.period) for c in result.candidates] == [
+        ("1.5亿元", "revenue", "2022"), ("3亿元", "revenue", "2023"), ("6亿元", "revenue", "2024"),
+        ("4亿元", "revenue", "2025Q1/2025Q3"), ("2.5亿元", "net-loss", "2024")]
+
+
+def test_a_price_multiple_an_index_s_move_and_a_compound_growth_rate(seed):
+    text = ("摩尔线程2022年至2024年合计营收13.9亿元，上市以来股价却涨了4.2倍。"
+            "Moore Threads' shares quintupled on their first day of trading. "
+            "2022-2024年，燧原科技营收复合增长率为150.5%。它的产品共有6款。")
+    result = extract(text, facts=seed, published=dt.date(2026, 1, 8))
+    assert [(c.text, c.metric, c.unit, c.period, c.basis) for c in result.candidates] == [
+        ("13.9亿元", "revenue", "CNY", "2022/2024", None),   # the span is the revenue's, not the multiple's
+        ("4.2倍", "price-multiple-of-offer", "times", "2026-01-08", "not-stated"),
+        ("quintupled", "price-multiple-of-offer", "times", "2025-12-05", "not-stated"),
+        ("150.5%", "revenue-cagr", "percent", "2022/2024", None),
+        ("6款", "products", "product", None, None),
+    ]
+
+
+def test_a_month_and_day_is_the_one_nearest_the_publication():
+    # published on 2025-12-29: the coming New Year's days, and a past November
+    periods = [m.codes[0] for m in find_periods("12月31日暗盘交易，1月2日上市；11月20日递表。", dt.date(2025, 12, 29))]
+    assert periods == ["2025-12-31", "2026-01-02", "2025-11-20"]
+    assert [m.codes[0] for m in find_periods("11月20日递表。", dt.date(2026, 3, 10))] == ["2025-11-20"]
+
+
+def test_it_is_the_company_before_and_an_issue_price_a_lottery_rate_and_a_quote_at_writing(seed):
+    text = ("MetaX listed on the STAR Market on December 17 and opened at 700.00 yuan per share, above its "
+            "104.66 yuan per share issue price. It touched 895 yuan per share during the session and, as the "
+            "article was written, stood 700.5% higher. Its online lottery rate in 2025 was 0.0335%.")
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 17))
+    assert [(c.text, c.entity, c.metric, c.period, c.basis) for c in result.candidates] == [
+        ("700.00 yuan per share", "metax", "first-day-price", "2025-12-17", "open"),
+        ("104.66 yuan per share", "metax", "offer-price", "2025-12-17", None),
+        ("895 yuan per share", "metax", "first-day-price", "2025-12-17", "intraday-high"),
+        ("700.5%", "metax", "first-day-gain", "2025-12-17", "at-time"),
+        ("0.0335%", "metax", "allotment-rate", None, None),   # of the offering, not of the year 2025
+    ]
+
+
+def test_what_cornerstones_put_in_and_an_oversubscription_written_超购(seed):
+    text = "壁仞科技引入10名基石投资者，合计投资约12.5亿港元。截稿时公开发售已超购逾千倍。"
+    result = extract(text, facts=seed, published=dt.date(2025, 12, 29))
+    assert [(c.text, c.metric, c.qualifier) for c in result.candidates] == [
+        ("10名", "cornerstone-investors", "exact"), ("约12.5亿港元", "cornerstone-subscription", "exact"),
+        ("逾千倍", "oversubscription", "at-least")]

@@ -48,10 +48,10 @@ _UNITS = {
     "美元": ("USD", False), "US$": ("USD", False), "USD": ("USD", False), "$": ("USD", False),
     "新台币": ("TWD", False), "台币": ("TWD", False), "NT$": ("TWD", False), "TWD": ("TWD", False),
     "%": ("percent", False), "per cent": ("percent", False), "percent": ("percent", False),
-    "倍": ("times", False), "times": ("times", False),
+    "倍": ("times", False), "times": ("times", False), "x": ("times", False),
     "片": ("chip", True), "chips": ("chip", True), "家": ("organization", True), "间": ("organization", True),
     "customers": ("customer", True), "次": ("deployment", True), "个": ("item", True), "项": ("item", True),
-    "款": ("item", True), "股": ("share", True), "shares": ("share", True), "户": ("account", True),
+    "款": ("product", True), "股": ("share", True), "shares": ("share", True), "户": ("account", True),
     "accounts": ("account", True), "天": ("day", True), "days": ("day", True), "人": ("person", True),
     "名": ("person", True), "investors": ("organization", True), "employees": ("person", True),
     "patents": ("item", True), "projects": ("item", True), "GPUs": ("chip", True), "GPU": ("chip", True),
@@ -68,7 +68,7 @@ _AMOUNT = re.compile(
     rf"(?P<pre>(?:{_CURRENCY_PREFIX})\s?)?"
     rf"(?:(?P<frac>百分之|千分之|万分之)(?P<fnum>{_NUMBER}|{CHINESE_NUMERAL})|(?P<num>{_NUMBER})|(?P<cnum>{CHINESE_NUMERAL}))"
     rf"(?P<mult>\s?(?:{_ZH_MULT})|\s?(?:trillion|billion|million|thousand)\b|(?:bn|mn)\b)?(?P<tenths>成(?![立为本功员交长熟果都绩效])"
-    rf")?(?P<unit>\s?(?:{_ZH_UNITS})|\s(?:(?:new|retail|online|valid|winning|domestic|overseas)\s)?(?:{_EN_UNITS})\b|\s?%)?"
+    rf")?(?P<unit>\s?(?:{_ZH_UNITS})|\s(?:(?:new|retail|online|valid|winning|domestic|overseas)\s)?(?:{_EN_UNITS})\b|\s?%|x(?!\w|\.\d))?"
     r"(?P<per>/股|每股|\s(?:per|a) share\b|\seach\b)?"
 )
 # English multiples: sixfold, five-fold, quintupled, doubling
@@ -123,8 +123,8 @@ _REACHED = frozenset(("达到", "达", "超过", "超", "突破", "过", "破", 
 _NEGATION = re.compile(r"没有|没|未曾|未|从未|并未|无一|无人|不曾|\b(?:no|not|none|never|nobody|neither|nor)\b|n't", re.I)
 _GROWS_TO = re.compile(r"\s*(?:再|将|并|进一步|and|then)?\s*(?:升穿|增至|增长至|达到|升至|突破|上破|超过|reaching|rising to|to)\s*",
                        re.I)
-_HYPOTHETICAL = re.compile(r"假如|假设|如果|若按|若以|倘若|\bif\b|\bwere\b.{0,20}\bat\b", re.I)
-_PLAN_SENTENCE = re.compile(r"预案|方案|原先的安排|原计划|\bthe plan\b|\bproposal\b", re.I)
+_HYPOTHETICAL = re.compile(r"假如|假设|如果|若按|若以|倘若|潜在|\bpotential\b|\bif\b|\bwere\b.{0,20}\bat\b", re.I)
+_PLAN_SENTENCE = re.compile(r"预案|(?:重组|交易|合并|吸并|发行|收购|融资|分拆)方案|原先的安排|原计划|\bthe plan\b|\bproposal\b", re.I)
 _FORECAST_PARAGRAPH = re.compile(r"业绩预告|业绩预测|预告|\bguidance\b", re.I)
 _CLAUSE_CHARS = frozenset("，,；;。！!？?：:\n（）()")
 _WINDOW = 160     # how far back a figure looks for its cue, metric or name within its clause
@@ -146,7 +146,7 @@ def _ends_clause(text: str, i: int) -> bool:
 
 _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("经调整净亏损", "adjusted-net-loss"), ("净亏损率", "net-loss-rate"), ("累计亏损", "cumulative-net-loss"),
-    ("净亏损", "net-loss"), ("亏损", "net-loss"), ("复合年增长率", "revenue-cagr"), ("研发人员", "rd-staff-share"),
+    ("净亏损", "net-loss"), ("亏损", "net-loss"), ("复合年增长率", "revenue-cagr"), ("复合增长率", "revenue-cagr"), ("年复合增速", "revenue-cagr"), ("研发人员", "rd-staff-share"),
     ("研发开支", "rd-expense"), ("研发投入", "rd-expense"), ("研发费用", "rd-expense"), ("毛利率", "gross-margin"),
     ("收入占比", "revenue-share"), ("占比", "share"), ("比重", "share"), ("营收", "revenue"), ("营业收入", "revenue"),
     ("收入", "revenue"), ("出货量", "shipments"), ("累计交付", "cumulative-deliveries"), ("客户", "customers"),
@@ -160,13 +160,14 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("募资", "gross-proceeds"), ("网上申购", "online-subscribers"), ("申购户数", "online-subscribers"),
     ("申购股数", "shares-subscribed"), ("倍数", "oversubscription"), ("超额认购", "oversubscription"),
     ("中签率", "allotment-rate"), ("持股", "shareholding"), ("首日涨幅", "gain"), ("涨幅", "gain"),
-    ("大涨", "gain"), ("高开", "gain"), ("高出", "gain"), ("涨", "gain"), ("大升", "gain"), ("飙升", "gain"),
+    ("大涨", "gain"), ("上升", "gain"), ("上扬", "gain"), ("高开", "gain"), ("高出", "gain"), ("涨", "gain"), ("大升", "gain"), ("飙升", "gain"),
     ("收盘", "price"), ("收报", "price"), ("收于", "price"), ("开盘价", "price"), ("收盘价", "price"), ("开盘", "price"),
     ("最高价", "price"), ("冲到", "price"), ("股价", "price"), ("报", "price"),
     ("市值", "market-value"), ("估值", "valuation"), ("账面盈利", "paper-gain-per-lot"), ("浮盈", "paper-gain-per-lot"),
     ("仅用了", "days-to-approval"), ("经营开支", "rd-expense-share-of-opex"),
-    ("净利润", "net-profit"), ("净利", "net-profit"), ("换手率", "turnover-rate"), ("成交额", "turnover"),
-    ("市销率", "price-to-sales"), ("市盈率", "price-to-earnings"), ("换股价格", "swap-price"), ("换股比例", "swap-ratio"),
+    ("扣除非经常性损益后的净利润", "adjusted-net-profit"), ("扣非净利润", "adjusted-net-profit"),
+    ("扣非后净利润", "adjusted-net-profit"), ("扣非归母净利润", "adjusted-net-profit"), ("净利润", "net-profit"), ("净利", "net-profit"), ("换手率", "turnover-rate"), ("成交额", "trading-value"),
+    ("市销率", "price-to-sales"), ("市盈率", "price-to-earnings"), ("换股价格", "swap-price"), ("换股比例", "exchange-ratio"),
     ("市场份额", "market-share"), ("市占率", "market-share"), ("市场占有率", "market-share"),
     ("年增", "growth"), ("同比增长", "growth"), ("按年增长", "growth"), ("增长", "growth"), ("增加", "growth"),
     ("贡献", "revenue-relative-to-period"),
@@ -175,7 +176,8 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("申购", "oversubscription"), ("oversubscri", "oversubscription"), ("after fees", "net-proceeds"),
     ("扣掉发行费用", "net-proceeds"), ("holds", "shareholding"),
     ("opened", "gain"), ("higher", "gain"), ("up", "gain"), ("closed at", "price"), ("finished at", "price"),
-    ("ended at", "price"), ("trading at", "price"), ("opened at", "price"),
+    ("ended at", "price"), ("trading at", "price"), ("opened at", "price"), ("opening price", "price"),
+    ("closing price", "price"), ("intraday high", "price"),
     ("as high as", "price"), ("compound annual growth rate", "revenue-cagr"), ("cagr", "revenue-cagr"),
     ("delivered", "cumulative-deliveries"), ("subscribe", "cornerstone-subscription"),
     ("adjusted net loss", "adjusted-net-loss"), ("net loss", "net-loss"), ("net losses", "net-loss"),
@@ -183,7 +185,9 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("net profit", "net-profit"), ("net income", "net-profit"), ("price-to-sales", "price-to-sales"),
     ("price-to-earnings", "price-to-earnings"), ("turnover", "turnover"),
     ("r&d", "rd-expense"), ("gross margin", "gross-margin"), ("shipments", "shipments"), ("customers", "customers"),
-    ("offer price", "offer-price"), ("priced at", "offer-price"), ("ipo price", "offer-price"), ("shares", "shares-offered"),
+    ("offer price", "offer-price"), ("priced at", "offer-price"), ("ipo price", "offer-price"),
+    ("issue price", "offer-price"), ("lottery rate", "allotment-rate"), ("winning rate", "allotment-rate"),
+    ("有效申购", "shares-subscribed"), ("超购", "oversubscription"), ("认购倍数", "oversubscription"), ("shares", "shares-offered"),
     ("gross proceeds", "gross-proceeds"), ("raise", "gross-proceeds"), ("raised", "gross-proceeds"),
     ("raising", "gross-proceeds"), ("ipo of", "gross-proceeds"), ("net proceeds", "net-proceeds"),
     ("cornerstone investors", "cornerstone-investors"), ("cornerstone", "cornerstone-subscription"),
@@ -191,12 +195,27 @@ _METRIC_WORDS: tuple[tuple[str, str], ...] = (
     ("market capitalization", "market-value"), ("market cap", "market-value"),
     ("market value", "market-value"), ("oversubscribed", "oversubscription"), ("market share", "market-share"),
     ("allotment rate", "allotment-rate"), ("stake", "shareholding"), ("valuation", "valuation"),
+    ("跌幅", "fall"), ("下跌", "fall"), ("跌", "fall"), ("fell", "fall"), ("dropped", "fall"), ("slumped", "fall"),
+    ("tumbled", "fall"), ("lost", "fall"),
     ("jumped", "gain"), ("rose", "gain"), ("soared", "gain"), ("climb", "gain"), ("climbed", "gain"),
     ("surged", "gain"), ("surge", "gain"), ("leapt", "gain"), ("gained", "gain"), ("added", "gain"),
     ("year on year", "growth"), ("growth", "growth"), ("grew", "growth"),
+    # an offering's own words: its tranches, lots, subscription rules and clawback
+    ("最终发行", "shares-offered"), ("发行", "shares-offered"), ("发售股份", "shares-offered"), ("发售", "shares-offered"),
+    ("获配", "allotment-share"), ("配售份额", "allotment-share"), ("配售比例", "allotment-share"),
+    ("回拨", "clawback-shares"), ("转到网上", "clawback-shares"), ("转至网上", "clawback-shares"),
+    ("转到网下", "clawback-shares"), ("转至网下", "clawback-shares"),
+    ("每手", "lot-size"), ("每签", "lot-size"), ("每个中签号", "lot-size"), ("一手", "lot-size"),
+    ("lot of", "lot-size"), ("board lot", "lot-size"),
+    ("缴款", "payment-per-lot"), ("入场费", "payment-per-lot"), ("entry fee", "payment-per-lot"),
+    ("申购上限", "subscription-cap"), ("顶格", "subscription-cap"), ("最多可申购", "subscription-cap"),
+    ("沪市市值", "holding-requirement"), ("深市市值", "holding-requirement"), ("持有市值", "holding-requirement"),
+    ("询价", "bidding-institutions"), ("配售对象", "placement-accounts"), ("参与申购", "online-subscribers"),
+    ("申购户", "online-subscribers"), ("有效申购股数", "shares-subscribed"),
+    ("潜在收益", "paper-gain-per-lot"), ("paper gain", "paper-gain-per-lot"), ("中一签", "paper-gain-per-lot"),
 )
 # What kinds of amount the words without a metric of their own fit.
-_KIND_UNITS = {"gain": ("percent",), "price": tuple(_MONEY), "market-value": tuple(_MONEY), "growth": ("percent", "times"),
+_KIND_UNITS = {"gain": ("percent",), "fall": ("percent",), "price": tuple(_MONEY), "market-value": tuple(_MONEY), "growth": ("percent", "times"),
                "share": ("percent",), "net-profit": tuple(_MONEY), "turnover-rate": ("percent",),
                "turnover": tuple(_MONEY), "valuation": tuple(_MONEY), "swap-price": tuple(_MONEY),
                "price-to-sales": (None,), "price-to-earnings": (None,), "swap-ratio": (None,)}
@@ -206,7 +225,7 @@ _FIRST_DAY = re.compile(r"首日|上市首日|首个交易日|挂牌首日|上�
                         r"\blisting day\b", re.I)
 # A sentence that says a company listed that day: 8日在香港交易所挂牌, 登陆科创板, listed on Thursday (not
 # 上市公司, 上市前, 科创板上市网上发行: words about listing in general).
-_LISTED = re.compile(r"挂牌|登陆|正式上市|上市首日|首日上市|(?:在|于)\S{1,12}上市(?!申请|辅导|前|后|网上|网下|公司|计划|时)|"
+_LISTED = re.compile(r"挂牌|登陆|正式上市|上市首日|首日上市|(?<!申请)(?<!计划)(?<!拟)(?<!将)(?<!筹划)(?:在|于)\S{1,12}上市(?!申请|辅导|前|后|网上|网下|公司|计划|时)|"
                      r"\blisted (?:on|in)\b|\bthat listed\b|\bdebut|\bbegan trading\b|\bfirst day of trading\b", re.I)
 _THRESHOLD = re.compile(r"^\s*(?:的)?\s*(?:门槛|标准|红线|threshold|trigger)", re.I)
 _SIZE_BAND = re.compile(r"\bIPOs? of\s*between\s*$", re.I)
@@ -237,6 +256,8 @@ _PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date-en", re.compile(rf"(?P<mn>{_MONTH_WORD})\s+(?P<d>\d{{1,2}}),?\s+(?P<y>{_YEAR})", re.I)),
     ("year-end", re.compile(rf"(?P<y>{_YEAR})年(?:底|末|年底|年末)|\bend of (?P<y2>{_YEAR})\b|(?P<rel>去年|今年|前年)(?:年)?(?:底|末)",
                             re.I)),
+    ("month-end", re.compile(rf"(?:(?P<y>{_YEAR})年|(?P<rel>去年|今年|前年))?(?<!\d)(?P<m>\d{{1,2}})月(?:底|末)"
+                             rf"|\bend of (?P<mn>{_MONTH_WORD})(?:,? (?P<y2>{_YEAR}))?", re.I)),
     ("half", re.compile(rf"(?P<y>{_YEAR})年?(?P<h>上半年|下半年|H1|H2)|(?<![\d年])(?P<h3>上半年|下半年)")),
     ("half-en", re.compile(rf"(?:the )?(?P<h>first|second) half of (?P<y>{_YEAR})|\b(?P<h2>H[12]) (?P<y2>{_YEAR})", re.I)),
     ("nine-months", re.compile(rf"(?P<y>{_YEAR})?年?(?:前[三3]季度?|前9个月|前九个月)"
@@ -250,12 +271,13 @@ _PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("month-day-dash", re.compile(r"(?<![\d.\-/])(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d\-/]|\.\d)")),
     ("year", re.compile(rf"(?P<y>{_YEAR})(?:年(?:全年|度)?|全年)|\b(?:FY|fiscal |in |for |of )(?P<y2>{_YEAR})\b"
                         rf"|(?<![\d-])(?P<y3>{_YEAR})(?=[,，、 ]|$)")),
-    ("relative", re.compile(r"今日|今天|今早|今晨|今晚|昨日|昨天|前日|前天|上周(?P<w>[一二三四五六日天])"
+    ("relative", re.compile(r"今日|今天|今早|今晨|今晚|昨日|昨天|前日|前天|上周(?P<w>[一二三四五六日天])|下周(?P<w4>[一二三四五六日天])"
                             r"|本周(?P<w2>[一二三四五六日天])|(?<![上本下])(?:周|星期|礼拜)(?P<w3>[一二三四五六日天])"
                             r"|\btoday\b|\byesterday\b|\bnow\b|\bcurrently\b|目前|现时"
                             r"|\blast (?P<we>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
                             r"|\b(?:on )?(?P<we2>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)),
     ("relative-year", re.compile(r"今年|去年|前年|明年|\bthis year\b|\blast year\b|\bnext year\b", re.I)),
+    ("that-quarter", re.compile(r"该季度?|当季|同季|本季度?|\b(?:that|the same) quarter\b", re.I)),
     ("day", re.compile(r"(?<![\d月年日])(?P<d>\d{1,2})日")),
     ("same-day", re.compile(r"当天|当日|同日|首日|that day|the same day|first day", re.I)),
 )
@@ -516,7 +538,7 @@ def guess_language(text: str) -> str:
     return "zh" if cjk * 10 >= cjk + latin and cjk else "en"
 
 
-_CUE_GAP = re.compile(r"(?:\s|[为达到了已至是约]|\b(?:was|were|is|are|of|at|reached|to|by|stood at|stands at)\b)*", re.I)
+_CUE_GAP = re.compile(r"(?:\s|[为达到了已至是约占]|\b(?:was|were|is|are|of|at|reached|to|by|stood at|stands at)\b)*", re.I)
 
 
 def _cues(view: str, start: int, end: int, clause_start: int, sentence_start: int, paragraph_start: int,
@@ -776,8 +798,13 @@ def find_periods(text: str, published: dt.date | None) -> list[Mention]:
                 taken.take(*m.span())
     mentions: list[Mention] = []
     year: int | None = None
+    quarter: str | None = None
     for start, end, kind, m in sorted(found, key=lambda f: f[0]):
         context = year if year is not None else (published.year if published else None)
+        if kind == "that-quarter":   # 该季度: the quarter last named
+            if quarter is not None:
+                mentions.append(Mention(start, end, (quarter,), None, f"{m.group(0)}: the quarter last named"))
+            continue
         if kind == "span":
             mention = _span_mention(m, context)
             if mention is None:
@@ -786,10 +813,20 @@ def find_periods(text: str, published: dt.date | None) -> list[Mention]:
             code = _period_code(kind, m, published, context)
             if code is None:
                 continue
+            if kind == "day" and mentions and mentions[-1].codes and re.fullmatch(r"[(（]\s*", view[mentions[-1].end:start]) \
+                    and re.fullmatch(r"\d{4}-\d\d-\d\d", mentions[-1].codes[0] or "") \
+                    and int(mentions[-1].codes[0][-2:]) == int(m["d"]):
+                code = mentions[-1].codes[0]    # 下周一（5日）: the day the words before it already named
+            if kind == "month-day" and code and mentions and mentions[-1].end == start and mentions[-1].codes \
+                    and re.fullmatch(r"\d{4}", mentions[-1].codes[0] or ""):
+                code = _day(int(mentions[-1].codes[0]), int(m["m"]), int(m["d"]))   # 明年1月8日: that year's day
             mention = Mention(start, end, (code,) if code else (), None, f"{kind} {m.group(0)}")
         mentions.append(mention)
+        if mention.codes and re.fullmatch(r"\d{4}Q[1-4]", mention.codes[-1]):
+            quarter = mention.codes[-1]
         named = re.match(r"(\d{4})", (mention.span or (mention.codes[-1] if mention.codes else "")))
-        if named and kind not in ("relative", "day", "month-day", "month-day-en", "month-day-dash", "same-day"):
+        if named and kind not in ("relative", "day", "month-day", "month-day-en", "month-day-dash", "same-day") \
+                and not _is_base(view, mention):   # 比2024年: a year compared with does not become the text's year
             year = int(named[1])
     return mentions
 
@@ -858,6 +895,13 @@ def _period_code(kind: str, m: re.Match[str], published: dt.date | None, context
                 return ""
             return f"{published.year + {'今年': 0, '去年': -1, '前年': -2}[g['rel']]}-12-31"
         return f"{g['y'] or g['y2']}-12-31"
+    if kind == "month-end":   # 今年6月底, end of June 2025: the month's last day
+        year = int(g["y"] or g["y2"]) if (g["y"] or g["y2"]) else \
+            (published.year + {'今年': 0, '去年': -1, '前年': -2}[g["rel"]] if g["rel"] and published else context)
+        month = int(g["m"]) if g["m"] else _month(g["mn"])
+        if year is None or not 1 <= month <= 12:
+            return None
+        return (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).isoformat()
     if kind == "half":
         if g["h3"]:
             return f"{context}H{1 if g['h3'] == '上半年' else 2}" if context else ""
@@ -883,7 +927,12 @@ def _period_code(kind: str, m: re.Match[str], published: dt.date | None, context
         if kind == "month-day-dash" and not (1 <= month <= 12 and 1 <= day <= 31
                                              and (g["m"].startswith("0") or g["d"].startswith("0") or month > day)):
             return None
-        year = published.year if (month, day) <= (published.month, published.day) else published.year - 1
+        # the year that puts the day nearest the publication: 12月31日 and 1月2日 in a text of 29 December
+        # are the coming days, 11月20日 in a text of March the past November
+        years = [y for y in (published.year - 1, published.year, published.year + 1) if _day(y, month, day)]
+        if not years:
+            return None
+        year = min(years, key=lambda y: (abs((dt.date.fromisoformat(_day(y, month, day)) - published).days), -y))
         return _day(year, month, day)
     if kind == "year":
         return g["y"] or g["y2"] or g["y3"]
@@ -926,6 +975,8 @@ def _relative_day(m: re.Match[str], published: dt.date | None) -> str:
         return (monday - dt.timedelta(days=7 - weekday)).isoformat()
     if g["w2"]:
         return (monday + dt.timedelta(days=_WEEKDAYS_ZH[g["w2"]])).isoformat()
+    if g["w4"]:   # 下周一: in the week after the publication's
+        return (monday + dt.timedelta(days=7 + _WEEKDAYS_ZH[g["w4"]])).isoformat()
     # 周三, on Wednesday: the last such day up to the publication day
     weekday = _WEEKDAYS_ZH[g["w3"]] if g["w3"] else _WEEKDAYS_EN[g["we2"].lower()]
     return (published - dt.timedelta(days=(published.weekday() - weekday) % 7)).isoformat()
@@ -1118,7 +1169,7 @@ class _Spans:
 
 # --- proposing entity, metric and period ------------------------------------------------------------
 
-_LIST_WORDS = re.compile(r"分别|各为|各是|各自为|respectively", re.I)
+_LIST_WORDS = re.compile(r"分别|各为|各是|各自为|依次为|依次是|依序为|respectively", re.I)
 
 
 @dataclass(frozen=True)
@@ -1148,6 +1199,9 @@ class _Reading:
     currencies: tuple[str, ...] = ()     # the currencies the text writes, most written first
     last_span: Mention | None = None     # 2022年至2025年上半年: a span a later 分别 or 均 refers to
     last_date: str | None = None         # 12月5日: the day a later 当天 or listing-day figure refers to
+    published: dt.date | None = None
+    debut: set[str | None] = field(default_factory=set)   # companies whose listing the text reports
+    hong_kong: set[tuple[str, bool]] = field(default_factory=set)   # names written with a Hong Kong code
     _next: int = 0
 
     def __post_init__(self) -> None:
@@ -1198,6 +1252,9 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
     reading = _Reading(text, view, _Index(view), resolver, entities, names, find_periods(text, published),
                        _main_subject(names), [m.end() for m in _SENTENCE_END.finditer(view)])
     reading.listing = _listing_days(reading)
+    reading.published = published
+    reading.debut = _reports_a_listing(reading)
+    reading.hong_kong = _hong_kong_listed(reading)
     written: dict[str, int] = {}
     for candidate in candidates:
         if candidate.unit in _MONEY:
@@ -1230,7 +1287,7 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
         siblings = members[heads[index]]
         listed_name, period, how = _list_item(reading, candidates, siblings, index, place)
         if period is None:
-            period, how = _nearest_period(reading, candidate, place)
+            period, how = _nearest_period(reading, candidate, place, candidates[index - 1].end if index else 0)
         if period is None:
             period, how = _document_date(reading, place)
         holder = None
@@ -1242,31 +1299,62 @@ def propose(text: str, candidates: list[Candidate], resolver: Resolver | None,
             entity = listed_name
         metric, period, how, basis = _metric_and_day(reading, candidate, place, kind, entity, period, how, out)
         period, how = _period_of_kind(reading, candidate, place, metric, period, how)
+        if period and reading.published and candidate.circumstance is None \
+                and re.fullmatch(r"\d{4}-\d\d-\d\d", period) and period > reading.published.isoformat():
+            period = None       # an actual figure is not of a day still to come: 招股期至下周一（5日），计划发行…
+        if period and metric in _DAY_METRICS and not re.fullmatch(r"\d{4}-\d\d-\d\d", period):
+            period = None   # 2025年A股第二高的发行价: an offering's figure is of a day, not of the year it is ranked in
+        if period is None and metric in _DAY_METRICS and not (metric in _OFFERING_METRICS and (
+                None in reading.debut or (entity is not None and entity[0] in reading.debut))):
+            period, how = _day_of_the_news(reading)
         if _accepted(metric) and period and "/" in period and _accepted(f"cumulative-{metric}") and \
                 any(w in view[s_start:candidate.start] for w in _CUMULATIVE):
             metric = f"cumulative-{metric}"    # 合计…亏损28.16亿元 over 2022 to H1 2025
         if metric == "share":
             metric = _share_of_what(view[s_start:candidate.start])
+        sign = _SIGN.search(view[max(0, candidate.start - 3):candidate.start])
+        if sign and sign[1] in "-−" and metric in _LOSS_OF:
+            metric = _LOSS_OF[metric]    # 归母净利润依次为-11.16亿元: a negative profit is a loss, written positive
         segment = None
         if entity and entity[1] and resolver is not None:
             company = resolver.graph.value(KGR[entity[0]], GPU.segmentOf)
             if company is not None:   # 训练系列产品的毛利率: a figure of the company, for that segment
                 segment, entity = entity[0], (short(company), True)
-        if entity is not None and any(n.entity == entity and n.kind == "market" for n in reading.names_in(s_start, candidate.start)):
+        if entity is not None and metric not in ("index-change", "index-level") and \
+                any(n.entity == entity and n.kind == "market" for n in reading.names_in(s_start, candidate.start)):
             metric = None     # 港股新上市公司集资2858亿元: a market's figure, not a company's
         unit, currency_from = _metric_unit(reading, candidate, metric, place)
+        if unit == "CNY" and metric in _HK_PRICED and entity in reading.hong_kong and \
+                not re.search(r"人民币|RMB|CNY|¥", candidate.text, re.I) and \
+                not _VENUE_CURRENCY[0][0].search(view[s_start:s_end]):
+            unit, currency_from = "HKD", "元 of a Hong Kong listing (its code is written beside its name)"
+        if metric in _TRADING_METRICS and reading.published and not (period and re.fullmatch(r"\d{4}-\d\d-\d\d", period)) \
+                and _LATEST.search(view[max(s_start, candidate.start - _WINDOW):candidate.start]):
+            period, how = reading.published.isoformat(), "the latest quote: the day the text was published"
+            basis = "at-time"
+        if period is None and metric in _TRADING_METRICS:
+            period, how = _day_of_the_news(reading)
+        if _accepted(metric) not in _basis_metrics():
+            basis = None
+        circumstance = _circumstance(reading, candidate, place, period, how)
+        if metric in ("market-cap", "first-day-market-cap") and _AT_OFFER_PRICE.search(view[s_start:candidate.start]):
+            # 以发行价推算，上市时总市值将超过500亿元: a valuation at the offer price, not a trading day's value
+            metric, basis, period, how = "valuation", None, None, "a market value at the offer price"
+            if re.search(r"推算|测算|估算|\bwould\b", view[s_start:candidate.start]):
+                circumstance = "hypothetical"
         proposed = replace(candidate, entity=entity[0] if entity else None, entity_known=bool(entity and entity[1]),
                            segment=segment, holder=holder[0] if holder else None, basis=basis,
                            unit=unit, currency_from=currency_from, metric=_accepted(metric),
                            period=period or None, period_how=how,
                            market=_market(view, place, candidate) if metric == "market-share" else None,
-                           conversion_of=_conversion_of(view, candidate, out[-1] if out else None))
+                           conversion_of=_conversion_of(view, candidate, out[-1] if out else None),
+                           circumstance=circumstance)
         kinds.append(kind)
         out.extend(_each_period(reading, proposed, place))
     return out
 
 
-def _listing_days(reading: _Reading) -> dict[str | None, set[str]]:
+def _listing_days(reading: _Reading, *, text_only: bool = False) -> dict[str | None, set[str]]:
     """The days the text says a company listed (8日各自在香港交易所挂牌, listed on Thursday), and the
     listing days the graph knows of."""
     days: dict[str | None, set[str]] = {}
@@ -1274,12 +1362,12 @@ def _listing_days(reading: _Reading) -> dict[str | None, set[str]]:
         if not mention.codes or not re.fullmatch(r"\d{4}-\d\d-\d\d", mention.codes[0]):
             continue
         s_start, s_end = reading.sentence(mention.start)
-        if not _LISTED.search(reading.view[s_start:s_end]):
+        if not _is_listing_date(reading, mention, s_start, s_end):
             continue
         named = [n.entity[0] for n in reading.names_in(s_start, s_end) if n.kind == "entity"]
         for key in named or [None]:
             days.setdefault(key, set()).add(mention.codes[0])
-    if reading.resolver is not None:
+    if reading.resolver is not None and not text_only:
         from ..base.ontology import vocabulary
         graph = reading.resolver.graph
         listed = vocabulary().codes(GPU.ListingEventType).get("listed")
@@ -1292,6 +1380,31 @@ def _listing_days(reading: _Reading) -> dict[str | None, set[str]]:
     return days
 
 
+# 第一上海证券2025年12月3日的研究报告指出, Morgan Stanley's note says: who speaks, not what the figure is about.
+_SPEAKER = re.compile(r"\s*(?:(?:19|20)\d\d年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日)?\s*(?:的|发布的|最新的?)?\s*"
+                      r"(?:研究报告|研报|报告|预测模型|预测|分析师|数据|统计)?\s*(?:指出|表示|认为|称|预计|预测|显示)"
+                      r"|(?:'s|’s)?\s+(?:analysts?|report|note|research|forecast|model|estimates?)?\s*"
+                      r"(?:said|says|noted|notes|estimated|estimates|expects|expected|forecast|forecasts|showed|shows)\b",
+                      re.I)
+
+
+_PRONOUN = re.compile(r"\s*(?:It|Its|The company|The company's|The stock|The shares|该公司|公司|其|它|该股)(?![A-Za-z])")
+
+
+def _is_listing_date(reading: _Reading, mention: Mention, s_start: int, s_end: int) -> bool:
+    """Whether a date is the one a listing word of its sentence goes with: the nearest date before the word,
+    else the first after it (招股期由今日至下周一，明年1月8日正式挂牌 lists on the 8th only)."""
+    s_start, s_end = max(s_start, mention.start - 2 * _WINDOW), min(s_end, mention.end + 2 * _WINDOW)   # bounded reach
+    dates = [m for m in reading.periods_in(s_start, s_end)
+             if m.codes and re.fullmatch(r"\d{4}-\d\d-\d\d", m.codes[0] or "")]
+    for listed in _LISTED.finditer(reading.view, s_start, s_end):
+        before = [m for m in dates if m.start < listed.start()]
+        after = [m for m in dates if m.start >= listed.start()]
+        if (before and before[-1] is mention) or (not before and after and after[0] is mention):
+            return True
+    return False
+
+
 def _entity(reading: _Reading, candidate: Candidate, place: _Place) -> tuple[tuple[str, bool] | None, bool]:
     """The nearest name before the figure in its sentence (one the graph does not know is kept as
     written, never replaced by a known one further back), else the paragraph's first name (its topic),
@@ -1299,10 +1412,19 @@ def _entity(reading: _Reading, candidate: Candidate, place: _Place) -> tuple[tup
     (富国基金、...等) and holders of stakes are not what a figure is about; several companies at once
     (together, 前三名) are no one company."""
     view = reading.view
+    if not reading.names_in(place.sentence_start, candidate.start) and \
+            _PRONOUN.match(view, place.sentence_start, place.sentence_start + 16) and place.sentence_start > 0:
+        # It touched 895 yuan: the company the sentence before was about, its first name
+        previous, _ = reading.sentence(place.sentence_start - 1)
+        named = [n for n in reading.names_in(max(previous, place.paragraph_start), place.sentence_start)
+                 if n.kind == "entity" and not (n.entity[1] and _is_holder_kind(reading.resolver, n.entity))]
+        if named:
+            return named[0].entity, False
     for window_start in (place.sentence_start, place.paragraph_start):
         named = [n for n in reading.names_in(window_start, candidate.start)
                  if not (n.entity[1] and _is_holder_kind(reading.resolver, n.entity))
-                 and not (view[n.end:n.end + 1] in ("、", "等") or view[n.start - 1:n.start] == "、")]
+                 and not (view[n.end:n.end + 1] in ("、", "等") or view[n.start - 1:n.start] == "、")
+                 and not _SPEAKER.match(view, n.end, min(n.end + 40, candidate.start))]
         if window_start == place.sentence_start:
             after = named[-1].end if named else place.sentence_start
             if _PLURAL.search(view[after:candidate.start]) or _PLURAL.match(view, candidate.end,
@@ -1386,7 +1508,20 @@ def _holder(text: str, clause_start: int, s_start: int) -> str | None:
     return found[-1] if found else None
 
 
-def _nearest_period(reading: _Reading, candidate: Candidate, place: _Place) -> tuple[str | None, str]:
+_BASE = re.compile(r"(?:比|较|相比|相较于?|对比|较之|同比|而)\s*$|\b(?:compared (?:with|to)|versus|vs\.?|up from|down from)\s*$",
+                   re.I)
+_BASE_HOW = " (the period compared with)"
+# 2025年12月3日的研究报告: the day a report came out, not the period of what it says
+_REPORT_DATE = re.compile(r"\s*(?:的|发布的)?\s*(?:研究报告|研报|报告|点评)|\s*(?:report|note)\b", re.I)
+
+
+def _is_base(view: str, mention: Mention) -> bool:
+    """比2024年, 而2024年是, compared with 2024: a period a figure is compared with, not the one the sentence is about."""
+    return bool(_BASE.search(view[max(0, mention.start - 14):mention.start]))
+
+
+def _nearest_period(reading: _Reading, candidate: Candidate, place: _Place,
+                    last_figure_end: int = 0) -> tuple[str | None, str]:
     view = reading.view
     near = reading.periods_in(place.sentence_start, min(place.sentence_end, candidate.end + 40))
     # RMB337 million in 2024: a period right after the figure is its own
@@ -1395,14 +1530,17 @@ def _nearest_period(reading: _Reading, candidate: Candidate, place: _Place) -> t
     if right_after and right_after[0].codes[0]:
         m = right_after[0]
         return (m.span or m.codes[-1]), m.how
+    # 比2024年的11.74亿元增长410.87%: a period compared with is the period of the figure right after it only
+    near = [m for m in near if (m.start >= candidate.start or not _is_base(view, m) or m.end > last_figure_end)
+            and not _REPORT_DATE.match(view, m.end, m.end + 12)]
     before = [m for m in near if place.clause_start <= m.start < candidate.start and m.codes]
     if before:
         m = before[-1]
-        return (m.span or m.codes[-1]), m.how
+        return (m.span or m.codes[-1]), m.how + (_BASE_HOW if _is_base(view, m) else "")
     in_sentence = [m for m in near if m.start < candidate.start and m.codes]
     if in_sentence:
         m = in_sentence[-1]
-        return (m.span or m.codes[-1]), m.how
+        return (m.span or m.codes[-1]), m.how + (_BASE_HOW if _is_base(view, m) else "")
     clause_end = reading.index.clause_end(candidate.end)
     after = [m for m in near if candidate.end <= m.start < clause_end and m.codes and len(m.codes) == 1]
     if after:
@@ -1418,9 +1556,14 @@ def _document_date(reading: _Reading, place: _Place) -> tuple[str | None, str]:
     《重组预案》) is of that document's date."""
     view = reading.view
     m = _ACCORDING.search(view, place.sentence_start, min(place.sentence_end, place.sentence_start + 12))
+    if m is None and place.sentence_start > place.paragraph_start:
+        # 按照预案，…。吸收合并方的换股价格定为…: the next sentence of the paragraph goes on with the document's terms
+        previous, _ = reading.sentence(place.sentence_start - 1)
+        if previous >= place.paragraph_start:
+            m = _ACCORDING.search(view, previous, min(place.sentence_start, previous + 12))
     if m is None:
         return None, ""
-    at = view.rfind(m["doc"], max(0, place.sentence_start - 4 * _WINDOW), place.sentence_start)
+    at = view.rfind(m["doc"], max(0, m.start() - 4 * _WINDOW), m.start())
     if at < 0:
         return None, ""
     start, end = reading.sentence(at)
@@ -1436,7 +1579,7 @@ def _period_of_kind(reading: _Reading, candidate: Candidate, place: _Place, metr
     listed before it."""
     view, span = reading.view, reading.last_span
     before = view[place.sentence_start:candidate.start]
-    if metric and (metric.startswith("cumulative") or any(w in before for w in _CUMULATIVE)):
+    if metric and metric not in _TRADING_METRICS and (metric.startswith("cumulative") or any(w in before for w in _CUMULATIVE)):
         if span is not None and (period is None or how.startswith("year")):
             return span.span, f"cumulative over {_said(span)}"
         if span is None and how.startswith("year") and not any(
@@ -1450,6 +1593,90 @@ def _period_of_kind(reading: _Reading, candidate: Candidate, place: _Place, metr
     if period == "same-day":
         return reading.last_date, "same day as the last date before it"
     return period, how
+
+
+# What an offering or a trading day measures: a figure of the day the news is about, not of a fiscal period.
+_DAY_METRICS = frozenset(("offer-price", "allotment-rate", "allotment-share", "clawback-shares", "online-subscribers",
+                          "oversubscription", "shares-offered", "shares-subscribed", "bidding-institutions",
+                          "placement-accounts", "cornerstone-investors", "cornerstone-subscription", "gross-proceeds",
+                          "turnover-rate", "trading-value"))
+
+
+# A later day's trading figure the text does not date is of the day the news is about.
+_TRADING_METRICS = frozenset(("price-multiple-of-offer", "share-price", "price-rise", "price-fall", "market-cap", "index-change", "index-level"))
+_LATEST = re.compile(r"最新|现报|\blatest\b|\bat (?:the )?time of writing\b|\bas of writing\b", re.I)
+# Amounts a Hong Kong outlet writes in 元 and means in Hong Kong dollars when the company trades there.
+_HK_PRICED = frozenset(("offer-price", "share-price", "first-day-price", "payment-per-lot", "gross-proceeds",
+                        "net-proceeds", "market-cap", "first-day-market-cap", "paper-gain-per-lot"))
+_HK_CODE = re.compile(r"\s?[（(]\s*(?:HK\s?)?\d{4,5}(?:\.HK)?\s*[)）]", re.I)
+
+
+def _hong_kong_listed(reading: _Reading) -> set[tuple[str, bool]]:
+    """The names the text writes with a Hong Kong stock code right after them: 百度（9888）, 天数智芯（9903）."""
+    found = set()
+    for m in _HK_CODE.finditer(reading.view):
+        before = reading.names_in(max(0, m.start() - 40), m.start())
+        if before and before[-1].end == m.start():
+            found.add(before[-1].entity)
+            continue
+        words = re.search(r"[\w&·'’. -]{1,24}$", reading.view[max(0, m.start() - 24):m.start()])
+        for at in range(len(words[0]) - 1) if words else ():     # the longest name the graph knows wins
+            name = words[0][at:].strip()
+            entity = reading.resolve(name) if len(name) >= 2 else (name, False)
+            if entity[1]:
+                found.add(entity)
+                break
+    return found
+
+
+# An offering's figures: in a text that reports the listing that followed, they are of the offering before it.
+_OFFERING_METRICS = _DAY_METRICS - {"turnover-rate", "trading-value"}
+
+
+def _reports_a_listing(reading: _Reading) -> set[str | None]:
+    """The companies that had listed by the day the text was published, as it says (挂牌 on the 8th, listed
+    on Friday; not 明年1月8日正式挂牌, still to come) or as the graph knows; None for a listing whose
+    sentence names no company."""
+    return {key for key, days in _listing_days(reading).items()
+            if reading.published is None or any(dt.date.fromisoformat(day) <= reading.published for day in days)}
+
+
+def _day_of_the_news(reading: _Reading) -> tuple[str | None, str]:
+    """An offering's or a trading day's figure the text does not date is of the last day it named (11月24日
+    公布的中签率), else of the day it was published; never of a day after publication (招股期至下周一)."""
+    if reading.last_date and not (reading.published and reading.last_date > reading.published.isoformat()):
+        return reading.last_date, "the last day the text names before it"
+    if reading.published:
+        return reading.published.isoformat(), "the day the text was published"
+    return None, ""
+
+
+_AT_OFFER_PRICE = re.compile(r"(?:以|按|按照)(?:发行价|发售价|招股价)|\bat the (?:offer|issue|IPO) price\b|"
+                             r"\binitial market capitali[sz]ation\b", re.I)
+_ESTIMATES = re.compile(r"(?:预测|预估|估算|盈利预测|预期)(?:模型|数据|结果|值)?\s*(?:显示|指出|认为|称|为)"
+                        r"|\b(?:forecasts?|estimates?|projections?|models?)\s+(?:show|shows|see|sees|put|puts|suggest)",
+                        re.I)
+_FORECAST_WORDS = ("预计", "预期", "预测", "expected", "expects", "forecast")
+
+
+def _circumstance(reading: _Reading, candidate: Candidate, place: _Place, period: str | None, how: str) -> str | None:
+    """What the sentence and the period say of a figure's circumstance, beyond the cue words before it: a
+    broker's estimates (预测模型显示，…分别为) are forecasts; the figure a forecast is compared with
+    (比2024年的11.74亿元) and a quarter or a day already reported are actual, though a results forecast
+    stands earlier in the paragraph."""
+    circumstance = candidate.circumstance
+    own_cue = any(word in candidate.text.lower() for word in _FORECAST_WORDS)
+    if circumstance is None and how.startswith("the date of the") and re.search(r"预案|方案|草案", how):
+        return "planned"    # the terms of a plan the text dated earlier
+    if circumstance is None and _ESTIMATES.search(reading.view[place.sentence_start:candidate.start]):
+        return "forecast"
+    if circumstance == "forecast" and not own_cue:
+        if how.endswith(_BASE_HOW):
+            return None
+        if period and not re.fullmatch(r"\d{4}", period) and "/" not in period and candidate.value is not None \
+                and re.search(r"已|already|\breported\b", reading.view[place.sentence_start:candidate.start], re.I):
+            return None    # 第三季度已经显现：该季度营收17.3亿元: a quarter already reported, beside a year's forecast
+    return circumstance
 
 
 def _share_of_what(before: str) -> str | None:
@@ -1517,11 +1744,22 @@ _BASES = (("高开", "open"), ("开盘", "open"), ("开市", "open"), ("开报",
           ("finished", "close"), ("ended", "close"),
           ("最高价", "intraday-high"), ("一度", "intraday-high"), ("盘中", "intraday-high"), ("冲到", "intraday-high"),
           ("intraday", "intraday-high"), ("as high as", "intraday-high"), ("high of", "intraday-high"),
+          ("touched", "intraday-high"), ("peaked", "intraday-high"),
+          ("as the article was written", "at-time"), ("at the time of writing", "at-time"), ("截至发稿", "at-time"),
+          ("截稿时", "at-time"), ("发稿时", "at-time"),
           ("during the session", "intraday-high"))
 _PRICE_BASIS = re.compile(r"收盘价|开盘价|最高价|closing price|opening price|intraday high", re.I)
 _VENUE_CURRENCY = ((re.compile(r"科创板|A股|上交所|深交所|沪市|深市|创业板|北交所|STAR Market|Shanghai Stock Exchange", re.I), "CNY"),
                    (re.compile(r"港股|港交所|联交所|香港交易所|HKEX|Hong Kong", re.I), "HKD"),
                    (re.compile(r"纳斯达克|纽交所|Nasdaq|NYSE", re.I), "USD"))
+
+
+_PRICE_RISE = re.compile(r"(?:股价|股份|shares?|stock)\S{0,12}(?:涨|升|飙)|上市以来\S{0,8}涨|"
+                         r"\b(?:rose|risen|rise|rising|surged?|soared?|jumped|climbed|gained)\b|"
+                         r"\b(?:doubl|tripl|quadrupl|quintupl|sextupl)ed\b", re.I)
+_LOSS_OF = {"net-profit": "net-loss", "adjusted-net-profit": "adjusted-net-loss"}
+_SIGN = re.compile(r"(?<![0-9A-Za-z.%)）\-])([+＋\-−])\s?$")   # a sign, not a range's dash (2022-2024, Q1-Q3)
+_OFFERING_WORDS = re.compile(r"发行|发售|配售|获配|基石|认购|申购|网上|网下|回拨|\boffer|\bplacement|\btranche", re.I)
 
 
 def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
@@ -1536,6 +1774,14 @@ def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
     if _THRESHOLD.match(view[candidate.end:candidate.end + 12]) or \
             _SIZE_BAND.search(view[max(0, candidate.start - 30):candidate.start]):
         return None
+    sign = _SIGN.search(view[max(0, candidate.start - 3):candidate.start])
+    if sign and candidate.unit == "percent":
+        return "gain" if sign[1] in "+＋" else "fall"    # (+82.1%), -4.5%: the sign says which way a price moved
+    if candidate.unit == "percent" and re.search(r"占\s*(?:约|了)?\s*$", view[max(0, candidate.start - 4):candidate.start]) \
+            and _OFFERING_WORDS.search(view[place.sentence_start:place.sentence_end]):
+        return "allotment-share"    # 网上最终发行800万股，占40.00%: the tranche's share of the offering
+    if candidate.unit == "times" and (_PRICE_RISE.search(view[max(place.clause_start, candidate.start - 40):candidate.end])):
+        return "price-multiple"    # 上市以来股价涨了4.9倍, quintupled on its first day: the price against the offer
     clause_end = reading.index.clause_end(candidate.end)
     before = view[max(place.clause_start, candidate.start - _WINDOW):candidate.start]
     if (previous is not None and previous[1] == "gain" and candidate.unit in _MONEY
@@ -1544,9 +1790,15 @@ def _metric_word(reading: _Reading, candidate: Candidate, place: _Place,
     own = _metric_after(view[candidate.start:candidate.end], fit)
     after = re.split(r"\s(?:and|but|while)\s|而|并|但", view[candidate.end:min(clause_end, candidate.end + _WINDOW)])[0]
     found = _metric_before(before, fit) or own or _metric_after(after, fit)
+    if found is None and previous is not None and previous[0].unit == candidate.unit and previous[1] is not None \
+            and previous[0].per_share == candidate.per_share:
+        found = previous[1]     # 换股价格定为143.46元/股，被吸收合并方为79.26元/股: the same measure again
+    if found is None and candidate.unit in _MONEY and not candidate.per_share and \
+            re.search(r"基石|cornerstone", view[place.sentence_start:place.sentence_end], re.I):
+        found = "cornerstone-subscription"   # 18名基石投资者…合计投资约15.83亿港元: what the cornerstones put in
     if found is None and candidate.per_share and candidate.unit in _MONEY:
         sentence = view[place.sentence_start:place.sentence_end]
-        offering = re.search(r"offer|发售|发行|招股|募资|集资|募集|\bIPO\b|\brais(?:e|ed|ing)\b", sentence, re.I) \
+        offering = re.search(r"offer|issue price|发售|发行|招股|募资|集资|募集|\bIPO\b|\brais(?:e|ed|ing)\b", sentence, re.I) \
             and not any(w in sentence.lower() for w, _ in _BASES)
         found = "offer-price" if offering else "price"
     if found is None and previous is not None and previous[0].unit == candidate.unit and previous[1] is not None:
@@ -1583,16 +1835,32 @@ def _metric_and_day(reading: _Reading, candidate: Candidate, place: _Place, kind
             if day and _PRICE_BASIS.search(sentence) and not own_date:
                 period, how = day, "a listing day's price"
             return metric, period, how, None
-        if listed and company:
+        if _is_index(reading.resolver, entity):
+            metric = {"price": "index-level", "gain": "index-change", "market-value": None}[kind]
+        elif listed and company:
             metric = {"price": "first-day-price", "gain": "first-day-gain", "market-value": "first-day-market-cap"}[kind]
             if day and period != day:
                 period, how = day, ("the listing day the sentence is about" if first_day else "a day the company listed")
             basis = _basis(reading, place, candidate, out)
             if _TIME_OF_DAY.search(view[place.sentence_start:candidate.start]):
-                basis, how = None, how + "; at a time of day the listing-day bases (open, close, intraday high) do not fit"
+                basis = "at-time"   # 截至10时30分: at a time of day, not the open, close or high
         else:
-            metric = {"price": "share-price", "gain": "share-price-change", "market-value": "market-cap"}[kind]
-    elif kind == "growth":
+            metric = {"price": "share-price", "gain": "price-rise", "market-value": "market-cap"}[kind]
+    elif kind == "price-multiple":
+        listed, day = _listing_day(reading, entity, own_date, first_day)
+        metric = "price-multiple-of-offer"
+        if first_day and day:
+            period, how = day, "the listing day the sentence is about"
+        elif not own_date:
+            period, how = None, ""     # since the listing: as of the day of the news
+    elif kind == "fall":
+        listed, _ = _listing_day(reading, entity, own_date, first_day)
+        metric = "index-change" if _is_index(reading.resolver, entity) else None if listed and company else "price-fall"
+    if basis is None and metric in _basis_metrics():
+        # a later day's price or move: at the close, the open, a time of day the sentence gives, or not stated
+        basis = "at-time" if _TIME_OF_DAY.search(view[place.sentence_start:reading.index.clause_end(candidate.end)]) else \
+            _basis(reading, place, candidate, out)
+    if kind == "growth":
         revenue = re.search(r"营收|收入|revenue|sales", view[place.sentence_start:candidate.start], re.I)
         metric = "revenue-growth-multiple" if candidate.unit == "times" and revenue else "revenue-growth"
     return metric, period, how, basis
@@ -1628,6 +1896,9 @@ def _basis(reading: _Reading, place: _Place, candidate: Candidate, out: Sequence
                    + [(after.find(word) + 1, basis) for word, basis in _BASES if word in after])
     if found:
         return found[0][1]
+    since = view[out[-1].end if out and out[-1].end >= place.sentence_start else place.sentence_start:candidate.start].lower()
+    if any(word in since for word, basis in _BASES if basis == "at-time"):
+        return "at-time"     # …, as the article was written, stood 708.32% higher
     for earlier in reversed(out[-8:]):
         if earlier.start < place.sentence_start:
             break
@@ -1708,6 +1979,13 @@ def _metric_by_unit(unit: str | None) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def _is_index(resolver: Resolver | None, entity: tuple[str, bool] | None) -> bool:
+    """A market index moves by points and percent; its rises are no share's."""
+    if resolver is None or entity is None or not entity[1]:
+        return False
+    return GPU.MarketIndex in resolver.types.get(KGR[entity[0]], set())
+
+
 def _is_holder_kind(resolver: Resolver | None, entity: tuple[str, bool] | None) -> bool:
     """A person or an investor holds stakes; the company held is something else."""
     if resolver is None or entity is None or not entity[1]:
@@ -1785,11 +2063,15 @@ def _metric_after(window: str, fit: tuple[str | None, bool]) -> str | None:
 def _word_at(window: str, word: str) -> int:
     """Where ``word`` last stands in ``window`` (a Latin word whole, not inside another), or -1."""
     if not word.isascii():
-        return window.rfind(word)
+        at = window.rfind(word)
+        while at >= 0 and _NOT_BEFORE.get(word) and window[at + len(word):at + len(word) + 1] in _NOT_BEFORE[word]:
+            at = window.rfind(word, 0, at)   # 报 of 报告 is no quote
+        return at
     found = [m.start() for m in re.finditer(_word_pattern(word), window)]
     return found[-1] if found else -1
 
 
+_NOT_BEFORE = {"报": tuple("告道名表送刊纸社")}   # characters that make a one-character word part of another
 _WORD_STEMS = {"subscri", "oversubscri"}   # subscribed, subscription, oversubscribed
 
 
@@ -1799,7 +2081,10 @@ def _word_pattern(word: str) -> str:
 
 def _word_first(window: str, word: str) -> int:
     if not word.isascii():
-        return window.find(word)
+        at = window.find(word)
+        while at >= 0 and _NOT_BEFORE.get(word) and window[at + len(word):at + len(word) + 1] in _NOT_BEFORE[word]:
+            at = window.find(word, at + 1)
+        return at
     m = re.search(_word_pattern(word), window)
     return m.start() if m else -1
 
