@@ -301,3 +301,25 @@ listing_events:
     assert day_rows == [("at the close", Decimal("425.46"), None, "wire"),
                         ("basis not stated", Decimal("425"), None, "wire"),
                         ("basis not stated", Decimal("468.8"), Decimal("305500000000"), "article")]
+
+
+def test_amounts_in_two_currencies_are_neither_agreeing_nor_conflicting(tmp_path):
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "gross-proceeds", "2025-12-17", "约42亿元", "article")
+                  + figure("iluvatar", "gross-proceeds", "2025-12-17", "US$585.8 million", "wire"))
+    no_warnings(root)
+    graph = kg.load_graph(root)
+    assert is_best(graph, "iluvatar/gross-proceeds/2025-12-17/article")
+    assert is_best(graph, "iluvatar/gross-proceeds/2025-12-17/wire")
+    assert (None, GPU.confirmedBy, None) not in graph and (None, GPU.agreesWith, None) not in graph
+
+
+def test_about_and_nearly_a_round_number_reach_to_its_last_digit_that_is_not_a_zero(tmp_path):
+    near = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "first-day-gain", "2026-01-02", "近120%", "article", "\n    basis: intraday-high")
+                  + figure("iluvatar", "first-day-gain", "2026-01-02", "118%", "wire", "\n    basis: intraday-high"))
+    no_warnings(near)
+    exact = folder(tmp_path / "exact", "figures:"
+                   + figure("iluvatar", "first-day-gain", "2026-01-02", "120%", "article", "\n    basis: intraday-high")
+                   + figure("iluvatar", "first-day-gain", "2026-01-02", "118%", "wire", "\n    basis: intraday-high"))
+    assert "conflicts with 120%" in validate(exact).stderr

@@ -2190,7 +2190,7 @@ def status(candidate: Candidate, figures: Sequence[Record], source: str | None) 
     if "same" in ours or any(_same_numbers(new, r["figure"]) for r, _ in answers if source in _sources(r)):
         return replace(candidate, status="already recorded from this source", existing=existing, recorded=recorded)
     found = [answer for r, answer in answers if source not in _sources(r)] or ours
-    for answer in ("conflict", "same", "more precise", "less precise", "consistent"):
+    for answer in ("conflict", "same", "more precise", "less precise", "consistent", reconcile.OTHER_CURRENCY):
         if answer in found:
             return replace(candidate, status=answer, existing=existing, recorded=recorded)
     return replace(candidate, existing=existing, recorded=recorded)  # pragma: no cover - compare answers one of the above

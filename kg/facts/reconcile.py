@@ -42,6 +42,8 @@ from ..base.errors import Problem
 from .records import FigureValue, Record, figure_group
 
 SAME, MORE_PRECISE, LESS_PRECISE, CONSISTENT, CONFLICT = "same", "more precise", "less precise", "consistent", "conflict"
+OTHER_CURRENCY = "other currency"  # amounts in two currencies: nothing is converted, so they are not compared
+_APART = (CONFLICT, OTHER_CURRENCY)  # statements that are never one value
 _RANK_ORDER = {"preferred": 0, "normal": 1, "deprecated": 2}
 
 
@@ -50,7 +52,7 @@ def interval(figure: FigureValue) -> tuple[Decimal | None, Decimal | None]:
     if figure.qualifier == "range":
         return Decimal(figure.low.value), Decimal(figure.high.value)
     amount = figure.value
-    value, step = Decimal(amount.value), Decimal(amount.step)
+    value, step = Decimal(amount.value), _step(figure)
     approximation = figure.approximation
     below = step if approximation == "about" else (step if approximation == "nearly" else step / 2)
     above = step if approximation == "about" else (Decimal(0) if approximation == "nearly" else step / 2)
@@ -61,6 +63,18 @@ def interval(figure: FigureValue) -> tuple[Decimal | None, Decimal | None]:
     return value - below, value + above
 
 
+def _step(figure: FigureValue) -> Decimal:
+    """A digit of the last written place; for "about" and "nearly", of the last written digit that is not a
+    zero (约120 is about 120 to the ten, 近120% may be 118%), as a person reads a round number."""
+    step = Decimal(figure.value.step)
+    if figure.approximation in ("about", "nearly"):
+        places = Decimal(figure.value.value) / step
+        while places != 0 and places % 10 == 0:
+            places /= 10
+            step *= 10
+    return step
+
+
 def _is_point(figure: FigureValue) -> bool:
     return figure.qualifier == "exact"
 
@@ -69,7 +83,7 @@ def _precision(figure: FigureValue) -> Decimal | None:
     """How finely a point value is written (None for bounds and ranges)."""
     if not _is_point(figure):
         return None
-    step = Decimal(figure.value.step)
+    step = _step(figure)
     return step * 2 if figure.approximation in ("about", "nearly") else step
 
 
@@ -92,7 +106,7 @@ def _meet(a: tuple[Decimal | None, Decimal | None], b: tuple[Decimal | None, Dec
 def compare(new: FigureValue, old: FigureValue) -> str:
     """What ``new`` is to ``old``: same, more precise, less precise, consistent or conflict."""
     if new.unit != old.unit:
-        return CONFLICT  # another currency or unit: nothing is converted, so nothing agrees
+        return OTHER_CURRENCY  # nothing is converted: 约42亿元 and US$585.8 million are not compared
     if new.circumstance != old.circumstance:
         return CONSISTENT if _meet(interval(new), interval(old)) else CONFLICT
     new_range, old_range = interval(new), interval(old)
@@ -198,8 +212,8 @@ def _reconcile_group(group: list[Record], out: dict[str, Reconciled], warnings: 
             found = compare(a["figure"], b["figure"])
             relation[a.key, b.key] = found
             relation[b.key, a.key] = {MORE_PRECISE: LESS_PRECISE, LESS_PRECISE: MORE_PRECISE}.get(found, found)
-            if found == CONFLICT and a.get("basis") == b.get("basis") == "not-stated":
-                continue  # perhaps two prices of the day: both stay, as different measures would
+            if found == OTHER_CURRENCY or (found == CONFLICT and a.get("basis") == b.get("basis") == "not-stated"):
+                continue  # another currency, or perhaps two prices of the day: both stay, as different measures would
             if found == CONFLICT:
                 out[a.key].conflicts_with.append(b.key)
                 out[b.key].conflicts_with.append(a.key)
@@ -220,12 +234,12 @@ def _reconcile_group(group: list[Record], out: dict[str, Reconciled], warnings: 
     # best (the warning asks for a rank), so nothing is hidden and nothing is counted twice.
     best: list[Record] = []
     for record in sorted(candidates, key=_sharpness):
-        if all(relation[record.key, kept.key] == CONFLICT for kept in best):
+        if all(relation[record.key, kept.key] in _APART for kept in best):
             best.append(record)
     for record in group:
         out[record.key].best = record in best
     for kept in best:
-        others = [r for r in group if r is not kept and r.rank != "deprecated" and relation[kept.key, r.key] != CONFLICT]
+        others = [r for r in group if r is not kept and r.rank != "deprecated" and relation[kept.key, r.key] not in _APART]
         out[kept.key].confirmed_by = sorted({r.ref("source") for r in others} - {kept.ref("source")})
 
 
