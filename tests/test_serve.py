@@ -352,7 +352,9 @@ def test_completion_and_the_command_line_find_names_one_way():
     organization = queries.expand_name("gpu:Organization")
     for text in ("中芯", "摩尔", "红杉", "景林", "moore", "capital"):
         offered = [e.key for e in site.complete(text, str(organization))]
-        assert offered == [resolver.entity(n).id for n in resolver.complete(text, organization)][:len(offered)], text
+        taken = [resolver.entity(n).id for n in resolver.complete(text, organization)]
+        shown = min(len(offered), len(taken))  # each may offer a few more than the other
+        assert shown and offered[:shown] == taken[:shown], text
     assert [e.key for e in site.complete("中芯")][:1] == ["smic"] == [resolver.entity(resolver.resolve("中芯")).id]
     assert [e.key for e in site.complete("首日市值")][:1] == ["gpu:FirstDayMarketCap"]
 

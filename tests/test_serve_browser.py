@@ -200,8 +200,10 @@ def test_the_entity_page_shows_statements_and_their_sources(browser, base):
     opened = open_app(browser, base, "/")
     page = opened.page
     page.locator("#find-entity").press_sequentially("天数智芯", delay=30)
-    page.locator("ul.completions li").first.wait_for(state="visible", timeout=10_000)
-    page.locator("ul.completions li").first.click()
+    # the list is offered again as each character comes: wait for the one of the whole name
+    company = page.locator("ul.completions li").filter(has_text="Iluvatar CoreX").first
+    company.wait_for(state="visible", timeout=10_000)
+    company.click()
     page.click("form.find button")
     page.wait_for_selector("h1")
     assert page.inner_text("h1") == "Iluvatar CoreX 天数智芯"

@@ -310,12 +310,13 @@ def overlapping(boxes: dict[str, tuple[float, float, float, float]]) -> list[tup
 
 @pytest.fixture(scope="module")
 def live_site(tmp_path_factory) -> Path:
-    """The views of the live facts (the page reported with a 14-line listing label over its neighbour's),
-    the capital view in Chinese, and the focus view of the biggest hub."""
+    """The views of the shipped facts (the page reported with a 14-line listing label over its neighbour's),
+    the capital view in Chinese, and the focus view of the biggest hub: of the copy kept still in
+    tests/fixtures/facts, so that adding a correct fact never breaks them."""
     import kg
-    from conftest import LIVE_FACTS
+    from conftest import DOC_FACTS
 
-    graph = kg.load_graph(LIVE_FACTS)
+    graph = kg.load_graph(DOC_FACTS)
     out = tmp_path_factory.mktemp("live-views")
     views.write_views(graph, out)
     (out / "capital-zh.html").write_bytes(views.render(views.select_view(graph, name="capital"), lang="zh"))
