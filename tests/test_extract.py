@@ -644,3 +644,16 @@ def test_what_cornerstones_put_in_and_an_oversubscription_written_超购(seed):
     assert [(c.text, c.metric, c.qualifier) for c in result.candidates] == [
         ("10名", "cornerstone-investors", "exact"), ("约12.5亿港元", "cornerstone-subscription", "exact"),
         ("逾千倍", "oversubscription", "at-least")]
+
+
+def test_each_figure_keeps_its_own_sentence_where_stops_line_breaks_and_full_stops_end_them():
+    text = ("客户近300家。毛利率82.1%！\n研发开支16.01亿元\nRevenue was RMB337 million. "
+            "It had 250 staff. Net loss reached RMB1.5 billion")
+    assert [(c.text, c.sentence) for c in find_figures(text)] == [
+        ("近300家", "客户近300家。"),
+        ("82.1%", "毛利率82.1%！"),
+        ("16.01亿元", "研发开支16.01亿元"),
+        ("RMB337 million", "Revenue was RMB337 million."),
+        ("250", "It had 250 staff."),
+        ("RMB1.5 billion", "Net loss reached RMB1.5 billion"),
+    ]

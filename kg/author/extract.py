@@ -688,11 +688,12 @@ def find_figures(text: str, *, lang: str | None = None, path: str = "<text>") ->
                 continue
         merged.append((i, first, None))
         i += 1
+    sentences = _Sentences(text)
     out = []
     for at, first, last in merged:
         clause_start = max(index.clause_start(first.num_start), raw[at - 1].end if at else 0)
         end = (last or first).end
-        sentence, s_start = _sentence(text, first.start)
+        sentence, s_start = sentences.at(first.start)
         paragraph_start = index.paragraph_start(first.start)
         cue, qualifier, approximation, circumstance, text_start = _cues(
             view, first.start, end, clause_start, s_start, paragraph_start, lang)
@@ -748,15 +749,27 @@ def _decimal_text(value: Decimal | int) -> str:
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n|(?<=[.!?])\s+(?=[A-Z\"“])")
 
 
-def _sentence(text: str, position: int) -> tuple[str, int]:
-    """The sentence holding ``position``, and where it starts."""
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if match.end() > position:
-            end = match.start() if text[match.start():match.end()].strip() == "" else match.end()
-            return text[start:end].strip(), start
-        start = match.end()
-    return text[start:].strip(), start
+class _Sentences:
+    """Where the sentences of a text end, found in one pass, for lookups by bisection.
+
+    Each figure's sentence is looked up here rather than by reading the text again from its start:
+    the ends are listed once, so the text's figures take time in proportion to the text, not to its
+    length times the number of figures."""
+
+    def __init__(self, text: str):
+        self.text = text
+        matches = list(_SENTENCE_END.finditer(text))
+        self.ends = [m.end() for m in matches]     # never decreasing: finditer goes forward
+        # a break of white space (a line break, the space after a full stop) is not part of the sentence
+        self.cuts = [m.start() if text[m.start():m.end()].strip() == "" else m.end() for m in matches]
+
+    def at(self, position: int) -> tuple[str, int]:
+        """The sentence holding ``position``, and where it starts: up to the first end past ``position``."""
+        at = bisect.bisect_right(self.ends, position)
+        start = self.ends[at - 1] if at else 0
+        if at == len(self.ends):
+            return self.text[start:].strip(), start
+        return self.text[start:self.cuts[at]].strip(), start
 
 
 # --- periods ----------------------------------------------------------------------------------------
