@@ -206,6 +206,9 @@ class GPU(DefinedNamespace):
     attributableToParent: URIRef
     formerMember: URIRef
     comparedWith: URIRef
+    customer: URIRef
+    tutor: URIRef
+    tradingSession: URIRef
     fee: URIRef
     startApproximation: URIRef
     conversion: URIRef

@@ -73,6 +73,7 @@ FIELD_OF = {
     GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from", GPU.convertedApproximation: "converted",
     GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
     GPU.formerMember: "former_members", GPU.comparedWith: "compared_with", GPU.fee: "fee",
+    GPU.customer: "customer", GPU.tutor: "tutors", GPU.tradingSession: "session",
     GPU.startApproximation: "period", GPU.conversion: "converted",
     GPU.parentCompanyAccounts: "accounts",
 }
@@ -602,6 +603,7 @@ class RecordBuilder:
         if "security" in r.values:
             self.add(T.security, kgr(r.ref("security")))
         self.refs(T.sponsor, r, "sponsors")
+        self.refs(T.tutor, r, "tutors")
         self.refs(T.cornerstoneInvestor, r, "cornerstone_investors")
         self.refs(T.auditor, r, "auditors")
         self.refs(T.legalAdviser, r, "legal_advisers")
@@ -636,7 +638,8 @@ class RecordBuilder:
             self.use_period(T.referencePeriod, r["reference_period"])
         for name, predicate in (("segment", T.segment), ("event", T.listingEvent), ("holder", T.holder),
                                 ("market", T.market), ("security", T.figureSecurity),
-                                ("compared_with", T.comparedWith), ("said_by", T.saidBy)):
+                                ("compared_with", T.comparedWith), ("customer", T.customer),
+                                ("said_by", T.saidBy)):
             if name in r.values:
                 self.add(predicate, kgr(r.ref(name)))
         if "measure" in r.values:
@@ -649,6 +652,8 @@ class RecordBuilder:
             self.add(T.attributableToParent, literal("true", datatype=XSD_NS + "boolean"))
         if "accounts" in r.values:
             self.add(T.parentCompanyAccounts, literal("true", datatype=XSD_NS + "boolean"))
+        if "session" in r.values:
+            self.add(T.tradingSession, literal(r["session"]))
         # A point value given loosely is never typed exact: raw SPARQL reads gpu:Approximate.
         approximate = stated.qualifier == "exact" and stated.approximation is not None
         self.add(T.qualifier, T.Approximate if approximate else _QUALIFIERS[stated.qualifier])
@@ -718,6 +723,12 @@ class RecordBuilder:
         if "accounts" in r.values:
             subject_en += " (parent company's own accounts)"
             subject_zh += "(母公司报表)"
+        if "session" in r.values:
+            subject_en += f" ({r['session']} session)"
+            subject_zh += {"morning": "(早盘)", "afternoon": "(午盘)"}[r["session"]]
+        if "customer" in r.values:
+            subject_en += f" from {self.name(r.ref('customer'), 'en')}"
+            subject_zh += f"(来自{self.name(r.ref('customer'), 'zh')})"
         if "holder" in r.values:
             holder = r.ref("holder")
             subject_en = f"{self.name(holder, 'en')} in {subject_en}"

@@ -340,6 +340,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "stated_date": Field(read_texts),
         "security": Field(read_ref, refs=("securities",)),
         "sponsors": Field(read_refs, refs=("organizations",)),
+        "tutors": Field(read_refs, refs=("organizations",)),
         "cornerstone_investors": Field(read_refs, refs=("organizations",)),
         "auditors": Field(read_refs, refs=("organizations",)),
         "legal_advisers": Field(read_refs, refs=("organizations",)),
@@ -359,11 +360,13 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "market": Field(read_ref, refs=("sectors", "organizations", "places", "indices")),
         "security": Field(read_ref, refs=("securities",)),
         "compared_with": Field(read_ref, refs=("organizations", "groups")),
+        "customer": Field(read_ref, refs=("organizations",)),
         "measure": Field(_codes("Metric", "metric", many=False)),
         "project": Field(read_id),
         "fee": Field(_codes("FeeKind", "fee", many=False)),
         "attributable": Field(read_choice("true")),
         "accounts": Field(read_choice("parent-company")),
+        "session": Field(read_choice("morning", "afternoon")),
         "basis": Field(_codes("PriceBasis", "basis", many=False)),
         "tranche": Field(_codes("Tranche", "tranche", many=False)),
         "stage": Field(_codes("OfferingStage", "offering stage", many=False)),
@@ -566,7 +569,7 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
     if kind == "stakes":
         return f"{ref('holder')}/{ref('company')}"
     key = f"{ref('of')}/{values['metric']}/{values['period'].slug}"
-    for name in ("segment", "holder", "market", "security", "compared_with"):
+    for name in ("segment", "holder", "market", "security", "compared_with", "customer"):
         if name in values:
             key += f"/{ref(name)}"
     for name in ("measure", "project", "fee"):  # the growth of shipments is not the growth of output
@@ -576,6 +579,8 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
         key += "/attributable"
     if "accounts" in values:  # 母公司报表: the parent company's own books, not the group's
         key += f"/{values['accounts']}"
+    if "session" in values:  # 早盘成交额: the morning's turnover is not the day's
+        key += f"/{values['session']}"
     # A tranche, a stage, a basis or a circumstance makes another measure: a forecast is never
     # compared with the final figure, a price at the open never with one at the close.
     for name in ("tranche", "stage", "basis"):
@@ -649,6 +654,9 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     if (metric == "relative-size") != ("compared_with" in values):
         where = locations.get("compared_with", entry.loc)
         raise FieldProblem(where, "a relative-size figure, and only one, names what it is `compared_with` (an organisation or group)")
+    if (metric == "customer-revenue-share") != ("customer" in values):
+        where = locations.get("customer", entry.loc)
+        raise FieldProblem(where, "a customer-revenue-share figure, and only one, names its `customer` (an organisation)")
     if (metric == "fee-rate") != ("fee" in values):
         raise FieldProblem(locations.get("fee", entry.loc), "a fee-rate figure, and only one, says which `fee` it gives (brokerage, sfc-transaction-levy, ...)")
     if "project" in values and metric != "proceeds-allocated":
