@@ -651,3 +651,17 @@ listing_events:
     assert (KGR["iluvatar-tutoring"], GPU.tutor, KGR["guotai-haitong"]) in graph
     assert (KGR["iluvatar-tutoring"], GPU.sponsor, None) not in graph
     assert METRIC["ChiefOperatingOfficer"] in set(graph.objects(None, GPU.positionRole))
+
+
+def test_a_conversion_given_as_a_bound_is_a_bound_of_its_own(tmp_path):
+    root = folder(tmp_path, "figures:" + figure("iluvatar", "first-day-market-cap", "2025-12-05", "约3050亿元", "wire",
+                                                "\n    basis: at-time\n    converted: over US$40 billion"))
+    valid(root)
+    conversion = KGR["figure/iluvatar/first-day-market-cap/2025-12-05/at-time/wire/converted/USD"]
+    graph = kg.load_graph(root)
+    assert (conversion, GPU.convertedBound, GPU.AtLeast) in graph
+    assert graph.value(conversion, GPU.convertedValue).toPython() == 40000000000
+    exact = folder(tmp_path / "b", "figures:" + figure("iluvatar", "gross-proceeds", "2025-12-05", "80亿元", "wire",
+                                                       "\n    converted: US$1.13 billion"))
+    valid(exact)
+    assert (None, GPU.convertedBound, None) not in kg.load_graph(exact)

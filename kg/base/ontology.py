@@ -209,6 +209,7 @@ class GPU(DefinedNamespace):
     customer: URIRef
     tutor: URIRef
     tradingSession: URIRef
+    convertedBound: URIRef
     fee: URIRef
     startApproximation: URIRef
     conversion: URIRef

@@ -224,6 +224,7 @@ class Amount:
     stated: str                 # as written, kept for provenance
     step: Decimal = Decimal(1)  # the precision it was written to: 16亿 -> 100000000, 16.01亿 -> 1000000
     approximation: str | None = None  # "about" (约) or "nearly" (近) when the text says so
+    bound: str = "exact"        # a conversion's own bound ("over $40 billion" of an about-305-billion amount)
 
     @property
     def currency(self) -> str | None:
@@ -261,6 +262,15 @@ def _in_one_multiplier(raw: str) -> str:
     if low >= 10_000:
         raise ValueProblem(f"'{raw}': the 亿 part of a compound amount is below 10000 (10000亿 is 1万亿)")
     return f"{match['prefix']}{int(match['high']) * 10_000 + low}亿{match['rest']}"
+
+
+def bound_cue(text: str) -> str:
+    """The bound an amount's own words give it: "at-least" (超, over), "at-most" (不到, up to) or "exact"."""
+    raw = simplified(normalize(text.strip()))
+    if _strip_cue(raw, UPPER_BOUND_CUES)[0]:
+        return "at-most"
+    approximation, rest = _strip_cue(raw, APPROXIMATION_CUES)
+    return "at-least" if _strip_cue(rest, LOWER_BOUND_CUES)[0] else "exact"
 
 
 def parse_amount(text: str, expected: Unit, *, bound: str = "exact") -> Amount:

@@ -74,6 +74,7 @@ FIELD_OF = {
     GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
     GPU.formerMember: "former_members", GPU.comparedWith: "compared_with", GPU.fee: "fee",
     GPU.customer: "customer", GPU.tutor: "tutors", GPU.tradingSession: "session",
+    GPU.convertedBound: "converted",
     GPU.startApproximation: "period", GPU.conversion: "converted",
     GPU.parentCompanyAccounts: "accounts",
 }
@@ -670,6 +671,8 @@ class RecordBuilder:
                      (T.convertedStated, literal(converted.stated, _lang_of(converted.stated)))]
             if converted.approximation:  # "approx. RMB 74 billion" is never read as an exact conversion
                 pairs.append((T.convertedApproximation, self.code("Approximation", converted.approximation)))
+            if converted.bound != "exact":  # "over $40 billion": a bound of its own, never the amount
+                pairs.append((T.convertedBound, _QUALIFIERS[converted.bound]))
             self.parts.append((node, pairs))
         for name, predicate, concept in (("approximation", T.approximation, "Approximation"),
                                          ("circumstance", T.circumstance, "Circumstance")):

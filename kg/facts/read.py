@@ -18,7 +18,7 @@ from ..base.errors import InputError, Problem, SourceLocation, did_you_mean, os_
 from .folder import fact_files, paused_gc, read_fact_files, shown  # noqa: F401 - also the reader's own names
 from ..base.ontology import GPU, Vocabulary, vocabulary
 from ..base.progress import QUIET, Progress
-from ..base.values import CURRENCIES, MONEY, Amount, Date, Unit, ValueProblem, parse_amount, parse_date, parse_period
+from ..base.values import CURRENCIES, MONEY, Amount, Date, Unit, ValueProblem, bound_cue, parse_amount, parse_date, parse_period
 from .yamltree import Mapping, Node, Scalar, Sequence, read_yaml
 from .records import ENTITY_KINDS, Facts, FigureValue, Provenance, Record, event_identity, figure_family, figure_group  # noqa: F401 - also the reader's own names
 from .reconcile import reconcile
@@ -736,7 +736,11 @@ def _converted(node: Node, unit: Unit, where: SourceLocation, bound: str) -> Amo
     second (that it is another currency is checked once the figure's own is read)."""
     if not unit.is_money:
         raise FieldProblem(where, "only an amount of money is converted into another currency", "converted")
-    return _amount(node, MONEY, "converted", bound)
+    own = bound_cue(_scalar(node).text) if bound == "exact" else bound
+    if own == bound:
+        return _amount(node, MONEY, "converted", bound)
+    # An exact or approximate amount the source converts loosely: 约3050亿元 (over US$40 billion).
+    return replace(_amount(node, MONEY, "converted", own), bound=own)
 
 
 def _check_product(values: dict[str, Any], locations: dict[str, SourceLocation], where: SourceLocation) -> None:
