@@ -665,3 +665,16 @@ def test_a_conversion_given_as_a_bound_is_a_bound_of_its_own(tmp_path):
                                                        "\n    converted: US$1.13 billion"))
     valid(exact)
     assert (None, GPU.convertedBound, None) not in kg.load_graph(exact)
+
+
+def test_a_lock_up_gives_its_share_and_months_and_another_length_is_another_measure(tmp_path):
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "locked-up-share", "unspecified", "70%", "wire", "\n    tranche: offline\n    lock_up_months: 6")
+                  + figure("iluvatar", "locked-up-share", "unspecified", "30%", "article", "\n    tranche: offline\n    lock_up_months: 12"))
+    assert "conflict" not in valid(root)
+    node = KGR["figure/iluvatar/locked-up-share/unspecified/6-months/offline/wire"]
+    assert kg.load_graph(root).value(node, GPU.lockUpMonths).toPython() == 6
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "locked-up-share", "unspecified", "70%", "wire")),
+            "`lock_up_months`")
+    refused(folder(tmp_path / "c", "figures:" + figure("iluvatar", "locked-up-share", "unspecified", "70%", "wire",
+                                                       "\n    lock_up_months: 6.5")), "whole number of months")

@@ -210,6 +210,7 @@ class GPU(DefinedNamespace):
     tutor: URIRef
     tradingSession: URIRef
     convertedBound: URIRef
+    lockUpMonths: URIRef
     fee: URIRef
     startApproximation: URIRef
     conversion: URIRef

@@ -74,7 +74,7 @@ FIELD_OF = {
     GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
     GPU.formerMember: "former_members", GPU.comparedWith: "compared_with", GPU.fee: "fee",
     GPU.customer: "customer", GPU.tutor: "tutors", GPU.tradingSession: "session",
-    GPU.convertedBound: "converted",
+    GPU.convertedBound: "converted", GPU.lockUpMonths: "lock_up_months",
     GPU.startApproximation: "period", GPU.conversion: "converted",
     GPU.parentCompanyAccounts: "accounts",
 }
@@ -655,6 +655,8 @@ class RecordBuilder:
             self.add(T.parentCompanyAccounts, literal("true", datatype=XSD_NS + "boolean"))
         if "session" in r.values:
             self.add(T.tradingSession, literal(r["session"]))
+        if "lock_up_months" in r.values:
+            self.add(T.lockUpMonths, literal(str(r["lock_up_months"]), datatype=XSD_NS + "integer"))
         # A point value given loosely is never typed exact: raw SPARQL reads gpu:Approximate.
         approximate = stated.qualifier == "exact" and stated.approximation is not None
         self.add(T.qualifier, T.Approximate if approximate else _QUALIFIERS[stated.qualifier])

@@ -122,7 +122,7 @@ def _about(record: Record, names: dict[str, str]) -> str:
     for name in ("segment", "holder", "market", "security", "compared_with", "customer"):
         if record.ref(name):
             parts.append(names.get(record.ref(name), record.ref(name)))
-    for name in ("measure", "project", "fee", "accounts", "session", "tranche", "stage", "basis", "circumstance"):
+    for name in ("measure", "project", "fee", "accounts", "session", "lock_up_months", "tranche", "stage", "basis", "circumstance"):
         if record.get(name):
             parts.append(record[name])
     if record.get("attributable"):

@@ -158,6 +158,14 @@ read_date = _value(parse_date)
 read_period = _value(parse_period)
 
 
+def read_months(node: Node, vocab: Vocabulary) -> int:
+    """A whole number of months (a lock-up's length): 6, never 6.5 or 0."""
+    text = read_text(node, vocab)
+    if not text.isdigit() or not 0 < int(text) <= 120:
+        raise FieldProblem(node.loc, f"'{text}' is not a whole number of months from 1 to 120")
+    return int(text)
+
+
 def read_raw(node: Node, _: Vocabulary) -> Node:
     """Keep the node: the record's finisher reads it once it knows the rest."""
     return node
@@ -367,6 +375,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "attributable": Field(read_choice("true")),
         "accounts": Field(read_choice("parent-company")),
         "session": Field(read_choice("morning", "afternoon")),
+        "lock_up_months": Field(read_months),
         "basis": Field(_codes("PriceBasis", "basis", many=False)),
         "tranche": Field(_codes("Tranche", "tranche", many=False)),
         "stage": Field(_codes("OfferingStage", "offering stage", many=False)),
@@ -581,6 +590,8 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
         key += f"/{values['accounts']}"
     if "session" in values:  # 早盘成交额: the morning's turnover is not the day's
         key += f"/{values['session']}"
+    if "lock_up_months" in values:  # the shares locked for six months are not those locked for twelve
+        key += f"/{values['lock_up_months']}-months"
     # A tranche, a stage, a basis or a circumstance makes another measure: a forecast is never
     # compared with the final figure, a price at the open never with one at the close.
     for name in ("tranche", "stage", "basis"):
@@ -657,6 +668,9 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     if (metric == "customer-revenue-share") != ("customer" in values):
         where = locations.get("customer", entry.loc)
         raise FieldProblem(where, "a customer-revenue-share figure, and only one, names its `customer` (an organisation)")
+    if (metric == "locked-up-share") != ("lock_up_months" in values):
+        where = locations.get("lock_up_months", entry.loc)
+        raise FieldProblem(where, "a locked-up-share figure, and only one, gives the lock-up's length in `lock_up_months`")
     if (metric == "fee-rate") != ("fee" in values):
         raise FieldProblem(locations.get("fee", entry.loc), "a fee-rate figure, and only one, says which `fee` it gives (brokerage, sfc-transaction-levy, ...)")
     if "project" in values and metric != "proceeds-allocated":
