@@ -515,3 +515,166 @@ def test_an_undated_entry_may_name_the_exchange_of_the_events_board_or_no_venue(
     locator: first paragraph
 """)
     refused(other, "its company, venue or type differ from it")
+
+
+# --- markets, customers, durations, stakes, sessions, briefings ----------------------------
+
+def test_a_markets_size_is_its_own_metric_and_a_customers_share_names_the_customer(tmp_path):
+    root = folder(tmp_path, """
+sectors:
+  - id: ai-chips
+    name: {zh: AI芯片市场, en: AI chip market}
+    source: wire
+    locator: market paragraph
+figures:""" + figure("ai-chips", "market-size", "2024", "约1425亿元", "wire")
+                  + figure("iluvatar", "customer-revenue-share", "2025", "七成", "wire", "\n    customer: smic")
+                  + figure("iluvatar", "customer-revenue-share", "2025", "10%", "article", "\n    customer: jcet"))
+    assert "conflict" not in valid(root)
+    graph = kg.load_graph(root)
+    assert graph.value(KGR["figure/ai-chips/market-size/2024/wire"], GPU.metric) == METRIC["MarketSize"]
+    node = KGR["figure/iluvatar/customer-revenue-share/2025/smic/wire"]
+    assert (node, GPU.customer, KGR["smic"]) in graph
+    assert graph.value(node, GPU.value).toPython() == 70
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "customer-revenue-share", "2025", "70%", "wire")),
+            "names its `customer`")
+    refused(folder(tmp_path / "c", "figures:" + figure("iluvatar", "revenue-share", "2025", "70%", "wire",
+                                                       "\n    customer: smic")), "names its `customer`")
+
+
+def test_days_to_listing_and_to_the_inquiry_count_days_and_the_inquiry_is_a_stage(tmp_path):
+    root = folder(tmp_path, """
+listing_events:
+  - id: iluvatar-inquiry
+    company: iluvatar
+    type: inquiry
+    date: 2026-02-11
+    source: wire
+    locator: process paragraph
+figures:""" + figure("iluvatar", "days-to-inquiry", "2026-02-11", "20天", "wire", "\n    event: iluvatar-inquiry")
+                  + figure("iluvatar", "days-to-listing", "2025-12-17", "约158天", "wire"))
+    valid(root)
+    graph = kg.load_graph(root)
+    assert (KGR["iluvatar-inquiry"], GPU.eventType, METRIC["Inquiry"]) in graph
+    assert graph.value(KGR["figure/iluvatar/days-to-inquiry/2026-02-11/wire"], GPU.unit) == METRIC["DayCount"]
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "days-to-listing", "2025-12-17", "158亿元", "wire")),
+            "does not fit this metric")
+
+
+def test_a_stakes_value_names_its_holder_and_the_price_it_is_reckoned_at(tmp_path):
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "stake-value", "2026-01-08", "约16.3亿港元", "wire", "\n    holder: smic\n    basis: open")
+                  + figure("iluvatar", "stake-value", "2026-01-08", "5.6亿港元", "wire", "\n    holder: jcet\n    basis: open")
+                  + figure("iluvatar", "investors", "2026-02-12", "20家", "wire").replace("value:", "at_least:"))
+    assert "conflict" not in valid(root)
+    graph = kg.load_graph(root)
+    node = KGR["figure/iluvatar/stake-value/2026-01-08/smic/open/wire"]
+    assert (node, GPU.holder, KGR["smic"]) in graph
+    assert graph.value(node, GPU.unit) == METRIC["HKD"]
+    assert graph.value(KGR["figure/iluvatar/investors/2026-02-12/wire"], GPU.unit) == METRIC["InvestorCount"]
+
+
+def test_the_days_low_early_trading_and_an_untimed_quote_are_bases_and_never_conflict(tmp_path):
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "price-fall", "2025-12-10", "5%", "wire", "\n    basis: intraday-low")
+                  + figure("iluvatar", "price-fall", "2025-12-10", "0.36%", "article", "\n    basis: close")
+                  + figure("iluvatar", "first-day-price", "2025-12-05", "约600元", "wire", "\n    basis: early-trading")
+                  + figure("iluvatar", "first-day-price", "2025-12-05", "730.34元", "article", "\n    basis: intraday")
+                  + figure("iluvatar", "premium-to-swap-price", "2025-09-25", "87%", "wire", "\n    basis: close"))
+    assert "conflict" not in valid(root)
+    graph = kg.load_graph(root)
+    assert graph.value(KGR["figure/iluvatar/price-fall/2025-12-10/intraday-low/wire"], GPU.basis) == METRIC["IntradayLow"]
+    assert graph.value(KGR["figure/iluvatar/first-day-price/2025-12-05/early-trading/wire"], GPU.basis) == METRIC["EarlyTrading"]
+
+
+def test_a_mornings_turnover_is_another_measure_than_the_days(tmp_path):
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "trading-value", "2025-12-11", "60亿元", "wire", "\n    session: morning")
+                  + figure("iluvatar", "trading-value", "2025-12-11", "120亿元", "article"))
+    assert "conflict" not in valid(root)
+    graph = kg.load_graph(root)
+    assert (KGR["figure/iluvatar/trading-value/2025-12-11/morning/wire"], GPU.tradingSession, Literal("morning")) in graph
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "trading-value", "2025-12-11", "60亿元", "wire",
+                                                       "\n    session: lunch")), "session")
+
+
+def test_a_compound_amount_in_two_multipliers_is_one_amount(tmp_path):
+    root = folder(tmp_path, "figures:" + figure("iluvatar", "market-cap", "2025-12-17", "1兆2227.88億元", "wire",
+                                                "\n    basis: close"))
+    valid(root)
+    node = KGR["figure/iluvatar/market-cap/2025-12-17/close/wire"]
+    assert kg.load_graph(root).value(node, GPU.value).toPython() == Decimal("1222788000000")
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "market-cap", "2025-12-17", "1兆12227.88億元", "wire",
+                                                       "\n    basis: close")), "below 10000")
+
+
+def test_briefings_meetings_a_tutor_and_a_coo(tmp_path):
+    root = folder(tmp_path, """
+organizations:
+  - id: guotai-haitong
+    roles: [securities-firm]
+    name: {zh: 国泰海通, en: Guotai Haitong}
+    source: wire
+    locator: last paragraph
+people:
+  - id: partner
+    name: {zh: 某合伙人, en: A partner}
+    source: wire
+    locator: opening paragraph
+positions:
+  - {person: partner, organization: iluvatar, role: coo, source: wire, locator: opening paragraph}
+listing_events:
+  - id: iluvatar-briefing
+    company: iluvatar
+    type: investor-briefing
+    date: 2025-12-10
+    source: wire
+    locator: first paragraph
+  - id: iluvatar-meets-partner
+    company: iluvatar
+    type: meeting
+    date: 2019-06
+    counterparty: partner
+    source: wire
+    locator: opening paragraph
+  - id: iluvatar-tutoring
+    company: iluvatar
+    type: listing-tutoring
+    period: unspecified
+    tutors: [guotai-haitong]
+    source: wire
+    locator: last paragraph
+""")
+    valid(root)
+    graph = kg.load_graph(root)
+    assert (KGR["iluvatar-briefing"], GPU.eventType, METRIC["InvestorBriefing"]) in graph
+    assert (KGR["iluvatar-meets-partner"], GPU.eventType, METRIC["Meeting"]) in graph
+    assert (KGR["iluvatar-tutoring"], GPU.tutor, KGR["guotai-haitong"]) in graph
+    assert (KGR["iluvatar-tutoring"], GPU.sponsor, None) not in graph
+    assert METRIC["ChiefOperatingOfficer"] in set(graph.objects(None, GPU.positionRole))
+
+
+def test_a_conversion_given_as_a_bound_is_a_bound_of_its_own(tmp_path):
+    root = folder(tmp_path, "figures:" + figure("iluvatar", "first-day-market-cap", "2025-12-05", "约3050亿元", "wire",
+                                                "\n    basis: at-time\n    converted: over US$40 billion"))
+    valid(root)
+    conversion = KGR["figure/iluvatar/first-day-market-cap/2025-12-05/at-time/wire/converted/USD"]
+    graph = kg.load_graph(root)
+    assert (conversion, GPU.convertedBound, GPU.AtLeast) in graph
+    assert graph.value(conversion, GPU.convertedValue).toPython() == 40000000000
+    exact = folder(tmp_path / "b", "figures:" + figure("iluvatar", "gross-proceeds", "2025-12-05", "80亿元", "wire",
+                                                       "\n    converted: US$1.13 billion"))
+    valid(exact)
+    assert (None, GPU.convertedBound, None) not in kg.load_graph(exact)
+
+
+def test_a_lock_up_gives_its_share_and_months_and_another_length_is_another_measure(tmp_path):
+    root = folder(tmp_path, "figures:"
+                  + figure("iluvatar", "locked-up-share", "unspecified", "70%", "wire", "\n    tranche: offline\n    lock_up_months: 6")
+                  + figure("iluvatar", "locked-up-share", "unspecified", "30%", "article", "\n    tranche: offline\n    lock_up_months: 12"))
+    assert "conflict" not in valid(root)
+    node = KGR["figure/iluvatar/locked-up-share/unspecified/6-months/offline/wire"]
+    assert kg.load_graph(root).value(node, GPU.lockUpMonths).toPython() == 6
+    refused(folder(tmp_path / "b", "figures:" + figure("iluvatar", "locked-up-share", "unspecified", "70%", "wire")),
+            "`lock_up_months`")
+    refused(folder(tmp_path / "c", "figures:" + figure("iluvatar", "locked-up-share", "unspecified", "70%", "wire",
+                                                       "\n    lock_up_months: 6.5")), "whole number of months")

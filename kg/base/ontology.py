@@ -206,6 +206,11 @@ class GPU(DefinedNamespace):
     attributableToParent: URIRef
     formerMember: URIRef
     comparedWith: URIRef
+    customer: URIRef
+    tutor: URIRef
+    tradingSession: URIRef
+    convertedBound: URIRef
+    lockUpMonths: URIRef
     fee: URIRef
     startApproximation: URIRef
     conversion: URIRef

@@ -224,6 +224,7 @@ class Amount:
     stated: str                 # as written, kept for provenance
     step: Decimal = Decimal(1)  # the precision it was written to: 16亿 -> 100000000, 16.01亿 -> 1000000
     approximation: str | None = None  # "about" (约) or "nearly" (近) when the text says so
+    bound: str = "exact"        # a conversion's own bound ("over $40 billion" of an about-305-billion amount)
 
     @property
     def currency(self) -> str | None:
@@ -246,6 +247,30 @@ def _strip_cue(raw: str, cues) -> tuple[str | None, str]:
         if lowered.startswith(cue):
             return cue, raw[len(cue):].strip()
     return None, raw
+
+
+# 1兆2227.88億元 (Taiwan) and 1万亿2227.88亿元: one amount written in two multipliers, 万亿 and 亿.
+_COMPOUND = re.compile(r"^(?P<prefix>[^0-9]*?)(?P<high>[0-9]+)\s*(?:万亿|兆)\s*(?P<low>" + _NUMBER + r")\s*亿(?P<rest>[^0-9]*)$")
+
+
+def _in_one_multiplier(raw: str) -> str:
+    """A compound amount in 亿 alone, to the same last digit: 1兆2227.88亿元 is 12227.88亿元."""
+    match = _COMPOUND.match(raw)
+    if not match:
+        return raw
+    low = parse_number(match["low"], within=raw)
+    if low >= 10_000:
+        raise ValueProblem(f"'{raw}': the 亿 part of a compound amount is below 10000 (10000亿 is 1万亿)")
+    return f"{match['prefix']}{int(match['high']) * 10_000 + low}亿{match['rest']}"
+
+
+def bound_cue(text: str) -> str:
+    """The bound an amount's own words give it: "at-least" (超, over), "at-most" (不到, up to) or "exact"."""
+    raw = simplified(normalize(text.strip()))
+    if _strip_cue(raw, UPPER_BOUND_CUES)[0]:
+        return "at-most"
+    approximation, rest = _strip_cue(raw, APPROXIMATION_CUES)
+    return "at-least" if _strip_cue(rest, LOWER_BOUND_CUES)[0] else "exact"
 
 
 def parse_amount(text: str, expected: Unit, *, bound: str = "exact") -> Amount:
@@ -278,7 +303,7 @@ def parse_amount(text: str, expected: Unit, *, bound: str = "exact") -> Amount:
         raise ValueProblem(f"'{text}' is signed; write the amount without +")
     if _EXPONENT.search(rest):
         raise ValueProblem(f"'{text}' has an exponent; write the number out (100000000, or 1亿)")
-    match = _AMOUNT.match(rest)
+    match = _AMOUNT.match(_in_one_multiplier(rest))
     if not match:
         raise ValueProblem(f"cannot read '{_brief(text)}' as an amount; write a number with an optional 万/亿 and unit, e.g. 1.89亿元")
     unit = _unit_of(text, match["prefix"], match["symbol"].strip(), expected)

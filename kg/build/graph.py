@@ -73,6 +73,8 @@ FIELD_OF = {
     GPU.amountRaised: "amount", GPU.spunOffFrom: "spun_off_from", GPU.convertedApproximation: "converted",
     GPU.dateBound: "date_bound", GPU.attributableToParent: "attributable",
     GPU.formerMember: "former_members", GPU.comparedWith: "compared_with", GPU.fee: "fee",
+    GPU.customer: "customer", GPU.tutor: "tutors", GPU.tradingSession: "session",
+    GPU.convertedBound: "converted", GPU.lockUpMonths: "lock_up_months",
     GPU.startApproximation: "period", GPU.conversion: "converted",
     GPU.parentCompanyAccounts: "accounts",
 }
@@ -602,6 +604,7 @@ class RecordBuilder:
         if "security" in r.values:
             self.add(T.security, kgr(r.ref("security")))
         self.refs(T.sponsor, r, "sponsors")
+        self.refs(T.tutor, r, "tutors")
         self.refs(T.cornerstoneInvestor, r, "cornerstone_investors")
         self.refs(T.auditor, r, "auditors")
         self.refs(T.legalAdviser, r, "legal_advisers")
@@ -636,7 +639,8 @@ class RecordBuilder:
             self.use_period(T.referencePeriod, r["reference_period"])
         for name, predicate in (("segment", T.segment), ("event", T.listingEvent), ("holder", T.holder),
                                 ("market", T.market), ("security", T.figureSecurity),
-                                ("compared_with", T.comparedWith), ("said_by", T.saidBy)):
+                                ("compared_with", T.comparedWith), ("customer", T.customer),
+                                ("said_by", T.saidBy)):
             if name in r.values:
                 self.add(predicate, kgr(r.ref(name)))
         if "measure" in r.values:
@@ -649,6 +653,10 @@ class RecordBuilder:
             self.add(T.attributableToParent, literal("true", datatype=XSD_NS + "boolean"))
         if "accounts" in r.values:
             self.add(T.parentCompanyAccounts, literal("true", datatype=XSD_NS + "boolean"))
+        if "session" in r.values:
+            self.add(T.tradingSession, literal(r["session"]))
+        if "lock_up_months" in r.values:
+            self.add(T.lockUpMonths, literal(str(r["lock_up_months"]), datatype=XSD_NS + "integer"))
         # A point value given loosely is never typed exact: raw SPARQL reads gpu:Approximate.
         approximate = stated.qualifier == "exact" and stated.approximation is not None
         self.add(T.qualifier, T.Approximate if approximate else _QUALIFIERS[stated.qualifier])
@@ -665,6 +673,8 @@ class RecordBuilder:
                      (T.convertedStated, literal(converted.stated, _lang_of(converted.stated)))]
             if converted.approximation:  # "approx. RMB 74 billion" is never read as an exact conversion
                 pairs.append((T.convertedApproximation, self.code("Approximation", converted.approximation)))
+            if converted.bound != "exact":  # "over $40 billion": a bound of its own, never the amount
+                pairs.append((T.convertedBound, _QUALIFIERS[converted.bound]))
             self.parts.append((node, pairs))
         for name, predicate, concept in (("approximation", T.approximation, "Approximation"),
                                          ("circumstance", T.circumstance, "Circumstance")):
@@ -718,6 +728,12 @@ class RecordBuilder:
         if "accounts" in r.values:
             subject_en += " (parent company's own accounts)"
             subject_zh += "(母公司报表)"
+        if "session" in r.values:
+            subject_en += f" ({r['session']} session)"
+            subject_zh += {"morning": "(早盘)", "afternoon": "(午盘)"}[r["session"]]
+        if "customer" in r.values:
+            subject_en += f" from {self.name(r.ref('customer'), 'en')}"
+            subject_zh += f"(来自{self.name(r.ref('customer'), 'zh')})"
         if "holder" in r.values:
             holder = r.ref("holder")
             subject_en = f"{self.name(holder, 'en')} in {subject_en}"

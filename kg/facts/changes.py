@@ -119,10 +119,10 @@ def _stated(record: Record) -> str:
 
 def _about(record: Record, names: dict[str, str]) -> str:
     parts = [names.get(record.ref("of"), record.ref("of")), record["metric"], record["period"].code]
-    for name in ("segment", "holder", "market", "security", "compared_with"):
+    for name in ("segment", "holder", "market", "security", "compared_with", "customer"):
         if record.ref(name):
             parts.append(names.get(record.ref(name), record.ref(name)))
-    for name in ("measure", "project", "fee", "accounts", "tranche", "stage", "basis", "circumstance"):
+    for name in ("measure", "project", "fee", "accounts", "session", "lock_up_months", "tranche", "stage", "basis", "circumstance"):
         if record.get(name):
             parts.append(record[name])
     if record.get("attributable"):

@@ -18,7 +18,7 @@ from ..base.errors import InputError, Problem, SourceLocation, did_you_mean, os_
 from .folder import fact_files, paused_gc, read_fact_files, shown  # noqa: F401 - also the reader's own names
 from ..base.ontology import GPU, Vocabulary, vocabulary
 from ..base.progress import QUIET, Progress
-from ..base.values import CURRENCIES, MONEY, Amount, Date, Unit, ValueProblem, parse_amount, parse_date, parse_period
+from ..base.values import CURRENCIES, MONEY, Amount, Date, Unit, ValueProblem, bound_cue, parse_amount, parse_date, parse_period
 from .yamltree import Mapping, Node, Scalar, Sequence, read_yaml
 from .records import ENTITY_KINDS, Facts, FigureValue, Provenance, Record, event_identity, figure_family, figure_group  # noqa: F401 - also the reader's own names
 from .reconcile import reconcile
@@ -156,6 +156,14 @@ def _value(reader: Callable[[str], Any]) -> Reader:
 
 read_date = _value(parse_date)
 read_period = _value(parse_period)
+
+
+def read_months(node: Node, vocab: Vocabulary) -> int:
+    """A whole number of months (a lock-up's length): 6, never 6.5 or 0."""
+    text = read_text(node, vocab)
+    if not text.isdigit() or not 0 < int(text) <= 120:
+        raise FieldProblem(node.loc, f"'{text}' is not a whole number of months from 1 to 120")
+    return int(text)
 
 
 def read_raw(node: Node, _: Vocabulary) -> Node:
@@ -340,6 +348,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "stated_date": Field(read_texts),
         "security": Field(read_ref, refs=("securities",)),
         "sponsors": Field(read_refs, refs=("organizations",)),
+        "tutors": Field(read_refs, refs=("organizations",)),
         "cornerstone_investors": Field(read_refs, refs=("organizations",)),
         "auditors": Field(read_refs, refs=("organizations",)),
         "legal_advisers": Field(read_refs, refs=("organizations",)),
@@ -359,11 +368,14 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "market": Field(read_ref, refs=("sectors", "organizations", "places", "indices")),
         "security": Field(read_ref, refs=("securities",)),
         "compared_with": Field(read_ref, refs=("organizations", "groups")),
+        "customer": Field(read_ref, refs=("organizations",)),
         "measure": Field(_codes("Metric", "metric", many=False)),
         "project": Field(read_id),
         "fee": Field(_codes("FeeKind", "fee", many=False)),
         "attributable": Field(read_choice("true")),
         "accounts": Field(read_choice("parent-company")),
+        "session": Field(read_choice("morning", "afternoon")),
+        "lock_up_months": Field(read_months),
         "basis": Field(_codes("PriceBasis", "basis", many=False)),
         "tranche": Field(_codes("Tranche", "tranche", many=False)),
         "stage": Field(_codes("OfferingStage", "offering stage", many=False)),
@@ -566,7 +578,7 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
     if kind == "stakes":
         return f"{ref('holder')}/{ref('company')}"
     key = f"{ref('of')}/{values['metric']}/{values['period'].slug}"
-    for name in ("segment", "holder", "market", "security", "compared_with"):
+    for name in ("segment", "holder", "market", "security", "compared_with", "customer"):
         if name in values:
             key += f"/{ref(name)}"
     for name in ("measure", "project", "fee"):  # the growth of shipments is not the growth of output
@@ -576,6 +588,10 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
         key += "/attributable"
     if "accounts" in values:  # 母公司报表: the parent company's own books, not the group's
         key += f"/{values['accounts']}"
+    if "session" in values:  # 早盘成交额: the morning's turnover is not the day's
+        key += f"/{values['session']}"
+    if "lock_up_months" in values:  # the shares locked for six months are not those locked for twelve
+        key += f"/{values['lock_up_months']}-months"
     # A tranche, a stage, a basis or a circumstance makes another measure: a forecast is never
     # compared with the final figure, a price at the open never with one at the close.
     for name in ("tranche", "stage", "basis"):
@@ -649,6 +665,12 @@ def _finish_figure(kind, values, locations, entry, vocab) -> list[Record]:
     if (metric == "relative-size") != ("compared_with" in values):
         where = locations.get("compared_with", entry.loc)
         raise FieldProblem(where, "a relative-size figure, and only one, names what it is `compared_with` (an organisation or group)")
+    if (metric == "customer-revenue-share") != ("customer" in values):
+        where = locations.get("customer", entry.loc)
+        raise FieldProblem(where, "a customer-revenue-share figure, and only one, names its `customer` (an organisation)")
+    if (metric == "locked-up-share") != ("lock_up_months" in values):
+        where = locations.get("lock_up_months", entry.loc)
+        raise FieldProblem(where, "a locked-up-share figure, and only one, gives the lock-up's length in `lock_up_months`")
     if (metric == "fee-rate") != ("fee" in values):
         raise FieldProblem(locations.get("fee", entry.loc), "a fee-rate figure, and only one, says which `fee` it gives (brokerage, sfc-transaction-levy, ...)")
     if "project" in values and metric != "proceeds-allocated":
@@ -728,7 +750,11 @@ def _converted(node: Node, unit: Unit, where: SourceLocation, bound: str) -> Amo
     second (that it is another currency is checked once the figure's own is read)."""
     if not unit.is_money:
         raise FieldProblem(where, "only an amount of money is converted into another currency", "converted")
-    return _amount(node, MONEY, "converted", bound)
+    own = bound_cue(_scalar(node).text) if bound == "exact" else bound
+    if own == bound:
+        return _amount(node, MONEY, "converted", bound)
+    # An exact or approximate amount the source converts loosely: 约3050亿元 (over US$40 billion).
+    return replace(_amount(node, MONEY, "converted", own), bound=own)
 
 
 def _check_product(values: dict[str, Any], locations: dict[str, SourceLocation], where: SourceLocation) -> None:

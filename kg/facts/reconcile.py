@@ -153,10 +153,10 @@ def group_of(record: Record) -> tuple:
     values = record.values
     period = values["period"]
     when = ("to", period.end) if period.kind in ("PeriodSpan", "PointInTime") else (period.code,)
-    refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market", "security", "compared_with"))
+    refs = tuple(record.ref(name) for name in ("of", "segment", "holder", "market", "security", "compared_with", "customer"))
     # `attributable` is left out: news writes 净利润 for 归母净利润, so a profit whose source does not say
     # which is compared with the attributable one, and a difference stays a conflict to settle.
-    kinds = ("measure", "project", "fee", "accounts", "tranche", "stage", "basis", "circumstance")
+    kinds = ("measure", "project", "fee", "accounts", "session", "lock_up_months", "tranche", "stage", "basis", "circumstance")
     # Whose forecast it is belongs to what it is: an analyst's estimate never conflicts with the company's
     # guidance (a forecast of no one named is the entity's own).
     forecaster = (record.ref("said_by") or record.ref("of")) if values.get("circumstance") == "forecast" else None
