@@ -384,6 +384,12 @@ def render(rows: Sequence[Row], desk: Path) -> str:
            "the facts format could record whole / in part / not at all (its \"Recorded\" section). Sources in "
            "the order they were added (batch, then publication date).",
            "",
+           "Batches: each was read at first sight by the extractor of its day. A by the first news extractor; "
+           "B (held out) by that of the `extract` branch, before any rule was written for A or B; C (held out: "
+           "its texts were kept away from whoever changed the rules) by the extractor after the rules written "
+           "for A and B (commit c4d05aa). A source's first sight is never rerun; \"after\" is today's extractor "
+           "on our rewrite of the text, so it may differ from the first sight in both directions.",
+           "",
            "| source | batch | published | figures | first sight: fully right | wrong | missed | "
            "after: fully right | wrong | missed | whole/part/none |",
            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
