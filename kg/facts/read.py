@@ -20,7 +20,7 @@ from ..base.ontology import GPU, Vocabulary, vocabulary
 from ..base.progress import QUIET, Progress
 from ..base.values import CURRENCIES, MONEY, Amount, Date, Unit, ValueProblem, bound_cue, parse_amount, parse_date, parse_period
 from .yamltree import Mapping, Node, Scalar, Sequence, read_yaml
-from .records import ENTITY_KINDS, Facts, FigureValue, Provenance, Record, event_identity, figure_family, figure_group  # noqa: F401 - also the reader's own names
+from .records import ENTITY_KINDS, Facts, FigureValue, Provenance, Record, event_identity, figure_family, figure_group, forecaster  # noqa: F401 - also the reader's own names
 from .reconcile import reconcile
 from .asof import known_by, known_sources
 
@@ -599,10 +599,9 @@ def _natural_key(kind: str, values: dict[str, Any]) -> str:
             key += f"/{values[name]}"
     if values.get("circumstance"):
         key += f"/{values['circumstance']}"
-        # Forecasts by different forecasters are different measures; one by the entity itself (or
-        # by no one named) is the entity's own.
-        if values["circumstance"] == "forecast" and "said_by" in values and ref("said_by") != ref("of"):
-            key += f"/{ref('said_by')}"
+        by = forecaster(values)  # one by the entity itself (or by no one named) is the entity's own
+        if by is not None and by != ref("of"):
+            key += f"/{by}"
     return f"{key}/{ref('source')}"
 
 

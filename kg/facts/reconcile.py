@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..base.errors import Problem
-from .records import FigureValue, Record, figure_group
+from .records import FigureValue, Record, figure_group, forecaster
 
 SAME, MORE_PRECISE, LESS_PRECISE, CONSISTENT, CONFLICT = "same", "more precise", "less precise", "consistent", "conflict"
 OTHER_CURRENCY = "other currency"  # amounts in two currencies: nothing is converted, so they are not compared
@@ -159,8 +159,7 @@ def group_of(record: Record) -> tuple:
     kinds = ("measure", "project", "fee", "accounts", "session", "lock_up_months", "tranche", "stage", "basis", "circumstance")
     # Whose forecast it is belongs to what it is: an analyst's estimate never conflicts with the company's
     # guidance (a forecast of no one named is the entity's own).
-    forecaster = (record.ref("said_by") or record.ref("of")) if values.get("circumstance") == "forecast" else None
-    return (values["metric"], *refs, *(values.get(name) for name in kinds), forecaster, when)
+    return (values["metric"], *refs, *(values.get(name) for name in kinds), forecaster(values), when)
 
 
 def _groups(figures: Iterable[Record]) -> list[list[Record]]:

@@ -133,6 +133,15 @@ class FigureValue:
         return (self.value or self.low).unit
 
 
+def forecaster(values: dict) -> str | None:
+    """Whose forecast a figure is (None when it is not one): its ``said_by``, or the entity itself. A
+    broker's estimate and the company's guidance are different measures, for the key and the group alike."""
+    if values.get("circumstance") != "forecast":
+        return None
+    said_by, of = values.get("said_by"), values.get("of")
+    return (said_by or of)[0][0] if (said_by or of) else None
+
+
 def figure_group(key: str) -> str:
     """What a figure is about, whoever says it: its key without the source (and its suffix)."""
     return key.rsplit("/", 1)[0]
